@@ -1,0 +1,35 @@
+package events
+
+// Headers ingest sets on every stored event. The body of the stored message
+// is always the webhook's raw bytes, unchanged, so the signature can be
+// re-verified later from HeaderSignature.
+const (
+	// HeaderMsgID is JetStream's dedup header; ingest sets it to DedupKey.
+	HeaderMsgID = "Nats-Msg-Id"
+	// HeaderWebhookID is the envelope's "id": the webhook registration, not the event.
+	HeaderWebhookID = "Webex-Webhook-Id"
+	// HeaderResource is the envelope's "resource".
+	HeaderResource = "Webex-Resource"
+	// HeaderEvent is the envelope's "event".
+	HeaderEvent = "Webex-Event"
+	// HeaderReceivedAt is the time ingest received the delivery, RFC 3339 with nanoseconds, UTC.
+	HeaderReceivedAt = "Webex-Received-At"
+	// HeaderSignature is the X-Spark-Signature header as Webex sent it.
+	HeaderSignature = "Webex-Signature"
+	// HeaderDedupKey carries the original dedup key on copies whose
+	// Nats-Msg-Id must differ from it (replays, dead letters).
+	HeaderDedupKey = "Webex-Dedup-Key"
+	// HeaderWorker names the worker type a dead letter came from.
+	HeaderWorker = "Webex-Worker"
+	// HeaderDLQReason is a short reason on a dead letter.
+	HeaderDLQReason = "Webex-DLQ-Reason"
+	// HeaderOrigSubject is the subject the dead-lettered event was stored under.
+	HeaderOrigSubject = "Webex-Orig-Subject"
+	// HeaderOrigSeq is the stream sequence of the dead-lettered or replayed event.
+	HeaderOrigSeq = "Webex-Orig-Seq"
+	// HeaderDeliveries is how many times the dead-lettered event was delivered.
+	HeaderDeliveries = "Webex-Deliveries"
+)
+
+// SignatureHeader is the HTTP header Webex signs deliveries with.
+const SignatureHeader = "X-Spark-Signature"
