@@ -1,0 +1,42 @@
+package events
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestVerifySignature(t *testing.T) {
+	body := []byte(`{"resource":"messages","event":"created","data":{"id":"1"}}`)
+	current, previous := []byte("current-secret"), []byte("previous-secret")
+	secrets := [][]byte{current, previous}
+	changed := append([]byte{}, body...)
+	changed[len(changed)-3] = '2'
+	tests := []struct {
+		name string
+		body []byte
+		sig  string
+		want bool
+	}{
+		{"right", body, Sign(current, body), true},
+		{"other secret of the rotation set", body, Sign(previous, body), true},
+		{"wrong secret", body, Sign([]byte("nope"), body), false},
+		{"missing", body, "", false},
+		{"body changed by one byte", changed, Sign(current, body), false},
+		{"uppercase hex", body, strings.ToUpper(Sign(current, body)), false},
+		{"short", body, Sign(current, body)[:39], false},
+		{"non-hex", body, "zz" + Sign(current, body)[2:], false},
+		{"sha256 length", body, Sign(current, body) + strings.Repeat("0", 24), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := VerifySignature(tt.body, tt.sig, secrets); got != tt.want {
+				t.Errorf("VerifySignature = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("no secrets", func(t *testing.T) {
+		if VerifySignature(body, Sign(nil, body), nil) || VerifySignature(body, Sign(nil, body), [][]byte{{}}) {
+			t.Error("an empty secret set must verify nothing")
+		}
+	})
+}
