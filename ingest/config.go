@@ -1,0 +1,151 @@
+package ingest
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// Defaults applied by New to zero fields of Config.
+const (
+	DefaultPath           = "/webhooks/webex"
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultPublishTimeout = 5 * time.Second
+	DefaultRetryAfter     = 5 * time.Second
+)
+
+// Routes served next to the webhook path; Config.Path may not take them.
+const (
+	healthzPath = "/healthz"
+	readyzPath  = "/readyz"
+	metricsPath = "/metrics"
+)
+
+// Config is what the ingest service needs besides its NATS connection. The
+// zero value of every field except Secrets selects a default; Validate tells
+// what cannot work.
+type Config struct {
+	// Path is where Webex POSTs deliveries; default DefaultPath.
+	Path string
+	// Secrets are the valid webhook secrets. More than one is valid while a
+	// secret is rotated. Empty entries are ignored. Never logged.
+	Secrets [][]byte
+	// Insecure accepts deliveries without checking their signature. For dev
+	// only: anyone who can reach the port can store events. New logs a WARN.
+	Insecure bool
+	// Partitions is the number of partitions events are spread over; it
+	// must match what the deployment's workers expect. Default
+	// events.DefaultPartitions.
+	Partitions int
+	// MaxBodyBytes bounds a delivery's body; larger ones get 413. Default
+	// DefaultMaxBodyBytes (1 MiB); at most the events stream's MaxMsgSize.
+	MaxBodyBytes int64
+	// PublishTimeout bounds the wait for JetStream's acknowledgement; the
+	// request's own context bounds it too. Default DefaultPublishTimeout.
+	PublishTimeout time.Duration
+	// RetryAfter is sent in the Retry-After header of a 503, in whole
+	// seconds rounded up. Default DefaultRetryAfter.
+	RetryAfter time.Duration
+	// Logger receives one line per refused delivery and per failed publish.
+	// Nil discards logs.
+	Logger *slog.Logger
+	// Metrics is where the service registers its collectors; /metrics
+	// serves this registry. Nil gives the service a private registry.
+	Metrics *prometheus.Registry
+	// Now stamps Webex-Received-At and ages the readiness cache; default
+	// time.Now.
+	Now func() time.Time
+}
+
+// Validate reports the first setting that cannot work. Zero values are
+// valid: they select defaults.
+func (c Config) Validate() error {
+	if !c.Insecure && !hasSecret(c.Secrets) {
+		return ErrNoSecret
+	}
+	if c.Path != "" {
+		if err := validatePath(c.Path); err != nil {
+			return err
+		}
+	}
+	switch {
+	case c.Partitions < 0:
+		return fmt.Errorf("%w: partitions %d: want > 0", ErrInvalidConfig, c.Partitions)
+	case c.MaxBodyBytes < 0 || c.MaxBodyBytes > maxBodyLimit():
+		return fmt.Errorf("%w: max body bytes %d: want 1 to %d", ErrInvalidConfig, c.MaxBodyBytes, maxBodyLimit())
+	case c.PublishTimeout < 0:
+		return fmt.Errorf("%w: publish timeout %s: want > 0", ErrInvalidConfig, c.PublishTimeout)
+	case c.RetryAfter < 0:
+		return fmt.Errorf("%w: retry after %s: want > 0", ErrInvalidConfig, c.RetryAfter)
+	}
+	return nil
+}
+
+// withDefaults returns c with defaults filled in and empty secrets dropped.
+func (c Config) withDefaults() Config {
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if c.Partitions == 0 {
+		c.Partitions = events.DefaultPartitions
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.PublishTimeout == 0 {
+		c.PublishTimeout = DefaultPublishTimeout
+	}
+	if c.RetryAfter == 0 {
+		c.RetryAfter = DefaultRetryAfter
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Metrics == nil {
+		c.Metrics = prometheus.NewRegistry()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	secrets := make([][]byte, 0, len(c.Secrets))
+	for _, s := range c.Secrets {
+		if len(s) > 0 {
+			secrets = append(secrets, s)
+		}
+	}
+	c.Secrets = secrets
+	return c
+}
+
+func hasSecret(secrets [][]byte) bool {
+	for _, s := range secrets {
+		if len(s) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// maxBodyLimit is the largest body the events stream can hold at all.
+func maxBodyLimit() int64 {
+	return int64(events.EventsStreamConfig(events.DefaultStreamOptions()).MaxMsgSize)
+}
+
+// validatePath accepts a plain absolute path: no ServeMux pattern syntax
+// (methods, hosts, wildcards) and none of the service's other routes.
+func validatePath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%w: path %q: must start with /", ErrInvalidConfig, p)
+	case strings.ContainsAny(p, " \t\r\n{}?#"):
+		return fmt.Errorf("%w: path %q: must be a plain path", ErrInvalidConfig, p)
+	case p == healthzPath || p == readyzPath || p == metricsPath:
+		return fmt.Errorf("%w: path %q: reserved", ErrInvalidConfig, p)
+	}
+	return nil
+}

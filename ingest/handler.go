@@ -1,0 +1,80 @@
+package ingest
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// serveWebhook handles one delivery: check the request, read the body,
+// verify and decode it, store it, and answer 200 only once JetStream
+// acknowledged it.
+func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	receivedAt := s.cfg.Now()
+	if rej := checkRequest(r, s.cfg.MaxBodyBytes); rej != nil {
+		s.reject(w, r, *rej)
+		return
+	}
+	body, rej := readBody(w, r, s.cfg.MaxBodyBytes)
+	if rej != nil {
+		s.reject(w, r, *rej)
+		return
+	}
+	s.metrics.bodyBytes.Observe(float64(len(body)))
+	sig := r.Header.Get(events.SignatureHeader)
+	env, rej := admit(body, sig, s.cfg.Secrets, s.cfg.Insecure)
+	if rej != nil {
+		s.reject(w, r, *rej)
+		return
+	}
+
+	start := time.Now() // monotonic, unlike an injected Now
+	ack, err := s.pub.publish(r.Context(), delivery{env: env, body: body, signature: sig, receivedAt: receivedAt})
+	elapsed := time.Since(start).Seconds()
+	if err != nil {
+		s.metrics.publishTime.WithLabelValues("error").Observe(elapsed)
+		s.notStored(w, r, env, err)
+		return
+	}
+	s.metrics.publishTime.WithLabelValues("ok").Observe(elapsed)
+
+	outcome := outcomeStored
+	if ack.Duplicate {
+		outcome = outcomeDuplicate
+	}
+	s.metrics.requests.WithLabelValues(outcome).Inc()
+	writeJSON(w, http.StatusOK, storedBody{Status: "stored", StreamSeq: ack.Sequence, Duplicate: ack.Duplicate})
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "webhook stored",
+		slog.String("outcome", outcome),
+		slog.String("resource", env.Resource),
+		slog.String("event", env.Event),
+		slog.Uint64("stream_seq", ack.Sequence),
+	)
+}
+
+// notStored answers a delivery JetStream did not acknowledge: 503 with
+// Retry-After, or 413 when the event can never fit. Never a 2xx.
+func (s *Service) notStored(w http.ResponseWriter, r *http.Request, env *events.Envelope, err error) {
+	f := classify(err)
+	outcome := outcomeUnavailable
+	if f.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds(s.cfg.RetryAfter))
+	} else {
+		outcome = outcomeTooLarge
+	}
+	writeJSON(w, f.status, errorBody{Error: ErrNotStored.Error() + ": " + f.reason})
+	s.metrics.requests.WithLabelValues(outcome).Inc()
+	s.metrics.publishErrors.WithLabelValues(string(f.kind)).Inc()
+	// err comes from nats.go and the server: subject, causes, no secrets.
+	s.log.LogAttrs(r.Context(), slog.LevelError, "webhook not stored",
+		slog.String("outcome", outcome),
+		slog.Int("status", f.status),
+		slog.String("kind", string(f.kind)),
+		slog.String("resource", env.Resource),
+		slog.String("event", env.Event),
+		slog.String("remote", r.RemoteAddr),
+		slog.String("error", err.Error()),
+	)
+}

@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+const (
+	// readyTimeout bounds one readiness check against the server.
+	readyTimeout = 2 * time.Second
+	// readyCacheTTL is how long a check's result answers further probes, so
+	// a probe storm costs the NATS server one stream lookup a second.
+	readyCacheTTL = time.Second
+)
+
+// Reasons /readyz gives. They name the dependency, never a server URL.
+var (
+	errNotConnected  = errors.New("NATS not connected")
+	errNoStream      = errors.New("stream " + events.EventsStream + " not found")
+	errStreamUnknown = errors.New("stream " + events.EventsStream + " check failed")
+)
+
+// readiness answers whether ingest can store events right now: the NATS
+// connection is up and WEBEX_EVENTS exists. Safe for concurrent use.
+type readiness struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	now func() time.Time
+	log *slog.Logger
+
+	// mu guards checkedAt and last. It is held during a check, so that
+	// concurrent probes wait for the one check in flight instead of
+	// starting their own.
+	mu        sync.Mutex
+	checkedAt time.Time
+	last      error
+}
+
+// check returns nil when ready, else the reason, from a cached result when
+// it is younger than readyCacheTTL.
+func (rd *readiness) check(ctx context.Context) error {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if age := rd.now().Sub(rd.checkedAt); age >= 0 && age < readyCacheTTL {
+		return rd.last
+	}
+	err := rd.probe(ctx)
+	switch {
+	case err != nil && (rd.last == nil || rd.checkedAt.IsZero()):
+		rd.log.Warn("ingest not ready", "reason", err.Error())
+	case err == nil && rd.last != nil:
+		rd.log.Info("ingest ready again")
+	}
+	rd.last, rd.checkedAt = err, rd.now()
+	return err
+}
+
+func (rd *readiness) probe(ctx context.Context) error {
+	if !rd.nc.IsConnected() {
+		return errNotConnected
+	}
+	// The probe's own client going away must not be cached as "not ready".
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	if _, err := rd.js.Stream(ctx, events.EventsStream); err != nil {
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			return errNoStream
+		}
+		return errStreamUnknown
+	}
+	return nil
+}
+
+// serveHealthz answers 200 while the process runs: liveness says nothing
+// about NATS, so an outage does not get ingest restarted in a loop.
+func (s *Service) serveHealthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, statusBody{Status: "ok"})
+}
+
+// serveReadyz answers 200 when events can be stored, else 503 and why.
+func (s *Service) serveReadyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.ready.check(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, statusBody{Status: "not ready", Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, statusBody{Status: "ready"})
+}

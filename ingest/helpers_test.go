@@ -1,0 +1,240 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/ingest"
+)
+
+var (
+	secretA = []byte("first-secret-do-not-log")
+	secretB = []byte("second-secret-do-not-log")
+	// fixedNow is what the tests' clock says, so Webex-Received-At is exact.
+	fixedNow = time.Date(2026, 3, 4, 5, 6, 7, 891011121, time.UTC)
+)
+
+// testEnv is one ingest service in front of an embedded JetStream server
+// with the webexpipe streams provisioned.
+type testEnv struct {
+	nats *localnats.Server
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	reg  *prometheus.Registry
+	logs *syncBuffer
+	svc  *ingest.Service
+	url  string // base URL of the HTTP server
+	cfg  ingest.Config
+}
+
+// newEnv starts everything; tweak adjusts the service's Config first.
+func newEnv(t testing.TB, tweak func(*ingest.Config)) *testEnv {
+	t.Helper()
+	e := &testEnv{nats: localnats.StartTest(t), reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	e.nc, e.js = connect(t, e.nats)
+	e.cfg = ingest.Config{
+		Secrets:        [][]byte{secretA, secretB},
+		PublishTimeout: 2 * time.Second,
+		RetryAfter:     3 * time.Second,
+		Logger:         slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Metrics:        e.reg,
+		Now:            func() time.Time { return fixedNow },
+	}
+	if tweak != nil {
+		tweak(&e.cfg)
+	}
+	svc, err := ingest.New(e.cfg, e.nc, e.js)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	e.svc = svc
+	hs := httptest.NewServer(svc.Handler())
+	t.Cleanup(hs.Close)
+	e.url = hs.URL
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("service logs:\n%s", e.logs.String())
+		}
+	})
+	return e
+}
+
+// connect opens a client connection and provisions the streams.
+func connect(t testing.TB, srv *localnats.Server) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(srv.ClientURL(), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := events.Provision(ctx, js, events.DefaultStreamOptions()); err != nil {
+		t.Fatalf("provision: %v", err)
+	}
+	return nc, js
+}
+
+// webhook is a delivery body as Webex sends it.
+func webhook(resource, event, dataID, roomID string) []byte {
+	return fmt.Appendf(nil, `{"id":"Y2lzY29zcGFyazovL3VzL1dFQkhPT0svMQ","name":"bot hook",`+
+		`"targetUrl":"https://bot.example/webhooks/webex","resource":%q,"event":%q,`+
+		`"orgId":"org-1","createdBy":"person-1","appId":"app-1","ownedBy":"creator",`+
+		`"status":"active","created":"2026-01-02T03:04:05.000Z","actorId":"person-2",`+
+		`"data":{"id":%q,"roomId":%q,"roomType":"direct","personId":"person-2",`+
+		`"personEmail":"someone@example.com","created":"2026-03-04T05:06:07.000Z"}}`,
+		resource, event, dataID, roomID)
+}
+
+// signedHeaders are the headers of a valid delivery of body.
+func signedHeaders(body []byte) http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(events.SignatureHeader, events.Sign(secretA, body))
+	return h
+}
+
+// reply is an answer of the service.
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func (r reply) str(key string) string { s, _ := r.body[key].(string); return s }
+
+// do sends one request and decodes the JSON answer.
+func do(t testing.TB, method, url string, body io.Reader, h http.Header) reply {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
+	if body != nil {
+		if _, ok := body.(*bytes.Reader); !ok {
+			req.ContentLength = -1 // send chunked, with no declared length
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read answer: %v", err)
+	}
+	r := reply{status: resp.StatusCode, header: resp.Header}
+	if err := json.Unmarshal(raw, &r.body); err != nil {
+		t.Fatalf("answer %d is not JSON: %q", resp.StatusCode, raw)
+	}
+	return r
+}
+
+// post sends body to the webhook path.
+func (e *testEnv) post(t testing.TB, body []byte, h http.Header) reply {
+	t.Helper()
+	return do(t, http.MethodPost, e.url+ingest.DefaultPath, bytes.NewReader(body), h)
+}
+
+// get fetches one of the service's other routes.
+func (e *testEnv) get(t testing.TB, path string) reply {
+	t.Helper()
+	return do(t, http.MethodGet, e.url+path, nil, nil)
+}
+
+// stored is how many messages WEBEX_EVENTS holds.
+func (e *testEnv) stored(t testing.TB) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := e.js.Stream(ctx, events.EventsStream)
+	if err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatalf("stream info: %v", err)
+	}
+	return info.State.Msgs
+}
+
+// outcomes reads webexpipe_ingest_requests_total from the registry, by outcome.
+func (e *testEnv) outcomes(t testing.TB) map[string]float64 {
+	t.Helper()
+	return counterByLabel(t, e.reg, "webexpipe_ingest_requests_total", "outcome")
+}
+
+func counterByLabel(t testing.TB, g prometheus.Gatherer, name, label string) map[string]float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label {
+					out[lp.GetValue()] = m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return out
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,76 @@
+package ingest
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Outcomes of a delivery, the values of the "outcome" label.
+const (
+	outcomeStored               = "stored"
+	outcomeDuplicate            = "duplicate"
+	outcomeMethodNotAllowed     = "method_not_allowed"
+	outcomeUnsupportedMediaType = "unsupported_media_type"
+	outcomeTooLarge             = "too_large"
+	outcomeUnauthorized         = "unauthorized"
+	outcomeBadRequest           = "bad_request"
+	outcomeUnavailable          = "unavailable"
+)
+
+var allOutcomes = []string{
+	outcomeStored, outcomeDuplicate, outcomeMethodNotAllowed, outcomeUnsupportedMediaType,
+	outcomeTooLarge, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable,
+}
+
+// metrics are the service's collectors. Labels take only the fixed values
+// above, never anything from a request.
+type metrics struct {
+	requests      *prometheus.CounterVec   // by outcome
+	publishTime   *prometheus.HistogramVec // by result: ok, error
+	publishErrors *prometheus.CounterVec   // by failureKind
+	bodyBytes     prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "webexpipe_ingest_requests_total",
+			Help: "Webhook deliveries answered, by outcome.",
+		}, []string{"outcome"}),
+		publishTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "webexpipe_ingest_publish_duration_seconds",
+			Help:    "Time from publishing an event to JetStream's acknowledgement or the failure, by result.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"result"}),
+		publishErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "webexpipe_ingest_publish_errors_total",
+			Help: "Events JetStream did not acknowledge, by kind of failure.",
+		}, []string{"kind"}),
+		bodyBytes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "webexpipe_ingest_request_body_bytes",
+			Help:    "Size of webhook bodies read (refused ones included).",
+			Buckets: prometheus.ExponentialBuckets(256, 4, 8), // 256 B to 4 MiB
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.publishTime, m.publishErrors, m.bodyBytes} {
+		if err := reg.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if errors.As(err, &are) {
+				return nil, errors.New("ingest: metrics already registered in this registry (one Service per registry)")
+			}
+			return nil, err
+		}
+	}
+	// Pre-create every series so dashboards and alerts see zeros, not gaps.
+	for _, o := range allOutcomes {
+		m.requests.WithLabelValues(o)
+	}
+	for _, r := range []string{"ok", "error"} {
+		m.publishTime.WithLabelValues(r)
+	}
+	for _, k := range allFailureKinds {
+		m.publishErrors.WithLabelValues(string(k))
+	}
+	return m, nil
+}

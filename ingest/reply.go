@@ -1,0 +1,72 @@
+package ingest
+
+import (
+	"encoding/json"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// rejection is a delivery refused before anything was stored: the status
+// and short reason the client gets, and the outcome it is counted under.
+type rejection struct {
+	status  int
+	outcome string
+	reason  string
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+type storedBody struct {
+	Status    string `json:"status"`
+	StreamSeq uint64 `json:"stream_seq"`
+	Duplicate bool   `json:"duplicate"`
+}
+
+type statusBody struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// writeJSON answers with v as the JSON body. Marshalling the fixed body
+// types above cannot fail.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// reject answers a refused delivery, logs one line and counts it.
+func (s *Service) reject(w http.ResponseWriter, r *http.Request, rej rejection) {
+	switch rej.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", http.MethodPost)
+	case http.StatusRequestEntityTooLarge:
+		// Do not keep reading a body we will not take.
+		w.Header().Set("Connection", "close")
+	}
+	writeJSON(w, rej.status, errorBody{Error: rej.reason})
+	s.metrics.requests.WithLabelValues(rej.outcome).Inc()
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "webhook refused",
+		slog.String("outcome", rej.outcome),
+		slog.Int("status", rej.status),
+		slog.String("reason", rej.reason),
+		slog.String("method", r.Method),
+		slog.String("remote", r.RemoteAddr),
+		slog.Int64("content_length", r.ContentLength),
+	)
+}
+
+// retryAfterSeconds renders d as Retry-After wants it: whole seconds,
+// rounded up, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
+}

@@ -1,0 +1,85 @@
+package ingest
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Service is the ingest HTTP service. Build it with New; it is safe for
+// concurrent use. It does not own the NATS connection: the caller closes it
+// after Serve returned.
+type Service struct {
+	cfg     Config
+	log     *slog.Logger
+	pub     *publisher
+	ready   *readiness
+	metrics *metrics
+	handler http.Handler
+}
+
+// New checks cfg, fills in defaults and registers the service's metrics in
+// cfg.Metrics. nc is the connection js was made from; readiness watches it.
+func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if nc == nil || js == nil {
+		return nil, errors.New("ingest: a NATS connection and a JetStream context are required")
+	}
+	cfg = cfg.withDefaults()
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		pub:     &publisher{js: js, partitions: cfg.Partitions, timeout: cfg.PublishTimeout},
+		ready:   &readiness{nc: nc, js: js, now: cfg.Now, log: cfg.Logger},
+		metrics: m,
+	}
+	s.handler = s.routes()
+	s.logConfig(nc)
+	return s, nil
+}
+
+// Handler serves the webhook at Config.Path (any method reaches it, so that
+// a wrong one gets a counted 405), GET /healthz, GET /readyz and
+// GET /metrics.
+func (s *Service) Handler() http.Handler { return s.handler }
+
+func (s *Service) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(s.cfg.Path, s.serveWebhook)
+	mux.HandleFunc("GET "+healthzPath, s.serveHealthz)
+	mux.HandleFunc("GET "+readyzPath, s.serveReadyz)
+	mux.Handle("GET "+metricsPath, promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// logConfig logs the effective configuration, secrets counted but never
+// shown, and warns about settings that will hurt.
+func (s *Service) logConfig(nc *nats.Conn) {
+	s.log.Info("ingest configured",
+		"path", s.cfg.Path,
+		"secrets", len(s.cfg.Secrets),
+		"insecure", s.cfg.Insecure,
+		"partitions", s.cfg.Partitions,
+		"max_body_bytes", s.cfg.MaxBodyBytes,
+		"publish_timeout", s.cfg.PublishTimeout,
+		"retry_after", s.cfg.RetryAfter,
+	)
+	if s.cfg.Insecure {
+		s.log.Warn("INSECURE: webhook signatures are NOT checked; anyone who reaches " + s.cfg.Path +
+			" can store events. Use for local development only.")
+	}
+	if mp := nc.MaxPayload(); mp > 0 && s.cfg.MaxBodyBytes > mp {
+		s.log.Warn("max body bytes exceeds the NATS server's max_payload; bodies near the limit will get 413",
+			"max_body_bytes", s.cfg.MaxBodyBytes, "max_payload", mp)
+	}
+}
