@@ -1,0 +1,147 @@
+package workers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// Config describes one worker type's runner. Start from DefaultConfig. A
+// zero field means its default, except Idempotent, whose zero value (off)
+// is a real choice; DefaultConfig turns it on.
+type Config struct {
+	// Name is the worker type. It names the durable consumer and the DLQ
+	// subject webex.dlq.<Name>, and must pass events.ValidToken.
+	Name string
+	// Events are the resource/event pairs the worker consumes.
+	Events []events.ResourceEvent
+	// Concurrency bounds handlers running at once in this process; default 4.
+	Concurrency int
+	// AckWait is how long JetStream waits for an ack before redelivering;
+	// default 30s. The runner sends InProgress every AckWait/3 while a
+	// handler runs.
+	AckWait time.Duration
+	// MaxDeliver bounds deliveries of one event; a failure on the last one
+	// sends the event to the DLQ. Default 10.
+	MaxDeliver int
+	// MaxAckPending bounds unacknowledged events across all replicas;
+	// default 1000.
+	MaxAckPending int
+	// Backoff schedules redeliveries after retryable errors.
+	Backoff Backoff
+	// HandlerTimeout bounds one Handle call; default 2m.
+	HandlerTimeout time.Duration
+	// StartAt is where a new consumer begins; an existing one keeps its
+	// position. Default StartNew.
+	StartAt StartAt
+	// Idempotent wraps the handler with Idempotency markers in the
+	// events.ProcessedBucket bucket.
+	Idempotent bool
+	// MarkerTTL is informational: the bucket's TTL is set by
+	// events.Provision (StreamOptions.ProcessedTTL).
+	MarkerTTL time.Duration
+	// DrainTimeout is how long Run waits for in-flight handlers on
+	// shutdown before cancelling them; default 30s.
+	DrainTimeout time.Duration
+	// Logger receives the runner's logs; nil discards them.
+	Logger *slog.Logger
+	// Metrics is where the runner registers its metrics; nil keeps them in
+	// a private registry. Several runners may share one registerer.
+	Metrics prometheus.Registerer
+}
+
+// Defaults applied by DefaultConfig and, for zero fields, by New.
+const (
+	DefaultConcurrency    = 4
+	DefaultAckWait        = 30 * time.Second
+	DefaultMaxDeliver     = 10
+	DefaultMaxAckPending  = 1000
+	DefaultHandlerTimeout = 2 * time.Minute
+	DefaultDrainTimeout   = 30 * time.Second
+)
+
+// minAckWait keeps the InProgress heartbeat (AckWait/3) from flooding the
+// server.
+const minAckWait = 100 * time.Millisecond
+
+// DefaultConfig returns the defaults for worker type name, idempotent, with
+// no events: set Events before use.
+func DefaultConfig(name string) Config {
+	return Config{Name: name, Idempotent: true}.withDefaults()
+}
+
+// withDefaults fills every zero field that has a default.
+func (c Config) withDefaults() Config {
+	setDefault(&c.Concurrency, DefaultConcurrency)
+	setDefault(&c.AckWait, DefaultAckWait)
+	setDefault(&c.MaxDeliver, DefaultMaxDeliver)
+	setDefault(&c.MaxAckPending, DefaultMaxAckPending)
+	setDefault(&c.HandlerTimeout, DefaultHandlerTimeout)
+	setDefault(&c.DrainTimeout, DefaultDrainTimeout)
+	if c.Backoff == (Backoff{}) {
+		c.Backoff = DefaultBackoff()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func setDefault[T comparable](field *T, def T) {
+	var zero T
+	if *field == zero {
+		*field = def
+	}
+}
+
+// Validate reports the first setting that cannot work, after defaults are
+// applied to zero fields.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if _, err := c.consumerConfig(); err != nil {
+		return err
+	}
+	b := c.Backoff
+	switch {
+	case c.Concurrency < 1:
+		return fmt.Errorf("worker %s: concurrency %d: want at least 1", c.Name, c.Concurrency)
+	case c.MaxAckPending < c.Concurrency:
+		return fmt.Errorf("worker %s: max ack pending %d is below concurrency %d", c.Name, c.MaxAckPending, c.Concurrency)
+	case c.AckWait < minAckWait:
+		return fmt.Errorf("worker %s: ack wait %s: want at least %s", c.Name, c.AckWait, minAckWait)
+	case c.MaxDeliver < 1:
+		return fmt.Errorf("worker %s: max deliver %d: want at least 1", c.Name, c.MaxDeliver)
+	case c.HandlerTimeout < 0:
+		return fmt.Errorf("worker %s: handler timeout %s: want > 0", c.Name, c.HandlerTimeout)
+	case c.DrainTimeout < 0:
+		return fmt.Errorf("worker %s: drain timeout %s: want > 0", c.Name, c.DrainTimeout)
+	case b.Initial <= 0 || b.Max < b.Initial:
+		return fmt.Errorf("worker %s: backoff initial %s, max %s: want 0 < initial <= max", c.Name, b.Initial, b.Max)
+	case b.Multiplier < 1:
+		return fmt.Errorf("worker %s: backoff multiplier %g: want at least 1", c.Name, b.Multiplier)
+	case b.RandomizationFactor < 0 || b.RandomizationFactor >= 1:
+		return fmt.Errorf("worker %s: backoff randomization %g: want 0 <= r < 1", c.Name, b.RandomizationFactor)
+	}
+	return nil
+}
+
+// consumerConfig is the worker's durable consumer, without a deliver
+// policy (see StartAt).
+func (c Config) consumerConfig() (jetstream.ConsumerConfig, error) {
+	if c.Name == "" {
+		return jetstream.ConsumerConfig{}, errors.New("worker name is required")
+	}
+	return events.ConsumerConfig(events.ConsumerOptions{
+		Worker:        c.Name,
+		Events:        c.Events,
+		AckWait:       c.AckWait,
+		MaxDeliver:    c.MaxDeliver,
+		MaxAckPending: c.MaxAckPending,
+	})
+}

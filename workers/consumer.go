@@ -1,0 +1,53 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// ensureConsumer creates the worker's durable consumer, or updates it to
+// the current config while keeping its position: JetStream refuses to
+// change a consumer's deliver policy, so an existing consumer's policy and
+// start point are reused and StartAt applies only to a new one.
+func (r *Runner) ensureConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	// Two replicas starting together may both find no consumer; the one
+	// that creates it second then updates it and must take its position.
+	const attempts = 2
+	var err error
+	for range attempts {
+		var cons jetstream.Consumer
+		if cons, err = r.createOrUpdateConsumer(ctx); err == nil {
+			return cons, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, err
+}
+
+func (r *Runner) createOrUpdateConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	cfg, err := r.cfg.consumerConfig()
+	if err != nil {
+		return nil, err
+	}
+	existing, err := r.js.Consumer(ctx, events.EventsStream, cfg.Durable)
+	switch {
+	case err == nil:
+		keepPosition(&cfg, existing.CachedInfo().Config)
+	case errors.Is(err, jetstream.ErrConsumerNotFound):
+		r.cfg.StartAt.apply(&cfg)
+	default:
+		return nil, fmt.Errorf("look up consumer %s on %s: %w", cfg.Durable, events.EventsStream, err)
+	}
+	cons, err := r.js.CreateOrUpdateConsumer(ctx, events.EventsStream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create or update consumer %s on %s: %w", cfg.Durable, events.EventsStream, err)
+	}
+	return cons, nil
+}

@@ -1,0 +1,107 @@
+package workers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// HeaderReplayForce, set to "true" on a replayed copy, makes the worker run
+// the handler even if the event's idempotency marker exists.
+//
+// It belongs with the other headers in package events; it lives here until
+// the contract declares it.
+const HeaderReplayForce = "Webex-Replay-Force"
+
+// replayPrefix starts every replay subject (see events.ReplaySubject).
+const replayPrefix = events.SubjectRoot + ".replay."
+
+// Event is one stored webhook delivery as a handler sees it. The runner
+// builds it; handlers read it and must not keep it after Handle returns.
+type Event struct {
+	// Envelope is the decoded body. The runner never calls a handler with
+	// a nil Envelope: an undecodable body is dead-lettered.
+	Envelope *events.Envelope
+	// Raw is the stored body, the webhook's bytes as Webex sent them.
+	Raw []byte
+	// Subject is the subject the event was stored under.
+	Subject string
+	// Header holds the stored message's headers.
+	Header nats.Header
+	// Stream, StreamSeq and ConsumerSeq locate the message.
+	Stream      string
+	StreamSeq   uint64
+	ConsumerSeq uint64
+	// Delivered counts deliveries of this event to the worker, 1 at first.
+	Delivered uint64
+	// Timestamp is when the event was stored.
+	Timestamp time.Time
+	// DedupKey identifies the event across copies: the Webex-Dedup-Key
+	// header of a replayed copy, else Nats-Msg-Id, else events.DedupKey.
+	DedupKey string
+	// Replay is true for a copy stored under webex.replay.<worker>.
+	Replay bool
+	// Force is true on a replayed copy with "Webex-Replay-Force: true": the
+	// handler runs even if the event was processed before.
+	Force bool
+
+	msg       jetstream.Msg // nil for an Event built by hand
+	decodeErr error         // why Envelope is nil
+}
+
+// InProgress tells JetStream the event is still being worked on, which
+// restarts its AckWait timer. The runner already calls it every AckWait/3
+// while a handler runs; a handler need not. On an Event built by hand (in a
+// test) it does nothing.
+func (e *Event) InProgress() error {
+	if e.msg == nil {
+		return nil
+	}
+	return e.msg.InProgress()
+}
+
+// newEvent reads msg's metadata and decodes its body. It fails only when
+// msg carries no JetStream metadata; a body that does not decode leaves
+// Envelope nil and decodeErr set.
+func newEvent(msg jetstream.Msg) (*Event, error) {
+	md, err := msg.Metadata()
+	if err != nil {
+		return nil, fmt.Errorf("message metadata: %w", err)
+	}
+	ev := &Event{
+		Raw:         msg.Data(),
+		Subject:     msg.Subject(),
+		Header:      msg.Headers(),
+		Stream:      md.Stream,
+		StreamSeq:   md.Sequence.Stream,
+		ConsumerSeq: md.Sequence.Consumer,
+		Delivered:   md.NumDelivered,
+		Timestamp:   md.Timestamp,
+		msg:         msg,
+	}
+	ev.Replay = strings.HasPrefix(ev.Subject, replayPrefix)
+	ev.Force = ev.Replay && strings.EqualFold(ev.Header.Get(HeaderReplayForce), "true")
+	ev.Envelope, ev.decodeErr = events.Decode(ev.Raw)
+	ev.DedupKey = dedupKey(ev)
+	return ev, nil
+}
+
+// dedupKey prefers the key ingest or the replayer stored over recomputing
+// it, so that a replayed copy maps to the same marker as the original.
+func dedupKey(ev *Event) string {
+	if k := ev.Header.Get(events.HeaderDedupKey); k != "" {
+		return k
+	}
+	if k := ev.Header.Get(events.HeaderMsgID); k != "" {
+		return k
+	}
+	if ev.Envelope != nil {
+		return events.DedupKey(ev.Envelope, ev.Raw)
+	}
+	return ""
+}

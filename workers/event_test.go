@@ -1,0 +1,82 @@
+package workers
+
+import (
+	"context"
+	"time"
+
+	"testing"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+func TestDedupKeyPrecedence(t *testing.T) {
+	t.Parallel()
+	body := webhookBody("m-1")
+	env, err := events.Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	computed := events.DedupKey(env, body)
+	tests := []struct {
+		name   string
+		header nats.Header
+		env    *events.Envelope
+		want   string
+	}{
+		{name: "replay copy keeps the original key", header: nats.Header{events.HeaderDedupKey: {"orig"}, events.HeaderMsgID: {"replay-1"}}, env: env, want: "orig"},
+		{name: "ingest's message id", header: nats.Header{events.HeaderMsgID: {"from-ingest"}}, env: env, want: "from-ingest"},
+		{name: "computed without headers", env: env, want: computed},
+		{name: "nothing for an undecodable body", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := dedupKey(&Event{Header: tt.header, Envelope: tt.env, Raw: body}); got != tt.want {
+				t.Errorf("dedupKey = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunnerEventFields(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	const name = "fields"
+	cfg, reg := testConfig(t, name)
+	got := make(chan *Event, 2)
+	h := HandlerFunc(func(_ context.Context, ev *Event) error {
+		if err := ev.InProgress(); err != nil {
+			t.Errorf("InProgress: %v", err)
+		}
+		got <- ev
+		return nil
+	})
+	seq, key := env.publishEvent(t, "m-1")
+	forced := nats.NewMsg(events.ReplaySubject(name, "messages", "created", 7))
+	forced.Data = webhookBody("m-1")
+	forced.Header.Set(events.HeaderMsgID, "replay-1")
+	forced.Header.Set(events.HeaderDedupKey, key)
+	forced.Header.Set(HeaderReplayForce, "true")
+	replaySeq := env.publish(t, forced)
+	startRunner(t, env.js, cfg, h)
+	eventually(t, 10*time.Second, func() bool { return handledCount(t, reg, name, outcomeOK) == 2 }, "events not handled")
+
+	first, second := <-got, <-got // handled concurrently: order by sequence
+	if first.StreamSeq > second.StreamSeq {
+		first, second = second, first
+	}
+	if first.StreamSeq != seq || first.Stream != events.EventsStream || first.Delivered != 1 ||
+		first.ConsumerSeq != 1 || first.Timestamp.IsZero() || first.Envelope == nil ||
+		first.Envelope.Data.ID != "m-1" || first.DedupKey != key || first.Replay || first.Force ||
+		first.Header.Get(events.HeaderWebhookID) != "wh-1" || string(first.Raw) != string(webhookBody("m-1")) {
+		t.Errorf("original event = %+v", first)
+	}
+	if second.StreamSeq != replaySeq || !second.Replay || !second.Force || second.DedupKey != key {
+		t.Errorf("forced replay = %+v", second)
+	}
+	if err := (&Event{}).InProgress(); err != nil {
+		t.Errorf("InProgress on a hand-built event = %v, want nil", err)
+	}
+}

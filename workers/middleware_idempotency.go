@@ -1,0 +1,83 @@
+package workers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// markerWriteTimeout bounds writing a marker; the write does not follow the
+// handler's context, which may be about to expire.
+const markerWriteTimeout = 5 * time.Second
+
+// Marker is the value stored under MarkerKey once an event was processed.
+type Marker struct {
+	StreamSeq uint64    `json:"stream_seq"`
+	Subject   string    `json:"subject"`
+	At        time.Time `json:"at"`
+}
+
+// MarkerKey is the key of the marker of dedupKey for worker in
+// events.ProcessedBucket: "<worker>.<32 hex chars of sha256(dedupKey)>".
+// Hashing keeps the key within the characters KV keys allow whatever the
+// dedup key holds.
+func MarkerKey(worker, dedupKey string) string {
+	sum := sha256.Sum256([]byte(dedupKey))
+	return worker + "." + hex.EncodeToString(sum[:16])
+}
+
+// Idempotency skips events worker already processed. Before calling the
+// handler it looks up the event's marker in kv (events.ProcessedBucket):
+// when it exists and the event is not a forced replay, it returns an error
+// matching ErrDuplicate without calling the handler. After the handler
+// returned nil it writes the marker. A marker that cannot be read is
+// retried (the error is returned); one that cannot be written is reported
+// to onWriteError (may be nil) and the event still counts as done: the side
+// effect happened, and repeating it is worse than missing the marker.
+//
+// Events without a dedup key pass straight through.
+func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Event, err error)) Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, ev *Event) error {
+			if ev.DedupKey == "" {
+				return next.Handle(ctx, ev)
+			}
+			key := MarkerKey(worker, ev.DedupKey)
+			if !ev.Force {
+				_, err := kv.Get(ctx, key)
+				switch {
+				case err == nil:
+					return duplicate()
+				case !errors.Is(err, jetstream.ErrKeyNotFound):
+					return fmt.Errorf("read idempotency marker %s: %w", key, err)
+				}
+			}
+			if err := next.Handle(ctx, ev); err != nil {
+				return err
+			}
+			if err := putMarker(ctx, kv, key, ev); err != nil && onWriteError != nil {
+				onWriteError(ev, err)
+			}
+			return nil
+		})
+	}
+}
+
+func putMarker(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event) error {
+	val, err := json.Marshal(Marker{StreamSeq: ev.StreamSeq, Subject: ev.Subject, At: time.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("encode idempotency marker: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markerWriteTimeout)
+	defer cancel()
+	if _, err := kv.Put(ctx, key, val); err != nil {
+		return fmt.Errorf("write idempotency marker %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+func TestMarkerKey(t *testing.T) {
+	t.Parallel()
+	valid := regexp.MustCompile(`^[-/_=.a-zA-Z0-9]+$`)
+	tests := []struct {
+		name, worker, key string
+	}{
+		{name: "created key", worker: "echo", key: "messages:created:Y2lzY29zcGFyazovL3Vz"},
+		{name: "key with body hash", worker: "cards", key: "memberships:updated:abc:0123456789abcdef01234567"},
+		{name: "key with characters KV refuses", worker: "echo", key: "a b*c>d:é"},
+		{name: "empty key", worker: "echo", key: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := MarkerKey(tt.worker, tt.key)
+			if !valid.MatchString(got) {
+				t.Errorf("MarkerKey = %q has characters KV keys do not allow", got)
+			}
+			if want := len(tt.worker) + 1 + 32; len(got) != want {
+				t.Errorf("MarkerKey = %q, %d bytes, want %d", got, len(got), want)
+			}
+			if got != MarkerKey(tt.worker, tt.key) {
+				t.Error("MarkerKey is not stable")
+			}
+			if got == MarkerKey(tt.worker+"x", tt.key) {
+				t.Error("MarkerKey does not depend on the worker")
+			}
+		})
+	}
+}
+
+func TestRunnerIdempotency(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	const name = "idem"
+	cfg, reg := testConfig(t, name)
+	rec := &recorder{}
+	seq, key := env.publishEvent(t, "m-1")
+	startRunner(t, env.js, cfg, rec)
+	waitOutcome := func(o outcome, n float64) {
+		t.Helper()
+		eventually(t, 10*time.Second, func() bool { return handledCount(t, reg, name, o) == n },
+			"%s count did not reach %v", o, n)
+	}
+	waitOutcome(outcomeOK, 1)
+
+	kv, err := env.js.KeyValue(testCtx(t), events.ProcessedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := kv.Get(testCtx(t), MarkerKey(name, key))
+	if err != nil {
+		t.Fatalf("marker after success: %v", err)
+	}
+	var m Marker
+	if err := json.Unmarshal(entry.Value(), &m); err != nil || m.StreamSeq != seq || m.At.IsZero() {
+		t.Errorf("marker = %s (%v), want stream seq %d and a time", entry.Value(), err, seq)
+	}
+
+	replay := func(msgID string, force bool) {
+		t.Helper()
+		msg := nats.NewMsg(events.ReplaySubject(name, "messages", "created", 7))
+		msg.Data = webhookBody("m-1")
+		msg.Header.Set(events.HeaderMsgID, msgID)
+		msg.Header.Set(events.HeaderDedupKey, key)
+		msg.Header.Set(events.HeaderOrigSeq, "1")
+		if force {
+			msg.Header.Set(HeaderReplayForce, "true")
+		}
+		env.publish(t, msg)
+	}
+
+	// A replayed copy has its own Nats-Msg-Id but the original dedup key.
+	replay("replay-1", false)
+	waitOutcome(outcomeDuplicate, 1)
+	if got := rec.count(); got != 1 {
+		t.Fatalf("handler calls after a replay = %d, want 1", got)
+	}
+
+	// Forced, it runs again.
+	replay("replay-2", true)
+	waitOutcome(outcomeOK, 2)
+	calls := rec.snapshot()
+	if len(calls) != 2 {
+		t.Fatalf("handler calls after a forced replay = %d, want 2", len(calls))
+	}
+	if c := calls[1]; !c.replay || !c.force || c.dedupKey != key {
+		t.Errorf("forced replay seen as replay=%v force=%v key=%q, want true, true, %q", c.replay, c.force, c.dedupKey, key)
+	}
+	if c := calls[0]; c.replay || c.force || c.dedupKey != key {
+		t.Errorf("original seen as replay=%v force=%v key=%q, want false, false, %q", c.replay, c.force, c.dedupKey, key)
+	}
+}
+
+// TestIdempotencyMarksOnlySuccess checks that only a success writes a
+// marker, so an ignored, failed or retried event is handled again.
+func TestIdempotencyMarksOnlySuccess(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	kv, err := env.js.KeyValue(testCtx(t), events.ProcessedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result error // what the wrapped handler returns next
+	calls := 0
+	h := Chain(HandlerFunc(func(context.Context, *Event) error {
+		calls++
+		return result
+	}), Idempotency(kv, "unit", func(_ *Event, err error) { t.Errorf("marker write failed: %v", err) }))
+	ev := &Event{DedupKey: "messages:created:x", StreamSeq: 9}
+
+	steps := []struct {
+		name      string
+		result    error
+		wantErr   error // matched with errors.Is
+		wantCalls int
+	}{
+		{name: "ignored", result: Ignore("not for me"), wantCalls: 1},
+		{name: "permanent", result: Permanent(context.Canceled), wantErr: context.Canceled, wantCalls: 2},
+		{name: "retryable", result: context.DeadlineExceeded, wantErr: context.DeadlineExceeded, wantCalls: 3},
+		{name: "success", result: nil, wantCalls: 4},
+		{name: "duplicate", result: nil, wantErr: ErrDuplicate, wantCalls: 4},
+		{name: "forced", result: nil, wantCalls: 5},
+	}
+	for _, st := range steps {
+		result = st.result
+		ev.Force = st.name == "forced"
+		err := h.Handle(testCtx(t), ev)
+		switch {
+		case st.wantErr != nil && !errors.Is(err, st.wantErr):
+			t.Errorf("%s: got %v, want %v", st.name, err, st.wantErr)
+		case st.wantErr == nil && st.result == nil && err != nil:
+			t.Errorf("%s: got %v, want nil", st.name, err)
+		}
+		if calls != st.wantCalls {
+			t.Errorf("%s: handler calls = %d, want %d", st.name, calls, st.wantCalls)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// pull fetches messages until ctx is cancelled and passes each to start
+// together with the function that frees its slot. It fetches only as many
+// messages as there are free slots.
+func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, start func(msg jetstream.Msg, done func())) {
+	pause := &backoff.ExponentialBackOff{
+		InitialInterval: 100 * time.Millisecond, RandomizationFactor: 0.2, Multiplier: 2,
+		MaxInterval: 5 * time.Second, Stop: backoff.Stop, Clock: backoff.SystemClock,
+	}
+	pause.Reset()
+	for {
+		n, err := free.acquire(ctx)
+		if err != nil {
+			return
+		}
+		if cons == nil {
+			if cons, err = r.ensureConsumer(ctx); err != nil {
+				free.release(n)
+				r.pauseAfter(ctx, pause, "consumer setup failed", err)
+				continue
+			}
+		}
+		batch, err := cons.Fetch(n, jetstream.FetchContext(ctx))
+		if err != nil {
+			free.release(n)
+			r.pauseAfter(ctx, pause, "fetch failed", err)
+			continue
+		}
+		got := 0
+		for msg := range batch.Messages() {
+			got++
+			if ctx.Err() != nil {
+				// Shutdown began after the fetch: give the message back
+				// rather than start work now.
+				if err := msg.Nak(); err != nil {
+					r.log.Debug("returning unstarted message failed", "subject", msg.Subject(), "error", err)
+				}
+				free.release(1)
+				continue
+			}
+			start(msg, func() { free.release(1) })
+		}
+		free.release(n - got)
+		switch err := batch.Error(); {
+		case err == nil || ctx.Err() != nil:
+			pause.Reset()
+		case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, nats.ErrNoResponders):
+			cons = nil // recreate it on the next round
+			r.pauseAfter(ctx, pause, "consumer gone", err)
+		default:
+			r.pauseAfter(ctx, pause, "fetch failed", err)
+		}
+	}
+}
+
+// pauseAfter logs a pull error and waits before the next attempt, or until
+// ctx is cancelled.
+func (r *Runner) pauseAfter(ctx context.Context, pause backoff.BackOff, msg string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	d := pause.NextBackOff()
+	r.log.Warn(msg, "error", err, "retry_in", d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,135 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// Runner runs one worker type: it consumes the worker's events and hands
+// them to its Handler. Create it with New and start it with Run.
+type Runner struct {
+	js      jetstream.JetStream
+	cfg     Config
+	handler Handler
+	log     *slog.Logger
+	metrics *workerMetrics
+
+	running  atomic.Bool  // guards against two concurrent Runs
+	inFlight atomic.Int64 // handlers running, for the drain report
+}
+
+// New checks cfg, fills its defaults and registers the runner's metrics. It
+// does not touch the server; Run does.
+func New(js jetstream.JetStream, cfg Config, h Handler) (*Runner, error) {
+	if js == nil {
+		return nil, errors.New("workers: JetStream is required")
+	}
+	if h == nil {
+		return nil, errors.New("workers: handler is required")
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{
+		js:      js,
+		cfg:     cfg,
+		handler: h,
+		log:     cfg.Logger.With("worker", cfg.Name),
+		metrics: m.forWorker(cfg.Name),
+	}, nil
+}
+
+// Run creates or updates the worker's durable consumer, then handles
+// events, at most Config.Concurrency at a time, until ctx is cancelled.
+//
+// Shutdown: when ctx is cancelled Run stops pulling; a message fetched but
+// not yet started is Nak'd for immediate redelivery elsewhere. Handlers
+// already running go on with a context that ctx's cancellation does not
+// reach; Run waits up to DrainTimeout for them and settles each (ack, nak or
+// dead letter). Run returns nil after a clean drain, or an error wrapping
+// ErrDrainTimeout when it had to cancel handlers; an event whose handler is
+// still stuck after that is redelivered once its AckWait runs out.
+//
+// Run returns an error at once when the consumer or the idempotency bucket
+// cannot be set up (e.g. the stream was never provisioned). Errors while
+// pulling are logged and retried. A Runner runs once at a time.
+func (r *Runner) Run(ctx context.Context) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return ErrAlreadyRunning
+	}
+	defer r.running.Store(false)
+
+	cons, err := r.ensureConsumer(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	h, err := r.chain(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	r.logStart()
+
+	// work is the parent of every handler's context. It keeps ctx's values
+	// but not its cancellation, so shutdown does not cut handlers short; it
+	// is cancelled only when the drain times out.
+	work, abort := context.WithCancel(context.WithoutCancel(ctx))
+	defer abort()
+	var handlers sync.WaitGroup
+	r.pull(ctx, cons, newSlots(r.cfg.Concurrency), func(msg jetstream.Msg, done func()) {
+		handlers.Add(1)
+		go func() {
+			defer handlers.Done()
+			defer done()
+			r.process(work, h, msg)
+		}()
+	})
+	return r.drain(&handlers, abort)
+}
+
+// chain wraps the worker's handler with the runtime's middleware.
+func (r *Runner) chain(ctx context.Context) (Handler, error) {
+	mw := []Middleware{Recover(r.log)}
+	if r.cfg.Idempotent {
+		kv, err := r.js.KeyValue(ctx, events.ProcessedBucket)
+		if err != nil {
+			return nil, fmt.Errorf("open idempotency bucket %s: %w", events.ProcessedBucket, err)
+		}
+		mw = append(mw, Idempotency(kv, r.cfg.Name, r.markerWriteFailed))
+	}
+	return Chain(r.handler, mw...), nil
+}
+
+func (r *Runner) markerWriteFailed(ev *Event, err error) {
+	r.metrics.markerFailures.Inc()
+	r.log.Warn("idempotency marker not written; a redelivery would repeat the handler",
+		"subject", ev.Subject, "stream_seq", ev.StreamSeq, "dedup_key", ev.DedupKey, "error", err)
+}
+
+func (r *Runner) logStart() {
+	c := r.cfg
+	r.log.Info("worker started",
+		"events", len(c.Events), "concurrency", c.Concurrency, "ack_wait", c.AckWait,
+		"max_deliver", c.MaxDeliver, "max_ack_pending", c.MaxAckPending,
+		"handler_timeout", c.HandlerTimeout, "drain_timeout", c.DrainTimeout,
+		"backoff_initial", c.Backoff.Initial, "backoff_max", c.Backoff.Max,
+		"start_at", c.StartAt.String(), "idempotent", c.Idempotent)
+}
