@@ -1,13 +1,33 @@
 // Package ingest is the HTTP front door of webexpipe. It receives Webex
-// webhook deliveries, checks them (method, media type, size, signature,
-// envelope), stores the raw body in the WEBEX_EVENTS stream and answers
-// Webex only after JetStream acknowledged the event.
+// webhook deliveries, checks them, stores the raw body in the WEBEX_EVENTS
+// stream and answers Webex only after JetStream acknowledged the event.
 //
 // Its one promise: a 2xx answer means the event is stored. Every other
-// answer carries a short JSON reason, a log line and a metric, and leaves
-// nothing behind. Webex disables a webhook after 100 failed deliveries in
-// five minutes and is not known to re-send a failed one, so failures are
-// kept rare and explained, never hidden behind a 200.
+// answer carries a short JSON reason, a log line and a metric, and publishes
+// nothing. Webex disables a webhook after 100 failed deliveries in five
+// minutes and is not known to re-send a failed one, so failures are kept
+// rare and explained, never hidden behind a 200.
+//
+// A delivery is checked in this order, the first failure deciding the
+// answer: method (405), Content-Type and Content-Encoding (415), size (413),
+// X-Spark-Signature over the raw bytes (401), envelope (400), store (503).
+//
+// Decisions where DESIGN.md is silent:
+//
+//   - The signature must be lowercase hex, as Webex sends it
+//     (events.VerifySignature); uppercase is refused with 401.
+//   - An event that can never be stored because it is larger than the NATS
+//     server's max_payload or the stream's MaxMsgSize gets 413, not 503:
+//     retrying cannot help.
+//   - A 503 promises nothing either way. While the NATS client reconnects it
+//     buffers outgoing messages, so an event answered 503 after the publish
+//     timeout may still be stored once the connection is back. That is safe:
+//     the dedup key makes a re-sent copy a duplicate.
+//   - Webex-Webhook-Id and Webex-Signature are omitted when the envelope has
+//     no id or the delivery no signature (Insecure mode).
+//   - /readyz caches its answer for a second so that a probe storm costs the
+//     NATS server one stream lookup a second; /healthz never looks at NATS,
+//     so an outage does not get ingest restarted in a loop.
 //
 // A Service is built with New and served with Serve or ListenAndServe; both
 // stop gracefully when their context is cancelled. The caller owns the NATS

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,20 +33,33 @@ var (
 // testEnv is one ingest service in front of an embedded JetStream server
 // with the webexpipe streams provisioned.
 type testEnv struct {
-	nats *localnats.Server
-	nc   *nats.Conn
-	js   jetstream.JetStream
-	reg  *prometheus.Registry
-	logs *syncBuffer
-	svc  *ingest.Service
-	url  string // base URL of the HTTP server
-	cfg  ingest.Config
+	nats  *localnats.Server
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	reg   *prometheus.Registry
+	logs  *syncBuffer
+	svc   *ingest.Service
+	url   string // base URL of the HTTP server
+	cfg   ingest.Config
+	clock *testClock
 }
+
+// testClock starts at fixedNow and moves only when told.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) Now() time.Time          { return fixedNow.Add(time.Duration(c.offset.Load())) }
+func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // newEnv starts everything; tweak adjusts the service's Config first.
 func newEnv(t testing.TB, tweak func(*ingest.Config)) *testEnv {
 	t.Helper()
-	e := &testEnv{nats: localnats.StartTest(t), reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	return newEnvOn(t, localnats.StartTest(t), tweak)
+}
+
+// newEnvOn is newEnv with a NATS server the test controls.
+func newEnvOn(t testing.TB, srv *localnats.Server, tweak func(*ingest.Config)) *testEnv {
+	t.Helper()
+	e := &testEnv{nats: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}, clock: &testClock{}}
 	e.nc, e.js = connect(t, e.nats)
 	e.cfg = ingest.Config{
 		Secrets:        [][]byte{secretA, secretB},
@@ -53,7 +67,7 @@ func newEnv(t testing.TB, tweak func(*ingest.Config)) *testEnv {
 		RetryAfter:     3 * time.Second,
 		Logger:         slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Metrics:        e.reg,
-		Now:            func() time.Time { return fixedNow },
+		Now:            e.clock.Now,
 	}
 	if tweak != nil {
 		tweak(&e.cfg)
