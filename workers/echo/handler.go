@@ -1,0 +1,138 @@
+package echo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/webex"
+)
+
+// Events are the events the echo worker consumes.
+var Events = []events.ResourceEvent{{Resource: "messages", Event: "created"}}
+
+// WebexAPI is the part of the Webex client the echo worker calls.
+type WebexAPI interface {
+	Me(ctx context.Context) (*webex.Person, error)
+	Message(ctx context.Context, id string) (*webex.Message, error)
+	SendMessage(ctx context.Context, req *webex.MessageRequest) (*webex.Message, error)
+	ListMessages(ctx context.Context, p webex.ListMessagesParams) ([]webex.Message, error)
+}
+
+// Handler answers messages. It is safe for concurrent use.
+type Handler struct {
+	api WebexAPI
+	cfg Config
+
+	mu    sync.Mutex // guards botID
+	botID string     // the bot's personId, learned once from GET /people/me
+}
+
+// New returns an echo handler calling Webex through api.
+func New(api WebexAPI, cfg Config) (*Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Handler{api: api, cfg: cfg.withDefaults()}, nil
+}
+
+// Handle implements workers.Handler.
+func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
+	data := ev.Envelope.Data
+	bot, err := h.BotID(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	if data.PersonID == bot {
+		return workers.Ignore("the bot's own message")
+	}
+	msg, err := h.api.Message(ctx, data.ID)
+	if err != nil {
+		// Webex may not serve a message right after announcing it: give a
+		// 404 a few deliveries before calling it permanent.
+		if apiErr := (*webex.APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == 404 && ev.Delivered < 3 {
+			return fmt.Errorf("fetch message: %w", err)
+		}
+		return classify(fmt.Errorf("fetch message: %w", err))
+	}
+	if msg.PersonID == bot {
+		return workers.Ignore("the bot's own message")
+	}
+	req := &webex.MessageRequest{
+		RoomID:   msg.RoomID,
+		ParentID: msg.ParentID,
+		Markdown: replyMarkdown(h.cfg.Mode, msg.Text, ev.Raw),
+	}
+	if ev.Delivered > 1 {
+		// An earlier delivery may have replied and died before its marker
+		// was written, or its POST may have timed out after Webex stored the
+		// reply. Look before sending again.
+		if done, err := h.alreadyReplied(ctx, bot, req); err != nil {
+			return classify(fmt.Errorf("look for an earlier reply: %w", err))
+		} else if done {
+			return workers.Ignore("reply already in the room")
+		}
+	}
+	reply, err := h.api.SendMessage(ctx, req)
+	if err != nil {
+		return classify(fmt.Errorf("send reply: %w", err))
+	}
+	h.cfg.Logger.Info("echo reply sent", "message", msg.ID, "reply", reply.ID, "room", msg.RoomID, "stream_seq", ev.StreamSeq)
+	return nil
+}
+
+// BotID returns the bot's personId, asking Webex the first time. A failure
+// is not cached: the next call asks again.
+func (h *Handler) BotID(ctx context.Context) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.botID != "" {
+		return h.botID, nil
+	}
+	me, err := h.api.Me(ctx)
+	if err != nil {
+		return "", fmt.Errorf("who am I: %w", err)
+	}
+	if me.ID == "" {
+		return "", workers.Permanent(errors.New("who am I: GET /people/me returned no id"))
+	}
+	h.botID = me.ID
+	return h.botID, nil
+}
+
+// alreadyReplied reports whether the bot's recent messages in the room hold
+// exactly this reply. In group rooms Webex lists only messages that mention
+// the bot, so an earlier reply there is not found and the reply is sent.
+func (h *Handler) alreadyReplied(ctx context.Context, bot string, req *webex.MessageRequest) (bool, error) {
+	recent, err := h.api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, Max: 50})
+	if err != nil {
+		var apiErr *webex.APIError
+		if errors.As(err, &apiErr) && apiErr.Permanent() {
+			return false, nil // cannot look (e.g. 403 in a group room): send
+		}
+		return false, err
+	}
+	for _, m := range recent {
+		if m.PersonID == bot && m.ParentID == req.ParentID && m.Markdown == req.Markdown {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// classify turns a Webex client error into the workers runtime's error kinds.
+func classify(err error) error {
+	var apiErr *webex.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
+		return workers.RetryAfter(err, apiErr.RetryAfter)
+	case webex.IsRetryable(err):
+		return err
+	case errors.As(err, &apiErr):
+		return workers.Permanent(err)
+	}
+	return err
+}
