@@ -1,0 +1,102 @@
+// Command echo-worker answers Webex messages stored by ingest: it replies
+// with the text received and the webhook that announced it.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := command().ExecuteContext(ctx); err != nil {
+		return 1
+	}
+	return 0
+}
+
+func command() *cobra.Command {
+	var (
+		logs   app.LogOptions
+		natsO  app.NATSOptions
+		webexO app.WebexOptions
+		worker app.WorkerOptions
+		echoO  app.EchoOptions
+	)
+	cmd := &cobra.Command{
+		Use:           "echo-worker",
+		Short:         "Answer Webex messages stored in JetStream",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return app.BindEnv(cmd.Flags(), os.LookupEnv)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := logs.Logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			err = runWorker(cmd.Context(), log, natsO, webexO, worker, echoO)
+			if err != nil {
+				log.Error("echo worker failed", "err", err)
+			}
+			return err
+		},
+	}
+	fs := cmd.Flags()
+	logs.AddFlags(fs)
+	natsO.AddFlags(fs)
+	webexO.AddFlags(fs)
+	worker.AddFlags(fs, ":9091")
+	echoO.AddFlags(fs)
+	app.DescribeEnv(fs)
+	return cmd
+}
+
+func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, eo app.EchoOptions) error {
+	client, err := webexO.Client()
+	if err != nil {
+		return err
+	}
+	log.Info("starting echo worker", "nats_url", natsO.URL, "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
+		"mode", eo.Mode, "concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
+	nc, js, err := app.Connect(ctx, natsO, "webexpipe-echo-worker", log)
+	if err != nil {
+		return err
+	}
+	defer app.Drain(nc, log)
+	reg := app.NewRegistry()
+	runner, err := app.NewEcho(js, client, eo, wo, log, reg)
+	if err != nil {
+		return err
+	}
+	if wo.MetricsAddr != "" {
+		go func() {
+			ready := func() error {
+				if nc.Status() != nats.CONNECTED {
+					return errors.New("NATS not connected")
+				}
+				return nil
+			}
+			if err := app.ServeOps(ctx, wo.MetricsAddr, reg, ready, log); err != nil {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+	}
+	err = app.RunRunners(ctx, runner)
+	log.Info("echo worker stopped")
+	return err
+}

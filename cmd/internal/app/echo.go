@@ -1,0 +1,51 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/echo"
+)
+
+// EchoOptions configure the echo worker.
+type EchoOptions struct {
+	Mode string
+}
+
+// AddFlags registers the echo worker's settings.
+func (o *EchoOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Mode, "echo-mode", string(echo.ModeBoth), "what the echo reply shows: text, webhook or both")
+}
+
+// NewEcho builds the echo worker's runner.
+func NewEcho(js jetstream.JetStream, api echo.WebexAPI, eo EchoOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+	h, err := echo.New(api, echo.Config{Mode: echo.Mode(eo.Mode), Logger: log.With("worker", echo.Name)})
+	if err != nil {
+		return nil, err
+	}
+	return workers.New(js, wo.Config(echo.Name, echo.Events, log, reg), h)
+}
+
+// RunRunners runs worker runners until ctx ends and all of them have drained.
+// The first error stops the others.
+func RunRunners(ctx context.Context, runners ...*workers.Runner) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(runners))
+	for _, r := range runners {
+		go func() { errc <- r.Run(ctx) }()
+	}
+	var first error
+	for range runners {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
+}

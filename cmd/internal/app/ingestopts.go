@@ -1,0 +1,81 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/ingest"
+)
+
+// IngestOptions configure the webhook receiver.
+type IngestOptions struct {
+	Addr           string
+	Path           string
+	Secrets        []string
+	SecretFile     string
+	Insecure       bool
+	Partitions     int
+	PublishTimeout time.Duration
+	RetryAfter     time.Duration
+}
+
+// AddFlags registers the ingest settings.
+func (o *IngestOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Addr, "listen-addr", ":8080", "address ingest listens on")
+	fs.StringVar(&o.Path, "webhook-path", "/webhooks/webex", "path Webex POSTs webhooks to")
+	fs.StringSliceVar(&o.Secrets, "webex-webhook-secret", nil, "webhook secrets, comma-separated; several are valid at once while rotating")
+	fs.StringVar(&o.SecretFile, "webex-webhook-secret-file", "", "file with webhook secrets, one per line")
+	fs.BoolVar(&o.Insecure, "insecure-skip-signature", false, "accept webhooks without checking their signature (development only)")
+	fs.IntVar(&o.Partitions, "partitions", events.DefaultPartitions, "partitions events are spread over (by room)")
+	fs.DurationVar(&o.PublishTimeout, "publish-timeout", 5*time.Second, "how long ingest waits for JetStream to store an event before answering 503")
+	fs.DurationVar(&o.RetryAfter, "retry-after", 5*time.Second, "Retry-After sent with a 503")
+}
+
+// ResolveSecrets returns the secrets from the flag and the file.
+func (o IngestOptions) ResolveSecrets() ([][]byte, error) {
+	var out [][]byte
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, []byte(s))
+		}
+	}
+	for _, s := range o.Secrets {
+		add(s)
+	}
+	if o.SecretFile != "" {
+		b, err := os.ReadFile(o.SecretFile)
+		if err != nil {
+			return nil, fmt.Errorf("webhook secret file: %w", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			add(line)
+		}
+	}
+	return out, nil
+}
+
+// Config builds the ingest configuration.
+func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (ingest.Config, error) {
+	secrets, err := o.ResolveSecrets()
+	if err != nil {
+		return ingest.Config{}, err
+	}
+	cfg := ingest.Config{
+		Path:           o.Path,
+		Secrets:        secrets,
+		Insecure:       o.Insecure,
+		Partitions:     o.Partitions,
+		PublishTimeout: o.PublishTimeout,
+		RetryAfter:     o.RetryAfter,
+		Logger:         log,
+		Metrics:        reg,
+	}
+	return cfg, cfg.Validate()
+}

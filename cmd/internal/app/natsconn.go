@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// NATSOptions say where JetStream is and how its streams are declared.
+type NATSOptions struct {
+	URL       string
+	Provision bool
+	Storage   string
+	Streams   events.StreamOptions
+}
+
+// AddFlags registers the NATS and stream settings.
+func (o *NATSOptions) AddFlags(fs *pflag.FlagSet) {
+	def := events.DefaultStreamOptions()
+	fs.StringVar(&o.URL, "nats-url", nats.DefaultURL, "NATS server URLs, comma-separated (all servers of a cluster)")
+	fs.BoolVar(&o.Provision, "provision", true, "create or update the streams and buckets at start")
+	fs.IntVar(&o.Streams.Replicas, "stream-replicas", def.Replicas, "replicas of every stream and bucket (1 single server, 3 in a cluster)")
+	fs.StringVar(&o.Storage, "stream-storage", "file", "stream storage: file or memory")
+	fs.DurationVar(&o.Streams.EventsMaxAge, "events-max-age", def.EventsMaxAge, "how long stored events are kept (and can be replayed)")
+	fs.Int64Var(&o.Streams.EventsMaxBytes, "events-max-bytes", def.EventsMaxBytes, "size limit of the events stream in bytes; -1 for none (when full, ingest answers 503)")
+	fs.DurationVar(&o.Streams.DuplicateWindow, "duplicate-window", def.DuplicateWindow, "how long a redelivered webhook is recognised and stored once")
+	fs.DurationVar(&o.Streams.DLQMaxAge, "dlq-max-age", def.DLQMaxAge, "how long dead letters are kept")
+	fs.DurationVar(&o.Streams.ProcessedTTL, "processed-ttl", def.ProcessedTTL, "how long a worker remembers it handled an event")
+}
+
+// streamOptions resolves the storage name into the stream options.
+func (o NATSOptions) streamOptions() (events.StreamOptions, error) {
+	s := o.Streams
+	switch o.Storage {
+	case "file", "":
+		s.Storage = jetstream.FileStorage
+	case "memory":
+		s.Storage = jetstream.MemoryStorage
+	default:
+		return s, fmt.Errorf("stream storage %q: want file or memory", o.Storage)
+	}
+	return s, s.Validate()
+}
+
+// Connect connects to NATS, reconnecting forever after a loss, and
+// provisions the streams when asked. name identifies the client in the
+// server's monitoring. The caller drains the connection.
+func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	streams, err := o.streamOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := nats.Connect(o.URL,
+		nats.Name(name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.RetryOnFailedConnect(false),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("NATS disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			log.Info("NATS reconnected", "server", c.ConnectedUrlRedacted())
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Warn("NATS error", "err", err)
+		}),
+	)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	if o.Provision {
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := events.Provision(pctx, js, streams); err != nil {
+			nc.Close()
+			return nil, nil, err
+		}
+	}
+	log.Info("connected to NATS", "server", nc.ConnectedUrlRedacted(), "provisioned", o.Provision)
+	return nc, js, nil
+}
+
+// Drain drains the connection, bounded so shutdown never hangs on a dead
+// server.
+func Drain(nc *nats.Conn, log *slog.Logger) {
+	done := make(chan struct{})
+	nc.SetClosedHandler(func(*nats.Conn) { close(done) })
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		log.Warn("NATS drain timed out; closing")
+		nc.Close()
+	}
+}

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers"
+)
+
+// WorkerOptions configure the consumer runtime of a worker binary.
+type WorkerOptions struct {
+	Concurrency    int
+	MaxDeliver     int
+	AckWait        time.Duration
+	HandlerTimeout time.Duration
+	MetricsAddr    string
+}
+
+// AddFlags registers the worker runtime settings. metricsAddr is the
+// binary's default address for /metrics and /healthz ("" for none).
+func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
+	fs.IntVar(&o.Concurrency, "worker-concurrency", 4, "events a worker process handles at once")
+	fs.IntVar(&o.MaxDeliver, "worker-max-deliver", 10, "deliveries of one event before it goes to the dead-letter queue")
+	fs.DurationVar(&o.AckWait, "worker-ack-wait", 30*time.Second, "how long an event may stay unacknowledged before it is redelivered")
+	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", 2*time.Minute, "bound on handling one event")
+	if metricsAddr != "-" {
+		fs.StringVar(&o.MetricsAddr, "metrics-addr", metricsAddr, "address serving /metrics and /healthz (empty: none)")
+	}
+}
+
+// Config builds the runtime configuration of one worker type.
+func (o WorkerOptions) Config(name string, evs []events.ResourceEvent, log *slog.Logger, reg prometheus.Registerer) workers.Config {
+	cfg := workers.DefaultConfig(name)
+	cfg.Events = evs
+	cfg.Concurrency = o.Concurrency
+	cfg.MaxDeliver = o.MaxDeliver
+	cfg.AckWait = o.AckWait
+	cfg.HandlerTimeout = o.HandlerTimeout
+	cfg.Logger = log
+	cfg.Metrics = reg
+	return cfg
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+)
+
+// devOptions are the settings of `webexpipe dev`.
+type devOptions struct {
+	logs      app.LogOptions
+	nats      app.NATSOptions
+	webex     app.WebexOptions
+	ingest    app.IngestOptions
+	worker    app.WorkerOptions
+	echo      app.EchoOptions
+	dataDir   string
+	natsPort  int
+	simAddr   string
+	publicURL string
+}
+
+func devCommand() *cobra.Command {
+	var o devOptions
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run the whole pipeline in one process: embedded JetStream, ingest, workers and (without WEBEX_TOKEN) the Webex emulator",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := o.logs.Logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			return runDev(cmd.Context(), o, log, cmd.OutOrStdout())
+		},
+	}
+	fs := cmd.Flags()
+	o.logs.AddFlags(fs)
+	o.nats.AddFlags(fs)
+	o.webex.AddFlags(fs)
+	o.ingest.AddFlags(fs)
+	o.worker.AddFlags(fs, "-")
+	o.echo.AddFlags(fs)
+	fs.StringVar(&o.dataDir, "data-dir", "./data", "where the embedded JetStream server keeps its files")
+	fs.IntVar(&o.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (-1: any free port)")
+	fs.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:8090", "address of the Webex emulator (used when no Webex token is set)")
+	fs.StringVar(&o.publicURL, "public-url", "", "with a real Webex token: the public URL Webex reaches ingest at; the webhooks are registered there")
+	// Dev mode listens on loopback only by default.
+	fs.Lookup("listen-addr").DefValue = "127.0.0.1:8080"
+	fs.Set("listen-addr", "127.0.0.1:8080")
+	return withEnvHelp(cmd)
+}
+
+func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	token, err := o.webex.ResolveToken()
+	if err != nil {
+		return err
+	}
+	emulated := token == ""
+
+	// JetStream, embedded.
+	srv, err := localnats.Start(localnats.Config{Port: o.natsPort, StoreDir: filepath.Join(o.dataDir, "jetstream")})
+	if err != nil {
+		return fmt.Errorf("embedded NATS (is another `webexpipe dev` running? try --nats-port -1): %w", err)
+	}
+	defer srv.Shutdown()
+	o.nats.URL = srv.ClientURL()
+	nc, js, err := app.Connect(ctx, o.nats, "webexpipe-dev", log)
+	if err != nil {
+		return err
+	}
+	defer app.Drain(nc, log)
+
+	// Webex: the emulator unless a real token is given.
+	var sim *webextest.Server
+	if emulated {
+		sim = webextest.New(webextest.Options{Logger: log.With("component", "emulator")})
+		if err := sim.Start(o.simAddr); err != nil {
+			return fmt.Errorf("Webex emulator on %s: %w", o.simAddr, err)
+		}
+		defer sim.Close()
+		o.webex.APIURL = sim.URL()
+		token = sim.Token()
+	}
+	client, err := webex.New(webex.Config{BaseURL: o.webex.APIURL, Token: token, Timeout: o.webex.Timeout, UserAgent: "webexpipe-dev"})
+	if err != nil {
+		return err
+	}
+
+	// Ingest. With the emulator, a fresh random secret signs the webhooks.
+	reg := app.NewRegistry()
+	if emulated && len(o.ingest.Secrets) == 0 && o.ingest.SecretFile == "" && !o.ingest.Insecure {
+		o.ingest.Secrets = []string{randomSecret()}
+	}
+	icfg, err := o.ingest.Config(log.With("component", "ingest"), reg)
+	if err != nil {
+		return err
+	}
+	svc, err := ingest.New(icfg, nc, js)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.ingest.Addr)
+	if err != nil {
+		return fmt.Errorf("ingest on %s: %w", o.ingest.Addr, err)
+	}
+	ingestURL := "http://" + loopbackAddr(ln.Addr()) + icfg.Path
+	ingestDone := make(chan error, 1)
+	go func() { ingestDone <- svc.Serve(ctx, ln, ingest.ServerConfig{}) }()
+
+	// Workers.
+	echoRunner, err := app.NewEcho(js, client, o.echo, o.worker, log, reg)
+	if err != nil {
+		return err
+	}
+	workersDone := make(chan error, 1)
+	go func() { workersDone <- app.RunRunners(ctx, echoRunner) }()
+
+	// The webhook, pointing at ingest.
+	target := ingestURL
+	if !emulated {
+		target = o.publicURL
+	}
+	if target != "" {
+		secret := ""
+		if len(icfg.Secrets) > 0 {
+			secret = string(icfg.Secrets[0])
+		}
+		if err := ensureWebhook(ctx, client, "webexpipe-dev messages", target, "messages", "created", secret); err != nil {
+			cancel()
+			<-ingestDone
+			<-workersDone
+			return fmt.Errorf("register the webhook: %w", err)
+		}
+	}
+	printNextSteps(out, emulated, ingestURL, o, sim, srv.ClientURL())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-ingestDone:
+		ingestDone <- nil
+	case runErr = <-workersDone:
+		workersDone <- nil
+	}
+	// Ordered shutdown: stop taking webhooks, let the workers drain, then
+	// the deferred emulator, NATS connection and server stop in turn.
+	cancel()
+	if err := <-ingestDone; err != nil && runErr == nil {
+		runErr = err
+	}
+	if err := <-workersDone; err != nil && runErr == nil {
+		runErr = err
+	}
+	log.Info("webexpipe dev stopped")
+	return runErr
+}
+
+// ensureWebhook makes sure one active webhook with this name exists with the
+// given target and secret, creating or updating it.
+func ensureWebhook(ctx context.Context, c *webex.Client, name, target, resource, event, secret string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	hooks, err := c.Webhooks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		if h.Name != name {
+			continue
+		}
+		_, err := c.UpdateWebhook(ctx, h.ID, webex.WebhookUpdate{Name: name, TargetURL: target, Secret: secret, Status: "active"})
+		return err
+	}
+	_, err = c.CreateWebhook(ctx, webex.WebhookRequest{Name: name, TargetURL: target, Resource: resource, Event: event, Secret: secret})
+	return err
+}
+
+func printNextSteps(out io.Writer, emulated bool, ingestURL string, o devOptions, sim *webextest.Server, natsURL string) {
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "webexpipe dev is running.")
+	fmt.Fprintf(out, "  ingest     %s  (also /healthz, /readyz, /metrics)\n", ingestURL)
+	fmt.Fprintf(out, "  JetStream  %s  (data in %s)\n", natsURL, o.dataDir)
+	if emulated {
+		fmt.Fprintf(out, "  Webex      emulated at %s  (no WEBEX_TOKEN set)\n", sim.URL())
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, "Next, in another terminal:")
+		fmt.Fprintln(out, `  go run ./cmd/webexpipe sim send "hello"     # a user writes to the bot; the echo reply is printed`)
+	} else {
+		fmt.Fprintf(out, "  Webex      %s\n", o.webex.APIURL)
+		if o.publicURL == "" {
+			fmt.Fprintln(out, "\nNo --public-url given: no webhook was registered. Expose ingest publicly and pass")
+			fmt.Fprintln(out, "--public-url https://<your host>"+o.ingest.Path+" (see the README).")
+		} else {
+			fmt.Fprintf(out, "  webhook    messages/created -> %s\n\nWrite to your bot in Webex.\n", o.publicURL)
+		}
+	}
+	fmt.Fprintln(out, "Stop with Ctrl-C.")
+}
+
+// loopbackAddr turns a listener address into one a local client can dial.
+func loopbackAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(a.String())
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return net.JoinHostPort(tcp.IP.String(), strconv.Itoa(tcp.Port))
+}
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
