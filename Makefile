@@ -1,0 +1,41 @@
+# Everything CI runs is here; .ci/run calls `make test`.
+GO      ?= go
+BIN     ?= bin
+PKGS    := ./...
+FUZZTIME ?= 20s
+
+.PHONY: all run build test vet fmt-check unit bench fuzz clean
+
+all: build test
+
+## run: the whole pipeline in one process (embedded JetStream, ingest, echo worker, Webex emulator)
+run:
+	$(GO) run ./cmd/webexpipe dev
+
+## build: static binaries into ./bin
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/ingest ./cmd/echo-worker ./cmd/webexpipe
+
+## test: vet, gofmt check and every test with the race detector
+test: vet fmt-check unit
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out="$$(gofmt -l $$(find . -name '*.go' -not -path './data/*'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+
+## bench: the hot-path benchmarks (ingest to JetStream, decode and verify)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/
+
+## fuzz: a short run of the fuzz target at the trust boundary
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME) ./ingest/
+
+clean:
+	rm -rf $(BIN)
