@@ -38,7 +38,7 @@ type failure struct {
 // be stored (larger than NATS or the stream allows) gets a 4xx; everything
 // else may work later and gets 503 with Retry-After.
 func classify(err error) failure {
-	var apiErr *jetstream.APIError
+	apiErr, isAPI := errors.AsType[*jetstream.APIError](err)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
 		return failure{failTimeout, http.StatusServiceUnavailable, "timed out waiting for JetStream"}
@@ -52,9 +52,9 @@ func classify(err error) failure {
 		return failure{failNotConnected, http.StatusServiceUnavailable, "NATS connection unavailable"}
 	case errors.Is(err, nats.ErrMaxPayload):
 		return failure{failTooLarge, http.StatusRequestEntityTooLarge, "event larger than NATS accepts"}
-	case errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum:
+	case isAPI && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum:
 		return failure{failTooLarge, http.StatusRequestEntityTooLarge, "event larger than the stream accepts"}
-	case errors.As(err, &apiErr):
+	case isAPI:
 		// The server's own description (e.g. "maximum messages exceeded")
 		// says what an operator must fix; it holds nothing from the request.
 		return failure{failRejected, http.StatusServiceUnavailable, "JetStream refused it: " + truncate(apiErr.Description, 80)}
