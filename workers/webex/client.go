@@ -44,16 +44,18 @@ type Config struct {
 	// zero means DefaultTimeout. The caller's context can only shorten it.
 	Timeout time.Duration
 	// HTTPClient sends the requests; nil means a client of the package's own
-	// with no overall timeout (Timeout applies through the context).
+	// with no overall timeout (Timeout applies through the context) that
+	// does not follow redirects.
 	HTTPClient *http.Client
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
 }
 
-// String shows the configuration with the token masked.
+// String shows the configuration with the token (and any password in the
+// base URL) masked.
 func (c Config) String() string {
 	return fmt.Sprintf("webex.Config{BaseURL: %q, Token: %s, Timeout: %s, UserAgent: %q}",
-		c.BaseURL, maskSecret(c.Token), c.Timeout, c.UserAgent)
+		redactURL(c.BaseURL), maskSecret(c.Token), c.Timeout, c.UserAgent)
 }
 
 // GoString is String, so that %#v does not print the token either.
@@ -62,7 +64,7 @@ func (c Config) GoString() string { return c.String() }
 // LogValue logs the configuration with the token masked.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("base_url", c.BaseURL),
+		slog.String("base_url", redactURL(c.BaseURL)),
 		slog.String("token", maskSecret(c.Token)),
 		slog.Duration("timeout", c.Timeout),
 		slog.String("user_agent", c.UserAgent),
@@ -119,7 +121,13 @@ func New(cfg Config) (*Client, error) {
 		c.userAgent = DefaultUserAgent
 	}
 	if c.http == nil {
-		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		c.http = &http.Client{
+			Transport: newTransport(),
+			// Webex's API does not redirect. A redirect is reported as an
+			// APIError rather than followed, so that a POST is never
+			// silently replayed as a GET.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	return c, nil
 }
@@ -192,7 +200,8 @@ func (c *Client) do(ctx context.Context, rq request) (http.Header, error) {
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes))
-		return nil, newAPIError(rq.method, path, resp, b, append(rq.secrets, c.token))
+		secrets := append([]string{c.token}, rq.secrets...)
+		return nil, newAPIError(rq.method, path, resp, b, secrets)
 	}
 
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
@@ -274,6 +283,25 @@ func mustUnescape(p string) string {
 // pathID escapes one id as a path segment: ids are opaque and must never
 // change the path.
 func pathID(id string) string { return url.PathEscape(id) }
+
+// newTransport is a transport of the client's own, with the standard
+// settings, so that its connection pool is not shared.
+func newTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
+}
+
+// redactURL hides a password in a URL; text that is not a URL is shown as
+// unreadable rather than quoted.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
 
 // maskSecret shows whether a secret is set without showing it.
 func maskSecret(s string) string {

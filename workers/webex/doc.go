@@ -14,6 +14,9 @@
 //   - ErrInvalidRequest: rejected before anything was sent.
 //
 // IsRetryable and OutcomeUnknown classify any error the client returns.
+// (Below the client, Go's HTTP transport may resend a request on a stale
+// keep-alive connection, but only a GET-like request or one it knows the
+// server never received; a POST is never repeated.)
 //
 // Every call is bounded by Config.Timeout, and response bodies are read with
 // a size limit. The bot token is sent only to the configured base URL (paging

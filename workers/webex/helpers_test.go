@@ -1,0 +1,61 @@
+package webex_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+)
+
+// testToken is long and unusual so that finding it in any text is a leak.
+const testToken = "tok-3f9a1c77e2b54d0c9e1a-SECRET"
+
+// newEmulator starts an emulator that wants testToken.
+func newEmulator(t *testing.T) *webextest.Server {
+	t.Helper()
+	return webextest.NewTest(t, webextest.Options{Token: testToken})
+}
+
+// newClient returns a client of srv; timeout 0 keeps the default.
+func newClient(t *testing.T, srv *webextest.Server, timeout time.Duration) *webex.Client {
+	t.Helper()
+	c, err := webex.New(webex.Config{BaseURL: srv.URL(), Token: srv.Token(), Timeout: timeout})
+	if err != nil {
+		t.Fatalf("webex.New: %v", err)
+	}
+	return c
+}
+
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// countCalls counts the API calls srv received with method and path.
+func countCalls(srv *webextest.Server, method, path string) int {
+	n := 0
+	for _, c := range srv.Calls() {
+		if c.Method == method && c.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
