@@ -129,13 +129,17 @@ func (p *pipeline) stopWorker() {
 	}
 }
 
-// settle waits until every webhook the emulator sent was answered and the
-// echo consumer has nothing pending or in flight, so counting replies after
-// it is final.
-func (p *pipeline) settle() {
+// settle waits until the emulator has sent deliveries webhooks, each was
+// answered, and the echo consumer has nothing pending or in flight, so
+// counting replies after it is final.
+func (p *pipeline) settle(deliveries int) {
 	p.t.Helper()
 	eventually(p.t, 20*time.Second, func() (bool, string) {
-		for _, d := range p.sim.Deliveries() {
+		sent := p.sim.Deliveries()
+		if len(sent) < deliveries {
+			return false, fmt.Sprintf("%d of %d webhooks sent", len(sent), deliveries)
+		}
+		for _, d := range sent {
 			if d.Status == 0 && d.Err == "" {
 				return false, "a webhook delivery is in flight"
 			}
@@ -189,7 +193,7 @@ func TestUserMessageGetsExactlyOneReply(t *testing.T) {
 	})
 	// The reply itself comes back as a webhook (Webex does that); settle
 	// waits until that event was handled too.
-	p.settle()
+	p.settle(2)
 	replies := p.replies(sent.RoomID)
 	if len(replies) != 1 {
 		t.Fatalf("got %d replies, want 1", len(replies))
@@ -209,14 +213,14 @@ func TestBotsOwnMessageGetsNoReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.settle()
+	p.settle(2)
 	before := len(p.sim.RoomMessages(user.RoomID))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := p.client.SendMessage(ctx, &webex.MessageRequest{RoomID: user.RoomID, Text: "the bot speaks first"}); err != nil {
 		t.Fatal(err)
 	}
-	p.settle()
+	p.settle(3)
 	if got := len(p.sim.RoomMessages(user.RoomID)); got != before+1 {
 		t.Errorf("room has %d messages, want %d: the bot answered itself", got, before+1)
 	}
@@ -229,7 +233,7 @@ func TestDuplicateDeliveryGetsOneReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.settle()
+	p.settle(2)
 	// Webex delivers the same webhook again, byte for byte.
 	for i, d := range p.sim.Deliveries() {
 		if strings.Contains(string(d.Body), sent.ID) {
@@ -238,7 +242,7 @@ func TestDuplicateDeliveryGetsOneReply(t *testing.T) {
 			}
 		}
 	}
-	p.settle()
+	p.settle(3)
 	if n := len(p.replies(sent.RoomID)); n != 1 {
 		t.Fatalf("got %d replies after a duplicate delivery, want 1", n)
 	}
@@ -251,7 +255,7 @@ func TestReplayedEventIsNotAnsweredTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.settle()
+	p.settle(2)
 	// Outside the duplicate window JetStream would store the event again;
 	// a copy with a new Nats-Msg-Id but the same dedup key stands for that.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -274,7 +278,7 @@ func TestReplayedEventIsNotAnsweredTwice(t *testing.T) {
 	if _, err := p.js.PublishMsg(ctx, msg); err != nil {
 		t.Fatal(err)
 	}
-	p.settle()
+	p.settle(2)
 	if n := len(p.replies(sent.RoomID)); n != 1 {
 		t.Fatalf("got %d replies after a second copy of the event, want 1", n)
 	}
@@ -303,7 +307,7 @@ func TestWorkerRestartedMidStreamLosesAndRepeatsNothing(t *testing.T) {
 			p.startWorker()
 		}
 	}
-	p.settle()
+	p.settle(2 * rooms)
 	for _, m := range sent {
 		if n := len(p.replies(m.RoomID)); n != 1 {
 			t.Errorf("room of %q: %d replies, want 1", m.Text, n)
