@@ -29,6 +29,9 @@ const (
 	HeaderOrigSeq = "Webex-Orig-Seq"
 	// HeaderDeliveries is how many times the dead-lettered event was delivered.
 	HeaderDeliveries = "Webex-Deliveries"
+	// HeaderReplayForce, "true" on a replayed copy, makes the worker handle
+	// it even when its idempotency marker says it was handled already.
+	HeaderReplayForce = "Webex-Replay-Force"
 )
 
 // SignatureHeader is the HTTP header Webex signs deliveries with.

@@ -76,6 +76,11 @@ func ReplayFilter(worker string) string {
 	return replayPrefix + worker + ".>"
 }
 
+// IsReplaySubject reports whether subject holds a replayed copy.
+func IsReplaySubject(subject string) bool {
+	return strings.HasPrefix(subject, replayPrefix)
+}
+
 // CallsSubject is where a worker stores a Webex API call to be retried.
 func CallsSubject(worker string) string { return callsPrefix + worker }
 

@@ -127,3 +127,35 @@ func TestRunnerKeepsExistingPosition(t *testing.T) {
 		})
 	}
 }
+
+func TestRunnerReadyOnceTheConsumerExists(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	cfg, reg := testConfig(t, "ready")
+	cfg.StartAt = StartNew
+	r, err := New(env.js, cfg, HandlerFunc(func(context.Context, *Event) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-r.Ready():
+		t.Fatal("ready before Run")
+	default:
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-r.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("not ready within 10s")
+	}
+	// A consumer starting at new events handles what is published once
+	// it is ready.
+	if _, err := env.js.Consumer(testCtx(t), events.EventsStream, "ready"); err != nil {
+		t.Fatalf("ready but no consumer: %v", err)
+	}
+	env.publishEvent(t, "m-ready")
+	eventually(t, 10*time.Second, func() bool { return handledCount(t, reg, "ready", outcomeOK) == 1 }, "event published after Ready not handled")
+}

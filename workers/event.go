@@ -11,16 +11,6 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 )
 
-// HeaderReplayForce, set to "true" on a replayed copy, makes the worker run
-// the handler even if the event's idempotency marker exists.
-//
-// It belongs with the other headers in package events; it lives here until
-// the contract declares it.
-const HeaderReplayForce = "Webex-Replay-Force"
-
-// replayPrefix starts every replay subject (see events.ReplaySubject).
-const replayPrefix = events.SubjectRoot + ".replay."
-
 // Event is one stored webhook delivery as a handler sees it. The runner
 // builds it; handlers read it and must not keep it after Handle returns.
 type Event struct {
@@ -84,8 +74,8 @@ func newEvent(msg jetstream.Msg) (*Event, error) {
 		Timestamp:   md.Timestamp,
 		msg:         msg,
 	}
-	ev.Replay = strings.HasPrefix(ev.Subject, replayPrefix)
-	ev.Force = ev.Replay && strings.EqualFold(ev.Header.Get(HeaderReplayForce), "true")
+	ev.Replay = events.IsReplaySubject(ev.Subject)
+	ev.Force = ev.Replay && strings.EqualFold(ev.Header.Get(events.HeaderReplayForce), "true")
 	ev.Envelope, ev.decodeErr = events.Decode(ev.Raw)
 	ev.DedupKey = dedupKey(ev)
 	return ev, nil

@@ -61,7 +61,7 @@ func TestRunnerEventFields(t *testing.T) {
 	forced.Data = webhookBody("m-1")
 	forced.Header.Set(events.HeaderMsgID, "replay-1")
 	forced.Header.Set(events.HeaderDedupKey, key)
-	forced.Header.Set(HeaderReplayForce, "true")
+	forced.Header.Set(events.HeaderReplayForce, "true")
 	replaySeq := env.publish(t, forced)
 	startRunner(t, env.js, cfg, h)
 	eventually(t, 10*time.Second, func() bool { return handledCount(t, reg, name, outcomeOK) == 2 }, "events not handled")

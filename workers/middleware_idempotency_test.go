@@ -80,7 +80,7 @@ func TestRunnerIdempotency(t *testing.T) {
 		msg.Header.Set(events.HeaderDedupKey, key)
 		msg.Header.Set(events.HeaderOrigSeq, "1")
 		if force {
-			msg.Header.Set(HeaderReplayForce, "true")
+			msg.Header.Set(events.HeaderReplayForce, "true")
 		}
 		env.publish(t, msg)
 	}

@@ -24,6 +24,9 @@ type Runner struct {
 
 	running  atomic.Bool  // guards against two concurrent Runs
 	inFlight atomic.Int64 // handlers running, for the drain report
+
+	ready     chan struct{} // closed once the consumer exists
+	readyOnce sync.Once
 }
 
 // New checks cfg, fills its defaults and registers the runner's metrics. It
@@ -49,8 +52,15 @@ func New(js jetstream.JetStream, cfg Config, h Handler) (*Runner, error) {
 		handler: h,
 		log:     cfg.Logger.With("worker", cfg.Name),
 		metrics: m.forWorker(cfg.Name),
+		ready:   make(chan struct{}),
 	}, nil
 }
+
+// Ready is closed once Run has created or updated the durable consumer.
+// A consumer that starts at new events misses what is stored before it
+// exists, so whoever starts the flow of events (dev mode registering its
+// webhook, a test) waits for Ready first.
+func (r *Runner) Ready() <-chan struct{} { return r.ready }
 
 // Run creates or updates the worker's durable consumer, then handles
 // events, at most Config.Concurrency at a time, until ctx is cancelled.
@@ -86,6 +96,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	r.readyOnce.Do(func() { close(r.ready) })
 	r.logStart()
 
 	// work is the parent of every handler's context. It keeps ctx's values

@@ -22,7 +22,14 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 			o = outcomeDuplicate
 		}
 		r.ack(ctx, ev)
-		r.log.Info("event "+string(o), r.attrs(ev, herr)...)
+		// Every reply a bot sends comes back as an ignored event: at info
+		// level that would double the log. Duplicates are rarer and worth
+		// seeing.
+		level := slog.LevelDebug
+		if o == outcomeDuplicate {
+			level = slog.LevelInfo
+		}
+		r.log.Log(ctx, level, "event "+string(o), r.attrs(ev, herr)...)
 	case IsPermanent(herr):
 		o = r.deadLetter(ctx, ev, shortReason("permanent", herr), herr)
 	case ev.Delivered >= uint64(r.cfg.MaxDeliver):

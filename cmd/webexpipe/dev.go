@@ -134,6 +134,15 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	}
 	workersDone := make(chan error, 1)
 	go func() { workersDone <- app.RunRunners(ctx, echoRunner) }()
+	// The consumer starts at new events: let it exist before any arrive.
+	select {
+	case <-echoRunner.Ready():
+	case err := <-workersDone:
+		cancel()
+		<-ingestDone
+		return fmt.Errorf("echo worker: %w", err)
+	case <-ctx.Done():
+	}
 
 	// The webhook, pointing at ingest.
 	target := ingestURL

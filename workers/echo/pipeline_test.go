@@ -103,10 +103,11 @@ func (p *pipeline) startWorker() {
 	p.mu.Unlock()
 	// A new consumer starts at new events: wait until it exists before
 	// sending any.
-	eventually(p.t, 10*time.Second, func() (bool, string) {
-		_, err := p.js.Consumer(context.Background(), events.EventsStream, echo.Name)
-		return err == nil, fmt.Sprint("echo consumer: ", err)
-	})
+	select {
+	case <-r.Ready():
+	case <-time.After(10 * time.Second):
+		p.t.Fatal("echo worker not ready within 10s")
+	}
 }
 
 // stopWorker stops the running worker and waits for it to drain.
