@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/nats-io/nats.go"
@@ -83,19 +84,25 @@ func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, web
 	if err != nil {
 		return err
 	}
+	opsCtx, stopOps := context.WithCancel(ctx)
+	var ops sync.WaitGroup
 	if wo.MetricsAddr != "" {
+		ops.Add(1)
 		go func() {
+			defer ops.Done()
 			ready := func() error {
 				if nc.Status() != nats.CONNECTED {
 					return errors.New("NATS not connected")
 				}
 				return nil
 			}
-			if err := app.ServeOps(ctx, wo.MetricsAddr, reg, ready, log); err != nil {
+			if err := app.ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
 				log.Error("metrics server", "err", err)
 			}
 		}()
 	}
+	defer ops.Wait()
+	defer stopOps()
 	err = app.RunRunners(ctx, runner)
 	log.Info("echo worker stopped")
 	return err

@@ -32,6 +32,7 @@ func TestDevAndSimSend(t *testing.T) {
 		"--nats-port", "-1",
 		"--sim-addr", "127.0.0.1:0",
 		"--listen-addr", "127.0.0.1:0",
+		"--webex-webhook-secret", devSecret,
 	)
 	dev.Env = cleanEnv()
 	stdout, err := dev.StdoutPipe()
@@ -83,7 +84,12 @@ func TestDevAndSimSend(t *testing.T) {
 	if !strings.Contains(stderr.String(), "webexpipe dev stopped") {
 		t.Errorf("no clean stop logged:\n%s", stderr.String())
 	}
+	if strings.Contains(stderr.String(), devSecret) {
+		t.Error("the webhook secret reached the log")
+	}
 }
+
+const devSecret = "dev-secret-0b7d2c4e9f-never-log-me"
 
 func buildBinary(t *testing.T) string {
 	t.Helper()

@@ -20,18 +20,22 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// ServeOps serves /metrics and /healthz for a worker binary on addr until
-// ctx ends. ready reports whether the process can do its work; /healthz
-// answers 503 with its error otherwise.
+// ServeOps serves a worker binary's operational endpoints on addr until ctx
+// ends: /metrics, /healthz (the process is alive: always 200) and /readyz
+// (200 when ready returns nil, else 503 with its error). A NATS outage
+// makes a worker unready, not dead: restarting it would not help.
 func ServeOps(ctx context.Context, addr string, reg *prometheus.Registry, ready func() error, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if err := ready(); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		w.Write([]byte("ok\n"))
+		w.Write([]byte("ready\n"))
 	})
 	srv := &http.Server{
 		Handler:           mux,
