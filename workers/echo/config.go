@@ -3,6 +3,7 @@ package echo
 import (
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // Name is the worker type: it names the durable consumer and the DLQ subject.
@@ -24,6 +25,12 @@ const (
 type Config struct {
 	// Mode chooses the reply's content; default ModeBoth.
 	Mode Mode
+	// RecheckAfter is how long to wait after a reply whose outcome is
+	// unknown (the POST timed out, or Webex answered 502/504) before
+	// looking for it in the room and sending it again. Webex may still be
+	// storing the first one; looking too early would post twice.
+	// Default 10s.
+	RecheckAfter time.Duration
 	// Logger receives a line per reply; default discards.
 	Logger *slog.Logger
 }
@@ -31,6 +38,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.Mode == "" {
 		c.Mode = ModeBoth
+	}
+	if c.RecheckAfter == 0 {
+		c.RecheckAfter = 10 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -40,7 +50,11 @@ func (c Config) withDefaults() Config {
 
 // Validate reports a setting that cannot work.
 func (c Config) Validate() error {
-	switch c.withDefaults().Mode {
+	c = c.withDefaults()
+	if c.RecheckAfter < 0 {
+		return fmt.Errorf("echo recheck delay %s: want > 0", c.RecheckAfter)
+	}
+	switch c.Mode {
 	case ModeText, ModeWebhook, ModeBoth:
 		return nil
 	}

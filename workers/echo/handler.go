@@ -78,7 +78,13 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	}
 	reply, err := h.api.SendMessage(ctx, req)
 	if err != nil {
-		return classify(fmt.Errorf("send reply: %w", err))
+		err = fmt.Errorf("send reply: %w", err)
+		if webex.OutcomeUnknown(err) {
+			// The reply may be in the room already. The redelivery looks
+			// for it, once Webex has surely finished with this attempt.
+			return workers.RetryAfter(err, h.cfg.RecheckAfter)
+		}
+		return classify(err)
 	}
 	h.cfg.Logger.Info("echo reply sent", "message", msg.ID, "reply", reply.ID, "room", msg.RoomID, "stream_seq", ev.StreamSeq)
 	return nil

@@ -39,6 +39,12 @@ type pipeline struct {
 
 func startPipeline(t *testing.T) *pipeline {
 	t.Helper()
+	return startPipelineWith(t, 5*time.Second)
+}
+
+// startPipelineWith starts the pipeline with a Webex client timeout.
+func startPipelineWith(t *testing.T, webexTimeout time.Duration) *pipeline {
+	t.Helper()
 	srv := localnats.StartTest(t)
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
@@ -64,7 +70,7 @@ func startPipeline(t *testing.T) *pipeline {
 	t.Cleanup(in.Close)
 
 	sim := webextest.NewTest(t, webextest.Options{Logger: testLogger(t)})
-	client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: 5 * time.Second})
+	client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: webexTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +89,7 @@ func startPipeline(t *testing.T) *pipeline {
 // startWorker runs an echo worker until stopWorker.
 func (p *pipeline) startWorker() {
 	p.t.Helper()
-	h, err := echo.New(p.client, echo.Config{Logger: testLogger(p.t)})
+	h, err := echo.New(p.client, echo.Config{Logger: testLogger(p.t), RecheckAfter: time.Second})
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -91,6 +97,8 @@ func (p *pipeline) startWorker() {
 	cfg.Events = echo.Events
 	cfg.Logger = testLogger(p.t)
 	cfg.Metrics = prometheus.NewRegistry()
+	cfg.Backoff = workers.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}
+	cfg.MaxDeliver = 5
 	r, err := workers.New(p.js, cfg, h)
 	if err != nil {
 		p.t.Fatal(err)
@@ -139,6 +147,11 @@ func (p *pipeline) settle(deliveries int) {
 		sent := p.sim.Deliveries()
 		if len(sent) < deliveries {
 			return false, fmt.Sprintf("%d of %d webhooks sent", len(sent), deliveries)
+		}
+		for _, c := range p.sim.Calls() {
+			if c.Status == 0 {
+				return false, "a Webex call is still being served"
+			}
 		}
 		for _, d := range sent {
 			if d.Status == 0 && d.Err == "" {

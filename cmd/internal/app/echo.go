@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,17 +15,19 @@ import (
 
 // EchoOptions configure the echo worker.
 type EchoOptions struct {
-	Mode string
+	Mode         string
+	RecheckAfter time.Duration
 }
 
 // AddFlags registers the echo worker's settings.
 func (o *EchoOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Mode, "echo-mode", string(echo.ModeBoth), "what the echo reply shows: text, webhook or both")
+	fs.DurationVar(&o.RecheckAfter, "echo-recheck-after", 10*time.Second, "after a reply whose outcome is unknown, wait this long before looking for it and sending again")
 }
 
 // NewEcho builds the echo worker's runner.
 func NewEcho(js jetstream.JetStream, api echo.WebexAPI, eo EchoOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	h, err := echo.New(api, echo.Config{Mode: echo.Mode(eo.Mode), Logger: log.With("worker", echo.Name)})
+	h, err := echo.New(api, echo.Config{Mode: echo.Mode(eo.Mode), RecheckAfter: eo.RecheckAfter, Logger: log.With("worker", echo.Name)})
 	if err != nil {
 		return nil, err
 	}
