@@ -29,9 +29,9 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
 
-## bench: the hot-path benchmarks (ingest to JetStream, decode and verify)
+## bench: decode+verify, ingest to JetStream over HTTP, and message-to-reply through the whole pipeline
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/ ./workers/echo/
 
 ## fuzz: a short run of the fuzz target at the trust boundary
 fuzz:

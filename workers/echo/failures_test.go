@@ -107,7 +107,7 @@ func TestWebexFailures(t *testing.T) {
 	}
 }
 
-func (p *pipeline) dlqCount(t *testing.T) int {
+func (p *pipeline) dlqCount(t testing.TB) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

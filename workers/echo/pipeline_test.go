@@ -27,7 +27,7 @@ import (
 // emulator delivers signed webhooks to ingest, ingest stores them, the echo
 // worker replies through the emulator's API.
 type pipeline struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *webextest.Server
 	client *webex.Client
 	js     jetstream.JetStream
@@ -37,13 +37,13 @@ type pipeline struct {
 	done   chan error
 }
 
-func startPipeline(t *testing.T) *pipeline {
+func startPipeline(t testing.TB) *pipeline {
 	t.Helper()
 	return startPipelineWith(t, 5*time.Second)
 }
 
 // startPipelineWith starts the pipeline with a Webex client timeout.
-func startPipelineWith(t *testing.T, webexTimeout time.Duration) *pipeline {
+func startPipelineWith(t testing.TB, webexTimeout time.Duration) *pipeline {
 	t.Helper()
 	srv := localnats.StartTest(t)
 	nc, err := nats.Connect(srv.ClientURL())
@@ -330,7 +330,7 @@ func TestWorkerRestartedMidStreamLosesAndRepeatsNothing(t *testing.T) {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, cond func() (bool, string)) {
+func eventually(t testing.TB, within time.Duration, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	var why string
@@ -344,11 +344,11 @@ func eventually(t *testing.T, within time.Duration, cond func() (bool, string)) 
 	t.Fatalf("not within %s: %s", within, why)
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
