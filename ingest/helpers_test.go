@@ -88,23 +88,12 @@ func newEnvOn(t testing.TB, srv *localnats.Server, tweak func(*ingest.Config)) *
 	return e
 }
 
-// connect opens a client connection and provisions the streams.
+// connect opens a client connection and provisions the streams (file
+// storage: the benchmark measures what production does).
 func connect(t testing.TB, srv *localnats.Server) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	nc, err := nats.Connect(srv.ClientURL(), nats.ReconnectWait(50*time.Millisecond))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatalf("jetstream: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := events.Provision(ctx, js, events.DefaultStreamOptions()); err != nil {
-		t.Fatalf("provision: %v", err)
-	}
+	nc, js := srv.ConnectTest(t, nats.ReconnectWait(50*time.Millisecond))
+	localnats.ProvisionTest(t, js, events.DefaultStreamOptions())
 	return nc, js
 }
 

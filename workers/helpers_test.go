@@ -26,21 +26,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	srv := localnats.StartTest(t)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := events.DefaultStreamOptions()
-	opts.Storage = jetstream.MemoryStorage
-	if err := events.Provision(testCtx(t), js, opts); err != nil {
-		t.Fatal(err)
-	}
+	_, _, js := localnats.StartProvisioned(t)
 	return &testEnv{js: js}
 }
 

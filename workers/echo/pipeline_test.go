@@ -45,21 +45,7 @@ func startPipeline(t testing.TB) *pipeline {
 // startPipelineWith starts the pipeline with a Webex client timeout.
 func startPipelineWith(t testing.TB, webexTimeout time.Duration) *pipeline {
 	t.Helper()
-	srv := localnats.StartTest(t)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := events.DefaultStreamOptions()
-	opts.Storage = jetstream.MemoryStorage
-	if err := events.Provision(context.Background(), js, opts); err != nil {
-		t.Fatal(err)
-	}
+	_, nc, js := localnats.StartProvisioned(t)
 
 	const secret = "pipeline-test-secret"
 	svc, err := ingest.New(ingest.Config{Secrets: [][]byte{[]byte(secret)}, Logger: testLogger(t)}, nc, js)
