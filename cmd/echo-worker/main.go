@@ -7,9 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
@@ -17,16 +15,7 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 )
 
-func main() { os.Exit(run()) }
-
-func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := command().ExecuteContext(ctx); err != nil {
-		return 1
-	}
-	return 0
-}
+func main() { os.Exit(app.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
@@ -37,24 +26,15 @@ func command() *cobra.Command {
 		echoO  app.EchoOptions
 	)
 	cmd := &cobra.Command{
-		Use:           "echo-worker",
-		Short:         "Answer Webex messages stored in JetStream",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			return app.BindEnv(cmd.Flags(), os.LookupEnv)
-		},
+		Use:   "echo-worker",
+		Short: "Answer Webex messages stored in JetStream",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := logs.Logger(os.Stderr)
 			if err != nil {
 				return err
 			}
-			err = runWorker(cmd.Context(), log, natsO, webexO, worker, echoO)
-			if err != nil {
-				log.Error("echo worker failed", "err", err)
-			}
-			return err
+			return runWorker(cmd.Context(), log, natsO, webexO, worker, echoO)
 		},
 	}
 	fs := cmd.Flags()
@@ -63,7 +43,6 @@ func command() *cobra.Command {
 	webexO.AddFlags(fs)
 	worker.AddFlags(fs, ":9091")
 	echoO.AddFlags(fs)
-	app.DescribeEnv(fs)
 	return cmd
 }
 

@@ -3,11 +3,7 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -15,16 +11,7 @@ import (
 	"github.com/webexpipe/webexpipe/ingest"
 )
 
-func main() { os.Exit(run()) }
-
-func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := command().ExecuteContext(ctx); err != nil {
-		return 1
-	}
-	return 0
-}
+func main() { os.Exit(app.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
@@ -33,14 +20,9 @@ func command() *cobra.Command {
 		in   app.IngestOptions
 	)
 	cmd := &cobra.Command{
-		Use:           "ingest",
-		Short:         "Receive Webex webhooks and store them in JetStream",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			return app.BindEnv(cmd.Flags(), os.LookupEnv)
-		},
+		Use:   "ingest",
+		Short: "Receive Webex webhooks and store them in JetStream",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := logs.Logger(os.Stderr)
 			if err != nil {
@@ -49,34 +31,24 @@ func command() *cobra.Command {
 			reg := app.NewRegistry()
 			cfg, err := in.Config(log, reg)
 			if err != nil {
-				log.Error("invalid configuration", "err", err)
 				return err
 			}
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
 				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", nats.URL)
 			nc, js, err := app.Connect(cmd.Context(), nats, "webexpipe-ingest", log)
 			if err != nil {
-				log.Error("NATS", "err", err)
 				return err
 			}
 			defer app.Drain(nc, log)
 			svc, err := ingest.New(cfg, nc, js)
 			if err != nil {
-				log.Error("ingest", "err", err)
 				return err
 			}
-			if err := svc.ListenAndServe(cmd.Context(), ingest.ServerConfig{Addr: in.Addr}); err != nil {
-				log.Error("serve", "err", err)
-				return err
-			}
-			log.Info("ingest stopped")
-			return nil
+			return svc.ListenAndServe(cmd.Context(), ingest.ServerConfig{Addr: in.Addr})
 		},
 	}
 	logs.AddFlags(cmd.Flags())
 	nats.AddFlags(cmd.Flags())
 	in.AddFlags(cmd.Flags())
-	app.DescribeEnv(cmd.Flags())
-	cmd.SetErrPrefix(fmt.Sprintf("%s:", cmd.Use))
 	return cmd
 }

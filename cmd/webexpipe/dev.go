@@ -64,7 +64,7 @@ func devCommand() *cobra.Command {
 	// Dev mode listens on loopback only by default.
 	fs.Lookup("listen-addr").DefValue = "127.0.0.1:8080"
 	fs.Set("listen-addr", "127.0.0.1:8080")
-	return withEnvHelp(cmd)
+	return cmd
 }
 
 func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) error {

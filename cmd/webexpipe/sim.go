@@ -66,7 +66,7 @@ func simSendCommand() *cobra.Command {
 	fs.StringVar(&room, "room", "", "room to post in (default: the user's direct room with the bot)")
 	fs.StringVar(&email, "email", "user@example.com", "the simulated user's email")
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
-	return withEnvHelp(cmd)
+	return cmd
 }
 
 func simServeCommand() *cobra.Command {
@@ -95,7 +95,7 @@ func simServeCommand() *cobra.Command {
 	}
 	logs.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&addr, "sim-addr", "127.0.0.1:8090", "address the emulator listens on")
-	return withEnvHelp(cmd)
+	return cmd
 }
 
 // simClient speaks the emulator's control API.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -77,5 +78,11 @@ func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (inges
 		Logger:         log,
 		Metrics:        reg,
 	}
-	return cfg, cfg.Validate()
+	if err := cfg.Validate(); errors.Is(err, ingest.ErrNoSecret) {
+		return cfg, errors.New("no webhook secret: set WEBEX_WEBHOOK_SECRET or WEBEX_WEBHOOK_SECRET_FILE " +
+			"(or INSECURE_SKIP_SIGNATURE=true, for local development only)")
+	} else if err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }

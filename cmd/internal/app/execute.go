@@ -1,0 +1,38 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Execute runs a binary's root command and returns its exit code. SIGINT
+// and SIGTERM cancel the command's context; every flag of every command also
+// reads its environment variable (see BindEnv) and says so in --help; an
+// error is printed once, prefixed with the binary's name.
+func Execute(root *cobra.Command) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root.SilenceUsage = true
+	root.SilenceErrors = true
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		return BindEnv(cmd.Flags(), os.LookupEnv)
+	}
+	describeAll(root)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", root.Name(), err)
+		return 1
+	}
+	return 0
+}
+
+func describeAll(cmd *cobra.Command) {
+	DescribeEnv(cmd.Flags())
+	for _, c := range cmd.Commands() {
+		describeAll(c)
+	}
+}
