@@ -1,0 +1,227 @@
+package spool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func open(t *testing.T, dir string, opts Options) (*Spool, Recovery) {
+	t.Helper()
+	opts.Dir = dir
+	s, rec, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, rec
+}
+
+func next(t *testing.T, s *Spool) (string, Position) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rec, pos, err := s.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(rec), pos
+}
+
+func TestAppendReadCommitReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := open(t, dir, Options{SegmentBytes: 64}) // small segments: rotation on every other record
+	for i := range 5 {
+		if err := s.Append(fmt.Appendf(nil, "record-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := s.Stats(); st.Records != 5 {
+		t.Fatalf("stats %+v, want 5 records", st)
+	}
+	var last Position
+	for i := range 2 {
+		rec, pos := next(t, s)
+		if want := fmt.Sprintf("record-%d", i); rec != want {
+			t.Fatalf("read %q, want %q", rec, want)
+		}
+		last = pos
+	}
+	if err := s.Commit(last); err != nil {
+		t.Fatal(err)
+	}
+	// A third record is read but not committed: it must come back.
+	next(t, s)
+	s.Close()
+
+	s2, rec := open(t, dir, Options{SegmentBytes: 64})
+	if rec.Records != 3 || rec.DroppedBytes != 0 {
+		t.Fatalf("recovery %+v, want 3 records and nothing dropped", rec)
+	}
+	for i := 2; i < 5; i++ {
+		got, pos := next(t, s2)
+		if want := fmt.Sprintf("record-%d", i); got != want {
+			t.Fatalf("after reopen read %q, want %q", got, want)
+		}
+		last = pos
+	}
+	if err := s2.Commit(last); err != nil {
+		t.Fatal(err)
+	}
+	if st := s2.Stats(); st.Records != 0 || st.Bytes != 0 {
+		t.Errorf("stats after draining %+v", st)
+	}
+	segs, _ := filepath.Glob(filepath.Join(dir, "*"+segmentSuffix))
+	if len(segs) != 1 {
+		t.Errorf("%d segments left after draining, want only the one being written: %v", len(segs), segs)
+	}
+}
+
+func TestTornOrCorruptTailIsDropped(t *testing.T) {
+	tests := []struct {
+		name  string
+		spoil func(t *testing.T, path string)
+	}{
+		{"half a header", func(t *testing.T, path string) { appendBytes(t, path, []byte{0, 0, 0}) }},
+		{"header without its payload", func(t *testing.T, path string) {
+			appendBytes(t, path, []byte{0, 0, 0, 40, 1, 2, 3, 4, 'x', 'y'})
+		}},
+		{"flipped byte in the last record", func(t *testing.T, path string) {
+			b, _ := os.ReadFile(path)
+			b[len(b)-1] ^= 0xff
+			os.WriteFile(path, b, 0o600)
+		}},
+		{"absurd length", func(t *testing.T, path string) {
+			appendBytes(t, path, []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, _ := open(t, dir, Options{})
+			for _, r := range []string{"one", "two", "three"} {
+				if err := s.Append([]byte(r)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close()
+			tt.spoil(t, filepath.Join(dir, "000001"+segmentSuffix))
+
+			s2, rec := open(t, dir, Options{})
+			if rec.DroppedBytes == 0 {
+				t.Error("nothing reported dropped")
+			}
+			want := []string{"one", "two", "three"}
+			if tt.name == "flipped byte in the last record" {
+				want = want[:2]
+			}
+			if rec.Records != len(want) {
+				t.Fatalf("recovered %d records, want %d", rec.Records, len(want))
+			}
+			for _, w := range want {
+				if got, _ := next(t, s2); got != w {
+					t.Fatalf("read %q, want %q", got, w)
+				}
+			}
+			// The spool goes on cleanly after the cut.
+			if err := s2.Append([]byte("four")); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := next(t, s2); got != "four" {
+				t.Fatalf("read %q after recovery, want four", got)
+			}
+		})
+	}
+}
+
+func TestFull(t *testing.T) {
+	s, _ := open(t, t.TempDir(), Options{MaxBytes: 40})
+	if err := s.Append(make([]byte, 20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(make([]byte, 20)); !errors.Is(err, ErrFull) {
+		t.Fatalf("err = %v, want ErrFull", err)
+	}
+	_, pos := next(t, s)
+	if err := s.Commit(pos); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(make([]byte, 20)); err != nil {
+		t.Fatalf("room freed by the commit, still: %v", err)
+	}
+	if err := s.Append(make([]byte, 1<<25)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestNextWaitsForAppend(t *testing.T) {
+	s, _ := open(t, t.TempDir(), Options{})
+	got := make(chan string, 1)
+	go func() {
+		rec, _, err := s.Next(context.Background())
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		got <- string(rec)
+	}()
+	if err := s.Append([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		if r != "late" {
+			t.Fatalf("got %q", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Next did not wake up on Append")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := s.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestRewind(t *testing.T) {
+	s, _ := open(t, t.TempDir(), Options{})
+	s.Append([]byte("a"))
+	s.Append([]byte("b"))
+	next(t, s)
+	next(t, s)
+	s.Rewind()
+	if got, _ := next(t, s); got != "a" {
+		t.Errorf("after Rewind read %q, want a", got)
+	}
+}
+
+func appendBytes(t *testing.T, path string, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	s, _, err := Open(Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rec := make([]byte, 2048)
+	b.SetBytes(int64(len(rec)))
+	for b.Loop() {
+		if err := s.Append(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
