@@ -17,6 +17,7 @@ const (
 	DefaultMaxBodyBytes   = 1 << 20
 	DefaultPublishTimeout = 5 * time.Second
 	DefaultRetryAfter     = 5 * time.Second
+	DefaultSpoolMaxBytes  = 1 << 30
 )
 
 // Routes served next to the webhook path; Config.Path may not take them.
@@ -60,6 +61,14 @@ type Config struct {
 	// Now stamps Webex-Received-At and ages the readiness cache; default
 	// time.Now.
 	Now func() time.Time
+	// SpoolDir, when set, turns on the local spool: a delivery JetStream
+	// does not acknowledge within PublishTimeout is appended there (fsynced)
+	// and answered 200 "spooled", and Serve forwards the spool to JetStream
+	// in order once it answers. Empty: such a delivery gets 503.
+	SpoolDir string
+	// SpoolMaxBytes bounds the spool; when it is full deliveries get 503.
+	// Default DefaultSpoolMaxBytes.
+	SpoolMaxBytes int64
 }
 
 // Validate reports the first setting that cannot work. Zero values are
@@ -82,6 +91,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: publish timeout %s: want > 0", ErrInvalidConfig, c.PublishTimeout)
 	case c.RetryAfter < 0:
 		return fmt.Errorf("%w: retry after %s: want > 0", ErrInvalidConfig, c.RetryAfter)
+	case c.SpoolMaxBytes < 0:
+		return fmt.Errorf("%w: spool max bytes %d: want > 0", ErrInvalidConfig, c.SpoolMaxBytes)
 	}
 	return nil
 }
@@ -102,6 +113,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryAfter == 0 {
 		c.RetryAfter = DefaultRetryAfter
+	}
+	if c.SpoolMaxBytes == 0 {
+		c.SpoolMaxBytes = DefaultSpoolMaxBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

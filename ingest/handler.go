@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"fmt"
+
+	"github.com/nats-io/nats.go"
 	"log/slog"
 	"net/http"
 	"time"
@@ -30,11 +33,21 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	msg := s.pub.message(delivery{env: env, body: body, signature: sig, receivedAt: receivedAt})
+	if s.spool != nil && s.spool.holding() {
+		// Earlier deliveries wait in the spool: join them, keep the order.
+		s.spoolOrFail(w, r, env, msg, nil)
+		return
+	}
 	start := time.Now() // monotonic, unlike an injected Now
-	ack, err := s.pub.publish(r.Context(), delivery{env: env, body: body, signature: sig, receivedAt: receivedAt})
+	ack, err := s.pub.publish(r.Context(), msg)
 	elapsed := time.Since(start).Seconds()
 	if err != nil {
 		s.metrics.publishTime.WithLabelValues("error").Observe(elapsed)
+		if s.spool != nil && classify(err).status == http.StatusServiceUnavailable {
+			s.spoolOrFail(w, r, env, msg, err)
+			return
+		}
 		s.notStored(w, r, env, err)
 		return
 	}
@@ -77,4 +90,26 @@ func (s *Service) notStored(w http.ResponseWriter, r *http.Request, env *events.
 		slog.String("remote", r.RemoteAddr),
 		slog.String("error", err.Error()),
 	)
+}
+
+// spoolOrFail appends a delivery JetStream did not take to the spool and
+// answers 200 "spooled" once it is on disk; when the spool cannot take it,
+// the answer is 503 as without a spool. pubErr is the publish failure that
+// led here, nil when the delivery joins a non-empty spool.
+func (s *Service) spoolOrFail(w http.ResponseWriter, r *http.Request, env *events.Envelope, msg *nats.Msg, pubErr error) {
+	if err := s.spool.add(msg); err != nil {
+		if pubErr == nil {
+			pubErr = fmt.Errorf("%w: spool holds earlier deliveries", ErrNotStored)
+		}
+		s.log.Error("spool refused a delivery", "error", err)
+		s.notStored(w, r, env, fmt.Errorf("%w (spool: %w)", pubErr, err))
+		return
+	}
+	s.metrics.requests.WithLabelValues(outcomeSpooled).Inc()
+	writeJSON(w, http.StatusOK, storedBody{Status: "spooled"})
+	attrs := []slog.Attr{slog.String("resource", env.Resource), slog.String("event", env.Event)}
+	if pubErr != nil {
+		attrs = append(attrs, slog.String("publish_error", pubErr.Error()))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "webhook spooled", attrs...)
 }

@@ -86,11 +86,23 @@ func (s *Service) serveHealthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, statusBody{Status: "ok"})
 }
 
-// serveReadyz answers 200 when events can be stored, else 503 and why.
+// serveReadyz answers 200 when deliveries can be accepted safely, else 503
+// and why. With a spool that has room, ingest stays ready while JetStream is
+// away: it answers "degraded" and says what waits in the spool.
 func (s *Service) serveReadyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.ready.check(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, statusBody{Status: "not ready", Error: err.Error()})
-		return
+	err := s.ready.check(r.Context())
+	body := statusBody{Status: "ready"}
+	status := http.StatusOK
+	if err != nil {
+		body = statusBody{Status: "not ready", Error: err.Error()}
+		status = http.StatusServiceUnavailable
 	}
-	writeJSON(w, http.StatusOK, statusBody{Status: "ready"})
+	if s.spool != nil {
+		st := s.spool.sp.Stats()
+		body.Spool = &spoolStatus{Records: st.Records, Bytes: st.Bytes, MaxBytes: s.cfg.SpoolMaxBytes}
+		if err != nil && st.Bytes < s.cfg.SpoolMaxBytes {
+			body.Status, status = "degraded", http.StatusOK
+		}
+	}
+	writeJSON(w, status, body)
 }

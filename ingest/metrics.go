@@ -9,6 +9,7 @@ import (
 // Outcomes of a delivery, the values of the "outcome" label.
 const (
 	outcomeStored               = "stored"
+	outcomeSpooled              = "spooled"
 	outcomeDuplicate            = "duplicate"
 	outcomeMethodNotAllowed     = "method_not_allowed"
 	outcomeUnsupportedMediaType = "unsupported_media_type"
@@ -19,7 +20,7 @@ const (
 )
 
 var allOutcomes = []string{
-	outcomeStored, outcomeDuplicate, outcomeMethodNotAllowed, outcomeUnsupportedMediaType,
+	outcomeStored, outcomeSpooled, outcomeDuplicate, outcomeMethodNotAllowed, outcomeUnsupportedMediaType,
 	outcomeTooLarge, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable,
 }
 

@@ -29,17 +29,22 @@ type publisher struct {
 	timeout    time.Duration
 }
 
-// publish stores d and returns JetStream's acknowledgement. It waits at
-// most p.timeout, and no longer than ctx allows. An error wraps ErrNotStored
-// and the cause; see classify for what the client is told.
-func (p *publisher) publish(ctx context.Context, d delivery) (*jetstream.PubAck, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	msg := &nats.Msg{
+// message builds the stored form of d: its raw body on its subject, with
+// the headers DESIGN.md promises.
+func (p *publisher) message(d delivery) *nats.Msg {
+	return &nats.Msg{
 		Subject: d.env.Subject(p.partitions),
 		Data:    d.body,
 		Header:  eventHeaders(d),
 	}
+}
+
+// publish stores msg and returns JetStream's acknowledgement. It waits at
+// most p.timeout, and no longer than ctx allows. An error wraps ErrNotStored
+// and the cause; see classify for what the client is told.
+func (p *publisher) publish(ctx context.Context, msg *nats.Msg) (*jetstream.PubAck, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
 	// WithExpectStream makes the server refuse the event unless it lands in
 	// WEBEX_EVENTS, so a subject bound to some other stream by mistake
 	// never swallows it.

@@ -23,13 +23,20 @@ type errorBody struct {
 
 type storedBody struct {
 	Status    string `json:"status"`
-	StreamSeq uint64 `json:"stream_seq"`
+	StreamSeq uint64 `json:"stream_seq,omitempty"`
 	Duplicate bool   `json:"duplicate"`
 }
 
 type statusBody struct {
-	Status string `json:"status"`
-	Error  string `json:"error,omitempty"`
+	Status string       `json:"status"`
+	Error  string       `json:"error,omitempty"`
+	Spool  *spoolStatus `json:"spool,omitempty"`
+}
+
+type spoolStatus struct {
+	Records  int   `json:"records"`
+	Bytes    int64 `json:"bytes"`
+	MaxBytes int64 `json:"max_bytes"`
 }
 
 // writeJSON answers with v as the JSON body. Marshalling the fixed body

@@ -103,6 +103,19 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener, sc ServerConfig) e
 	go func() { served <- srv.Serve(ln) }()
 	s.log.Info("ingest listening", "addr", ln.Addr().String(), "path", s.cfg.Path)
 
+	// The forwarder outlives HTTP intake by a little: it stops after the
+	// last request was answered, so nothing spooled during shutdown waits
+	// for the next start longer than it must.
+	fctx, stopForward := context.WithCancel(context.WithoutCancel(ctx))
+	forwarded := make(chan error, 1)
+	go func() { forwarded <- s.Forward(fctx) }()
+	defer func() {
+		stopForward()
+		if err := <-forwarded; err != nil {
+			s.log.Error("spool forwarder stopped", "error", err)
+		}
+	}()
+
 	select {
 	case err := <-served:
 		return fmt.Errorf("ingest: serve: %w", err)

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ type Service struct {
 	cfg     Config
 	log     *slog.Logger
 	pub     *publisher
+	spool   *spooler // nil without Config.SpoolDir
 	ready   *readiness
 	metrics *metrics
 	handler http.Handler
@@ -36,16 +38,39 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	pub := &publisher{js: js, partitions: cfg.Partitions, timeout: cfg.PublishTimeout}
 	s := &Service{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		pub:     &publisher{js: js, partitions: cfg.Partitions, timeout: cfg.PublishTimeout},
+		pub:     pub,
 		ready:   &readiness{nc: nc, js: js, now: cfg.Now, log: cfg.Logger},
 		metrics: m,
+	}
+	if cfg.SpoolDir != "" {
+		if s.spool, err = openSpooler(cfg, pub, cfg.Metrics); err != nil {
+			return nil, err
+		}
 	}
 	s.handler = s.routes()
 	s.logConfig(nc)
 	return s, nil
+}
+
+// Forward drains the spool to JetStream until ctx ends; Serve runs it. It
+// returns at once without a spool.
+func (s *Service) Forward(ctx context.Context) error {
+	if s.spool == nil {
+		return nil
+	}
+	return s.spool.forward(ctx)
+}
+
+// Close releases the spool. Call it after Serve and Forward returned.
+func (s *Service) Close() error {
+	if s.spool == nil {
+		return nil
+	}
+	return s.spool.sp.Close()
 }
 
 // Handler serves the webhook at Config.Path (any method reaches it, so that
@@ -73,6 +98,7 @@ func (s *Service) logConfig(nc *nats.Conn) {
 		"max_body_bytes", s.cfg.MaxBodyBytes,
 		"publish_timeout", s.cfg.PublishTimeout,
 		"retry_after", s.cfg.RetryAfter,
+		"spool_dir", s.cfg.SpoolDir,
 	)
 	if s.cfg.Insecure {
 		s.log.Warn("INSECURE: webhook signatures are NOT checked; anyone who reaches " + s.cfg.Path +

@@ -25,6 +25,8 @@ type IngestOptions struct {
 	Partitions     int
 	PublishTimeout time.Duration
 	RetryAfter     time.Duration
+	SpoolDir       string
+	SpoolMaxBytes  int64
 }
 
 // AddFlags registers the ingest settings.
@@ -37,6 +39,8 @@ func (o *IngestOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Partitions, "partitions", events.DefaultPartitions, "partitions events are spread over (by room)")
 	fs.DurationVar(&o.PublishTimeout, "publish-timeout", 5*time.Second, "how long ingest waits for JetStream to store an event before answering 503")
 	fs.DurationVar(&o.RetryAfter, "retry-after", 5*time.Second, "Retry-After sent with a 503")
+	fs.StringVar(&o.SpoolDir, "spool-dir", "", "local directory for deliveries JetStream does not take in time (answered 200 \"spooled\", forwarded later); empty: answer 503 instead")
+	fs.Int64Var(&o.SpoolMaxBytes, "spool-max-bytes", ingest.DefaultSpoolMaxBytes, "size limit of the spool; when full, deliveries get 503")
 }
 
 // ResolveSecrets returns the secrets from the flag and the file.
@@ -75,6 +79,8 @@ func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (inges
 		Partitions:     o.Partitions,
 		PublishTimeout: o.PublishTimeout,
 		RetryAfter:     o.RetryAfter,
+		SpoolDir:       o.SpoolDir,
+		SpoolMaxBytes:  o.SpoolMaxBytes,
 		Logger:         log,
 		Metrics:        reg,
 	}
