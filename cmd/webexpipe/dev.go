@@ -111,6 +111,9 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	if emulated && len(o.ingest.Secrets) == 0 && o.ingest.SecretFile == "" && !o.ingest.Insecure {
 		o.ingest.Secrets = []string{randomSecret()}
 	}
+	if o.ingest.SpoolDir == "" {
+		o.ingest.SpoolDir = filepath.Join(o.dataDir, "spool")
+	}
 	icfg, err := o.ingest.Config(log.With("component", "ingest"), reg)
 	if err != nil {
 		return err
@@ -119,6 +122,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	if err != nil {
 		return err
 	}
+	defer svc.Close()
 	ln, err := net.Listen("tcp", o.ingest.Addr)
 	if err != nil {
 		return fmt.Errorf("ingest on %s: %w", o.ingest.Addr, err)
