@@ -111,3 +111,23 @@ func TestStreamStorage(t *testing.T) {
 		t.Error("unknown storage accepted")
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	got := RedactURL("nats://ingest:s3cr3t-pw@n1:4222, nats://n2:4222")
+	if strings.Contains(got, "s3cr3t-pw") || !strings.Contains(got, "ingest") || !strings.Contains(got, "n2:4222") {
+		t.Errorf("RedactURL = %q", got)
+	}
+}
+
+func TestNATSAuthOptions(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("from-file\n"), 0o600)
+	opts, err := NATSOptions{User: "u", PasswordFile: pw, InboxPrefix: "_INBOX_u"}.authOptions()
+	if err != nil || len(opts) != 2 {
+		t.Fatalf("options %d, %v", len(opts), err)
+	}
+	if _, err := (NATSOptions{NKeySeed: filepath.Join(dir, "missing")}).authOptions(); err == nil {
+		t.Error("a missing nkey seed file was accepted")
+	}
+}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -15,10 +18,19 @@ import (
 
 // NATSOptions say where JetStream is and how its streams are declared.
 type NATSOptions struct {
-	URL       string
-	Provision bool
-	Storage   string
-	Streams   events.StreamOptions
+	URL          string
+	Provision    bool
+	Storage      string
+	Streams      events.StreamOptions
+	User         string
+	Password     string
+	PasswordFile string
+	Creds        string
+	NKeySeed     string
+	TLSCA        string
+	TLSCert      string
+	TLSKey       string
+	InboxPrefix  string
 }
 
 // AddFlags registers the NATS and stream settings.
@@ -33,6 +45,66 @@ func (o *NATSOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Streams.DuplicateWindow, "duplicate-window", def.DuplicateWindow, "how long a redelivered webhook is recognised and stored once")
 	fs.DurationVar(&o.Streams.DLQMaxAge, "dlq-max-age", def.DLQMaxAge, "how long dead letters are kept")
 	fs.DurationVar(&o.Streams.ProcessedTTL, "processed-ttl", def.ProcessedTTL, "how long a worker remembers it handled an event")
+	fs.StringVar(&o.User, "nats-user", "", "NATS user name")
+	fs.StringVar(&o.Password, "nats-password", "", "NATS password (prefer --nats-password-file)")
+	fs.StringVar(&o.PasswordFile, "nats-password-file", "", "file holding the NATS password")
+	fs.StringVar(&o.Creds, "nats-creds", "", "NATS .creds file (JWT and nkey seed)")
+	fs.StringVar(&o.NKeySeed, "nats-nkey-seed", "", "file holding an nkey seed to authenticate with")
+	fs.StringVar(&o.TLSCA, "nats-tls-ca", "", "CA file to verify the NATS servers with (turns TLS on)")
+	fs.StringVar(&o.TLSCert, "nats-tls-cert", "", "client certificate for NATS TLS")
+	fs.StringVar(&o.TLSKey, "nats-tls-key", "", "client key for NATS TLS")
+	fs.StringVar(&o.InboxPrefix, "nats-inbox-prefix", "", "prefix of reply subjects (e.g. _INBOX_ingest), so NATS permissions can keep users from reading each other's replies")
+}
+
+// authOptions turns the credential and TLS settings into client options.
+// Secrets are read from files here and go nowhere but the connection.
+func (o NATSOptions) authOptions() ([]nats.Option, error) {
+	var opts []nats.Option
+	password := o.Password
+	if password == "" && o.PasswordFile != "" {
+		b, err := os.ReadFile(o.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("NATS password file: %w", err)
+		}
+		password = strings.TrimSpace(string(b))
+	}
+	if o.User != "" || password != "" {
+		opts = append(opts, nats.UserInfo(o.User, password))
+	}
+	if o.Creds != "" {
+		opts = append(opts, nats.UserCredentials(o.Creds))
+	}
+	if o.NKeySeed != "" {
+		opt, err := nats.NkeyOptionFromSeed(o.NKeySeed)
+		if err != nil {
+			return nil, fmt.Errorf("NATS nkey seed: %w", err)
+		}
+		opts = append(opts, opt)
+	}
+	if o.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(o.TLSCA))
+	}
+	if o.TLSCert != "" || o.TLSKey != "" {
+		opts = append(opts, nats.ClientCert(o.TLSCert, o.TLSKey))
+	}
+	if o.InboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(o.InboxPrefix))
+	}
+	return opts, nil
+}
+
+// RedactURL hides any password in a NATS URL list, for logs.
+func RedactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(unparsable URL)"
+			continue
+		}
+		parts[i] = u.Redacted()
+	}
+	return strings.Join(parts, ",")
 }
 
 // streamOptions resolves the storage name into the stream options.
@@ -57,7 +129,11 @@ func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) 
 	if err != nil {
 		return nil, nil, err
 	}
-	nc, err := nats.Connect(o.URL,
+	auth, err := o.authOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := nats.Connect(o.URL, append(auth,
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
@@ -73,9 +149,10 @@ func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) 
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			log.Warn("NATS error", "err", err)
 		}),
-	)
+	)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to NATS: %w", err)
+		// nats.go errors name no credentials; the URL is redacted.
+		return nil, nil, fmt.Errorf("connect to NATS at %s: %w", RedactURL(o.URL), err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
