@@ -7,34 +7,16 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
-// AddAttachmentAction stores a card submission, as if a user had pressed a
-// card's submit button, and sends the attachmentActions/created webhooks it
-// triggers. Empty fields get defaults: ID, Created, Type "submit", RoomID
-// from the message when it is known, PersonID of DefaultUserEmail.
+// AddAttachmentAction stores a card submission as given and sends the
+// attachmentActions/created webhooks it triggers. Unlike SubmitCard it
+// checks nothing (the message need not exist or carry a card), so tests can
+// make the odd submissions a worker must survive. Empty fields get
+// defaults: ID, Created, Type "submit", RoomID from the message when it is
+// known, PersonID of DefaultUserEmail.
 func (s *Server) AddAttachmentAction(a webex.AttachmentAction) webex.AttachmentAction {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a.Inputs = maps.Clone(a.Inputs)
-	if a.ID == "" {
-		a.ID = newID("ATTACHMENT_ACTION")
-	}
-	if a.Created == "" {
-		a.Created = formatTime(s.now())
-	}
-	if a.Type == "" {
-		a.Type = "submit"
-	}
-	if m := s.st.messages[a.MessageID]; m != nil && a.RoomID == "" {
-		a.RoomID = m.RoomID
-	}
-	if a.PersonID == "" {
-		a.PersonID = s.userLocked(DefaultUserEmail).ID
-	}
-	stored := a
-	s.st.actions[a.ID] = &stored
-	s.emitActionLocked(&stored)
-	a.Inputs = maps.Clone(a.Inputs)
-	return a
+	return s.storeActionLocked(a)
 }
 
 func (s *Server) getAttachmentAction(w http.ResponseWriter, r *http.Request) {

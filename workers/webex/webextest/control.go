@@ -43,6 +43,31 @@ func (s *Server) simAddAttachmentAction(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusOK, s.AddAttachmentAction(a))
 }
 
+// simSubmitCard is POST /_sim/messages/{id}/submit: a user presses the
+// card's submit button. 404 for an unknown message, 400 for one without a
+// card or a submitter who cannot see it.
+func (s *Server) simSubmitCard(w http.ResponseWriter, r *http.Request) {
+	var cs CardSubmit
+	if e := decodeBody(r, &cs, false); e != nil {
+		writeError(w, e)
+		return
+	}
+	cs.MessageID = r.PathValue("id")
+	a, err := s.SubmitCard(cs)
+	switch {
+	case errors.Is(err, ErrNoMessage):
+		writeError(w, notFound("message"))
+		return
+	case errors.Is(err, ErrNoCard):
+		writeError(w, failf(http.StatusBadRequest, "The message has no card to submit."))
+		return
+	case err != nil:
+		writeError(w, failf(http.StatusBadRequest, "%v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
 func (s *Server) simCalls(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, items[Call]{Items: s.Calls()})
 }

@@ -11,12 +11,18 @@
 // /v1/messages. Either way, as Webex does, every active webhook whose
 // resource, event and filter match receives a messages/created delivery —
 // the bot's own messages included, and in group rooms only messages that
-// mention the bot. A message the bot deletes triggers messages/deleted, and
-// a card submission added with AddAttachmentAction triggers
-// attachmentActions/created. Deliveries are signed with the webhook's secret
-// (X-Spark-Signature), sent once and never retried; after 100 failed
-// deliveries within five minutes a webhook is disabled, and re-enabling it
-// with PUT does not forget those failures.
+// mention the bot. A message the bot deletes triggers messages/deleted. The
+// bot's messages keep their card attachments; a user submits a card with
+// SubmitCard (or POST /_sim/messages/{id}/submit), which, like Webex,
+// refuses a message without a card, stores an attachment action with the
+// inputs and triggers attachmentActions/created (the inputs themselves are
+// only served by GET /v1/attachment/actions/{id}). AddAttachmentAction
+// stores an action without those checks, for tests of odd submissions.
+//
+// Deliveries are signed with the webhook's secret (X-Spark-Signature), sent
+// once and never retried; after 100 failed deliveries within five minutes a
+// webhook is disabled, and re-enabling it with PUT does not forget those
+// failures.
 //
 // Webex behaviour it does not reproduce: rate limits (inject them with
 // InjectFault), files and their upload, membership and room management,
@@ -31,7 +37,8 @@
 //
 //	POST   /_sim/messages                    UserMessage as JSON → the created message
 //	GET    /_sim/rooms/{roomId}/messages     {"items": [...]} oldest first
-//	POST   /_sim/attachment/actions          an attachment action as JSON → the stored action
+//	POST   /_sim/messages/{id}/submit        {"personEmail": ..., "inputs": {...}} → the attachment action; 404/400 without a card
+//	POST   /_sim/attachment/actions          an attachment action as JSON, unchecked → the stored action
 //	GET    /_sim/calls                       {"items": [Call...]}
 //	GET    /_sim/faults                      {"items": [Fault...]}
 //	POST   /_sim/faults                      Fault as JSON; "delay" in milliseconds or a Go duration string ("1.5s")

@@ -28,6 +28,7 @@ func (s *Server) routes() http.Handler {
 	ctl := http.NewServeMux()
 	ctl.HandleFunc("POST /_sim/messages", s.simPostMessage)
 	ctl.HandleFunc("GET /_sim/rooms/{roomId}/messages", s.simRoomMessages)
+	ctl.HandleFunc("POST /_sim/messages/{id}/submit", s.simSubmitCard)
 	ctl.HandleFunc("POST /_sim/attachment/actions", s.simAddAttachmentAction)
 	ctl.HandleFunc("GET /_sim/calls", s.simCalls)
 	ctl.HandleFunc("GET /_sim/faults", s.simFaults)
