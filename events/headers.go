@@ -32,6 +32,12 @@ const (
 	// HeaderReplayForce, "true" on a replayed copy, makes the worker handle
 	// it even when its idempotency marker says it was handled already.
 	HeaderReplayForce = "Webex-Replay-Force"
+	// HeaderTrackingID, on a dead letter, is the Webex tracking id of the
+	// failed call that made the worker give up, for Webex support.
+	HeaderTrackingID = "Webex-Tracking-Id"
+	// HeaderCallID, on a stored call and on its dead letter, is the call's
+	// id (the last token of its subject, see CallSubject).
+	HeaderCallID = "Webex-Call-Id"
 )
 
 // SignatureHeader is the HTTP header Webex signs deliveries with.

@@ -95,18 +95,23 @@ func EventsStreamConfig(o StreamOptions) jetstream.StreamConfig {
 }
 
 // CallsStreamConfig declares WEBEX_CALLS, a work queue: a call is removed
-// once the retry worker acknowledges it.
+// once the retry worker acknowledges it. One message is kept per subject,
+// and every call has a subject of its own (CallSubject): storing a call's
+// updated record removes the previous one atomically, so a retry worker that
+// dies between storing the update and acknowledging the old record leaves no
+// second copy behind.
 func CallsStreamConfig(o StreamOptions) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
-		Name:        CallsStream,
-		Description: "Webex API calls that failed and wait to be retried",
-		Subjects:    []string{callsPrefix + ">"},
-		Retention:   jetstream.WorkQueuePolicy,
-		Discard:     jetstream.DiscardNew,
-		MaxAge:      o.EventsMaxAge,
-		Storage:     o.Storage,
-		Replicas:    o.Replicas,
-		Duplicates:  o.DuplicateWindow,
+		Name:              CallsStream,
+		Description:       "Webex API calls that failed and wait to be retried",
+		Subjects:          []string{callsPrefix + ">"},
+		Retention:         jetstream.WorkQueuePolicy,
+		Discard:           jetstream.DiscardNew,
+		MaxMsgsPerSubject: 1,
+		MaxAge:            o.EventsMaxAge,
+		Storage:           o.Storage,
+		Replicas:          o.Replicas,
+		Duplicates:        o.DuplicateWindow,
 	}
 }
 

@@ -21,6 +21,9 @@ type Config struct {
 	Name string
 	// Events are the resource/event pairs the worker consumes.
 	Events []events.ResourceEvent
+	// Input, when set, replaces Events: the runner consumes another
+	// stream, whose messages are not webhooks (see Input).
+	Input *Input
 	// Concurrency bounds handlers running at once in this process; default 4.
 	Concurrency int
 	// AckWait is how long JetStream waits for an ack before redelivering;
@@ -136,6 +139,9 @@ func (c Config) Validate() error {
 func (c Config) consumerConfig() (jetstream.ConsumerConfig, error) {
 	if c.Name == "" {
 		return jetstream.ConsumerConfig{}, errors.New("worker name is required")
+	}
+	if c.Input != nil {
+		return c.inputConsumerConfig()
 	}
 	return events.ConsumerConfig(events.ConsumerOptions{
 		Worker:        c.Name,

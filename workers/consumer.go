@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/webexpipe/webexpipe/events"
 )
 
 // ensureConsumer creates the worker's durable consumer, or updates it to
@@ -36,18 +34,19 @@ func (r *Runner) createOrUpdateConsumer(ctx context.Context) (jetstream.Consumer
 	if err != nil {
 		return nil, err
 	}
-	existing, err := r.js.Consumer(ctx, events.EventsStream, cfg.Durable)
+	stream := r.cfg.stream()
+	existing, err := r.js.Consumer(ctx, stream, cfg.Durable)
 	switch {
 	case err == nil:
 		keepPosition(&cfg, existing.CachedInfo().Config)
 	case errors.Is(err, jetstream.ErrConsumerNotFound):
 		r.cfg.StartAt.apply(&cfg)
 	default:
-		return nil, fmt.Errorf("look up consumer %s on %s: %w", cfg.Durable, events.EventsStream, err)
+		return nil, fmt.Errorf("look up consumer %s on %s: %w", cfg.Durable, stream, err)
 	}
-	cons, err := r.js.CreateOrUpdateConsumer(ctx, events.EventsStream, cfg)
+	cons, err := r.js.CreateOrUpdateConsumer(ctx, stream, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("create or update consumer %s on %s: %w", cfg.Durable, events.EventsStream, err)
+		return nil, fmt.Errorf("create or update consumer %s on %s: %w", cfg.Durable, stream, err)
 	}
 	return cons, nil
 }

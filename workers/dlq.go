@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // maxReasonBytes keeps a dead letter's reason header and Term reason short.
@@ -47,9 +49,25 @@ func deadLetterID(worker string, streamSeq uint64) string {
 	return worker + ":" + strconv.FormatUint(streamSeq, 10)
 }
 
-// publishDeadLetter stores the dead letter of ev and waits for the PubAck.
-func publishDeadLetter(ctx context.Context, js jetstream.JetStream, worker string, ev *Event, reason string) error {
-	msg := deadLetter(worker, ev, reason)
+// publishDeadLetter stores the dead letter of ev, which failed with cause,
+// on worker's DLQ subject and waits for the PubAck. build makes the message
+// (nil: deadLetter); the Webex tracking id of cause, if any, is added as a
+// header so that an operator can quote it to Webex support.
+func publishDeadLetter(ctx context.Context, js jetstream.JetStream, worker string, ev *Event, reason string, cause error,
+	build func(ev *Event, reason string, cause error) *nats.Msg) error {
+	var msg *nats.Msg
+	if build != nil {
+		msg = build(ev, reason, cause)
+	} else {
+		msg = deadLetter(worker, ev, reason)
+	}
+	msg.Subject = events.DLQSubject(worker)
+	if msg.Header == nil {
+		msg.Header = nats.Header{}
+	}
+	if tid := trackingID(cause); tid != "" && msg.Header.Get(events.HeaderTrackingID) == "" {
+		msg.Header.Set(events.HeaderTrackingID, tid)
+	}
 	_, err := js.PublishMsg(ctx, msg,
 		jetstream.WithMsgID(deadLetterID(worker, ev.StreamSeq)),
 		jetstream.WithExpectStream(events.DLQStream))
@@ -57,6 +75,15 @@ func publishDeadLetter(ctx context.Context, js jetstream.JetStream, worker strin
 		return fmt.Errorf("publish dead letter to %s: %w", msg.Subject, err)
 	}
 	return nil
+}
+
+// trackingID is the Webex tracking id carried by err, or "".
+func trackingID(err error) string {
+	var apiErr *webex.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.TrackingID
+	}
+	return ""
 }
 
 // shortReason makes a one-line reason of at most maxReasonBytes from why

@@ -12,6 +12,7 @@
 // do with the message:
 //
 //	nil                     Ack                               outcome "ok"
+//	Deferred(err)           Ack (marker written)              outcome "deferred"
 //	Ignore(reason)          Ack                               outcome "ignored"
 //	already processed       Ack (handler not called)          outcome "duplicate"
 //	RetryAfter(err, d)      NakWithDelay(d, clamped)          outcome "retry"
@@ -19,12 +20,26 @@
 //	Permanent(err)          copy to webex.dlq.<worker>, Term  outcome "dead_letter"
 //	failure on the last delivery (Delivered >= MaxDeliver) is dead-lettered too.
 //
+// Deferred means the rest of the work was stored durably elsewhere (a failed
+// Webex call handed to the retry worker); it wins wherever it appears in the
+// error's chain, since nak'ing such an event would repeat the stored work.
+//
 // A body that does not decode with events.Decode can never succeed and is
 // dead-lettered at once. A panic is recovered and retried. When the copy to
 // the DLQ cannot be stored, the event is Nak'd with a backoff instead
 // (outcome "dlq_failed") so that it is not dropped; on the last delivery
 // JetStream will not deliver it again, but it stays in WEBEX_EVENTS and can
 // be replayed: the log line names its stream sequence.
+//
+// The handler's context carries the event (EventFrom), so that code below
+// the handler, such as a Webex client wrapper, can tell which event a call
+// belongs to.
+//
+// # Other streams
+//
+// With Config.Input a runner consumes a stream other than WEBEX_EVENTS; the
+// retry worker runs this way on WEBEX_CALLS. Its messages reach the handler
+// undecoded, and Input.DeadLetter may build their dead letters.
 //
 // # Pulling
 //

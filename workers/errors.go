@@ -71,6 +71,36 @@ func duplicate() error {
 	return &kindError{kind: kindIgnore, err: ErrDuplicate}
 }
 
+// Deferred says the rest of the event's work was handed over durably, for
+// example a failed Webex call stored on WEBEX_CALLS for the retry worker:
+// the event is acked and counted as "deferred", and Idempotency writes its
+// marker as for a success, since handling the event again would do the
+// handed-over work twice.
+//
+// Unlike the other kinds, Deferred wins wherever it sits in err's chain: a
+// handler that wraps it, even in RetryAfter or Permanent, still has its event
+// acked, because nak'ing or dead-lettering an event whose work is already
+// stored would repeat that work. Deferred(nil) is still deferred.
+func Deferred(err error) error {
+	if err == nil {
+		err = errors.New("work deferred")
+	}
+	return &deferredError{err: err}
+}
+
+// deferredError marks work handed over durably; see Deferred. It is a type
+// of its own, not a kind, so that errors.As finds it below other kinds.
+type deferredError struct{ err error }
+
+func (e *deferredError) Error() string { return e.err.Error() }
+func (e *deferredError) Unwrap() error { return e.err }
+
+// IsDeferred reports whether err or any error it wraps was made by Deferred.
+func IsDeferred(err error) bool {
+	var de *deferredError
+	return errors.As(err, &de)
+}
+
 // IsPermanent reports whether err was marked with Permanent.
 func IsPermanent(err error) bool { return kindOf(err) == kindPermanent }
 

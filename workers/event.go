@@ -14,8 +14,9 @@ import (
 // Event is one stored webhook delivery as a handler sees it. The runner
 // builds it; handlers read it and must not keep it after Handle returns.
 type Event struct {
-	// Envelope is the decoded body. The runner never calls a handler with
-	// a nil Envelope: an undecodable body is dead-lettered.
+	// Envelope is the decoded body. The runner never calls a webhook
+	// worker's handler with a nil Envelope: an undecodable body is
+	// dead-lettered. With Config.Input it is always nil (see Input).
 	Envelope *events.Envelope
 	// Raw is the stored body, the webhook's bytes as Webex sent them.
 	Raw []byte
@@ -55,10 +56,10 @@ func (e *Event) InProgress() error {
 	return e.msg.InProgress()
 }
 
-// newEvent reads msg's metadata and decodes its body. It fails only when
-// msg carries no JetStream metadata; a body that does not decode leaves
-// Envelope nil and decodeErr set.
-func newEvent(msg jetstream.Msg) (*Event, error) {
+// newEvent reads msg's metadata and, for a webhook, decodes its body. It
+// fails only when msg carries no JetStream metadata; a webhook body that
+// does not decode leaves Envelope nil and decodeErr set.
+func newEvent(msg jetstream.Msg, webhook bool) (*Event, error) {
 	md, err := msg.Metadata()
 	if err != nil {
 		return nil, fmt.Errorf("message metadata: %w", err)
@@ -73,6 +74,10 @@ func newEvent(msg jetstream.Msg) (*Event, error) {
 		Delivered:   md.NumDelivered,
 		Timestamp:   md.Timestamp,
 		msg:         msg,
+	}
+	if !webhook {
+		ev.DedupKey = ev.Header.Get(events.HeaderMsgID)
+		return ev, nil
 	}
 	ev.Replay = events.IsReplaySubject(ev.Subject)
 	ev.Force = ev.Replay && strings.EqualFold(ev.Header.Get(events.HeaderReplayForce), "true")

@@ -13,6 +13,7 @@ type outcome string
 const (
 	outcomeOK         outcome = "ok"          // handler succeeded, acked
 	outcomeIgnored    outcome = "ignored"     // Ignore, acked
+	outcomeDeferred   outcome = "deferred"    // work handed over (Deferred), acked
 	outcomeDuplicate  outcome = "duplicate"   // marker found, acked
 	outcomeRetry      outcome = "retry"       // nak'd with a delay
 	outcomeDeadLetter outcome = "dead_letter" // copied to the DLQ, terminated
@@ -20,7 +21,7 @@ const (
 )
 
 func allOutcomes() []outcome {
-	return []outcome{outcomeOK, outcomeIgnored, outcomeDuplicate, outcomeRetry, outcomeDeadLetter, outcomeDLQFailed}
+	return []outcome{outcomeOK, outcomeIgnored, outcomeDeferred, outcomeDuplicate, outcomeRetry, outcomeDeadLetter, outcomeDLQFailed}
 }
 
 // metrics are the runner's collectors, shared by every runner registered on
@@ -39,7 +40,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_worker_handled_total",
-			Help: "Deliveries settled, by worker type and outcome (ok, ignored, duplicate, retry, dead_letter, dlq_failed).",
+			Help: "Deliveries settled, by worker type and outcome (ok, ignored, deferred, duplicate, retry, dead_letter, dlq_failed).",
 		}, []string{"worker", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "webexpipe_worker_handle_duration_seconds",

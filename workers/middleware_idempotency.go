@@ -36,7 +36,8 @@ func MarkerKey(worker, dedupKey string) string {
 // handler it looks up the event's marker in kv (events.ProcessedBucket):
 // when it exists and the event is not a forced replay, it returns an error
 // matching ErrDuplicate without calling the handler. After the handler
-// returned nil it writes the marker. A marker that cannot be read is
+// returned nil, or an error made by Deferred (its work is stored and will be
+// done elsewhere), it writes the marker. A marker that cannot be read is
 // retried (the error is returned); one that cannot be written is reported
 // to onWriteError (may be nil) and the event still counts as done: the side
 // effect happened, and repeating it is worse than missing the marker.
@@ -58,13 +59,14 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 					return fmt.Errorf("read idempotency marker %s: %w", key, err)
 				}
 			}
-			if err := next.Handle(ctx, ev); err != nil {
-				return err
+			herr := next.Handle(ctx, ev)
+			if herr != nil && !IsDeferred(herr) {
+				return herr
 			}
 			if err := putMarker(ctx, kv, key, ev); err != nil && onWriteError != nil {
 				onWriteError(ev, err)
 			}
-			return nil
+			return herr
 		})
 	}
 }

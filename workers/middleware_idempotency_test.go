@@ -107,8 +107,9 @@ func TestRunnerIdempotency(t *testing.T) {
 	}
 }
 
-// TestIdempotencyMarksOnlySuccess checks that only a success writes a
-// marker, so an ignored, failed or retried event is handled again.
+// TestIdempotencyMarksOnlySuccess checks that only a success or a deferral
+// writes a marker, so an ignored, failed or retried event is handled again,
+// and an event whose work was handed over is not.
 func TestIdempotencyMarksOnlySuccess(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -126,6 +127,7 @@ func TestIdempotencyMarksOnlySuccess(t *testing.T) {
 
 	steps := []struct {
 		name      string
+		key       string // the event's dedup key when not the first one
 		result    error
 		wantErr   error // matched with errors.Is
 		wantCalls int
@@ -136,10 +138,15 @@ func TestIdempotencyMarksOnlySuccess(t *testing.T) {
 		{name: "success", result: nil, wantCalls: 4},
 		{name: "duplicate", result: nil, wantErr: ErrDuplicate, wantCalls: 4},
 		{name: "forced", result: nil, wantCalls: 5},
+		{name: "deferred on a new event", key: "messages:created:y", result: Deferred(context.Canceled), wantErr: context.Canceled, wantCalls: 6},
+		{name: "duplicate after deferral", key: "messages:created:y", result: nil, wantErr: ErrDuplicate, wantCalls: 6},
 	}
 	for _, st := range steps {
 		result = st.result
 		ev.Force = st.name == "forced"
+		if st.key != "" {
+			ev.DedupKey = st.key
+		}
 		err := h.Handle(testCtx(t), ev)
 		switch {
 		case st.wantErr != nil && !errors.Is(err, st.wantErr):

@@ -15,7 +15,8 @@ const settleTimeout = 10 * time.Second
 
 // process handles one delivery from start to settlement.
 func (r *Runner) process(work context.Context, h Handler, msg jetstream.Msg) {
-	ev, err := newEvent(msg)
+	webhook := r.cfg.Input == nil
+	ev, err := newEvent(msg, webhook)
 	if err != nil {
 		// Without metadata the message cannot be retried meaningfully.
 		r.log.Error("message without JetStream metadata terminated", "subject", msg.Subject(), "error", err)
@@ -30,7 +31,7 @@ func (r *Runner) process(work context.Context, h Handler, msg jetstream.Msg) {
 	}()
 
 	var herr error
-	if ev.Envelope == nil {
+	if webhook && ev.Envelope == nil {
 		// An undecodable body fails the same way on every delivery.
 		herr = Permanent(fmt.Errorf("decode webhook body: %w", ev.decodeErr))
 	} else {
@@ -45,9 +46,10 @@ func (r *Runner) process(work context.Context, h Handler, msg jetstream.Msg) {
 }
 
 // handle runs h for ev, bounded by HandlerTimeout, while keeping the
-// delivery alive with InProgress.
+// delivery alive with InProgress. The handler's context carries ev (see
+// EventFrom).
 func (r *Runner) handle(work context.Context, h Handler, ev *Event) error {
-	ctx, cancel := context.WithTimeout(work, r.cfg.HandlerTimeout)
+	ctx, cancel := context.WithTimeout(ContextWithEvent(work, ev), r.cfg.HandlerTimeout)
 	defer cancel()
 	stop := keepAlive(ctx, ev, r.cfg.AckWait/3, r.log)
 	defer stop()

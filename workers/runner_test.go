@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +36,26 @@ func TestRunnerOutcomes(t *testing.T) {
 			name:      "ignore is acked",
 			handle:    func(context.Context, *Event, int) error { return Ignore("the bot's own message") },
 			want:      outcomeIgnored,
+			wantCalls: 1,
+		},
+		{
+			name:      "deferred is acked",
+			handle:    func(context.Context, *Event, int) error { return Deferred(errBoom) },
+			want:      outcomeDeferred,
+			wantCalls: 1,
+		},
+		{
+			name: "deferred wins over the retry around it",
+			handle: func(context.Context, *Event, int) error {
+				return RetryAfter(fmt.Errorf("send reply: %w", Deferred(errBoom)), time.Second)
+			},
+			want:      outcomeDeferred,
+			wantCalls: 1,
+		},
+		{
+			name:      "deferred wins over permanent",
+			handle:    func(context.Context, *Event, int) error { return Permanent(Deferred(errBoom)) },
+			want:      outcomeDeferred,
 			wantCalls: 1,
 		},
 		{

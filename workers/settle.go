@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/nats-io/nats.go"
 )
 
 // settle maps the handler's result to a JetStream verb, counts the outcome
@@ -16,6 +18,12 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 	case herr == nil:
 		o = outcomeOK
 		r.ack(ctx, ev)
+	case IsDeferred(herr):
+		// Checked before every other kind: the work is stored elsewhere,
+		// so the event must not come back.
+		o = outcomeDeferred
+		r.ack(ctx, ev)
+		r.log.Info("event deferred", r.attrs(ev, herr)...)
 	case IsIgnored(herr):
 		o = outcomeIgnored
 		if errors.Is(herr, ErrDuplicate) {
@@ -52,7 +60,11 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 // deadLetter copies ev to the DLQ and terminates it. When the copy cannot
 // be stored the event is nak'd instead, so it is not dropped.
 func (r *Runner) deadLetter(ctx context.Context, ev *Event, reason string, herr error) outcome {
-	if err := publishDeadLetter(ctx, r.js, r.cfg.Name, ev, reason); err != nil {
+	var build func(*Event, string, error) *nats.Msg
+	if r.cfg.Input != nil {
+		build = r.cfg.Input.DeadLetter
+	}
+	if err := publishDeadLetter(ctx, r.js, r.cfg.Name, ev, reason, herr, build); err != nil {
 		d := r.cfg.Backoff.Delay(ev.Delivered)
 		r.nak(ev, d)
 		attrs := append(r.attrs(ev, herr), "dlq_error", err, "retry_in", d)
