@@ -1,13 +1,12 @@
 package echo_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 )
 
@@ -75,15 +74,15 @@ func TestWebexFailures(t *testing.T) {
 			}
 			p := startPipelineWith(t, timeout)
 			p.startWorker()
-			p.sim.InjectFault(tt.fault)
-			sent, err := p.sim.PostAsUser(webextest.UserMessage{Text: "through trouble"})
+			p.Sim.InjectFault(tt.fault)
+			sent, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "through trouble"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			p.settle(1 + tt.wantReplies)
 			if tt.wantReplies > 0 {
 				// The reply's own webhook is the last event to settle.
-				eventually(t, 10*time.Second, func() (bool, string) {
+				pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
 					return len(p.replies(sent.RoomID)) >= tt.wantReplies, "no reply yet"
 				})
 				p.settle(1 + tt.wantReplies)
@@ -91,12 +90,12 @@ func TestWebexFailures(t *testing.T) {
 			if got := len(p.replies(sent.RoomID)); got != tt.wantReplies {
 				t.Errorf("%d replies, want %d", got, tt.wantReplies)
 			}
-			if got := p.dlqCount(t); got != tt.wantDLQ {
+			if got := p.DLQCount(); got != tt.wantDLQ {
 				t.Errorf("%d dead letters, want %d", got, tt.wantDLQ)
 			}
 			if tt.check != nil {
 				var posts []time.Time
-				for _, c := range p.sim.Calls() {
+				for _, c := range p.Sim.Calls() {
 					if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/messages") {
 						posts = append(posts, c.At)
 					}
@@ -105,19 +104,4 @@ func TestWebexFailures(t *testing.T) {
 			}
 		})
 	}
-}
-
-func (p *pipeline) dlqCount(t testing.TB) int {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := p.js.Stream(ctx, events.DLQStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(info.State.Msgs)
 }

@@ -1,0 +1,102 @@
+package pipelinetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// Settle waits until the emulator has sent deliveries webhooks, each was
+// answered, no API call is being served, and the consumer of every worker
+// started so far has nothing pending or in flight, so that counting
+// messages after it is final.
+func (p *Pipeline) Settle(deliveries int) {
+	p.T.Helper()
+	p.mu.Lock()
+	consumers := append([]string(nil), p.started...)
+	p.mu.Unlock()
+	Eventually(p.T, 20*time.Second, func() (bool, string) {
+		sent := p.Sim.Deliveries()
+		if len(sent) < deliveries {
+			return false, fmt.Sprintf("%d of %d webhooks sent", len(sent), deliveries)
+		}
+		for _, c := range p.Sim.Calls() {
+			if c.Status == 0 {
+				return false, "a Webex call is still being served"
+			}
+		}
+		for _, d := range sent {
+			if d.Status == 0 && d.Err == "" {
+				return false, "a webhook delivery is in flight"
+			}
+		}
+		for _, name := range consumers {
+			if ok, why := p.caughtUp(name); !ok {
+				return false, why
+			}
+		}
+		return true, ""
+	})
+}
+
+// caughtUp reports whether a worker's consumer has handled every event
+// stored so far.
+func (p *Pipeline) caughtUp(name string) (bool, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c, err := p.JS.Consumer(ctx, events.EventsStream, name)
+	if err != nil {
+		return false, err.Error()
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return false, err.Error()
+	}
+	stream, err := p.JS.Stream(ctx, events.EventsStream)
+	if err != nil {
+		return false, err.Error()
+	}
+	sinfo, err := stream.Info(ctx)
+	if err != nil {
+		return false, err.Error()
+	}
+	if info.NumPending != 0 || info.NumAckPending != 0 || info.AckFloor.Stream < sinfo.State.LastSeq {
+		return false, fmt.Sprintf("consumer %s: pending %d, ack pending %d, ack floor %d of %d",
+			name, info.NumPending, info.NumAckPending, info.AckFloor.Stream, sinfo.State.LastSeq)
+	}
+	return true, ""
+}
+
+// DLQCount is how many dead letters are stored.
+func (p *Pipeline) DLQCount() int {
+	p.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := p.JS.Stream(ctx, events.DLQStream)
+	if err != nil {
+		p.T.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		p.T.Fatal(err)
+	}
+	return int(info.State.Msgs)
+}
+
+// Eventually polls cond until it holds or the deadline passes.
+func Eventually(tb testing.TB, within time.Duration, cond func() (bool, string)) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	var why string
+	for time.Now().Before(deadline) {
+		var ok bool
+		if ok, why = cond(); ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
+	}
+	tb.Fatalf("not within %s: %s", within, why)
+}
