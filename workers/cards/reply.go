@@ -1,0 +1,91 @@
+package cards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
+)
+
+// reply posts rep in the card's thread. Webex threads are one level deep:
+// when the card is itself a reply, its parent is the thread.
+func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, bot string, rep Reply) error {
+	if rep.empty() {
+		return nil
+	}
+	thread := sub.Card.ID
+	if sub.Card.ParentID != "" {
+		thread = sub.Card.ParentID
+	}
+	req := &webex.MessageRequest{RoomID: sub.RoomID, ParentID: thread, Markdown: rep.Markdown}
+	if rep.Card != nil {
+		if err := adaptive.Attach(req, *rep.Card); err != nil {
+			return workers.Permanent(fmt.Errorf("card handler %q: reply: %w", sub.Action, err))
+		}
+	} else if err := req.Validate(); err != nil {
+		return workers.Permanent(fmt.Errorf("card handler %q: reply: %w", sub.Action, err))
+	}
+	if ev.Delivered > 1 {
+		// An earlier delivery may have replied and died before its marker
+		// was written, or its POST may have timed out after Webex stored
+		// the reply. Look before sending again.
+		if done, err := r.alreadyReplied(ctx, bot, req, sub.Created); err != nil {
+			return classify(fmt.Errorf("look for an earlier reply: %w", err))
+		} else if done {
+			return nil
+		}
+	}
+	sent, err := r.api.SendMessage(ctx, req)
+	if err != nil {
+		err = fmt.Errorf("send reply: %w", err)
+		if webex.OutcomeUnknown(err) {
+			// The reply may be in the thread already; the redelivery looks
+			// for it once Webex has surely finished with this attempt.
+			return workers.RetryAfter(err, r.cfg.RecheckAfter)
+		}
+		return classify(err)
+	}
+	r.cfg.Logger.Info("card reply sent", "action", short(sub.Action, 64), "attachment_action", sub.ActionID,
+		"card", sub.Card.ID, "reply", sent.ID, "room", sub.RoomID, "stream_seq", ev.StreamSeq)
+	return nil
+}
+
+// alreadyReplied reports whether the bot's recent messages in the thread,
+// created since the submission, hold exactly this reply. The time bound
+// keeps the answer to an earlier, identical submission from counting. In
+// group rooms Webex lists only messages that mention the bot, so an
+// earlier reply there is not found and the reply is sent.
+func (r *Router) alreadyReplied(ctx context.Context, bot string, req *webex.MessageRequest, since string) (bool, error) {
+	recent, err := r.api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, ParentID: req.ParentID, Max: 50})
+	if err != nil {
+		var apiErr *webex.APIError
+		if errors.As(err, &apiErr) && apiErr.Permanent() {
+			return false, nil // cannot look (e.g. 403 in a group room): send
+		}
+		return false, err
+	}
+	from, timeErr := time.Parse(time.RFC3339Nano, since)
+	for _, m := range recent {
+		if m.PersonID != bot || m.ParentID != req.ParentID || m.Markdown != req.Markdown {
+			continue
+		}
+		if created, err := time.Parse(time.RFC3339Nano, m.Created); timeErr == nil && err == nil && created.Before(from) {
+			continue
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// unknownAction is the polite answer to a submission no handler is
+// registered for.
+func unknownAction(name string) Reply {
+	if name == "" {
+		return Text("Sorry, that button isn't connected to anything I can do yet.")
+	}
+	return Text(fmt.Sprintf("Sorry, I don't know what to do with that button yet (it asked for **%s**).", escape(short(name, 64))))
+}

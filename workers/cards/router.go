@@ -1,0 +1,170 @@
+package cards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/webex"
+)
+
+// WebexAPI is the part of the Webex client the cards worker calls.
+type WebexAPI interface {
+	Me(ctx context.Context) (*webex.Person, error)
+	AttachmentAction(ctx context.Context, id string) (*webex.AttachmentAction, error)
+	Message(ctx context.Context, id string) (*webex.Message, error)
+	SendMessage(ctx context.Context, req *webex.MessageRequest) (*webex.Message, error)
+	ListMessages(ctx context.Context, p webex.ListMessagesParams) ([]webex.Message, error)
+}
+
+// Router is the cards worker's workers.Handler: it turns an
+// attachmentActions/created event into a Submission, routes it to the
+// Handler registered for its action and posts the reply in the card's
+// thread. It is safe for concurrent use.
+type Router struct {
+	api     WebexAPI
+	cfg     Config
+	metrics *metrics
+
+	mu    sync.Mutex // guards botID
+	botID string     // the bot's personId, learned once from GET /people/me
+}
+
+// New returns a Router calling Webex through api.
+func New(api WebexAPI, cfg Config) (*Router, error) {
+	if api == nil {
+		return nil, errors.New("cards: a Webex API is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	m, err := newMetrics(cfg.Metrics, cfg.Routes)
+	if err != nil {
+		return nil, err
+	}
+	return &Router{api: api, cfg: cfg, metrics: m}, nil
+}
+
+// Handle implements workers.Handler.
+func (r *Router) Handle(ctx context.Context, ev *workers.Event) error {
+	bot, err := r.BotID(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	if ev.Envelope.Data.PersonID == bot {
+		return workers.Ignore("the bot's own action")
+	}
+	sub, err := r.submission(ctx, ev, bot)
+	if err != nil {
+		return err
+	}
+	h, known := r.cfg.Routes[sub.Action]
+	reply := unknownAction(sub.Action)
+	if known {
+		if reply, err = h.HandleCard(ctx, sub); err != nil {
+			return fmt.Errorf("card handler %q: %w", sub.Action, err)
+		}
+	}
+	if err := r.reply(ctx, ev, sub, bot, reply); err != nil {
+		return err
+	}
+	if known {
+		r.metrics.answered.WithLabelValues(sub.Action).Inc()
+		return nil
+	}
+	r.metrics.unknown.Inc()
+	r.cfg.Logger.Info("card submission with an unknown action answered", "action", short(sub.Action, 64),
+		"attachment_action", sub.ActionID, "card", sub.Card.ID, "stream_seq", ev.StreamSeq)
+	return nil
+}
+
+// submission fetches what the webhook only announced: the action with its
+// inputs, and the card's message, which must be a card this bot sent.
+func (r *Router) submission(ctx context.Context, ev *workers.Event, bot string) (*Submission, error) {
+	action, err := r.api.AttachmentAction(ctx, ev.Envelope.Data.ID)
+	if err != nil {
+		return nil, fetchError("fetch attachment action", err, ev.Delivered)
+	}
+	if action.PersonID == bot {
+		return nil, workers.Ignore("the bot's own action")
+	}
+	if action.MessageID == "" {
+		r.metrics.foreign.Inc()
+		return nil, workers.Ignore("attachment action without a card message")
+	}
+	card, err := r.api.Message(ctx, action.MessageID)
+	if err != nil {
+		return nil, fetchError("fetch the card's message", err, ev.Delivered)
+	}
+	if card.PersonID != bot || !slices.ContainsFunc(card.Attachments, isCard) {
+		r.metrics.foreign.Inc()
+		return nil, workers.Ignore("not a card this bot sent")
+	}
+	name, _ := action.Inputs[ActionInput].(string)
+	room := action.RoomID
+	if room == "" {
+		room = card.RoomID
+	}
+	return &Submission{
+		Action:   name,
+		Inputs:   action.Inputs,
+		ActionID: action.ID,
+		PersonID: action.PersonID,
+		RoomID:   room,
+		Created:  action.Created,
+		Card:     card,
+		Event:    ev,
+	}, nil
+}
+
+// BotID returns the bot's personId, asking Webex the first time. A failure
+// is not cached: the next call asks again.
+func (r *Router) BotID(ctx context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.botID != "" {
+		return r.botID, nil
+	}
+	me, err := r.api.Me(ctx)
+	if err != nil {
+		return "", fmt.Errorf("who am I: %w", err)
+	}
+	if me.ID == "" {
+		return "", workers.Permanent(errors.New("who am I: GET /people/me returned no id"))
+	}
+	r.botID = me.ID
+	return r.botID, nil
+}
+
+func isCard(a webex.Attachment) bool { return a.ContentType == webex.AdaptiveCardContentType }
+
+// lagDeliveries is how many deliveries a 404 for an object a webhook has
+// just announced is taken for replication lag inside Webex and retried.
+const lagDeliveries = 3
+
+// fetchError classifies a failed GET of an announced object.
+func fetchError(what string, err error, delivered uint64) error {
+	err = fmt.Errorf("%s: %w", what, err)
+	if apiErr := (*webex.APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == 404 && delivered < lagDeliveries {
+		return err
+	}
+	return classify(err)
+}
+
+// classify turns a Webex client error into the workers runtime's error kinds.
+func classify(err error) error {
+	var apiErr *webex.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
+		return workers.RetryAfter(err, apiErr.RetryAfter)
+	case webex.IsRetryable(err):
+		return err
+	case errors.As(err, &apiErr), errors.Is(err, webex.ErrInvalidRequest), errors.Is(err, webex.ErrUnexpectedResponse):
+		return workers.Permanent(err)
+	}
+	return err
+}
