@@ -67,7 +67,7 @@ type Gate struct {
 	until  time.Time  // the latest pause-until known
 	readAt time.Time  // when until was last read without the watch
 
-	watching  atomic.Bool   // the watch delivers updates
+	watching  atomic.Bool // the watch delivers updates
 	watcher   jetstream.KeyWatcher
 	watchDone chan struct{} // closed when the watch loop ends
 	closeOnce sync.Once

@@ -22,66 +22,76 @@ const casAttempts = 5
 // storing it fails (the error says so).
 func (g *Gate) Pause(ctx context.Context, d time.Duration, status int) (time.Time, error) {
 	d = min(max(d, 0), g.maxPause)
+	if d == 0 {
+		return g.Until(ctx), nil
+	}
 	now := g.now()
 	until := now.Add(d)
-	before := g.Until(ctx)
-	if d == 0 {
-		return before, nil
-	}
 	g.raise(until)
 	val, err := json.Marshal(pause{Until: until.UTC(), Status: status, By: g.worker, At: now.UTC()})
 	if err != nil {
-		return until, fmt.Errorf("ratelimit: encode pause: %w", err)
+		return g.Until(ctx), fmt.Errorf("ratelimit: encode pause: %w", err)
 	}
 	for range casAttempts {
-		stored, done, err := g.extend(ctx, until, val)
+		r, err := g.extend(ctx, until, val)
 		if err != nil {
 			return g.Until(ctx), err
 		}
-		if !done {
-			continue // another process wrote first: look again
+		if r.conflict {
+			continue // another process wrote in between: look again
 		}
-		if stored.Equal(until) {
+		if r.wrote {
 			g.m.pauses.Inc()
-			g.m.pauseAdded.Add(until.Sub(later(before, now)).Seconds())
+			g.m.pauseAdded.Add(until.Sub(later(r.previous, now)).Seconds())
 			g.log.Info("Webex asked to pause; every worker of this bot token waits",
 				"status", status, "pause", d, "until", until.UTC().Format(time.RFC3339Nano), "key", g.key)
 		}
-		g.raise(stored)
+		g.raise(r.stored)
 		return g.Until(ctx), nil
 	}
 	return g.Until(ctx), fmt.Errorf("ratelimit: pause %s not stored: the key kept changing", g.key)
 }
 
+// extended is what one compare-and-set round of Pause did.
+type extended struct {
+	conflict bool      // another writer got in between; nothing was written
+	wrote    bool      // this pause was stored
+	previous time.Time // the end of the stored pause before, if any
+	stored   time.Time // the end of the stored pause after
+}
+
 // extend stores val (ending at until) unless the stored pause ends as late
-// or later. done is false when another writer got in between; stored is the
-// end of the pause in the bucket afterwards.
-func (g *Gate) extend(ctx context.Context, until time.Time, val []byte) (stored time.Time, done bool, err error) {
+// or later.
+func (g *Gate) extend(ctx context.Context, until time.Time, val []byte) (extended, error) {
 	e, err := g.kv.Get(ctx, g.key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		_, err := g.kv.Create(ctx, g.key, val)
-		if conflict(err) {
-			return time.Time{}, false, nil
+		switch {
+		case conflict(err):
+			return extended{conflict: true}, nil
+		case err != nil:
+			return extended{}, fmt.Errorf("ratelimit: store pause %s: %w", g.key, err)
 		}
-		if err != nil {
-			return time.Time{}, false, fmt.Errorf("ratelimit: store pause %s: %w", g.key, err)
-		}
-		return until, true, nil
+		return extended{wrote: true, stored: until}, nil
 	}
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("ratelimit: read pause %s: %w", g.key, err)
+		return extended{}, fmt.Errorf("ratelimit: read pause %s: %w", g.key, err)
 	}
-	if cur, err := decodePause(e.Value()); err == nil && !cur.Until.Before(until) {
-		return cur.Until, true, nil
+	var previous time.Time
+	if cur, err := decodePause(e.Value()); err == nil {
+		if !cur.Until.Before(until) {
+			return extended{previous: cur.Until, stored: cur.Until}, nil
+		}
+		previous = cur.Until
 	}
 	_, err = g.kv.Update(ctx, g.key, val, e.Revision())
-	if conflict(err) {
-		return time.Time{}, false, nil
+	switch {
+	case conflict(err):
+		return extended{conflict: true}, nil
+	case err != nil:
+		return extended{}, fmt.Errorf("ratelimit: store pause %s: %w", g.key, err)
 	}
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("ratelimit: store pause %s: %w", g.key, err)
-	}
-	return until, true, nil
+	return extended{wrote: true, previous: previous, stored: until}, nil
 }
 
 // conflict reports whether err means the key changed since it was read.
