@@ -1,0 +1,91 @@
+package webexcall
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/workers/ratelimit"
+	"github.com/webexpipe/webexpipe/workers/webex"
+)
+
+// metrics are a client's collectors, shared by every client registered on
+// the same registerer and told apart by the worker label.
+type metrics struct {
+	worker   string
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	stored   prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webexpipe_webex_calls_total",
+		Help: "Webex API calls by worker, method, path template and status (an HTTP status, " +
+			"\"transport\" when no answer came, \"paused\" when held back by a rate-limit pause, \"invalid\" when refused before sending).",
+	}, []string{"worker", "method", "path", "status"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "webexpipe_webex_call_duration_seconds",
+		Help:    "Time of Webex API calls that were sent, by worker, method and path template.",
+		Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"worker", "method", "path"})
+	stored := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webexpipe_webex_calls_stored_total",
+		Help: "Failed Webex writes stored on WEBEX_CALLS for the retry worker.",
+	}, []string{"worker"})
+	var err error
+	if calls, err = register(reg, calls); err != nil {
+		return nil, err
+	}
+	if duration, err = register(reg, duration); err != nil {
+		return nil, err
+	}
+	if stored, err = register(reg, stored); err != nil {
+		return nil, err
+	}
+	return &metrics{worker: worker, calls: calls, duration: duration, stored: stored.WithLabelValues(worker)}, nil
+}
+
+func (m *metrics) count(method, tmpl string, err error) {
+	m.calls.WithLabelValues(m.worker, method, tmpl, statusLabel(err)).Inc()
+}
+
+// statusLabel keeps the status label to a small set of values.
+func statusLabel(err error) string {
+	var apiErr *webex.APIError
+	var te *webex.TransportError
+	switch {
+	case err == nil:
+		return "200"
+	case errors.As(err, &apiErr):
+		return strconv.Itoa(apiErr.StatusCode)
+	case errors.Is(err, ratelimit.ErrPaused):
+		return "paused"
+	case errors.As(err, &te):
+		return "transport"
+	case errors.Is(err, webex.ErrInvalidRequest):
+		return "invalid"
+	}
+	return "error"
+}
+
+// register registers c, or returns the collector already registered under
+// the same description, so that several clients can share a registry.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, fmt.Errorf("register webex call metrics: %w", err)
+}
