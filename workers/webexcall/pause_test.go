@@ -28,8 +28,11 @@ func TestA429PausesEveryCall(t *testing.T) {
 	}
 	before := len(e.sim.Calls())
 	for name, call := range map[string]func() error{
-		"read":  func() error { _, err := e.client.Me(handlerCtx(t, 1)); return err },
-		"write": func() error { _, err := e.client.SendMessage(handlerCtx(t, 1), &webex.MessageRequest{RoomID: user.RoomID, Text: "x"}); return err },
+		"read": func() error { _, err := e.client.Me(handlerCtx(t, 1)); return err },
+		"write": func() error {
+			_, err := e.client.SendMessage(handlerCtx(t, 1), &webex.MessageRequest{RoomID: user.RoomID, Text: "x"})
+			return err
+		},
 	} {
 		err := call()
 		d, ok := workers.RetryDelay(err)
