@@ -26,18 +26,6 @@ type HandlerFunc func(ctx context.Context, s *Submission) (Reply, error)
 // HandleCard calls f(ctx, s).
 func (f HandlerFunc) HandleCard(ctx context.Context, s *Submission) (Reply, error) { return f(ctx, s) }
 
-// Routes maps the submitted action value to its handler.
-type Routes map[string]Handler
-
-// DefaultRoutes are the handlers the cards worker runs with: the demo card.
-// Register a card handler by adding its line here, or to the Routes given
-// to New.
-func DefaultRoutes() Routes {
-	return Routes{
-		DemoAction: HandlerFunc(Demo),
-	}
-}
-
 // Submission is one card submission as a handler sees it. Handlers read it
 // and must not keep it after HandleCard returns.
 type Submission struct {

@@ -7,6 +7,10 @@
 // one, with the text it received and the webhook envelope as a JSON code
 // block, cut to fit Webex's message size limit.
 //
+// One message is a command: "card" (or "/card"), alone or after a mention of
+// the bot, is answered with the demo card of package cards instead of an
+// echo; the cards worker answers the card's submissions.
+//
 // A redelivered event must not produce a second reply. The workers runtime's
 // idempotency markers cover the common case (the reply was sent and the
 // acknowledgement was lost); on a redelivery the handler also looks for its

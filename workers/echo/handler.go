@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
 )
 
 // Events are the events the echo worker consumes.
@@ -24,11 +27,12 @@ type WebexAPI interface {
 
 // Handler answers messages. It is safe for concurrent use.
 type Handler struct {
-	api WebexAPI
-	cfg Config
+	api  WebexAPI
+	cfg  Config
+	demo webex.Attachment // the demo card, sent for the card command
 
-	mu    sync.Mutex // guards botID
-	botID string     // the bot's personId, learned once from GET /people/me
+	mu  sync.Mutex    // guards bot
+	bot *webex.Person // the bot itself, learned once from GET /people/me
 }
 
 // New returns an echo handler calling Webex through api.
@@ -36,16 +40,21 @@ func New(api WebexAPI, cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Handler{api: api, cfg: cfg.withDefaults()}, nil
+	demo, err := cards.DemoAttachment()
+	if err != nil {
+		return nil, fmt.Errorf("demo card: %w", err)
+	}
+	return &Handler{api: api, cfg: cfg.withDefaults(), demo: demo}, nil
 }
 
 // Handle implements workers.Handler.
 func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	data := ev.Envelope.Data
-	bot, err := h.BotID(ctx)
+	me, err := h.me(ctx)
 	if err != nil {
 		return classify(err)
 	}
+	bot := me.ID
 	if data.PersonID == bot {
 		return workers.Ignore("the bot's own message")
 	}
@@ -61,16 +70,20 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	if msg.PersonID == bot {
 		return workers.Ignore("the bot's own message")
 	}
-	req := &webex.MessageRequest{
-		RoomID:   msg.RoomID,
-		ParentID: msg.ParentID,
-		Markdown: replyMarkdown(h.cfg.Mode, msg.Text, ev.Raw),
+	req := &webex.MessageRequest{RoomID: msg.RoomID, ParentID: msg.ParentID}
+	if isCardCommand(msg, me) {
+		req.Markdown = cards.DemoFallback
+		if err := adaptive.Attach(req, h.demo); err != nil {
+			return workers.Permanent(fmt.Errorf("demo card: %w", err))
+		}
+	} else {
+		req.Markdown = replyMarkdown(h.cfg.Mode, msg.Text, ev.Raw)
 	}
 	if ev.Delivered > 1 {
 		// An earlier delivery may have replied and died before its marker
 		// was written, or its POST may have timed out after Webex stored the
 		// reply. Look before sending again.
-		if done, err := h.alreadyReplied(ctx, bot, req); err != nil {
+		if done, err := h.alreadyReplied(ctx, bot, req, msg.Created); err != nil {
 			return classify(fmt.Errorf("look for an earlier reply: %w", err))
 		} else if done {
 			return workers.Ignore("reply already in the room")
@@ -86,33 +99,45 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 		}
 		return classify(err)
 	}
-	h.cfg.Logger.Info("echo reply sent", "message", msg.ID, "reply", reply.ID, "room", msg.RoomID, "stream_seq", ev.StreamSeq)
+	h.cfg.Logger.Info("echo reply sent", "message", msg.ID, "reply", reply.ID, "room", msg.RoomID, "card", len(req.Attachments) > 0, "stream_seq", ev.StreamSeq)
 	return nil
 }
 
 // BotID returns the bot's personId, asking Webex the first time. A failure
 // is not cached: the next call asks again.
 func (h *Handler) BotID(ctx context.Context) (string, error) {
+	me, err := h.me(ctx)
+	if err != nil {
+		return "", err
+	}
+	return me.ID, nil
+}
+
+// me returns the bot's identity, asking Webex the first time. Its id is the
+// loop guard; its name is how users mention it.
+func (h *Handler) me(ctx context.Context) (*webex.Person, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.botID != "" {
-		return h.botID, nil
+	if h.bot != nil {
+		return h.bot, nil
 	}
 	me, err := h.api.Me(ctx)
 	if err != nil {
-		return "", fmt.Errorf("who am I: %w", err)
+		return nil, fmt.Errorf("who am I: %w", err)
 	}
 	if me.ID == "" {
-		return "", workers.Permanent(errors.New("who am I: GET /people/me returned no id"))
+		return nil, workers.Permanent(errors.New("who am I: GET /people/me returned no id"))
 	}
-	h.botID = me.ID
-	return h.botID, nil
+	h.bot = me
+	return h.bot, nil
 }
 
-// alreadyReplied reports whether the bot's recent messages in the room hold
-// exactly this reply. In group rooms Webex lists only messages that mention
-// the bot, so an earlier reply there is not found and the reply is sent.
-func (h *Handler) alreadyReplied(ctx context.Context, bot string, req *webex.MessageRequest) (bool, error) {
+// alreadyReplied reports whether the bot's recent messages in the room,
+// created since the user's message, hold exactly this reply. The time bound
+// keeps the answer to an earlier, identical message (two "card" commands)
+// from counting. In group rooms Webex lists only messages that mention the
+// bot, so an earlier reply there is not found and the reply is sent.
+func (h *Handler) alreadyReplied(ctx context.Context, bot string, req *webex.MessageRequest, since string) (bool, error) {
 	recent, err := h.api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, Max: 50})
 	if err != nil {
 		var apiErr *webex.APIError
@@ -121,10 +146,16 @@ func (h *Handler) alreadyReplied(ctx context.Context, bot string, req *webex.Mes
 		}
 		return false, err
 	}
+	from, timeErr := time.Parse(time.RFC3339Nano, since)
 	for _, m := range recent {
-		if m.PersonID == bot && m.ParentID == req.ParentID && m.Markdown == req.Markdown {
-			return true, nil
+		if m.PersonID != bot || m.ParentID != req.ParentID || m.Markdown != req.Markdown ||
+			len(m.Attachments) != len(req.Attachments) {
+			continue
 		}
+		if created, err := time.Parse(time.RFC3339Nano, m.Created); timeErr == nil && err == nil && created.Before(from) {
+			continue
+		}
+		return true, nil
 	}
 	return false, nil
 }

@@ -43,7 +43,11 @@ func (p *Pipeline) Settle(deliveries int) {
 }
 
 // caughtUp reports whether a worker's consumer has handled every event
-// stored so far.
+// stored so far that it takes: nothing waits to be delivered, nothing
+// delivered waits for its ack (a nak'd event counts as waiting), and the
+// ack floor has reached the last delivery. Consumer sequences are compared,
+// not stream sequences: a filtered consumer's delivered stream sequence
+// moves past the events of other workers, which it skips and never acks.
 func (p *Pipeline) caughtUp(name string) (bool, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -55,17 +59,9 @@ func (p *Pipeline) caughtUp(name string) (bool, string) {
 	if err != nil {
 		return false, err.Error()
 	}
-	stream, err := p.JS.Stream(ctx, events.EventsStream)
-	if err != nil {
-		return false, err.Error()
-	}
-	sinfo, err := stream.Info(ctx)
-	if err != nil {
-		return false, err.Error()
-	}
-	if info.NumPending != 0 || info.NumAckPending != 0 || info.AckFloor.Stream < sinfo.State.LastSeq {
-		return false, fmt.Sprintf("consumer %s: pending %d, ack pending %d, ack floor %d of %d",
-			name, info.NumPending, info.NumAckPending, info.AckFloor.Stream, sinfo.State.LastSeq)
+	if info.NumPending != 0 || info.NumAckPending != 0 || info.AckFloor.Consumer < info.Delivered.Consumer {
+		return false, fmt.Sprintf("consumer %s: pending %d, ack pending %d, ack floor %d of %d deliveries",
+			name, info.NumPending, info.NumAckPending, info.AckFloor.Consumer, info.Delivered.Consumer)
 	}
 	return true, ""
 }
