@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers/echo"
 )
 
 func main() { os.Exit(app.Execute(command())) }
@@ -53,6 +54,8 @@ func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, web
 	}
 	log.Info("starting echo worker", "nats_url", natsO.URL, "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
 		"mode", eo.Mode, "concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
+	waitCheck := app.CheckWebhooksAsync(ctx, client, echo.Events, log)
+	defer waitCheck()
 	nc, js, err := app.Connect(ctx, natsO, "webexpipe-echo-worker", log)
 	if err != nil {
 		return err

@@ -15,9 +15,11 @@ func main() { os.Exit(app.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
-		logs app.LogOptions
-		nats app.NATSOptions
-		in   app.IngestOptions
+		logs   app.LogOptions
+		nats   app.NATSOptions
+		in     app.IngestOptions
+		webexO app.WebexOptions
+		check  app.WebhookCheckOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest",
@@ -35,6 +37,11 @@ func command() *cobra.Command {
 			}
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
 				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", nats.URL)
+			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, check, log)
+			if err != nil {
+				return err
+			}
+			defer waitCheck()
 			nc, js, err := app.Connect(cmd.Context(), nats, "webexpipe-ingest", log)
 			if err != nil {
 				return err
@@ -50,5 +57,7 @@ func command() *cobra.Command {
 	logs.AddFlags(cmd.Flags())
 	nats.AddFlags(cmd.Flags())
 	in.AddFlags(cmd.Flags())
+	webexO.AddFlags(cmd.Flags())
+	check.AddFlags(cmd.Flags())
 	return cmd
 }

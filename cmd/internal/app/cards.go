@@ -1,0 +1,40 @@
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/cards"
+)
+
+// CardsOptions configure the cards worker.
+type CardsOptions struct {
+	RecheckAfter time.Duration
+}
+
+// AddFlags registers the cards worker's settings.
+func (o *CardsOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.RecheckAfter, "cards-recheck-after", cards.DefaultRecheckAfter,
+		"after a card reply whose outcome is unknown, wait this long before looking for it in the thread and sending again")
+}
+
+// NewCards builds the cards worker's runner, answering the card actions
+// registered in cards.DefaultRoutes. Its metrics go to reg beside the
+// runtime's.
+func NewCards(js jetstream.JetStream, api cards.WebexAPI, co CardsOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+	router, err := cards.New(api, cards.Config{
+		Routes:       cards.DefaultRoutes(),
+		RecheckAfter: co.RecheckAfter,
+		Logger:       log.With("worker", cards.Name),
+		Metrics:      reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return workers.New(js, wo.Config(cards.Name, cards.Events, log, reg), router)
+}
