@@ -105,9 +105,10 @@ func (r *Router) submission(ctx context.Context, ev *workers.Event, bot string) 
 		return nil, workers.Ignore("not a card this bot sent")
 	}
 	name, _ := action.Inputs[ActionInput].(string)
-	room := action.RoomID
+	// The answer goes to the card's thread, which lives in the card's room.
+	room := card.RoomID
 	if room == "" {
-		room = card.RoomID
+		room = action.RoomID
 	}
 	return &Submission{
 		Action:   name,

@@ -17,8 +17,8 @@
 // version Webex renders, body and actions as lists of typed objects), at
 // most MaxActions buttons, and inputs with unique ids. Attach puts a checked
 // card on a webex.MessageRequest and refuses a message without fallback
-// text or with a second card. Every error wraps webex.ErrInvalidRequest, so
-// a worker classifies it like any request Webex would reject: permanent.
+// text or with a second card. Their errors wrap webex.ErrInvalidRequest, so
+// a worker classifies them like any request Webex would reject: permanent.
 //
 // Why a package of its own rather than files in package webex: the client
 // speaks HTTP and carries a card as opaque JSON (webex.Attachment); the
