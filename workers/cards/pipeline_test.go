@@ -20,7 +20,7 @@ import (
 // startCards runs the pipeline with an attachmentActions/created webhook and
 // the cards worker, and has the bot send the demo card to a user. Only card
 // submissions are delivered, so deliveries count submissions.
-func startCards(t *testing.T, webexTimeout time.Duration) (*pipelinetest.Pipeline, webex.Message) {
+func startCards(t testing.TB, webexTimeout time.Duration) (*pipelinetest.Pipeline, webex.Message) {
 	t.Helper()
 	p := pipelinetest.Start(t, pipelinetest.Options{Webhooks: cards.Events, WebexTimeout: webexTimeout})
 	router, err := cards.New(p.Client, cards.Config{RecheckAfter: time.Second, Logger: pipelinetest.Logger(t)})
