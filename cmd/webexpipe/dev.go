@@ -18,6 +18,7 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 )
@@ -30,6 +31,7 @@ type devOptions struct {
 	ingest    app.IngestOptions
 	worker    app.WorkerOptions
 	echo      app.EchoOptions
+	cards     app.CardsOptions
 	dataDir   string
 	natsPort  int
 	simAddr   string
@@ -57,6 +59,7 @@ func devCommand() *cobra.Command {
 	o.ingest.AddFlags(fs)
 	o.worker.AddFlags(fs, "-")
 	o.echo.AddFlags(fs)
+	o.cards.AddFlags(fs)
 	fs.StringVar(&o.dataDir, "data-dir", "./data", "where the embedded JetStream server keeps its files")
 	fs.IntVar(&o.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (-1: any free port)")
 	fs.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:8090", "address of the Webex emulator (used when no Webex token is set)")
@@ -136,19 +139,27 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	if err != nil {
 		return err
 	}
+	cardsRunner, err := app.NewCards(js, client, o.cards, o.worker, log, reg)
+	if err != nil {
+		return err
+	}
+	runners := []*workers.Runner{echoRunner, cardsRunner}
 	workersDone := make(chan error, 1)
-	go func() { workersDone <- app.RunRunners(ctx, echoRunner) }()
-	// The consumer starts at new events: let it exist before any arrive.
-	select {
-	case <-echoRunner.Ready():
-	case err := <-workersDone:
-		cancel()
-		<-ingestDone
-		return fmt.Errorf("echo worker: %w", err)
-	case <-ctx.Done():
+	go func() { workersDone <- app.RunRunners(ctx, runners...) }()
+	// Each consumer starts at new events: let them exist before any arrive.
+	for _, r := range runners {
+		select {
+		case <-r.Ready():
+		case err := <-workersDone:
+			cancel()
+			<-ingestDone
+			return fmt.Errorf("workers: %w", err)
+		case <-ctx.Done():
+		}
 	}
 
-	// The webhook, pointing at ingest.
+	// The webhooks, pointing at ingest: messages for echo, card
+	// submissions for the cards worker.
 	target := ingestURL
 	if !emulated {
 		target = o.publicURL
@@ -158,13 +169,17 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 		if len(icfg.Secrets) > 0 {
 			secret = string(icfg.Secrets[0])
 		}
-		if err := ensureWebhook(ctx, client, "webexpipe-dev messages", target, "messages", "created", secret); err != nil {
-			cancel()
-			<-ingestDone
-			<-workersDone
-			return fmt.Errorf("register the webhook: %w", err)
+		for _, re := range app.ShippedEvents() {
+			name := "webexpipe-dev " + re.Resource
+			if err := ensureWebhook(ctx, client, name, target, re.Resource, re.Event, secret); err != nil {
+				cancel()
+				<-ingestDone
+				<-workersDone
+				return fmt.Errorf("register the %s webhook: %w", re.Resource, err)
+			}
 		}
 	}
+	app.CheckWebhooks(ctx, client, app.ShippedEvents(), log)
 	printNextSteps(out, emulated, ingestURL, o, sim, srv.ClientURL())
 
 	var runErr error
@@ -218,6 +233,8 @@ func printNextSteps(out io.Writer, emulated bool, ingestURL string, o devOptions
 		fmt.Fprintln(out)
 		fmt.Fprintln(out, "Next, in another terminal:")
 		fmt.Fprintln(out, `  go run ./cmd/webexpipe sim send "hello"     # a user writes to the bot; the echo reply is printed`)
+		fmt.Fprintln(out, `  go run ./cmd/webexpipe sim send card       # the bot answers with a demo card; its message id is printed`)
+		fmt.Fprintln(out, `  go run ./cmd/webexpipe sim click <id> action=demo name=Ana   # submit the card; the threaded answer is printed`)
 	} else {
 		fmt.Fprintf(out, "  Webex      %s\n", o.webex.APIURL)
 		if o.publicURL == "" {

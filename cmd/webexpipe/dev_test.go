@@ -69,6 +69,27 @@ func TestDevAndSimSend(t *testing.T) {
 		t.Fatalf("sim send printed no echo reply:\n%s", out)
 	}
 
+	// A card, and a submission of it, answered in the card's thread.
+	card := exec.CommandContext(ctx, bin, "sim", "send", "--sim-url", simURL, "card")
+	card.Env = cleanEnv()
+	out, err = card.Output()
+	if err != nil {
+		t.Fatalf("sim send card: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`card message: (\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("sim send card printed no card message id:\n%s", out)
+	}
+	click := exec.CommandContext(ctx, bin, "sim", "click", "--sim-url", simURL, string(m[1]), "action=demo", "name=Ana")
+	click.Env = cleanEnv()
+	out, err = click.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sim click: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Ana") {
+		t.Fatalf("sim click printed no summary of the submission:\n%s", out)
+	}
+
 	// Ctrl-C stops dev mode cleanly.
 	if err := dev.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

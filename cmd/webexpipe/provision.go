@@ -39,6 +39,5 @@ func provisionCommand() *cobra.Command {
 	}
 	logs.AddFlags(cmd.Flags())
 	nats.AddFlags(cmd.Flags())
-	cmd.Flags().Lookup("provision").Hidden = true
 	return cmd
 }
