@@ -14,7 +14,7 @@ run:
 
 ## build: static binaries into ./bin
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/ingest ./cmd/echo-worker ./cmd/webexpipe
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
 ## test: vet, gofmt check and every test with the race detector
 test: vet fmt-check unit
