@@ -73,6 +73,9 @@ func Decode(body []byte) (*Envelope, error) {
 	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformedJSON)
 	}
+	if err := checkShape(body); err != nil {
+		return nil, err
+	}
 	// Decode field by field so that one field of an unexpected type does not
 	// reject the delivery: a non-string value reads as "".
 	var fields map[string]json.RawMessage

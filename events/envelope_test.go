@@ -34,6 +34,20 @@ func TestDecode(t *testing.T) {
 			},
 		},
 		{
+			name: "same key at other depths is fine",
+			body: `{"resource":"messages","event":"created","data":{"id":"1","files":[{"id":"a"},{"id":"b"}],"x":{"id":"c","id":"d"}},"extra":{"resource":"r"}}`,
+			check: func(t *testing.T, env *Envelope) {
+				if env.Data.ID != "1" {
+					t.Errorf("data.id = %q", env.Data.ID)
+				}
+			},
+		},
+		{
+			name:  "nesting at the limit",
+			body:  `{"resource":"messages","event":"created","data":{"id":"1","x":` + strings.Repeat("[", MaxDepth-2) + strings.Repeat("]", MaxDepth-2) + `}}`,
+			check: func(t *testing.T, env *Envelope) {},
+		},
+		{
 			name: "unknown fields and odd types tolerated",
 			body: `{"resource":"attachmentActions","event":"created","future":{"x":1},"status":7,
 				"data":{"id":"a1","messageId":"m1","type":"submit","mentionedPeople":"not-a-list","extra":[1,2]}}`,
@@ -57,6 +71,12 @@ func TestDecode(t *testing.T) {
 		{name: "event wildcard", body: `{"resource":"messages","event":"*","data":{"id":"1"}}`, wantErr: ErrUnsafeToken},
 		{name: "event full wildcard", body: `{"resource":"messages","event":">","data":{"id":"1"}}`, wantErr: ErrUnsafeToken},
 		{name: "resource with space", body: `{"resource":"mess ages","event":"created","data":{"id":"1"}}`, wantErr: ErrUnsafeToken},
+		{name: "invalid UTF-8", body: "{\"resource\":\"messages\",\"event\":\"created\",\"data\":{\"id\":\"\xff\xfe\"}}", wantErr: ErrMalformedJSON},
+		{name: "duplicate resource", body: `{"resource":"messages","event":"created","resource":"rooms","data":{"id":"1"}}`, wantErr: ErrMalformedJSON},
+		{name: "duplicate data.id", body: `{"resource":"messages","event":"created","data":{"id":"1","id":"2"}}`, wantErr: ErrMalformedJSON},
+		{name: "deeply nested", body: `{"resource":"messages","event":"created","data":{"id":"1","x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}}`, wantErr: ErrMalformedJSON},
+		{name: "trailing garbage", body: `{"resource":"messages","event":"created","data":{"id":"1"}} x`, wantErr: ErrMalformedJSON},
+		{name: "two objects", body: `{"resource":"messages","event":"created","data":{"id":"1"}}{}`, wantErr: ErrMalformedJSON},
 		{name: "resource too long", body: `{"resource":"` + strings.Repeat("a", 10000) + `","event":"created","data":{"id":"1"}}`, wantErr: ErrUnsafeToken},
 	}
 	for _, tt := range tests {
