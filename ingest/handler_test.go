@@ -14,7 +14,7 @@ import (
 // TestBadInputStoresNothing sends every kind of refused delivery and checks
 // its status, its reason, its counter, and that the stream stays empty.
 func TestBadInputStoresNothing(t *testing.T) {
-	const maxBody = 2048
+	const maxBody = 16 << 10
 	e := newEnv(t, func(c *ingest.Config) { c.MaxBodyBytes = maxBody })
 	good := webhook("messages", "created", "msg-1", "room-1")
 	signed := func(body string) http.Header { return signedHeaders([]byte(body)) }
@@ -28,6 +28,8 @@ func TestBadInputStoresNothing(t *testing.T) {
 		return h
 	}
 	big := bytes.Repeat([]byte("x"), maxBody+1)
+	nested := `{"resource":"messages","event":"created","data":{"id":"1","x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}}`
+	longResource := `{"resource":"` + strings.Repeat("m", 10<<10) + `","event":"created","data":{"id":"1"}}`
 
 	tests := []struct {
 		name    string
@@ -45,8 +47,8 @@ func TestBadInputStoresNothing(t *testing.T) {
 		{"form", "POST", bytes.NewReader(good), with(signedHeaders(good), "Content-Type", "application/x-www-form-urlencoded"), 415, "unsupported_media_type", "Content-Type"},
 		{"gzip", "POST", bytes.NewReader(good), with(signedHeaders(good), "Content-Encoding", "gzip"), 415, "unsupported_media_type", "Content-Encoding"},
 		{"identity then br", "POST", bytes.NewReader(good), with(signedHeaders(good), "Content-Encoding", "identity, br"), 415, "unsupported_media_type", "Content-Encoding"},
-		{"declared too large", "POST", bytes.NewReader(big), signedHeaders(big), 413, "too_large", "larger than 2048"},
-		{"chunked too large", "POST", io.MultiReader(bytes.NewReader(big)), signedHeaders(big), 413, "too_large", "larger than 2048"},
+		{"declared too large", "POST", bytes.NewReader(big), signedHeaders(big), 413, "too_large", "larger than 16384"},
+		{"chunked too large", "POST", io.MultiReader(bytes.NewReader(big)), signedHeaders(big), 413, "too_large", "larger than 16384"},
 		{"missing signature", "POST", bytes.NewReader(good), with(signedHeaders(good), events.SignatureHeader, ""), 401, "unauthorized", "missing X-Spark-Signature"},
 		{"wrong signature", "POST", bytes.NewReader(good), with(signedHeaders(good), events.SignatureHeader, events.Sign([]byte("other"), good)), 401, "unauthorized", "invalid signature"},
 		{"malformed JSON", "POST", strings.NewReader(`{"resource":`), signed(`{"resource":`), 400, "bad_request", "malformed JSON"},
@@ -58,6 +60,24 @@ func TestBadInputStoresNothing(t *testing.T) {
 		{"data.id not a string", "POST", strings.NewReader(`{"resource":"messages","event":"created","data":{"id":7}}`), signed(`{"resource":"messages","event":"created","data":{"id":7}}`), 400, "bad_request", "missing data.id"},
 		{"wildcard resource", "POST", strings.NewReader(`{"resource":"messages.>","event":"created","data":{"id":"1"}}`), signed(`{"resource":"messages.>","event":"created","data":{"id":"1"}}`), 400, "bad_request", "unsafe subject token"},
 		{"event with space", "POST", strings.NewReader(`{"resource":"messages","event":"cre ated","data":{"id":"1"}}`), signed(`{"resource":"messages","event":"cre ated","data":{"id":"1"}}`), 400, "bad_request", "unsafe subject token"},
+		// Hostile variations: every one is refused with its reason, counted,
+		// logged, and stores nothing.
+		{"DELETE", http.MethodDelete, nil, signedHeaders(good), 405, "method_not_allowed", "method not allowed"},
+		{"json with a wrong subtype", "POST", bytes.NewReader(good), with(signedHeaders(good), "Content-Type", "application/jsonp"), 415, "unsupported_media_type", "Content-Type"},
+		{"deflate", "POST", bytes.NewReader(good), with(signedHeaders(good), "Content-Encoding", "deflate"), 415, "unsupported_media_type", "Content-Encoding"},
+		{"short signature", "POST", bytes.NewReader(good), with(signedHeaders(good), events.SignatureHeader, events.Sign(secretA, good)[:20]), 401, "unauthorized", "invalid signature"},
+		{"non-hex signature", "POST", bytes.NewReader(good), with(signedHeaders(good), events.SignatureHeader, strings.Repeat("g", 40)), 401, "unauthorized", "invalid signature"},
+		{"uppercase signature", "POST", bytes.NewReader(good), with(signedHeaders(good), events.SignatureHeader, strings.ToUpper(events.Sign(secretA, good))), 401, "unauthorized", "invalid signature"},
+		{"body changed after signing", "POST", bytes.NewReader(bytes.Replace(good, []byte("msg-1"), []byte("msg-2"), 1)), signedHeaders(good), 401, "unauthorized", "invalid signature"},
+		{"signature of an empty body", "POST", bytes.NewReader(good), with(signedHeaders(good), events.SignatureHeader, events.Sign(secretA, nil)), 401, "unauthorized", "invalid signature"},
+		{"invalid UTF-8", "POST", strings.NewReader(`{"resource":"messages","event":"created","data":{"id":"` + "\xff" + `"}}`), signed(`{"resource":"messages","event":"created","data":{"id":"` + "\xff" + `"}}`), 400, "bad_request", "UTF-8"},
+		{"deeply nested", "POST", strings.NewReader(nested), signed(nested), 400, "bad_request", "nested deeper"},
+		{"duplicate keys", "POST", strings.NewReader(`{"resource":"messages","event":"created","event":"deleted","data":{"id":"1"}}`), signed(`{"resource":"messages","event":"created","event":"deleted","data":{"id":"1"}}`), 400, "bad_request", "duplicate key"},
+		{"resource with star", "POST", strings.NewReader(`{"resource":"mess*","event":"created","data":{"id":"1"}}`), signed(`{"resource":"mess*","event":"created","data":{"id":"1"}}`), 400, "bad_request", "unsafe subject token"},
+		{"event with dot", "POST", strings.NewReader(`{"resource":"messages","event":"created.x","data":{"id":"1"}}`), signed(`{"resource":"messages","event":"created.x","data":{"id":"1"}}`), 400, "bad_request", "unsafe subject token"},
+		{"10 KB resource", "POST", strings.NewReader(longResource), signed(longResource), 400, "bad_request", "unsafe subject token"},
+		{"null data", "POST", strings.NewReader(`{"resource":"messages","event":"created","data":null}`), signed(`{"resource":"messages","event":"created","data":null}`), 400, "bad_request", "missing data.id"},
+		{"body is a string", "POST", strings.NewReader(`"messages"`), signed(`"messages"`), 400, "bad_request", "malformed JSON"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
