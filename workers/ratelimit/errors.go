@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -20,6 +21,25 @@ type PausedError struct {
 
 func (e *PausedError) Error() string {
 	return fmt.Sprintf("%v: %s left (until %s)", ErrPaused, e.Remaining.Round(time.Millisecond), e.Until.UTC().Format(time.RFC3339Nano))
+}
+
+// Wait is how long the caller should wait before trying again: the rest of
+// the pause and a random part of up to a tenth of it (at most a second, see
+// Spread), so that the calls one pause held back do not all reach Webex in
+// the same instant when it ends.
+func (e *PausedError) Wait() time.Duration { return e.Remaining + Spread(e.Remaining) }
+
+// maxSpread bounds Spread.
+const maxSpread = time.Second
+
+// Spread returns a random duration from 0 up to a tenth of d, at most a
+// second: added to the end of a pause, it staggers the calls that waited.
+func Spread(d time.Duration) time.Duration {
+	limit := min(d/10, maxSpread)
+	if limit <= 0 {
+		return 0
+	}
+	return rand.N(limit)
 }
 
 // Is makes errors.Is(err, ErrPaused) true.

@@ -108,11 +108,12 @@ func (c *Client) earliest(ctx context.Context, end time.Time, retryAfter time.Du
 }
 
 // forHandler turns a pause into the error kind that makes the runner
-// redeliver the event when the pause ends.
+// redeliver the event when the pause ends (staggered a little, see
+// ratelimit.PausedError.Wait).
 func forHandler(err error) error {
 	var pe *ratelimit.PausedError
 	if errors.As(err, &pe) {
-		return workers.RetryAfter(err, pe.Remaining)
+		return workers.RetryAfter(err, pe.Wait())
 	}
 	return err
 }
