@@ -1,0 +1,43 @@
+package retry
+
+import (
+	"time"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/ratelimit"
+)
+
+// maxDeliver bounds deliveries of one call record. Waiting for a record to
+// be due or for a pause to end costs a delivery; the attempts themselves
+// are bounded by Policy.MaxElapsed, and each failed attempt stores a new
+// record with a fresh count. The bound only catches a record that can never
+// be handled.
+const maxDeliver = 1000
+
+// RunnerConfig adapts base (the runtime settings shared with the other
+// workers: concurrency, ack wait, handler timeout, logger, metrics) to the
+// retry worker: the "retry" consumer on WEBEX_CALLS, every call from the
+// start, dead letters built by DeadLetter, no idempotency markers (the
+// record is the state), and a redelivery backoff long enough not to cut
+// short a wait for a due time or a pause.
+func RunnerConfig(base workers.Config, cfg Config) workers.Config {
+	c := base
+	c.Name = events.RetryWorker
+	c.Events = nil
+	c.Input = &workers.Input{
+		Stream:         events.CallsStream,
+		FilterSubjects: []string{events.CallsFilter},
+		DeadLetter:     DeadLetter,
+	}
+	c.Idempotent = false
+	c.StartAt = workers.StartAll
+	c.MaxDeliver = maxDeliver
+	c.Backoff = workers.Backoff{
+		Initial:             time.Second,
+		Max:                 max(ratelimit.DefaultMaxPause, cfg.Policy.MaxInterval, cfg.RecheckAfter),
+		Multiplier:          2,
+		RandomizationFactor: 0.2,
+	}
+	return c
+}
