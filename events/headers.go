@@ -38,6 +38,14 @@ const (
 	// HeaderCallID, on a stored call and on its dead letter, is the call's
 	// id (the last token of its subject, see CallSubject).
 	HeaderCallID = "Webex-Call-Id"
+	// HeaderReplayRun, on a replayed copy, names the replay run that stored
+	// it, so an operator can tell the copies of one run apart from another
+	// run's and from the original (HeaderOrigSeq).
+	HeaderReplayRun = "Webex-Replay-Run"
+	// HeaderBackfilled, "true", marks an event that no webhook delivered:
+	// `webexpipe backfill` built it from the REST API after events were
+	// lost on the way. It carries no HeaderSignature.
+	HeaderBackfilled = "Webex-Backfilled"
 )
 
 // SignatureHeader is the HTTP header Webex signs deliveries with.

@@ -20,6 +20,11 @@ const (
 	ProcessedBucket = "webex_processed"
 	// RateLimitBucket holds the pause-until time shared by all workers of a bot token.
 	RateLimitBucket = "webex_ratelimit"
+	// WebhooksBucket holds what managing the Webex webhooks needs to share
+	// between processes: the lock of `webhooks ensure` and, per webhook,
+	// when it was first seen disabled (Webex does not say when it disabled
+	// one).
+	WebhooksBucket = "webex_webhooks"
 )
 
 // StreamOptions are the deployment choices applied to every stream and
@@ -156,6 +161,24 @@ func RateLimitBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
 	}
 }
 
+// WebhooksBucketTTL is how long a webhook record lives after its last
+// write: long enough to remember re-activations for the watchdog's backoff,
+// short enough that records of deleted webhooks go away on their own.
+const WebhooksBucketTTL = 24 * time.Hour
+
+// WebhooksBucketConfig declares webex_webhooks: a lock key and one record
+// per managed webhook that was seen disabled.
+func WebhooksBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:      WebhooksBucket,
+		Description: "webhook lifecycle: the ensure lock and when each webhook was first seen disabled",
+		History:     1,
+		TTL:         WebhooksBucketTTL,
+		Storage:     o.Storage,
+		Replicas:    o.Replicas,
+	}
+}
+
 // Provision creates every stream and bucket, or updates them to match o. It
 // is idempotent and safe to run from many processes at once. Settings that
 // JetStream cannot change in place (storage type, retention) are reported as
@@ -169,7 +192,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, o StreamOptions) err
 			return fmt.Errorf("provision stream %s: %w", cfg.Name, err)
 		}
 	}
-	for _, cfg := range []jetstream.KeyValueConfig{ProcessedBucketConfig(o), RateLimitBucketConfig(o)} {
+	for _, cfg := range []jetstream.KeyValueConfig{ProcessedBucketConfig(o), RateLimitBucketConfig(o), WebhooksBucketConfig(o)} {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, cfg); err != nil {
 			return fmt.Errorf("provision bucket %s: %w", cfg.Bucket, err)
 		}
