@@ -11,6 +11,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
+	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // EchoOptions configure the echo worker.
@@ -25,8 +26,13 @@ func (o *EchoOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RecheckAfter, "echo-recheck-after", 10*time.Second, "after a reply whose outcome is unknown, wait this long before looking for it and sending again")
 }
 
-// NewEcho builds the echo worker's runner.
-func NewEcho(js jetstream.JetStream, api echo.WebexAPI, eo EchoOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+// NewEcho builds the echo worker's runner. Its Webex calls go through
+// WebexCaller: the shared pause and, per wo.Calls, the retry worker.
+func NewEcho(js jetstream.JetStream, client *webex.Client, eo EchoOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+	api, err := WebexCaller(context.Background(), js, client, echo.Name, wo.Calls, log, reg)
+	if err != nil {
+		return nil, err
+	}
 	h, err := echo.New(api, echo.Config{Mode: echo.Mode(eo.Mode), RecheckAfter: eo.RecheckAfter, Logger: log.With("worker", echo.Name)})
 	if err != nil {
 		return nil, err

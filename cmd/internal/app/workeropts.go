@@ -18,6 +18,8 @@ type WorkerOptions struct {
 	AckWait        time.Duration
 	HandlerTimeout time.Duration
 	MetricsAddr    string
+	// Calls say how the worker calls Webex (see CallOptions).
+	Calls CallOptions
 }
 
 // AddFlags registers the worker runtime settings. metricsAddr is the
@@ -27,6 +29,7 @@ func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
 	fs.IntVar(&o.MaxDeliver, "worker-max-deliver", 10, "deliveries of one event before it goes to the dead-letter queue")
 	fs.DurationVar(&o.AckWait, "worker-ack-wait", 30*time.Second, "how long an event may stay unacknowledged before it is redelivered")
 	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", 2*time.Minute, "bound on handling one event")
+	o.Calls.AddFlags(fs)
 	if metricsAddr != "-" {
 		fs.StringVar(&o.MetricsAddr, "metrics-addr", metricsAddr, "address serving /metrics and /healthz (empty: none)")
 	}

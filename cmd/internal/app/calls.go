@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/workers/outbox"
+	"github.com/webexpipe/webexpipe/workers/ratelimit"
+	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
+)
+
+// CallOptions say how a worker calls Webex: the clamp on the pause a 429
+// starts for every worker of the token, and whether failed writes go to the
+// retry worker.
+type CallOptions struct {
+	MaxPause time.Duration
+	Outbox   bool
+}
+
+// AddFlags registers the Webex call settings of a worker binary.
+func (o *CallOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.MaxPause, "webex-max-pause", ratelimit.DefaultMaxPause,
+		"longest pause a 429's Retry-After may impose on every worker of the bot token (garbage reads as 15s, huge values are clamped to this)")
+	fs.BoolVar(&o.Outbox, "webex-outbox", true,
+		"store Webex writes that failed retryably on WEBEX_CALLS for the retry worker (run retry-worker); false retries them by redelivering the event")
+}
+
+// setupTimeout bounds opening a worker's rate-limit gate.
+const setupTimeout = 10 * time.Second
+
+// WebexCaller wraps client for worker: every call waits out the bot token's
+// shared pause (webex_ratelimit), 429s and 423s extend it for everyone, and
+// with o.Outbox a write that fails retryably while handling an event is
+// stored for the retry worker. Calls are counted in reg. The pause is
+// watched until js's connection closes.
+func WebexCaller(ctx context.Context, js jetstream.JetStream, client *webex.Client, worker string, o CallOptions, log *slog.Logger, reg prometheus.Registerer) (*webexcall.Client, error) {
+	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	log = log.With("worker", worker)
+	gate, err := ratelimit.Open(ctx, js, client.TokenKey(), ratelimit.Options{Worker: worker, MaxPause: o.MaxPause, Logger: log, Metrics: reg})
+	if err != nil {
+		return nil, err
+	}
+	co := webexcall.Options{Worker: worker, Gate: gate, Logger: log, Metrics: reg}
+	if o.Outbox {
+		co.Outbox = outbox.NewStore(js)
+	}
+	c, err := webexcall.New(client, co)
+	if err != nil {
+		gate.Close()
+		return nil, err
+	}
+	return c, nil
+}

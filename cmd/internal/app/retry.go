@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/outbox"
+	"github.com/webexpipe/webexpipe/workers/retry"
+	"github.com/webexpipe/webexpipe/workers/webex"
+)
+
+// RetryOptions configure the retry worker: its backoff policy and how it
+// treats calls whose outcome is unknown and early 404s.
+type RetryOptions struct {
+	Policy        retry.Policy
+	RecheckAfter  time.Duration
+	NotFoundGrace time.Duration
+}
+
+// AddFlags registers the retry worker's settings.
+func (o *RetryOptions) AddFlags(fs *pflag.FlagSet) {
+	def := retry.DefaultConfig()
+	fs.DurationVar(&o.Policy.Initial, "retry-initial-interval", def.Policy.Initial, "delay after a call's first failure")
+	fs.Float64Var(&o.Policy.Multiplier, "retry-multiplier", def.Policy.Multiplier, "factor the delay grows by after each further failure")
+	fs.Float64Var(&o.Policy.Randomization, "retry-randomization", def.Policy.Randomization, "jitter: each delay varies by up to this fraction either way (0 to <1)")
+	fs.DurationVar(&o.Policy.MaxInterval, "retry-max-interval", def.Policy.MaxInterval, "longest delay between two attempts")
+	fs.DurationVar(&o.Policy.MaxElapsed, "retry-max-elapsed", def.Policy.MaxElapsed, "how long after its first failure a call is still attempted; then it goes to the dead-letter queue")
+	fs.DurationVar(&o.RecheckAfter, "retry-recheck-after", def.RecheckAfter, "after an attempt whose outcome is unknown (timeout, 502, 504), wait this long before looking for its effect and sending again")
+	fs.DurationVar(&o.NotFoundGrace, "retry-not-found-grace", def.NotFoundGrace, "a 404 this soon after a call's first failure is taken for Webex's replication lag and retried")
+}
+
+// Config builds the retry handler's configuration.
+func (o RetryOptions) Config(log *slog.Logger, reg prometheus.Registerer) retry.Config {
+	return retry.Config{Policy: o.Policy, RecheckAfter: o.RecheckAfter, NotFoundGrace: o.NotFoundGrace, Logger: log, Metrics: reg}
+}
+
+// NewRetry builds the retry worker's runner: the "retry" consumer on
+// WEBEX_CALLS, making the calls other workers stored through the bot token's
+// shared pause. Runtime settings (concurrency, ack wait, handler timeout)
+// come from wo; its own delivery limit and backoff are fixed by the retry
+// package.
+func NewRetry(js jetstream.JetStream, client *webex.Client, ro RetryOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+	calls := wo.Calls
+	calls.Outbox = false // the retry worker keeps its calls in their records
+	api, err := WebexCaller(context.Background(), js, client, events.RetryWorker, calls, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	rlog := log.With("worker", events.RetryWorker)
+	cfg := ro.Config(rlog, reg)
+	h, err := retry.NewHandler(api, outbox.NewStore(js), cfg)
+	if err != nil {
+		return nil, err
+	}
+	base := wo.Config(events.RetryWorker, nil, log, reg)
+	return workers.New(js, retry.RunnerConfig(base, cfg), h)
+}

@@ -1,0 +1,96 @@
+// Command retry-worker makes the Webex calls other workers stored on
+// WEBEX_CALLS after they failed: it retries them on a backoff schedule kept
+// in JetStream, looks before resending a message whose first attempt may
+// have worked, and dead-letters what cannot succeed.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+)
+
+func main() { os.Exit(app.Execute(command())) }
+
+func command() *cobra.Command {
+	var (
+		logs   app.LogOptions
+		natsO  app.NATSOptions
+		webexO app.WebexOptions
+		worker app.WorkerOptions
+		retryO app.RetryOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "retry-worker",
+		Short: "Retry failed Webex calls stored in JetStream",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := logs.Logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), log, natsO, webexO, worker, retryO)
+		},
+	}
+	fs := cmd.Flags()
+	logs.AddFlags(fs)
+	natsO.AddFlags(fs)
+	webexO.AddFlags(fs)
+	worker.AddFlags(fs, ":9093")
+	retryO.AddFlags(fs)
+	// Only the calls' own records bound their attempts; the outbox switch
+	// is for the workers that store calls.
+	fs.MarkHidden("webex-outbox")
+	return cmd
+}
+
+func run(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, ro app.RetryOptions) error {
+	client, err := webexO.Client()
+	if err != nil {
+		return err
+	}
+	p := ro.Policy
+	log.Info("starting retry worker", "nats_url", natsO.URL, "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
+		"initial_interval", p.Initial, "multiplier", p.Multiplier, "randomization", p.Randomization,
+		"max_interval", p.MaxInterval, "max_elapsed", p.MaxElapsed, "recheck_after", ro.RecheckAfter,
+		"not_found_grace", ro.NotFoundGrace, "max_pause", wo.Calls.MaxPause, "concurrency", wo.Concurrency)
+	nc, js, err := app.Connect(ctx, natsO, "webexpipe-retry-worker", log)
+	if err != nil {
+		return err
+	}
+	defer app.Drain(nc, log)
+	reg := app.NewRegistry()
+	runner, err := app.NewRetry(js, client, ro, wo, log, reg)
+	if err != nil {
+		return err
+	}
+	opsCtx, stopOps := context.WithCancel(ctx)
+	var ops sync.WaitGroup
+	if wo.MetricsAddr != "" {
+		ops.Add(1)
+		go func() {
+			defer ops.Done()
+			ready := func() error {
+				if nc.Status() != nats.CONNECTED {
+					return errors.New("NATS not connected")
+				}
+				return nil
+			}
+			if err := app.ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+	}
+	defer ops.Wait()
+	defer stopOps()
+	err = app.RunRunners(ctx, runner)
+	log.Info("retry worker stopped")
+	return err
+}
