@@ -1,0 +1,25 @@
+// Package replay sends stored events through a worker type again.
+//
+// A replay reads a window of WEBEX_EVENTS (by time or from a sequence) with
+// an ordered consumer and stores a copy of each selected event on
+// webex.replay.<worker>.<resource>.<event>.<partition>, a subject only that
+// worker's durable consumer takes: the other worker types never see the
+// copies. It selects what the worker consumes, read from the worker's own
+// consumer, narrowed by resource, event and room.
+//
+// A copy keeps the body and headers of the original and adds:
+//
+//   - Webex-Dedup-Key, the original's dedup key, so the worker's idempotency
+//     marker still applies: an event the worker already handled is skipped
+//     (counted as a duplicate) unless the replay is forced, which sets
+//     Webex-Replay-Force: true;
+//   - Webex-Orig-Seq, the original's stream sequence, and Webex-Replay-Run,
+//     the run's id;
+//   - a Nats-Msg-Id of its own, "replay:<run>:<seq>": JetStream would drop a
+//     copy carrying the original's id as a duplicate, and running the same
+//     run again (after a crash, with the same run id) stores nothing twice
+//     within the duplicate window.
+//
+// Copies can be paced (Options.Rate) so a large replay does not run into
+// Webex's rate limits all at once.
+package replay

@@ -1,0 +1,67 @@
+package replay
+
+import "time"
+
+// Item is one selected event.
+type Item struct {
+	// Seq, Time and Subject locate the original.
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	Subject string    `json:"subject"`
+	// DedupKey is the original's dedup key, which the copy keeps.
+	DedupKey string `json:"dedup_key"`
+	RoomID   string `json:"room_id,omitempty"`
+	// Handled is true when the worker's idempotency marker for the event
+	// exists: without Force, the worker skips the copy. It is false when
+	// the marker could not be read.
+	Handled bool `json:"handled"`
+	// CopySubject is where the copy goes (or would go, in a dry run).
+	CopySubject string `json:"copy_subject"`
+	// CopySeq is the copy's stream sequence; zero in a dry run.
+	CopySeq uint64 `json:"copy_seq,omitempty"`
+}
+
+// Progress is how far a replay got. The final Progress, returned by Run, is
+// its summary.
+type Progress struct {
+	Run    string `json:"run"`
+	Worker string `json:"worker"`
+	DryRun bool   `json:"dry_run"`
+	Force  bool   `json:"force"`
+	// Total is how many events the window held when the replay began, an
+	// upper bound of Scanned (events of other rooms count, and events
+	// stored later do not).
+	Total uint64 `json:"total"`
+	// Scanned counts events read; Selected those that passed the room
+	// filter; Stored the copies stored (0 in a dry run); Duplicates the
+	// copies JetStream already had from an earlier attempt of the same run;
+	// Handled the selected events the worker had already handled.
+	Scanned    uint64 `json:"scanned"`
+	Selected   uint64 `json:"selected"`
+	Stored     uint64 `json:"stored"`
+	Duplicates uint64 `json:"duplicates"`
+	Handled    uint64 `json:"handled"`
+	// FirstSeq and LastSeq are the first and last selected originals.
+	FirstSeq uint64        `json:"first_seq,omitempty"`
+	LastSeq  uint64        `json:"last_seq,omitempty"`
+	Elapsed  time.Duration `json:"elapsed"`
+	// Rate is events selected per second so far; ETA the time left at that
+	// pace, or zero when unknown.
+	Rate float64       `json:"rate"`
+	ETA  time.Duration `json:"eta"`
+}
+
+// update recomputes the derived fields at elapsed.
+func (p *Progress) update(elapsed time.Duration) {
+	p.Elapsed = elapsed
+	p.Rate, p.ETA = 0, 0
+	secs := elapsed.Seconds()
+	if secs <= 0 || p.Scanned == 0 {
+		return
+	}
+	p.Rate = float64(p.Selected) / secs
+	if p.Total > p.Scanned {
+		perScanned := secs / float64(p.Scanned)
+		p.ETA = time.Duration(float64(p.Total-p.Scanned) * perScanned * float64(time.Second))
+	}
+}

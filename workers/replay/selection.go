@@ -1,0 +1,78 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// workerFilters are the event subject filters of the worker's durable
+// consumer, narrowed to resource and event (either may be empty: all). The
+// worker's own replay filter is left out: replaying a replay would only
+// make copies of copies.
+func workerFilters(ctx context.Context, js jetstream.JetStream, worker, resource, event string) ([]string, error) {
+	cons, err := js.Consumer(ctx, events.EventsStream, worker)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, fmt.Errorf("worker %s has no consumer on %s: %w", worker, events.EventsStream, ErrUnknownWorker)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up the consumer of worker %s: %w", worker, err)
+	}
+	cfg := cons.CachedInfo().Config
+	filters := cfg.FilterSubjects
+	if cfg.FilterSubject != "" {
+		filters = append(filters, cfg.FilterSubject)
+	}
+	var out []string
+	for _, f := range filters {
+		n, ok := narrow(f, resource, event)
+		if ok && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("worker %s consumes %s: %w", worker, strings.Join(filters, ", "), ErrNothingSelected)
+	}
+	return out, nil
+}
+
+// narrow intersects an event filter (webex.events.<resource>.<event>.<p>,
+// where each token may be "*", or a trailing ">") with a resource and an
+// event. ok is false when the filter is not an event filter or the
+// intersection is empty.
+func narrow(filter, resource, event string) (string, bool) {
+	parts := strings.Split(filter, ".")
+	if n := len(parts); n >= 3 && n < 5 && parts[n-1] == ">" {
+		parts = append(parts[:n-1], slices.Repeat([]string{"*"}, 6-n)...)
+	}
+	if len(parts) != 5 || parts[0] != events.SubjectRoot || parts[1] != "events" {
+		return "", false
+	}
+	r, ok := meet(parts[2], resource)
+	if !ok {
+		return "", false
+	}
+	e, ok := meet(parts[3], event)
+	if !ok {
+		return "", false
+	}
+	return strings.Join([]string{parts[0], parts[1], r, e, parts[4]}, "."), true
+}
+
+// meet is the intersection of a filter token with a wanted value ("" for
+// any).
+func meet(token, want string) (string, bool) {
+	switch {
+	case want == "" || token == want:
+		return token, true
+	case token == "*":
+		return want, true
+	}
+	return "", false
+}
