@@ -20,6 +20,9 @@ type WorkerOptions struct {
 	MetricsAddr    string
 	// Calls say how the worker calls Webex (see CallOptions).
 	Calls CallOptions
+	// StartAt is where the worker type's consumer begins when it is
+	// created (--start-at); an existing consumer keeps its place.
+	StartAt StartAtFlag
 }
 
 // AddFlags registers the worker runtime settings. metricsAddr is the
@@ -30,6 +33,9 @@ func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
 	fs.DurationVar(&o.AckWait, "worker-ack-wait", 30*time.Second, "how long an event may stay unacknowledged before it is redelivered")
 	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", 2*time.Minute, "bound on handling one event")
 	o.Calls.AddFlags(fs)
+	fs.Var(&o.StartAt, "start-at", "where a worker type that runs for the first time begins: new (events stored from now on), "+
+		"all (every event still stored), an RFC 3339 time, or a duration meaning that long ago (2h); "+
+		"ignored once the worker's consumer exists")
 	if metricsAddr != "-" {
 		fs.StringVar(&o.MetricsAddr, "metrics-addr", metricsAddr, "address serving /metrics and /healthz (empty: none)")
 	}
@@ -43,6 +49,7 @@ func (o WorkerOptions) Config(name string, evs []events.ResourceEvent, log *slog
 	cfg.MaxDeliver = o.MaxDeliver
 	cfg.AckWait = o.AckWait
 	cfg.HandlerTimeout = o.HandlerTimeout
+	cfg.StartAt = o.StartAt.At()
 	cfg.Logger = log
 	cfg.Metrics = reg
 	return cfg
