@@ -218,6 +218,11 @@ func (s *Server) startDeliveryLocked(o outgoing) {
 	if s.st.closing {
 		return
 	}
+	if s.st.deliveryOff {
+		s.st.dropped++
+		s.log.Debug("webex emulator: delivery switched off; webhook dropped", "webhook", o.webhookID)
+		return
+	}
 	s.st.inflight++
 	s.wg.Add(1)
 	go s.deliver(o)

@@ -24,8 +24,15 @@
 // webhook is disabled, and re-enabling it with PUT does not forget those
 // failures.
 //
+// ChangeMembership (or POST /_sim/memberships) announces a person joining
+// or leaving a room (memberships/created, updated, deleted) without keeping
+// a membership list. SetDelivery(false) (or PUT /_sim/delivery) loses every
+// webhook on the way until delivery is switched on again: nothing is sent
+// and nothing counts as a failure, as when events are lost between Webex
+// and the bot.
+//
 // Webex behaviour it does not reproduce: rate limits (inject them with
-// InjectFault), files and their upload, membership and room management,
+// InjectFault), files and their upload, membership lists and room management,
 // message edits, mentions parsed from a bot's markdown, rendered html of
 // markdown messages, and the read restrictions on a bot's view of group
 // rooms beyond the mentionedPeople=me rule of GET /v1/messages.
@@ -45,6 +52,9 @@
 //	DELETE /_sim/faults                      clears every fault
 //	GET    /_sim/deliveries                  {"items": [Delivery...]}
 //	POST   /_sim/deliveries/{i}/redeliver    sends delivery i again byte for byte
+//	GET    /_sim/delivery                    {"enabled": bool, "dropped": n}
+//	PUT    /_sim/delivery                    {"enabled": false} loses webhooks until {"enabled": true}
+//	POST   /_sim/memberships                 MembershipChange as JSON → the announced membership
 //
 // The control API needs no token and the API accepts a fixed one: the
 // emulator is meant for loopback use only. Never expose it on a network.

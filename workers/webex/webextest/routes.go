@@ -36,6 +36,9 @@ func (s *Server) routes() http.Handler {
 	ctl.HandleFunc("DELETE /_sim/faults", s.simClearFaults)
 	ctl.HandleFunc("GET /_sim/deliveries", s.simDeliveries)
 	ctl.HandleFunc("POST /_sim/deliveries/{i}/redeliver", s.simRedeliver)
+	ctl.HandleFunc("GET /_sim/delivery", s.simDelivery)
+	ctl.HandleFunc("PUT /_sim/delivery", s.simSetDelivery)
+	ctl.HandleFunc("POST /_sim/memberships", s.simMembership)
 	ctl.Handle("/_sim/", unrouted(ctl))
 
 	root := http.NewServeMux()

@@ -41,6 +41,10 @@ type state struct {
 	closing bool
 	// inflight counts deliveries started and not yet recorded.
 	inflight int
+	// deliveryOff drops every webhook instead of sending it (SetDelivery);
+	// dropped counts them.
+	deliveryOff bool
+	dropped     int
 }
 
 // room is a Webex space. Direct rooms hold the bot and one user.
