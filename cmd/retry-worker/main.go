@@ -67,7 +67,7 @@ func run(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO ap
 	}
 	defer app.Drain(nc, log)
 	reg := app.NewRegistry()
-	runner, err := app.NewRetry(js, client, ro, wo, log, reg)
+	runner, err := app.NewRetry(ctx, js, client, ro, wo, log, reg)
 	if err != nil {
 		return err
 	}

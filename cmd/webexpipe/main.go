@@ -17,6 +17,6 @@ func rootCommand() *cobra.Command {
 		Use:   "webexpipe",
 		Short: "A queue-backed pipeline for Webex bots",
 	}
-	root.AddCommand(devCommand(), simCommand(), provisionCommand())
+	root.AddCommand(devCommand(), simCommand(), provisionCommand(), dlqCommand())
 	return root
 }

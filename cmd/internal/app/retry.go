@@ -43,13 +43,14 @@ func (o RetryOptions) Config(log *slog.Logger, reg prometheus.Registerer) retry.
 
 // NewRetry builds the retry worker's runner: the "retry" consumer on
 // WEBEX_CALLS, making the calls other workers stored through the bot token's
-// shared pause. Runtime settings (concurrency, ack wait, handler timeout)
-// come from wo; its own delivery limit and backoff are fixed by the retry
-// package.
-func NewRetry(js jetstream.JetStream, client *webex.Client, ro RetryOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+// shared pause (wo.Calls.MaxPause; wo.Calls.Outbox does not apply: the
+// retry worker keeps its calls in their records). Runtime settings
+// (concurrency, ack wait, handler timeout) come from wo; its delivery limit
+// and redelivery backoff are the retry package's. ctx bounds the setup.
+func NewRetry(ctx context.Context, js jetstream.JetStream, client *webex.Client, ro RetryOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
 	calls := wo.Calls
-	calls.Outbox = false // the retry worker keeps its calls in their records
-	api, err := WebexCaller(context.Background(), js, client, events.RetryWorker, calls, log, reg)
+	calls.Outbox = false
+	api, err := WebexCaller(ctx, js, client, events.RetryWorker, calls, log, reg)
 	if err != nil {
 		return nil, err
 	}

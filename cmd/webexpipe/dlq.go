@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers/deadletters"
+)
+
+// dlqOptions are the settings every dlq command shares.
+type dlqOptions struct {
+	nats    app.NATSOptions
+	timeout time.Duration
+	json    bool
+	// interactive reports whether r is a terminal a person can answer a
+	// question on; purge asks only then.
+	interactive func(r io.Reader) bool
+}
+
+func dlqCommand() *cobra.Command { return newDLQCommand(isTerminal) }
+
+// newDLQCommand builds `webexpipe dlq`; tests choose what counts as a
+// terminal.
+func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
+	o := &dlqOptions{interactive: interactive}
+	cmd := &cobra.Command{
+		Use:   "dlq",
+		Short: "Inspect the dead-letter queue: list, show, redrive and purge what the workers gave up on",
+		Long: "Dead letters are events a worker gave up on (webex.dlq.<worker>) and Webex calls the retry worker\n" +
+			"gave up on (webex.dlq.retry). Each is named by its sequence in the WEBEX_DLQ stream.",
+	}
+	fs := cmd.PersistentFlags()
+	o.nats.AddFlags(fs)
+	// An operator's tool reads and writes messages; it never changes how
+	// the streams are declared.
+	for _, name := range []string{"provision", "stream-replicas", "stream-storage", "events-max-age", "events-max-bytes", "duplicate-window", "dlq-max-age", "processed-ttl"} {
+		fs.MarkHidden(name)
+	}
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command")
+	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	cmd.AddCommand(dlqListCommand(o), dlqShowCommand(o), dlqRedriveCommand(o), dlqPurgeCommand(o))
+	return cmd
+}
+
+// connect opens a connection for one command; the caller closes it.
+func (o *dlqOptions) connect(ctx context.Context, errw io.Writer) (*nats.Conn, jetstream.JetStream, error) {
+	n := o.nats
+	n.Provision = false
+	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return app.Connect(ctx, n, "webexpipe-dlq", log)
+}
+
+// run connects, calls fn with a context bounded by --timeout, and closes.
+func (o *dlqOptions) run(cmd *cobra.Command, fn func(ctx context.Context, js jetstream.JetStream) error) error {
+	ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
+	defer cancel()
+	nc, js, err := o.connect(ctx, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	return fn(ctx, js)
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// parseSeqs reads dead-letter sequences given as arguments.
+func parseSeqs(args []string) ([]uint64, error) {
+	out := make([]uint64, 0, len(args))
+	for _, a := range args {
+		n, err := strconv.ParseUint(a, 10, 64)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("%q is not a dead-letter sequence (see `webexpipe dlq list`)", a)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// selection is the dead letters a redrive or purge acts on: the sequences
+// given, or with --all every one (of --worker, if set).
+type selection struct {
+	all    bool
+	worker string
+}
+
+func (s *selection) addFlags(cmd *cobra.Command, verb string) {
+	cmd.Flags().BoolVar(&s.all, "all", false, verb+" every dead letter (of --worker, if given) instead of the sequences named")
+	cmd.Flags().StringVar(&s.worker, "worker", "", "with --all: only the dead letters of this worker type (\"retry\" for calls)")
+}
+
+// entries resolves the selection to dead letters.
+func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []string) ([]*deadletters.Entry, error) {
+	switch {
+	case s.all && len(args) > 0:
+		return nil, errors.New("give sequences or --all, not both")
+	case !s.all && len(args) == 0:
+		return nil, errors.New("name the dead letters by sequence, or use --all")
+	case !s.all && s.worker != "":
+		return nil, errors.New("--worker selects with --all only")
+	case s.all:
+		return deadletters.List(ctx, js, deadletters.Filter{Worker: s.worker})
+	}
+	seqs, err := parseSeqs(args)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*deadletters.Entry, 0, len(seqs))
+	for _, seq := range seqs {
+		e, err := deadletters.Get(ctx, js, seq)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// isTerminal reports whether r is a character device, i.e. a person can
+// answer there.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
