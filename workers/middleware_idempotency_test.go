@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -157,5 +158,81 @@ func TestIdempotencyMarksOnlySuccess(t *testing.T) {
 		if calls != st.wantCalls {
 			t.Errorf("%s: handler calls = %d, want %d", st.name, calls, st.wantCalls)
 		}
+	}
+}
+
+// failingKV is a marker bucket whose reads or writes fail.
+type failingKV struct {
+	jetstream.KeyValue
+	getErr, putErr error
+}
+
+func (f failingKV) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	if f.getErr != nil {
+		return nil, f.getErr
+	}
+	return f.KeyValue.Get(ctx, key)
+}
+
+func (f failingKV) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	if f.putErr != nil {
+		return 0, f.putErr
+	}
+	return f.KeyValue.Put(ctx, key, value)
+}
+
+// TestIdempotencyWhenTheBucketFails checks the two failure rules: a marker
+// that cannot be read means the event is retried without running the
+// handler (it may have been handled); one that cannot be written is
+// reported, and the event still counts as done (its side effect happened).
+func TestIdempotencyWhenTheBucketFails(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	kv, err := env.js.KeyValue(testCtx(t), events.ProcessedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errDown := errors.New("bucket unavailable")
+	tests := []struct {
+		name         string
+		kv           jetstream.KeyValue
+		wantCalls    int
+		wantErr      bool
+		wantReported bool
+	}{
+		{name: "unreadable marker", kv: failingKV{KeyValue: kv, getErr: errDown}, wantCalls: 0, wantErr: true},
+		{name: "unwritable marker", kv: failingKV{KeyValue: kv, putErr: errDown}, wantCalls: 1, wantReported: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls, reported := 0, false
+			h := Chain(HandlerFunc(func(context.Context, *Event) error { calls++; return nil }),
+				Idempotency(tt.kv, "unit", func(_ *Event, err error) { reported = errors.Is(err, errDown) }))
+			err := h.Handle(testCtx(t), &Event{DedupKey: "messages:created:" + tt.name})
+			if (err != nil) != tt.wantErr || IsPermanent(err) || IsIgnored(err) {
+				t.Errorf("err = %v, want a retryable error: %v", err, tt.wantErr)
+			}
+			if calls != tt.wantCalls || reported != tt.wantReported {
+				t.Errorf("handler calls %d, write failure reported %v; want %d, %v", calls, reported, tt.wantCalls, tt.wantReported)
+			}
+		})
+	}
+}
+
+// Markers expire: the bucket's TTL is the configured marker lifetime, so a
+// replay within it is recognised and the bucket does not grow for ever.
+func TestMarkersExpire(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	kv, err := env.js.KeyValue(testCtx(t), events.ProcessedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := kv.Status(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := events.DefaultStreamOptions().ProcessedTTL; st.TTL() != want {
+		t.Errorf("marker TTL = %s, want %s", st.TTL(), want)
 	}
 }
