@@ -15,6 +15,13 @@ import (
 // be handled.
 const maxDeliver = 1000
 
+// maxWaiting bounds the calls that can wait at once. A call waiting for its
+// next attempt is a delivery nak'd with a delay, and JetStream counts it as
+// pending acknowledgement, so the consumer's MaxAckPending, not the number
+// of calls being sent, is what fills up; past it, newly stored calls queue
+// behind the waiting ones.
+const maxWaiting = 20000
+
 // RunnerConfig adapts base (the runtime settings shared with the other
 // workers: concurrency, ack wait, handler timeout, logger, metrics) to the
 // retry worker: the "retry" consumer on WEBEX_CALLS, every call from the
@@ -33,6 +40,7 @@ func RunnerConfig(base workers.Config, cfg Config) workers.Config {
 	c.Idempotent = false
 	c.StartAt = workers.StartAll
 	c.MaxDeliver = maxDeliver
+	c.MaxAckPending = max(c.MaxAckPending, maxWaiting)
 	c.Backoff = workers.Backoff{
 		Initial:             time.Second,
 		Max:                 max(ratelimit.DefaultMaxPause, cfg.Policy.MaxInterval, cfg.RecheckAfter),
