@@ -33,9 +33,10 @@ const (
 // text is the cause's text, so wrapping changes no log line or DLQ reason.
 // When kinds are nested, the outermost wins (errors.As finds it first).
 type kindError struct {
-	kind  kind
-	err   error
-	delay time.Duration // kindRetryAfter only
+	kind    kind
+	err     error
+	delay   time.Duration // kindRetryAfter only
+	planned bool          // kindRetryAfter made by Wait: not a failure
 }
 
 func (e *kindError) Error() string { return e.err.Error() }
@@ -58,6 +59,23 @@ func RetryAfter(err error, d time.Duration) error {
 		err = errors.New("retry later")
 	}
 	return &kindError{kind: kindRetryAfter, err: err, delay: d}
+}
+
+// Wait asks, like RetryAfter, for the message to be delivered again after
+// d, for a wait that is planned rather than a failure, such as a stored
+// call whose next attempt is not due yet. The runner logs it at debug level
+// instead of as a warning; it counts as outcome "retry" all the same.
+func Wait(reason error, d time.Duration) error {
+	if reason == nil {
+		reason = errors.New("waiting")
+	}
+	return &kindError{kind: kindRetryAfter, err: reason, delay: d, planned: true}
+}
+
+// isPlanned reports whether err was made by Wait.
+func isPlanned(err error) bool {
+	var ke *kindError
+	return errors.As(err, &ke) && ke.planned
 }
 
 // Ignore says the event needs no work (e.g. the bot's own message): it is

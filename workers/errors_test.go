@@ -18,6 +18,8 @@ func TestErrorKinds(t *testing.T) {
 		wantIgnored   bool
 		wantDelay     time.Duration
 		wantRetry     bool
+		wantDeferred  bool
+		wantPlanned   bool
 		wantCause     error // matched with errors.Is
 	}{
 		{name: "nil", err: nil},
@@ -31,6 +33,11 @@ func TestErrorKinds(t *testing.T) {
 		{name: "duplicate", err: duplicate(), wantIgnored: true, wantCause: ErrDuplicate},
 		{name: "outermost kind wins", err: Permanent(RetryAfter(io.EOF, time.Second)), wantPermanent: true, wantCause: io.EOF},
 		{name: "context error is retryable", err: context.DeadlineExceeded, wantCause: context.DeadlineExceeded},
+		{name: "wait is a planned retry", err: Wait(io.EOF, 2*time.Second), wantDelay: 2 * time.Second, wantRetry: true, wantPlanned: true, wantCause: io.EOF},
+		{name: "deferred", err: Deferred(io.EOF), wantDeferred: true, wantCause: io.EOF},
+		{name: "deferred nil is still deferred", err: Deferred(nil), wantDeferred: true},
+		{name: "deferred below another kind", err: RetryAfter(fmt.Errorf("send: %w", Deferred(io.EOF)), time.Second),
+			wantDelay: time.Second, wantRetry: true, wantDeferred: true, wantCause: io.EOF},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,6 +51,12 @@ func TestErrorKinds(t *testing.T) {
 			d, ok := RetryDelay(tt.err)
 			if d != tt.wantDelay || ok != tt.wantRetry {
 				t.Errorf("RetryDelay = %s, %v; want %s, %v", d, ok, tt.wantDelay, tt.wantRetry)
+			}
+			if got := IsDeferred(tt.err); got != tt.wantDeferred {
+				t.Errorf("IsDeferred = %v, want %v", got, tt.wantDeferred)
+			}
+			if got := isPlanned(tt.err); got != tt.wantPlanned {
+				t.Errorf("isPlanned = %v, want %v", got, tt.wantPlanned)
 			}
 			if tt.wantCause != nil && !errors.Is(tt.err, tt.wantCause) {
 				t.Errorf("errors.Is(%v, %v) = false", tt.err, tt.wantCause)

@@ -52,7 +52,11 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 			d = r.cfg.Backoff.Delay(ev.Delivered)
 		}
 		r.nak(ev, d)
-		r.log.Warn("event will be retried", append(r.attrs(ev, herr), "retry_in", d)...)
+		level := slog.LevelWarn
+		if isPlanned(herr) {
+			level = slog.LevelDebug
+		}
+		r.log.Log(ctx, level, "event will be retried", append(r.attrs(ev, herr), "retry_in", d)...)
 	}
 	r.metrics.handled[o].Inc()
 }

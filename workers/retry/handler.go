@@ -59,7 +59,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	}
 	if wait := rec.NotBefore.Sub(h.cfg.Now()); wait > 0 {
 		h.m.waits.Inc()
-		return workers.RetryAfter(fmt.Errorf("call %s: %w", rec.ID, ErrNotDue), wait)
+		return workers.Wait(fmt.Errorf("call %s: %w", rec.ID, ErrNotDue), wait)
 	}
 	if rec.Ambiguous && webexcall.CheckableCall(rec) {
 		found, err := h.api.SentBefore(ctx, rec)
