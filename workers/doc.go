@@ -16,6 +16,7 @@
 //	Ignore(reason)          Ack                               outcome "ignored"
 //	already processed       Ack (handler not called)          outcome "duplicate"
 //	RetryAfter(err, d)      NakWithDelay(d, clamped)          outcome "retry"
+//	Wait(reason, d)         NakWithDelay(d, clamped), quietly outcome "retry"
 //	any other error         NakWithDelay(Backoff.Delay(n))    outcome "retry"
 //	Permanent(err)          copy to webex.dlq.<worker>, Term  outcome "dead_letter"
 //	failure on the last delivery (Delivered >= MaxDeliver) is dead-lettered too.
