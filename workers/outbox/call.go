@@ -136,10 +136,16 @@ func randomID() string {
 func (c *Call) Subject() string { return events.CallSubject(c.Worker, c.ID) }
 
 // MsgID is the record's Nats-Msg-Id: one per state of the call, so that a
-// record stored twice (a retried publish, an event handled twice) is kept
-// once, while each new state is stored.
+// record stored twice (a retried publish, an event delivered twice) is kept
+// once, while each new state is stored. A replayed copy of the event is
+// stored under a new sequence, so its call is a new state too, even within
+// the duplicate window.
 func (c *Call) MsgID() string {
-	id := c.ID + "." + strconv.Itoa(c.Attempts)
+	id := c.ID
+	if c.Event != nil && c.Event.Seq != 0 {
+		id += ".e" + strconv.FormatUint(c.Event.Seq, 10)
+	}
+	id += "." + strconv.Itoa(c.Attempts)
 	if c.Scheduled {
 		id += "s"
 	}

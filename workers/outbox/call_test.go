@@ -65,6 +65,11 @@ func TestRecordAndMsgID(t *testing.T) {
 		}
 		ids[c.MsgID()] = true
 	}
+	replayed := *c
+	replayed.Event = &outbox.EventRef{Seq: 99, DedupKey: "k"}
+	if replayed.MsgID() == c.MsgID() {
+		t.Error("the call of a replayed copy of the event has the original's MsgID")
+	}
 	if c.Attempts != 0 || !c.FirstFailure.IsZero() || c.Redriven != 1 || len(c.History) != 3 {
 		t.Errorf("after redrive: attempts %d, first failure %s, redriven %d, history %d", c.Attempts, c.FirstFailure, c.Redriven, len(c.History))
 	}

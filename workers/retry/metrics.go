@@ -26,7 +26,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_retry_attempts_total",
-			Help: "Attempts of stored Webex calls by the retry worker, by the storing worker and outcome (ok, retryable, rate_limited, unknown, permanent).",
+			Help: "Attempts of stored Webex calls by the retry worker, by the storing worker and outcome (ok, found, retryable, rate_limited, unknown, permanent).",
 		}, []string{"worker", "outcome"}),
 		finished: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_retry_calls_finished_total",
