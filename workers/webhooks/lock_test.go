@@ -1,0 +1,91 @@
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/events/localnats"
+)
+
+// noAPI is never called by the lock.
+type noAPI struct{ WebexAPI }
+
+func TestLockLease(t *testing.T) {
+	_, _, js := localnats.StartProvisioned(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, events.WebhooksBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		held    *lease // a lease of another process, or none
+		wantErr error
+	}{
+		{name: "free"},
+		{name: "held", held: &lease{Holder: "other", Expires: time.Now().Add(time.Minute)}, wantErr: ErrLockTimeout},
+		{name: "expired holder", held: &lease{Holder: "crashed", Expires: time.Now().Add(-time.Second)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(noAPI{}, kv, Options{NamePrefix: "lock-" + tt.name, LockWait: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := lockKey(m.o.NamePrefix)
+			if tt.held != nil {
+				b, _ := json.Marshal(tt.held)
+				if _, err := kv.Put(ctx, key, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			unlock, err := m.lock(ctx)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("lock = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			e, err := kv.Get(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var l lease
+			if json.Unmarshal(e.Value(), &l) != nil || l.Holder != m.holder {
+				t.Errorf("lock value %s, want held by %s", e.Value(), m.holder)
+			}
+			unlock()
+			if _, err := kv.Get(ctx, key); err == nil {
+				t.Error("the lock is still held after unlock")
+			}
+		})
+	}
+}
+
+func TestWait(t *testing.T) {
+	m := &Manager{o: Options{}.withDefaults()}
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		rec  record
+		want time.Duration
+	}{
+		{name: "first disable", want: 5 * time.Minute},
+		{name: "again soon", rec: record{Reactivations: 1, LastReactivated: now.Add(-10 * time.Minute)}, want: 10 * time.Minute},
+		{name: "third time", rec: record{Reactivations: 2, LastReactivated: now.Add(-10 * time.Minute)}, want: 20 * time.Minute},
+		{name: "capped", rec: record{Reactivations: 50, LastReactivated: now.Add(-10 * time.Minute)}, want: time.Hour},
+		{name: "quiet for an hour", rec: record{Reactivations: 3, LastReactivated: now.Add(-time.Hour)}, want: 5 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := m.wait(tt.rec, now); got != tt.want {
+				t.Errorf("wait = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
