@@ -164,7 +164,7 @@ func (h *Handler) wait(rec *outbox.Call, err error) error {
 		d = pe.Wait()
 	}
 	h.m.waits.Inc()
-	return workers.RetryAfter(fmt.Errorf("call %s: %w", rec.ID, err), d)
+	return workers.Wait(fmt.Errorf("call %s: %w", rec.ID, err), d)
 }
 
 // giveUp dead-letters the call with its history.

@@ -44,8 +44,8 @@ func (c *Client) call(ctx context.Context, method, path string, send func(contex
 }
 
 // read makes a call that changes nothing. Its failure goes back to the
-// handler unchanged, except that a pause becomes a workers.RetryAfter for
-// its remaining time.
+// handler unchanged, except that a pause becomes a workers.Wait for its
+// remaining time.
 func (c *Client) read(ctx context.Context, path string, send func(context.Context) error) error {
 	return forHandler(c.call(ctx, http.MethodGet, path, send))
 }
@@ -109,11 +109,13 @@ func (c *Client) earliest(ctx context.Context, end time.Time, retryAfter time.Du
 
 // forHandler turns a pause into the error kind that makes the runner
 // redeliver the event when the pause ends (staggered a little, see
-// ratelimit.PausedError.Wait).
+// ratelimit.PausedError.Wait). It is a planned wait (workers.Wait), not a
+// failure: the 429 that started the pause was logged once, and a long pause
+// must not log a warning per held event.
 func forHandler(err error) error {
 	var pe *ratelimit.PausedError
 	if errors.As(err, &pe) {
-		return workers.RetryAfter(err, pe.Wait())
+		return workers.Wait(err, pe.Wait())
 	}
 	return err
 }

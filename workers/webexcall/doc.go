@@ -4,8 +4,9 @@
 //
 //   - the shared pause: before each call it asks the bot token's
 //     ratelimit.Gate whether Webex asked everyone to wait; if so, nothing is
-//     sent and the handler gets a workers.RetryAfter error for the rest of the
-//     pause (its event is redelivered then; nothing sleeps). A 429 or 423 with
+//     sent and the handler gets a workers.Wait error (a RetryAfter logged at
+//     debug level) for the rest of the pause: its event is redelivered then,
+//     and nothing sleeps. A 429 or 423 with
 //     Retry-After starts or extends the pause for every process of the token.
 //   - the outbox: a write (POST, PUT, DELETE) made from a handler that fails
 //     in a way a later attempt may fix (5xx, 429, no answer) is stored on
