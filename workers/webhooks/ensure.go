@@ -88,7 +88,7 @@ func (m *Manager) ensureOne(ctx context.Context, spec Spec, re events.ResourceEv
 		if len(replaced) > 0 {
 			kind = KindReplaced
 		}
-		m.note(rep, Action{Kind: kind, WebhookID: created.ID, Name: want, Resource: re.Resource, Event: re.Event})
+		m.note(rep, Action{Kind: kind, WebhookID: created.ID, Name: want, Resource: re.Resource, Event: re.Event, Status: "active"})
 		for _, h := range replaced {
 			if err := m.remove(ctx, h, "filter "+quote(h.Filter)+" replaced by "+quote(spec.Filter), rep); err != nil {
 				return err
@@ -107,7 +107,7 @@ func (m *Manager) ensureOne(ctx context.Context, spec Spec, re events.ResourceEv
 // fix updates one kept webhook: name, target and secret, and its status
 // when the five-minute rule allows.
 func (m *Manager) fix(ctx context.Context, spec Spec, want string, h webex.Webhook, rep *Report) error {
-	a := Action{Kind: KindOK, WebhookID: h.ID, Name: want, Resource: h.Resource, Event: h.Event}
+	a := Action{Kind: KindOK, WebhookID: h.ID, Name: want, Resource: h.Resource, Event: h.Event, Status: "active"}
 	u := webex.WebhookUpdate{Name: want, TargetURL: spec.TargetURL}
 	var changed []string
 	if h.Name != want {
@@ -134,7 +134,7 @@ func (m *Manager) fix(ctx context.Context, spec Spec, want string, h webex.Webho
 		if v.now {
 			u.Status = "active"
 		} else {
-			a.Kind, a.At = KindWaiting, v.after
+			a.Kind, a.At, a.Status = KindWaiting, v.after, statusOf(h)
 		}
 	}
 	if len(changed) > 0 {
@@ -166,7 +166,8 @@ func (m *Manager) extra(ctx context.Context, spec Spec, h webex.Webhook, rep *Re
 	if spec.Prune {
 		return m.remove(ctx, h, "not wanted", rep)
 	}
-	m.note(rep, Action{Kind: KindExtra, WebhookID: h.ID, Name: h.Name, Resource: h.Resource, Event: h.Event, Detail: "not wanted; kept (prune deletes it)"})
+	m.note(rep, Action{Kind: KindExtra, WebhookID: h.ID, Name: h.Name, Resource: h.Resource, Event: h.Event,
+		Status: statusOf(h), Detail: "not wanted; kept (prune deletes it)"})
 	return nil
 }
 
@@ -223,6 +224,14 @@ func sortedKeys(m map[events.ResourceEvent][]webex.Webhook) []events.ResourceEve
 		return cmp.Or(cmp.Compare(a.Resource, b.Resource), cmp.Compare(a.Event, b.Event))
 	})
 	return keys
+}
+
+// statusOf is h's status, with Webex's omitted status read as active.
+func statusOf(h webex.Webhook) string {
+	if active(h) {
+		return "active"
+	}
+	return h.Status
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

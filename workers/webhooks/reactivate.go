@@ -28,7 +28,7 @@ func (m *Manager) Reactivate(ctx context.Context) (*Report, error) {
 			rep.Foreign++
 			continue
 		}
-		a := Action{Kind: KindOK, WebhookID: h.ID, Name: h.Name, Resource: h.Resource, Event: h.Event}
+		a := Action{Kind: KindOK, WebhookID: h.ID, Name: h.Name, Resource: h.Resource, Event: h.Event, Status: "active"}
 		if active(h) {
 			if err := m.seenActive(ctx, h.ID); err != nil {
 				m.o.Logger.Warn("clearing a webhook's disabled mark failed", "webhook_id", h.ID, "err", err)
@@ -42,7 +42,7 @@ func (m *Manager) Reactivate(ctx context.Context) (*Report, error) {
 		}
 		a.Since = v.since
 		if !v.now {
-			a.Kind, a.At = KindWaiting, v.after
+			a.Kind, a.At, a.Status = KindWaiting, v.after, h.Status
 			m.note(rep, a)
 			continue
 		}

@@ -34,6 +34,9 @@ type Action struct {
 	Name      string `json:"name"`
 	Resource  string `json:"resource"`
 	Event     string `json:"event"`
+	// Status is the webhook's status on Webex after the action: "active" or
+	// "disabled"; empty for a deleted webhook.
+	Status string `json:"status,omitempty"`
 	// Detail says what changed or why, e.g. "target, secret".
 	Detail string `json:"detail,omitempty"`
 	// Since is when a disabled webhook was first seen disabled; At, for
