@@ -1,0 +1,155 @@
+// Package deploy_test checks that the deployment files in this folder use
+// only settings the binaries know: every environment variable the compose
+// file and the Kubernetes manifests set must be a flag of the binary they
+// run, so a typo or a renamed setting fails here instead of being silently
+// ignored in production.
+package deploy_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// envOf builds the binary for command (e.g. "ingest" or
+// "webexpipe provision") and returns the variables its --help lists.
+func envOf(t *testing.T, bins map[string]string, command []string) map[string]bool {
+	t.Helper()
+	name := command[0]
+	bin, ok := bins[name]
+	if !ok {
+		bin = filepath.Join(t.TempDir(), name)
+		if out, err := exec.Command("go", "build", "-o", bin, "../cmd/"+name).CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", name, err, out)
+		}
+		bins[name] = bin
+	}
+	out, err := exec.Command(bin, append(command[1:], "--help")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v --help: %v\n%s", command, err, out)
+	}
+	known := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\(env ([A-Z0-9_]+)\)`).FindAllStringSubmatch(string(out), -1) {
+		known[m[1]] = true
+	}
+	if len(known) == 0 {
+		t.Fatalf("%v --help lists no environment variables", command)
+	}
+	return known
+}
+
+func check(t *testing.T, where string, known map[string]bool, env []string) {
+	t.Helper()
+	sort.Strings(env)
+	for _, v := range env {
+		if !known[v] {
+			t.Errorf("%s sets %s, which the binary does not read", where, v)
+		}
+	}
+}
+
+func TestComposeSettingsExist(t *testing.T) {
+	b, err := os.ReadFile("compose/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]struct {
+			Command     []string          `yaml:"command"`
+			Environment map[string]string `yaml:"environment"`
+			Image       string            `yaml:"image"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	bins := map[string]string{}
+	checked := 0
+	for name, svc := range doc.Services {
+		if svc.Image != "webexpipe:local" {
+			continue // nats, nginx
+		}
+		var env []string
+		for k := range svc.Environment {
+			env = append(env, k)
+		}
+		check(t, "compose service "+name, envOf(t, bins, svc.Command), env)
+		checked++
+	}
+	if checked < 5 {
+		t.Errorf("checked %d webexpipe services, want the provisioner, ingest and the workers", checked)
+	}
+}
+
+func TestKubernetesSettingsExist(t *testing.T) {
+	kust, err := os.ReadFile("k8s/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k struct {
+		Resources []string `yaml:"resources"`
+		ConfigMap []struct {
+			Literals []string `yaml:"literals"`
+		} `yaml:"configMapGenerator"`
+	}
+	if err := yaml.Unmarshal(kust, &k); err != nil {
+		t.Fatal(err)
+	}
+	var shared []string // from the ConfigMap every container takes with envFrom
+	for _, cm := range k.ConfigMap {
+		for _, l := range cm.Literals {
+			name, _, _ := strings.Cut(l, "=")
+			shared = append(shared, name)
+		}
+	}
+	bins := map[string]string{}
+	checked := 0
+	for _, res := range k.Resources {
+		f, err := os.Open(filepath.Join("k8s", res))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := yaml.NewDecoder(f)
+		for {
+			var obj struct {
+				Kind     string `yaml:"kind"`
+				Metadata struct {
+					Name string `yaml:"name"`
+				} `yaml:"metadata"`
+				Spec struct {
+					Template struct {
+						Spec struct {
+							Containers []struct {
+								Command []string `yaml:"command"`
+								Env     []struct {
+									Name string `yaml:"name"`
+								} `yaml:"env"`
+							} `yaml:"containers"`
+						} `yaml:"spec"`
+					} `yaml:"template"`
+				} `yaml:"spec"`
+			}
+			if err := dec.Decode(&obj); err != nil {
+				break
+			}
+			for _, c := range obj.Spec.Template.Spec.Containers {
+				env := append([]string{}, shared...)
+				for _, e := range c.Env {
+					env = append(env, e.Name)
+				}
+				check(t, obj.Kind+" "+obj.Metadata.Name, envOf(t, bins, c.Command), env)
+				checked++
+			}
+		}
+		f.Close()
+	}
+	if checked < 5 {
+		t.Errorf("checked %d containers, want the provisioning job, ingest and three workers", checked)
+	}
+}
