@@ -1,0 +1,36 @@
+// Package backfill recovers messages whose webhooks never reached
+// webexpipe: after ingest was down long enough, or deliveries were lost on
+// the way, an operator runs a backfill for the window and the workers
+// handle the lost messages as if they had arrived.
+//
+// A backfill lists the recent messages of the rooms the bot is in through
+// the REST API (in group rooms only those that mention the bot, as Webex
+// requires of bots and as its webhooks would have announced), and for each
+// one the stream has never seen it stores a synthetic messages/created
+// event, marked as backfilled (header Webex-Backfilled: true and envelope
+// field "webexpipeBackfilled": true), on the subject and partition ingest
+// would have used. The bot's own messages are skipped: every worker ignores
+// them.
+//
+// # Has the stream seen it?
+//
+// A message's event is identified by its dedup key, messages:created:<id>,
+// which ingest stores as the Nats-Msg-Id. JetStream keeps no index of those
+// beyond the duplicate window (10 minutes), and a direct get looks up a
+// subject, not an id. So before storing anything, a backfill reads the
+// message events of the window once, from a little before its start (a
+// margin for clock differences between Webex and JetStream), with an
+// ordered consumer that fetches headers only, and keeps the set of their
+// dedup keys. A message whose webhook was stored has its created time
+// inside the window, so it is in that set; the idempotency markers of the
+// workers are not used, since an event can be stored and not handled yet.
+// The synthetic event carries the same Nats-Msg-Id, so a webhook or another
+// backfill storing the same message at the same moment is dropped by the
+// duplicate window, and a second backfill finds the first one's events in
+// the scan: running it twice changes nothing.
+//
+// A window that starts before the oldest stored event cannot be checked
+// fully (Summary.Partial): older events expired from the stream. The
+// workers' idempotency markers, which live as long as events, still keep a
+// message handled then from being handled again.
+package backfill
