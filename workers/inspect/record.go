@@ -1,0 +1,61 @@
+package inspect
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// Record is one stored event, summarised.
+type Record struct {
+	Seq      uint64    `json:"seq"`
+	Time     time.Time `json:"time"`
+	Subject  string    `json:"subject"`
+	Resource string    `json:"resource"`
+	Event    string    `json:"event"`
+	// DataID, RoomID and PersonEmail come from the envelope's data.
+	DataID      string `json:"data_id,omitempty"`
+	RoomID      string `json:"room_id,omitempty"`
+	PersonEmail string `json:"person_email,omitempty"`
+	DedupKey    string `json:"dedup_key,omitempty"`
+	// Replay names the worker a replayed copy is for; OrigSeq and Run say
+	// which event it copies and which replay stored it.
+	Replay  string `json:"replay,omitempty"`
+	OrigSeq uint64 `json:"orig_seq,omitempty"`
+	Run     string `json:"run,omitempty"`
+	// Backfilled is true for an event built by `webexpipe backfill`.
+	Backfilled bool `json:"backfilled,omitempty"`
+	// DecodeError says why the body is not a valid envelope, if it is not.
+	DecodeError string `json:"decode_error,omitempty"`
+
+	env *events.Envelope
+}
+
+// newRecord reads a stored event.
+func newRecord(seq uint64, t time.Time, subject string, h nats.Header, body []byte) Record {
+	r := Record{Seq: seq, Time: t, Subject: subject}
+	r.Resource, r.Event, _, _ = events.SubjectTokens(subject)
+	if events.IsReplaySubject(subject) {
+		// webex.replay.<worker>.<resource>.<event>.<partition>
+		r.Replay, _, _ = strings.Cut(strings.TrimPrefix(subject, events.SubjectRoot+".replay."), ".")
+	}
+	r.OrigSeq, _ = strconv.ParseUint(h.Get(events.HeaderOrigSeq), 10, 64)
+	r.Run = h.Get(events.HeaderReplayRun)
+	r.Backfilled = h.Get(events.HeaderBackfilled) == "true"
+	r.DedupKey = h.Get(events.HeaderDedupKey)
+	if r.DedupKey == "" {
+		r.DedupKey = h.Get(events.HeaderMsgID)
+	}
+	env, err := events.Decode(body)
+	if err != nil {
+		r.DecodeError = err.Error()
+		return r
+	}
+	r.env = env
+	r.DataID, r.RoomID, r.PersonEmail = env.Data.ID, env.Data.RoomID, env.Data.PersonEmail
+	return r
+}
