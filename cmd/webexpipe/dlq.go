@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/workers/deadletters"
@@ -41,6 +43,18 @@ func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
 		Long: "Dead letters are events a worker gave up on (webex.dlq.<worker>) and Webex calls the retry worker\n" +
 			"gave up on (webex.dlq.retry). Each is named by its sequence in the WEBEX_DLQ stream.",
 	}
+	// Only the connection settings come from the environment. An action
+	// flag such as --yes or --all must be typed: a variable that happens
+	// to be named YES or ALL must never purge anything.
+	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		conn := pflag.NewFlagSet("connection", pflag.ContinueOnError)
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if strings.HasPrefix(f.Name, "nats-") {
+				conn.AddFlag(f)
+			}
+		})
+		return app.BindEnv(conn, os.LookupEnv)
+	}
 	fs := cmd.PersistentFlags()
 	o.nats.AddFlags(fs)
 	// An operator's tool reads and writes messages; it never changes how
@@ -48,8 +62,9 @@ func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
 	for _, name := range []string{"provision", "stream-replicas", "stream-storage", "events-max-age", "events-max-bytes", "duplicate-window", "dlq-max-age", "processed-ttl"} {
 		fs.MarkHidden(name)
 	}
-	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command")
-	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command"+noEnv)
+	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table"+noEnv)
+	app.DescribeEnv(fs)
 	cmd.AddCommand(dlqListCommand(o), dlqShowCommand(o), dlqRedriveCommand(o), dlqPurgeCommand(o))
 	return cmd
 }
@@ -102,9 +117,14 @@ type selection struct {
 }
 
 func (s *selection) addFlags(cmd *cobra.Command, verb string) {
-	cmd.Flags().BoolVar(&s.all, "all", false, verb+" every dead letter (of --worker, if given) instead of the sequences named")
-	cmd.Flags().StringVar(&s.worker, "worker", "", "with --all: only the dead letters of this worker type (\"retry\" for calls)")
+	cmd.Flags().BoolVar(&s.all, "all", false, verb+" every dead letter (of --worker, if given) instead of the sequences named"+noEnv)
+	cmd.Flags().StringVar(&s.worker, "worker", "", "with --all: only the dead letters of this worker type (\"retry\" for calls)"+noEnv)
 }
+
+// noEnv ends the usage of every dlq flag but the connection's: it says the
+// flag has no environment variable, and keeps app.DescribeEnv from
+// claiming one.
+const noEnv = " (env none)"
 
 // entries resolves the selection to dead letters.
 func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []string) ([]*deadletters.Entry, error) {

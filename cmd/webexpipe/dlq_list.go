@@ -36,8 +36,8 @@ func dlqListCommand(o *dlqOptions) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&f.Worker, "worker", "", "only the dead letters of this worker type (\"retry\" for calls)")
-	cmd.Flags().IntVar(&f.Limit, "limit", 0, "list at most this many, oldest first (0: all)")
+	cmd.Flags().StringVar(&f.Worker, "worker", "", "only the dead letters of this worker type (\"retry\" for calls)"+noEnv)
+	cmd.Flags().IntVar(&f.Limit, "limit", 0, "list at most this many, oldest first (0: all)"+noEnv)
 	return cmd
 }
 

@@ -59,7 +59,7 @@ func dlqPurgeCommand(o *dlqOptions) *cobra.Command {
 		},
 	}
 	sel.addFlags(cmd, "purge")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)"+noEnv)
 	return cmd
 }
 

@@ -43,8 +43,8 @@ func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 		},
 	}
 	sel.addFlags(cmd, "redrive")
-	cmd.Flags().BoolVar(&opts.Force, "force", false, "handle a redriven event even if the worker's idempotency marker says it was handled")
-	cmd.Flags().BoolVar(&opts.Keep, "keep", false, "keep the dead letters after sending them back")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "handle a redriven event even if the worker's idempotency marker says it was handled"+noEnv)
+	cmd.Flags().BoolVar(&opts.Keep, "keep", false, "keep the dead letters after sending them back"+noEnv)
 	return cmd
 }
 

@@ -219,3 +219,40 @@ func TestDLQPurge(t *testing.T) {
 		})
 	}
 }
+
+// Only the connection comes from the environment: YES or ALL in the
+// environment must not turn into --yes or --all.
+func TestDLQEnvironment(t *testing.T) {
+	e := newDLQEnv(t)
+	t.Setenv("NATS_URL", e.url)
+	t.Setenv("YES", "true")
+	t.Setenv("ALL", "true")
+	t.Setenv("JSON", "true")
+	run := func(args ...string) (string, error) {
+		cmd := newDLQCommand(func(io.Reader) bool { return false })
+		var out bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(io.Discard)
+		cmd.SetIn(strings.NewReader(""))
+		cmd.SetArgs(args)
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
+		err := cmd.ExecuteContext(dlqCtx(t))
+		return out.String(), err
+	}
+	out, err := run("list")
+	if err != nil {
+		t.Fatalf("NATS_URL not taken from the environment: %v", err)
+	}
+	if strings.HasPrefix(strings.TrimSpace(out), "[") {
+		t.Error("JSON in the environment turned on --json")
+	}
+	if _, err := run("purge"); err == nil {
+		t.Error("ALL in the environment selected every dead letter")
+	}
+	if _, err := run("purge", "1"); err == nil {
+		t.Error("YES in the environment confirmed a purge")
+	}
+	if left := e.remaining(t); len(left) != 2 {
+		t.Errorf("%d dead letters left, want 2", len(left))
+	}
+}
