@@ -45,9 +45,12 @@ func command() *cobra.Command {
 	webexO.AddFlags(fs)
 	worker.AddFlags(fs, ":9093")
 	retryO.AddFlags(fs)
-	// Only the calls' own records bound their attempts; the outbox switch
-	// is for the workers that store calls.
-	fs.MarkHidden("webex-outbox")
+	// Settings of the event workers that do not apply here: the retry
+	// worker stores no calls of its own, takes every stored call whenever
+	// its consumer is created, and bounds attempts by its policy.
+	for _, name := range []string{"webex-outbox", "start-at", "worker-max-deliver"} {
+		fs.MarkHidden(name)
+	}
 	return cmd
 }
 
