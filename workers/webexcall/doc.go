@@ -6,8 +6,8 @@
 //     ratelimit.Gate whether Webex asked everyone to wait; if so, nothing is
 //     sent and the handler gets a workers.Wait error (a RetryAfter logged at
 //     debug level) for the rest of the pause: its event is redelivered then,
-//     and nothing sleeps. A 429 or 423 with
-//     Retry-After starts or extends the pause for every process of the token.
+//     and nothing sleeps. A 429 or 423 with Retry-After starts or extends the
+//     pause for every process of the token.
 //   - the outbox: a write (POST, PUT, DELETE) made from a handler that fails
 //     in a way a later attempt may fix (5xx, 429, no answer) is stored on
 //     WEBEX_CALLS for the retry worker, and the handler gets an error made by
@@ -21,4 +21,9 @@
 // For the handler the call stays a plain method call with the signature of
 // the webex client's, so a handler's interface (for example echo.WebexAPI)
 // is satisfied by *Client as well as by *webex.Client.
+//
+// The retry worker uses the same client, without an outbox: Send makes a
+// stored call through the pause, and SentBefore, built on AlreadySent, looks
+// for the effect of an attempt whose outcome is unknown. AlreadySent is the
+// one implementation of that check, for handlers too.
 package webexcall
