@@ -20,6 +20,7 @@ func command() *cobra.Command {
 		in     app.IngestOptions
 		webexO app.WebexOptions
 		check  app.WebhookCheckOptions
+		wh     app.WebhookOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest",
@@ -51,6 +52,11 @@ func command() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			waitWatch, err := app.StartWebhookWatch(cmd.Context(), js, webexO, wh, in, reg, log)
+			if err != nil {
+				return err
+			}
+			defer waitWatch()
 			return svc.ListenAndServe(cmd.Context(), ingest.ServerConfig{Addr: in.Addr})
 		},
 	}
@@ -59,5 +65,6 @@ func command() *cobra.Command {
 	in.AddFlags(cmd.Flags())
 	webexO.AddFlags(cmd.Flags())
 	check.AddFlags(cmd.Flags())
+	wh.AddFlags(cmd.Flags(), 0)
 	return cmd
 }

@@ -17,6 +17,7 @@ func rootCommand() *cobra.Command {
 		Use:   "webexpipe",
 		Short: "A queue-backed pipeline for Webex bots",
 	}
-	root.AddCommand(devCommand(), simCommand(), provisionCommand(), dlqCommand())
+	root.AddCommand(devCommand(), simCommand(), provisionCommand(), dlqCommand(),
+		replayCommand(), eventsCommand(), statusCommand(), webhooksCommand(), backfillCommand())
 	return root
 }

@@ -18,7 +18,7 @@ func EnvName(flag string) string {
 func BindEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	var errs []string
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || f.Name == "help" {
+		if f.Changed || f.Name == "help" || isFlagOnly(f) {
 			return
 		}
 		v, ok := lookup(EnvName(f.Name))
@@ -40,9 +40,28 @@ func BindEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 // variables too.
 func DescribeEnv(fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Name == "help" || strings.Contains(f.Usage, "(env ") {
+		if f.Name == "help" || isFlagOnly(f) || strings.Contains(f.Usage, "(env ") {
 			return
 		}
 		f.Usage += " (env " + EnvName(f.Name) + ")"
 	})
+}
+
+// flagOnlyAnnotation marks a flag that is never read from the environment.
+const flagOnlyAnnotation = "webexpipe/flag-only"
+
+// FlagOnly marks flags of fs as command-line only: BindEnv skips them and
+// DescribeEnv names no variable for them. It is for flags that say what a
+// one-off command does (--force, --dry-run, --since): a FORCE=true left in
+// a shell must never change what a command does. Settings (where NATS is,
+// the token) keep their variables. Unknown names are ignored.
+func FlagOnly(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		_ = fs.SetAnnotation(n, flagOnlyAnnotation, []string{"true"})
+	}
+}
+
+func isFlagOnly(f *pflag.Flag) bool {
+	_, ok := f.Annotations[flagOnlyAnnotation]
+	return ok
 }

@@ -131,3 +131,26 @@ func TestNATSAuthOptions(t *testing.T) {
 		t.Error("a missing nkey seed file was accepted")
 	}
 }
+
+func TestFlagOnly(t *testing.T) {
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	var force bool
+	var url string
+	fs.BoolVar(&force, "force", false, "force it")
+	fs.StringVar(&url, "nats-url", "", "where")
+	FlagOnly(fs, "force", "no-such-flag")
+	env := map[string]string{"FORCE": "true", "NATS_URL": "nats://x:4222"}
+	if err := BindEnv(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if force || url != "nats://x:4222" {
+		t.Errorf("force %v (want false: flag only), url %q (want from the environment)", force, url)
+	}
+	DescribeEnv(fs)
+	if u := fs.Lookup("force").Usage; strings.Contains(u, "env") {
+		t.Errorf("a flag-only flag names a variable: %q", u)
+	}
+	if u := fs.Lookup("nats-url").Usage; !strings.Contains(u, "(env NATS_URL)") {
+		t.Errorf("usage %q", u)
+	}
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers/inspect"
+)
+
+// eventsCommand is `webexpipe events`: a thin layer over workers/inspect.
+func eventsCommand() *cobra.Command {
+	tool := &app.ToolOptions{}
+	cmd := &cobra.Command{
+		Use:   "events",
+		Short: "Look at the stored events: list a window, show one in full",
+	}
+	tool.AddFlags(cmd.PersistentFlags(), 30*time.Second)
+	cmd.AddCommand(eventsListCommand(tool), eventsShowCommand(tool))
+	return cmd
+}
+
+func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
+	var (
+		f            inspect.Filter
+		since, until string
+	)
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List stored events, newest first",
+		Example: "  webexpipe events list --since 1h --resource messages\n  webexpipe events list --room Y2lzY29... --limit 10 --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := time.Now()
+			var err error
+			if since != "" {
+				if f.Since, err = app.ParseWhen(since, now); err != nil {
+					return fmt.Errorf("--since %w", err)
+				}
+			}
+			if until != "" {
+				if f.Until, err = app.ParseWhen(until, now); err != nil {
+					return fmt.Errorf("--until %w", err)
+				}
+			}
+			ctx, cancel := tool.Context(cmd.Context())
+			defer cancel()
+			nc, js, err := tool.Connect(ctx, "webexpipe-events", cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			recs, err := inspect.List(ctx, js, f)
+			if err != nil {
+				return err
+			}
+			if tool.JSON {
+				if recs == nil {
+					recs = []inspect.Record{}
+				}
+				return printJSONTo(cmd.OutOrStdout(), recs)
+			}
+			if len(recs) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "no events")
+				return nil
+			}
+			return printRecords(cmd.OutOrStdout(), recs)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&since, "since", "", "only events stored since: an RFC 3339 time or a duration ago (1h)")
+	fs.StringVar(&until, "until", "", "only events stored until then")
+	fs.StringVar(&f.Resource, "resource", "", "only this resource, e.g. messages")
+	fs.StringVar(&f.Event, "event", "", "only this event, e.g. created")
+	fs.StringVar(&f.RoomID, "room", "", "only the events of this room id")
+	fs.BoolVar(&f.Replays, "replays", false, "include replayed copies")
+	fs.IntVar(&f.Limit, "limit", inspect.DefaultLimit, "list at most this many")
+	app.FlagOnly(fs, "since", "until", "resource", "event", "room", "replays", "limit")
+	return cmd
+}
+
+func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
+	var in app.IngestOptions
+	cmd := &cobra.Command{
+		Use:   "show SEQ",
+		Short: "Show one stored event: headers, envelope, and its signature checked again when a secret is set",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			seq, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil || seq == 0 {
+				return fmt.Errorf("%q is not an event sequence (see `webexpipe events list`)", args[0])
+			}
+			secrets, err := in.ResolveSecrets()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := tool.Context(cmd.Context())
+			defer cancel()
+			nc, js, err := tool.Connect(ctx, "webexpipe-events", cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			ev, err := inspect.Get(ctx, js, seq)
+			if errors.Is(err, inspect.ErrNotFound) {
+				return fmt.Errorf("%w (expired, or never stored)", err)
+			}
+			if err != nil {
+				return err
+			}
+			verdict := ev.Verify(secrets)
+			if tool.JSON {
+				return printJSONTo(cmd.OutOrStdout(), struct {
+					inspect.Record
+					Headers   map[string][]string `json:"headers"`
+					Signature inspect.Verdict     `json:"signature"`
+					Body      any                 `json:"body"`
+				}{ev.Record, ev.Header, verdict, jsonOrString(ev.Body)})
+			}
+			return printStored(cmd.OutOrStdout(), ev, verdict)
+		},
+	}
+	// The secrets ingest checks with, under the same names (and the same
+	// environment variables).
+	cmd.Flags().StringSliceVar(&in.Secrets, "webex-webhook-secret", nil, "webhook secrets to check the signature with, comma-separated")
+	cmd.Flags().StringVar(&in.SecretFile, "webex-webhook-secret-file", "", "file with webhook secrets, one per line")
+	return cmd
+}
+
+func printRecords(w io.Writer, recs []inspect.Record) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tSTORED\tRESOURCE/EVENT\tROOM\tDATA ID\tPERSON\tNOTE")
+	for _, r := range recs {
+		fmt.Fprintf(tw, "%d\t%s\t%s/%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.UTC().Format(time.RFC3339), r.Resource, r.Event,
+			orDash(r.RoomID), orDash(r.DataID), orDash(r.PersonEmail), orDash(recordNote(r)))
+	}
+	return tw.Flush()
+}
+
+// recordNote says what is special about a stored event.
+func recordNote(r inspect.Record) string {
+	switch {
+	case r.Replay != "":
+		return fmt.Sprintf("replay of %d to %s (run %s)", r.OrigSeq, r.Replay, r.Run)
+	case r.Backfilled:
+		return "backfilled"
+	case r.DecodeError != "":
+		return "undecodable: " + r.DecodeError
+	}
+	return ""
+}
+
+func printStored(w io.Writer, ev *inspect.Stored, verdict inspect.Verdict) error {
+	fmt.Fprintf(w, "event %d, stored %s on %s\n", ev.Seq, ev.Time.UTC().Format(time.RFC3339Nano), ev.Subject)
+	if note := recordNote(ev.Record); note != "" {
+		fmt.Fprintln(w, note)
+	}
+	fmt.Fprintf(w, "signature: %s\n\nheaders:\n", verdict)
+	keys := make([]string, 0, len(ev.Header))
+	for k := range ev.Header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range ev.Header[k] {
+			fmt.Fprintf(w, "  %s: %s\n", k, v)
+		}
+	}
+	fmt.Fprintf(w, "\nenvelope:\n%s\n", ev.Pretty())
+	return nil
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers/replay"
+)
+
+// replayCommand is `webexpipe replay`: a thin layer over workers/replay.
+func replayCommand() *cobra.Command {
+	var (
+		tool         app.ToolOptions
+		o            replay.Options
+		since, until string
+	)
+	cmd := &cobra.Command{
+		Use:   "replay --worker NAME (--since WHEN | --from-seq N)",
+		Short: "Send stored events through a worker type again (idempotent unless --force)",
+		Long: "Copies the stored events of a window to webex.replay.<worker>.<resource>.<event>.<partition>, which only\n" +
+			"that worker type's consumer takes. Events it handled before are skipped by its idempotency markers\n" +
+			"unless --force. WHEN is an RFC 3339 time or a duration ago (2h).",
+		Example: "  webexpipe replay --worker echo --since 2h --dry-run\n" +
+			"  webexpipe replay --worker echo --since 2026-05-04T09:00:00Z --until 2026-05-04T10:00:00Z --rate 5 --force",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := time.Now()
+			var err error
+			if since == "" && o.FromSeq == 0 {
+				return errors.New("say where the window starts: --since WHEN or --from-seq N")
+			}
+			if since != "" {
+				if o.Since, err = app.ParseWhen(since, now); err != nil {
+					return fmt.Errorf("--since %w", err)
+				}
+			}
+			if until != "" {
+				if o.Until, err = app.ParseWhen(until, now); err != nil {
+					return fmt.Errorf("--until %w", err)
+				}
+			}
+			ctx, cancel := tool.Context(cmd.Context())
+			defer cancel()
+			nc, js, err := tool.Connect(ctx, "webexpipe-replay", cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+
+			var items []replay.Item
+			if o.DryRun {
+				o.OnEvent = func(it replay.Item) { items = append(items, it) }
+			}
+			if !tool.JSON {
+				o.Progress = func(p replay.Progress) { printReplayProgress(cmd.ErrOrStderr(), p) }
+			}
+			sum, err := replay.Run(ctx, js, o)
+			if tool.JSON {
+				if items == nil {
+					items = []replay.Item{}
+				}
+				if perr := printJSONTo(cmd.OutOrStdout(), struct {
+					Summary replay.Progress `json:"summary"`
+					Items   []replay.Item   `json:"items,omitempty"`
+				}{sum, items}); perr != nil {
+					return perr
+				}
+				return err
+			}
+			if o.DryRun {
+				if perr := printReplayItems(cmd.OutOrStdout(), items); perr != nil {
+					return perr
+				}
+			}
+			if sum.Run != "" {
+				printReplaySummary(cmd.OutOrStdout(), sum)
+			}
+			return err
+		},
+	}
+	tool.AddFlags(cmd.Flags(), 0)
+	fs := cmd.Flags()
+	fs.StringVar(&o.Worker, "worker", "", "the worker type to replay to (its durable consumer's name, e.g. echo)")
+	fs.StringVar(&since, "since", "", "start of the window: an RFC 3339 time or a duration ago")
+	fs.StringVar(&until, "until", "", "end of the window (default: the last event stored when the replay starts)")
+	fs.Uint64Var(&o.FromSeq, "from-seq", 0, "start of the window as a stream sequence (instead of --since)")
+	fs.StringVar(&o.Resource, "resource", "", "only this resource (among the worker's)")
+	fs.StringVar(&o.Event, "event", "", "only this event (among the worker's)")
+	fs.StringVar(&o.RoomID, "room", "", "only the events of this room id")
+	fs.Float64Var(&o.Rate, "rate", 0, "copies stored per second at most (0: as fast as possible)")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would be replayed and store nothing")
+	fs.BoolVar(&o.Force, "force", false, "handle every copy, even events the worker already handled")
+	fs.StringVar(&o.RunID, "run-id", "", "the run's id (default: new); repeat a run's id to finish it without storing copies twice")
+	app.FlagOnly(fs, "worker", "since", "until", "from-seq", "resource", "event", "room", "rate", "dry-run", "force", "run-id")
+	_ = cmd.MarkFlagRequired("worker")
+	return cmd
+}
+
+func printReplayProgress(w io.Writer, p replay.Progress) {
+	fmt.Fprintf(w, "replay %s: %d of at most %d events read, %d selected (%.1f/s)", p.Run, p.Scanned, p.Total, p.Selected, p.Rate)
+	if p.ETA > 0 {
+		fmt.Fprintf(w, ", about %s left", p.ETA.Round(time.Second))
+	}
+	fmt.Fprintln(w)
+}
+
+func printReplaySummary(w io.Writer, p replay.Progress) {
+	fmt.Fprintf(w, "replay %s to %s: %d events selected", p.Run, p.Worker, p.Selected)
+	if p.DryRun {
+		fmt.Fprint(w, ", nothing stored (dry run)")
+	} else {
+		fmt.Fprintf(w, ", %d copies stored", p.Stored)
+	}
+	if p.Duplicates > 0 {
+		fmt.Fprintf(w, ", %d stored by this run before", p.Duplicates)
+	}
+	if p.Selected > 0 {
+		fmt.Fprintf(w, ", sequences %d..%d", p.FirstSeq, p.LastSeq)
+	}
+	fmt.Fprintf(w, ", in %s", p.Elapsed.Round(time.Millisecond))
+	if p.Selected > 0 && !p.DryRun {
+		fmt.Fprintf(w, " (%.1f/s)", p.Rate)
+	}
+	fmt.Fprintln(w)
+	switch {
+	case p.Handled > 0 && p.Force:
+		fmt.Fprintf(w, "%d of them were handled before and will be handled again (--force)\n", p.Handled)
+	case p.Handled > 0:
+		fmt.Fprintf(w, "%d of them were handled before: the worker skips them (--force handles them again)\n", p.Handled)
+	}
+}
+
+func printReplayItems(w io.Writer, items []replay.Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tSTORED\tSUBJECT\tROOM\tHANDLED\tDEDUP KEY")
+	for _, it := range items {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.Seq, it.Time.UTC().Format(time.RFC3339), it.Subject, orDash(it.RoomID), yesNo(it.Handled), it.DedupKey)
+	}
+	return tw.Flush()
+}

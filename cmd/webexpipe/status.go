@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers/status"
+	"github.com/webexpipe/webexpipe/workers/webhooks"
+)
+
+// statusCommand is `webexpipe status`: a thin layer over workers/status.
+func statusCommand() *cobra.Command {
+	var (
+		tool  app.ToolOptions
+		webex app.WebexOptions
+		wh    app.WebhookOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show streams, each worker's backlog, dead letters, the rate-limit pause, and the webhooks on Webex",
+		Long: "The webhooks are listed when a Webex token is set (WEBEX_TOKEN or WEBEX_TOKEN_FILE). A section that\n" +
+			"cannot be read is reported and the rest still shown; the exit status is 1 when any was not read.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := tool.Context(cmd.Context())
+			defer cancel()
+			nc, js, err := tool.Connect(ctx, "webexpipe-status", cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			var o status.Options
+			if token, err := webex.ResolveToken(); err != nil {
+				return err
+			} else if token != "" {
+				client, err := webex.Client()
+				if err != nil {
+					return err
+				}
+				if o.Webhooks, err = webhooks.Open(ctx, client, js, wh.ManagerOptions(nil)); err != nil {
+					return err
+				}
+			}
+			r, err := status.Collect(ctx, js, o)
+			if err != nil {
+				return err
+			}
+			if tool.JSON {
+				err = printJSONTo(cmd.OutOrStdout(), r)
+			} else {
+				err = printStatus(cmd.OutOrStdout(), r)
+			}
+			if err == nil && len(r.Errors) > 0 {
+				err = fmt.Errorf("%d sections could not be read", len(r.Errors))
+			}
+			return err
+		},
+	}
+	fs := cmd.Flags()
+	tool.AddFlags(fs, 30*time.Second)
+	webex.AddFlags(fs)
+	wh.AddPrefixFlag(fs)
+	return cmd
+}
+
+func printStatus(w io.Writer, r *status.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "status at %s\n\n", r.At.Format(time.RFC3339))
+	fmt.Fprintln(tw, "STREAM\tMESSAGES\tBYTES\tFIRST\tLAST\tCONSUMERS")
+	for _, s := range r.Streams {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%d\n", s.Name, s.Messages, s.Bytes, stamp(s.FirstTime), stamp(s.LastTime), s.Consumers)
+	}
+	fmt.Fprintln(tw, "\nBUCKET\tVALUES\tBYTES")
+	for _, b := range r.Buckets {
+		fmt.Fprintf(tw, "%s\t%d\t%d\n", b.Name, b.Values, b.Bytes)
+	}
+	fmt.Fprintln(tw, "\nWORKER\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULLING\tLAST DELIVERY")
+	for _, c := range r.Consumers {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", c.Name, c.Stream, c.Pending, c.AckPending, c.Redelivered, c.Waiting, stamp(c.LastDelivered))
+	}
+	fmt.Fprintln(tw, "\nDEAD LETTERS\tCOUNT")
+	if len(r.DeadLetters) == 0 {
+		fmt.Fprintln(tw, "(none)\t0")
+	}
+	for _, d := range r.DeadLetters {
+		fmt.Fprintf(tw, "%s\t%d\n", d.Worker, d.Count)
+	}
+	fmt.Fprintln(tw, "\nRATE-LIMIT PAUSE\tUNTIL\tSTATUS\tBY\tACTIVE")
+	if len(r.Pauses) == 0 {
+		fmt.Fprintln(tw, "(none)\t-\t-\t-\tno")
+	}
+	for _, p := range r.Pauses {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Key, stamp(p.Until), p.Status, orDash(p.By), yesNo(p.Active))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if r.Webhooks != nil {
+		fmt.Fprintln(w, "\nWEBHOOKS")
+		if len(r.Webhooks) == 0 {
+			fmt.Fprintln(w, "(none: no event reaches ingest)")
+		} else if err := printHooks(w, r.Webhooks); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(w, "\nwebhooks: not checked (no Webex token set)")
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(w, "\nnot read:\n  %s\n", strings.Join(r.Errors, "\n  "))
+	}
+	return nil
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

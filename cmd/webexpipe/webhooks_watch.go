@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers/webhooks"
+)
+
+func (c *webhooksCmd) watchCommand() *cobra.Command {
+	var (
+		metricsAddr string
+		unsigned    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "watch [--target URL ...]",
+		Short: "Check the webhooks on an interval, re-activate disabled ones with backoff, and serve their health as metrics",
+		Long: "Without --target the watchdog only re-activates disabled managed webhooks (five minutes after they were\n" +
+			"first seen disabled, longer each time one is disabled again soon after). With --target every round is an\n" +
+			"ensure: missing webhooks are created and drift is fixed too. Runs until interrupted.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o := webhooks.WatchOptions{Interval: c.wh.WatchInterval}
+			if c.wh.Target != "" {
+				spec, err := c.spec(unsigned)
+				if err != nil {
+					return err
+				}
+				o.Spec = &spec
+			}
+			ctx := cmd.Context()
+			m, done, err := c.manager(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer done()
+			log, err := c.logs.Logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			reg := app.NewRegistry()
+			o.Metrics = reg
+			o.OnRound = func(rep *webhooks.Report, err error) { printWatchRound(cmd, rep, err) }
+			if c.tool.JSON {
+				o.OnRound = func(rep *webhooks.Report, err error) { printWatchRoundJSON(cmd, rep, err) }
+			}
+			var ops sync.WaitGroup
+			if metricsAddr != "" {
+				ops.Add(1)
+				go func() {
+					defer ops.Done()
+					if err := app.ServeOps(ctx, metricsAddr, reg, func() error { return nil }, log); err != nil {
+						log.Error("metrics server", "err", err)
+					}
+				}()
+			}
+			defer ops.Wait()
+			return m.Watch(ctx, o)
+		},
+	}
+	c.desiredFlags(cmd, webhooks.DefaultWatchInterval)
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", ":9095", "address serving /metrics and /healthz (empty: none)")
+	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "with --target: allow webhooks without a secret")
+	return cmd
+}
+
+// printWatchRound prints a round's changes, and its failure.
+func printWatchRound(cmd *cobra.Command, rep *webhooks.Report, err error) {
+	w := cmd.ErrOrStderr()
+	stamp := time.Now().UTC().Format(time.RFC3339)
+	if err != nil {
+		fmt.Fprintf(w, "%s check failed: %v\n", stamp, err)
+		if errors.Is(err, webhooks.ErrLockTimeout) {
+			fmt.Fprintln(w, "  (another process held the lock; trying again next round)")
+		}
+		return
+	}
+	for _, a := range rep.Actions {
+		if a.Kind == webhooks.KindOK {
+			continue
+		}
+		fmt.Fprintf(w, "%s %s\n", stamp, actionLine(a))
+	}
+}
+
+// printWatchRoundJSON prints every round as one line of JSON.
+func printWatchRoundJSON(cmd *cobra.Command, rep *webhooks.Report, err error) {
+	line := struct {
+		At     time.Time        `json:"at"`
+		Report *webhooks.Report `json:"report,omitempty"`
+		Error  string           `json:"error,omitempty"`
+	}{At: time.Now().UTC(), Report: rep}
+	if err != nil {
+		line.Error = err.Error()
+	}
+	_ = json.NewEncoder(cmd.OutOrStdout()).Encode(line)
+}
