@@ -104,7 +104,7 @@ func replayCommand() *cobra.Command {
 
 func printReplayProgress(w io.Writer, p replay.Progress) {
 	fmt.Fprintf(w, "replay %s: %d of at most %d events read, %d selected (%.1f/s)", p.Run, p.Scanned, p.Total, p.Selected, p.Rate)
-	if p.ETA > 0 {
+	if p.ETA >= time.Second {
 		fmt.Fprintf(w, ", about %s left", p.ETA.Round(time.Second))
 	}
 	fmt.Fprintln(w)

@@ -51,6 +51,10 @@ func webhooksCommand() *cobra.Command {
 	c.tool.AddFlags(pf, time.Minute)
 	c.webex.AddFlags(pf)
 	c.logs.AddFlags(pf)
+	// The commands print what they did; the log is for warnings unless
+	// asked for.
+	pf.Lookup("log-level").DefValue = "warn"
+	_ = pf.Set("log-level", "warn")
 	cmd.AddCommand(c.listCommand(), c.ensureCommand(), c.deleteCommand(), c.watchCommand())
 	return cmd
 }

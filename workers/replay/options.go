@@ -44,7 +44,7 @@ type Options struct {
 	// was stored (or instead, in a dry run).
 	OnEvent func(Item)
 	// Progress, when set, is called every ProgressEvery while the replay
-	// runs.
+	// runs (not at the end: Run returns the final Progress).
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 }

@@ -38,9 +38,6 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, erro
 		func(m *scan.Msg) error { return r.one(ctx, m) })
 	r.p.update(time.Since(r.start))
 	r.p.ETA = 0
-	if o.Progress != nil {
-		o.Progress(r.p)
-	}
 	return r.p, err
 }
 

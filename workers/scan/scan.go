@@ -108,7 +108,10 @@ func Each(ctx context.Context, js jetstream.JetStream, r Range, onStart func(Sta
 	if err != nil {
 		return fmt.Errorf("scan: read %s: %w", r.Stream, err)
 	}
-	defer it.Stop()
+	defer func() {
+		it.Stop()
+		remove(js, r.Stream, cons)
+	}()
 	pending := uint64(0)
 	if ci := cons.CachedInfo(); ci != nil {
 		pending = ci.NumPending
@@ -164,7 +167,7 @@ func (r Range) consumerConfig() jetstream.OrderedConsumerConfig {
 	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects:    r.Filters,
 		HeadersOnly:       r.HeadersOnly,
-		InactiveThreshold: time.Minute,
+		InactiveThreshold: 30 * time.Second, // the server removes it if remove could not
 	}
 	switch {
 	case r.FromSeq != 0:
@@ -178,4 +181,17 @@ func (r Range) consumerConfig() jetstream.OrderedConsumerConfig {
 		cfg.DeliverPolicy = jetstream.DeliverAllPolicy
 	}
 	return cfg
+}
+
+// remove deletes the scan's consumer at once rather than leaving it to the
+// server's inactivity clean-up, so that it does not linger in `webexpipe
+// status`. Failing that, the clean-up removes it.
+func remove(js jetstream.JetStream, stream string, cons jetstream.Consumer) {
+	ci := cons.CachedInfo()
+	if ci == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = js.DeleteConsumer(ctx, stream, ci.Name)
 }
