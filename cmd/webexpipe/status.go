@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -43,8 +44,12 @@ func statusCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if o.Webhooks, err = webhooks.Open(ctx, client, js, wh.ManagerOptions(nil)); err != nil {
-					return err
+				m, err := webhooks.Open(ctx, client, js, wh.ManagerOptions(nil))
+				if err != nil {
+					// Reported with the other sections that could not be read.
+					o.Webhooks = status.WebhookListerFunc(func(context.Context) ([]webhooks.Hook, error) { return nil, err })
+				} else {
+					o.Webhooks = m
 				}
 			}
 			r, err := status.Collect(ctx, js, o)

@@ -20,6 +20,9 @@ const DefaultLimit = 50
 // filter over a long stream takes a few reads, not one per event.
 const firstChunk = 256
 
+// maxChunk bounds the growth of the chunks (and keeps it from overflowing).
+const maxChunk = 1 << 24
+
 // Filter selects events for List.
 type Filter struct {
 	// Since and Until bound the time the events were stored; zero means
@@ -75,7 +78,7 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]Record, erro
 	}
 	first, hi := max(info.State.FirstSeq, 1), info.State.LastSeq
 	var out []Record // newest first
-	for size := uint64(firstChunk); hi >= first && hi > 0 && len(out) < f.Limit; size *= 4 {
+	for size := uint64(firstChunk); hi >= first && hi > 0 && len(out) < f.Limit; size = min(size*4, maxChunk) {
 		lo := first
 		if hi-first+1 > size {
 			lo = hi - size + 1

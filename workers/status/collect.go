@@ -15,10 +15,22 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webhooks"
 )
 
+// WebhookLister lists the webhooks on Webex; *webhooks.Manager is one.
+type WebhookLister interface {
+	List(ctx context.Context) ([]webhooks.Hook, error)
+}
+
+// WebhookListerFunc adapts a function to WebhookLister, e.g. one that
+// reports why the webhooks cannot be listed.
+type WebhookListerFunc func(ctx context.Context) ([]webhooks.Hook, error)
+
+// List calls f(ctx).
+func (f WebhookListerFunc) List(ctx context.Context) ([]webhooks.Hook, error) { return f(ctx) }
+
 // Options choose what Collect gathers besides JetStream.
 type Options struct {
 	// Webhooks, when set, lists the webhooks on Webex.
-	Webhooks *webhooks.Manager
+	Webhooks WebhookLister
 	// Now is the clock that decides whether a pause is active; nil means
 	// time.Now.
 	Now func() time.Time

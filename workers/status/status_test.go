@@ -109,17 +109,22 @@ func TestCollect(t *testing.T) {
 	})
 }
 
-// A missing stream is reported, and the rest still gathered.
+// A missing stream and unreadable webhooks are reported, and the rest
+// still gathered.
 func TestCollectWithAMissingStream(t *testing.T) {
 	_, _, js := localnats.StartProvisioned(t)
 	if err := js.DeleteStream(testCtx(t), events.DLQStream); err != nil {
 		t.Fatal(err)
 	}
-	r, err := status.Collect(testCtx(t), js, status.Options{})
+	noBucket := status.WebhookListerFunc(func(context.Context) ([]webhooks.Hook, error) { return nil, jetstream.ErrBucketNotFound })
+	r, err := status.Collect(testCtx(t), js, status.Options{Webhooks: noBucket})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Streams) != 2 || len(r.Errors) != 2 || !strings.Contains(strings.Join(r.Errors, "\n"), jetstream.ErrStreamNotFound.Error()) {
+	errs := strings.Join(r.Errors, "\n")
+	// The DLQ stream and its dead letters, and the webhooks.
+	if len(r.Streams) != 2 || len(r.Errors) != 3 || !strings.Contains(errs, jetstream.ErrStreamNotFound.Error()) ||
+		!strings.Contains(errs, "webhooks: ") || r.Webhooks == nil {
 		t.Errorf("streams %+v, errors %v", r.Streams, r.Errors)
 	}
 }
