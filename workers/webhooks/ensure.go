@@ -137,25 +137,24 @@ func (m *Manager) fix(ctx context.Context, spec Spec, want string, h webex.Webho
 			a.Kind, a.At, a.Status = KindWaiting, v.after, statusOf(h)
 		}
 	}
-	if len(changed) > 0 {
-		a.Kind, a.Detail = KindUpdated, strings.Join(changed, ", ")
-	}
-	if u.Status == "active" {
+	fixed := strings.Join(changed, ", ")
+	switch {
+	case u.Status == "active" && fixed != "":
+		a.Kind, a.Detail = KindReactivated, "also fixed "+fixed
+	case u.Status == "active":
 		a.Kind = KindReactivated
-		if len(changed) > 0 {
-			a.Detail = "also fixed " + a.Detail
-		}
+	case a.Kind == KindWaiting && fixed != "":
+		a.Detail = "fixed " + fixed + "; still disabled"
+	case fixed != "":
+		a.Kind, a.Detail = KindUpdated, fixed
 	}
-	if len(changed) > 0 || u.Status != "" {
+	if fixed != "" || u.Status != "" {
 		if _, err := m.api.UpdateWebhook(ctx, h.ID, u); err != nil {
 			return fmt.Errorf("update webhook %s (%s): %w", want, h.ID, err)
 		}
 		if u.Status == "active" {
 			m.reactivated(ctx, h.ID, v)
 		}
-	}
-	if a.Kind == KindWaiting && len(changed) > 0 {
-		a.Detail = "fixed " + a.Detail + "; still disabled"
 	}
 	m.note(rep, a)
 	return nil

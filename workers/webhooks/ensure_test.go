@@ -302,3 +302,27 @@ func TestSpec(t *testing.T) {
 		t.Error("unsafe event accepted")
 	}
 }
+
+// A disabled webhook whose target is wrong gets its target fixed at once
+// (the wrong target is likely why it failed) and stays disabled until the
+// five minutes have passed.
+func TestDisabledWebhookIsFixedBeforeItIsReactivated(t *testing.T) {
+	e := newEnv(t)
+	m := e.manager(t, webhooks.Options{})
+	target := okTarget(t)
+	h := e.create(t, webex.WebhookRequest{Name: "webexpipe messages/created", TargetURL: "https://gone.example.com/hook", Resource: "messages", Secret: secret})
+	if _, err := e.client.UpdateWebhook(testCtx(t), h.ID, webex.WebhookUpdate{Name: h.Name, TargetURL: h.TargetURL, Status: "disabled"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := m.Ensure(testCtx(t), webhooks.Spec{TargetURL: target, Secret: secret, Events: []events.ResourceEvent{messages}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := rep.Actions[0]
+	if a.Kind != webhooks.KindWaiting || a.Detail != "fixed target; still disabled" || !rep.Changed() {
+		t.Errorf("action %+v, changed %v", a, rep.Changed())
+	}
+	if got := e.hook(t, h.ID); got.TargetURL != target || got.Status != "disabled" {
+		t.Errorf("webhook %v", got)
+	}
+}

@@ -57,7 +57,11 @@ type Report struct {
 func (r *Report) Changed() bool {
 	for _, a := range r.Actions {
 		switch a.Kind {
-		case KindOK, KindWaiting, KindExtra:
+		case KindOK, KindExtra:
+		case KindWaiting:
+			if a.Detail != "" { // its target, secret or name was fixed
+				return true
+			}
 		default:
 			return true
 		}
