@@ -2,20 +2,11 @@ package backfill
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex"
-)
-
-// Errors of Run. Match them with errors.Is.
-var (
-	// ErrInvalidOptions wraps every problem Options.Validate finds.
-	ErrInvalidOptions = errors.New("invalid backfill options")
-	// ErrUnknownRoom means a room asked for is not one the bot is in.
-	ErrUnknownRoom = errors.New("the bot is not in this room")
 )
 
 // DefaultMargin is how long before the window the stream is read, for

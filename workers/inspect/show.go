@@ -13,10 +13,6 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 )
 
-// ErrNotFound means no event has the sequence asked for (never stored, or
-// expired).
-var ErrNotFound = errors.New("no such event")
-
 // Stored is one event in full.
 type Stored struct {
 	Record
