@@ -21,6 +21,7 @@ import (
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webhooks"
 )
 
 // devOptions are the settings of `webexpipe dev`.
@@ -169,13 +170,21 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 		if len(icfg.Secrets) > 0 {
 			secret = string(icfg.Secrets[0])
 		}
-		for _, re := range app.ShippedEvents() {
-			name := "webexpipe-dev " + re.Resource
-			if err := ensureWebhook(ctx, client, name, target, re.Resource, re.Event, secret); err != nil {
-				cancel()
-				<-ingestDone
-				<-workersDone
-				return fmt.Errorf("register the %s webhook: %w", re.Resource, err)
+		ectx, cancelEnsure := context.WithTimeout(ctx, time.Minute)
+		rep, err := webhooks.Ensure(ectx, client, js, webhooks.Spec{
+			TargetURL: target, Secret: secret, Unsigned: secret == "", Events: app.ShippedEvents(),
+		}, webhooks.Options{NamePrefix: devWebhookPrefix, Logger: log})
+		cancelEnsure()
+		if err != nil {
+			cancel()
+			<-ingestDone
+			<-workersDone
+			return fmt.Errorf("register the webhooks: %w", err)
+		}
+		for _, a := range rep.Actions {
+			if a.Kind == webhooks.KindWaiting {
+				log.Warn("a webhook is disabled on Webex and may be re-activated only later (the five-minute rule)",
+					"webhook", a.Name, "from", a.At)
 			}
 		}
 	}
@@ -203,25 +212,8 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	return runErr
 }
 
-// ensureWebhook makes sure one active webhook with this name exists with the
-// given target and secret, creating or updating it.
-func ensureWebhook(ctx context.Context, c *webex.Client, name, target, resource, event, secret string) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	hooks, err := c.Webhooks(ctx)
-	if err != nil {
-		return err
-	}
-	for _, h := range hooks {
-		if h.Name != name {
-			continue
-		}
-		_, err := c.UpdateWebhook(ctx, h.ID, webex.WebhookUpdate{Name: name, TargetURL: target, Secret: secret, Status: "active"})
-		return err
-	}
-	_, err = c.CreateWebhook(ctx, webex.WebhookRequest{Name: name, TargetURL: target, Resource: resource, Event: event, Secret: secret})
-	return err
-}
+// devWebhookPrefix names the webhooks dev mode manages on Webex.
+const devWebhookPrefix = "webexpipe-dev"
 
 func printNextSteps(out io.Writer, emulated bool, ingestURL string, o devOptions, sim *webextest.Server, natsURL string) {
 	fmt.Fprintln(out)
