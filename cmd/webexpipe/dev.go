@@ -33,6 +33,7 @@ type devOptions struct {
 	worker    app.WorkerOptions
 	echo      app.EchoOptions
 	cards     app.CardsOptions
+	retry     app.RetryOptions
 	dataDir   string
 	natsPort  int
 	simAddr   string
@@ -43,7 +44,7 @@ func devCommand() *cobra.Command {
 	var o devOptions
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run the whole pipeline in one process: embedded JetStream, ingest, workers and (without WEBEX_TOKEN) the Webex emulator",
+		Short: "Run the whole pipeline in one process: embedded JetStream, ingest, the echo, cards and retry workers and (without WEBEX_TOKEN) the Webex emulator",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := o.logs.Logger(os.Stderr)
@@ -61,6 +62,7 @@ func devCommand() *cobra.Command {
 	o.worker.AddFlags(fs, "-")
 	o.echo.AddFlags(fs)
 	o.cards.AddFlags(fs)
+	o.retry.AddFlags(fs)
 	fs.StringVar(&o.dataDir, "data-dir", "./data", "where the embedded JetStream server keeps its files")
 	fs.IntVar(&o.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (-1: any free port)")
 	fs.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:8090", "address of the Webex emulator (used when no Webex token is set)")
@@ -144,7 +146,11 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	runners := []*workers.Runner{echoRunner, cardsRunner}
+	retryRunner, err := app.NewRetry(ctx, js, client, o.retry, o.worker, log, reg)
+	if err != nil {
+		return err
+	}
+	runners := []*workers.Runner{echoRunner, cardsRunner, retryRunner}
 	workersDone := make(chan error, 1)
 	go func() { workersDone <- app.RunRunners(ctx, runners...) }()
 	// Each consumer starts at new events: let them exist before any arrive.

@@ -42,8 +42,7 @@ const setupTimeout = 10 * time.Second
 func WebexCaller(ctx context.Context, js jetstream.JetStream, client *webex.Client, worker string, o CallOptions, log *slog.Logger, reg prometheus.Registerer) (*webexcall.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
 	defer cancel()
-	log = log.With("worker", worker)
-	gate, err := ratelimit.Open(ctx, js, client.TokenKey(), ratelimit.Options{Worker: worker, MaxPause: o.MaxPause, Logger: log, Metrics: reg})
+	gate, err := ratelimit.Open(ctx, js, client.TokenKey(), ratelimit.Options{Worker: worker, MaxPause: o.MaxPause, Logger: log.With("worker", worker), Metrics: reg})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/cards"
+	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // CardsOptions configure the cards worker.
@@ -24,9 +26,14 @@ func (o *CardsOptions) AddFlags(fs *pflag.FlagSet) {
 }
 
 // NewCards builds the cards worker's runner, answering the card actions
-// registered in cards.DefaultRoutes. Its metrics go to reg beside the
-// runtime's.
-func NewCards(js jetstream.JetStream, api cards.WebexAPI, co CardsOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+// registered in cards.DefaultRoutes. Its Webex calls go through
+// WebexCaller (the shared pause and, per wo.Calls, the retry worker), and
+// its metrics go to reg beside the runtime's.
+func NewCards(js jetstream.JetStream, client *webex.Client, co CardsOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+	api, err := WebexCaller(context.Background(), js, client, cards.Name, wo.Calls, log, reg)
+	if err != nil {
+		return nil, err
+	}
 	router, err := cards.New(api, cards.Config{
 		Routes:       cards.DefaultRoutes(),
 		RecheckAfter: co.RecheckAfter,
