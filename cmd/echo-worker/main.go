@@ -52,7 +52,7 @@ func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, web
 	if err != nil {
 		return err
 	}
-	log.Info("starting echo worker", "nats_url", natsO.URL, "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting echo worker", "nats_url", app.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
 		"mode", eo.Mode, "concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
 	waitCheck := app.CheckWebhooksAsync(ctx, client, echo.Events, log)
 	defer waitCheck()

@@ -37,7 +37,7 @@ func command() *cobra.Command {
 				return err
 			}
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
-				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", nats.URL)
+				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", app.RedactURL(nats.URL))
 			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, check, log)
 			if err != nil {
 				return err
@@ -52,6 +52,7 @@ func command() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer svc.Close() // after Serve and its spool forwarder stopped
 			waitWatch, err := app.StartWebhookWatch(cmd.Context(), js, webexO, wh, in, reg, log)
 			if err != nil {
 				return err

@@ -60,7 +60,7 @@ func run(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO ap
 		return err
 	}
 	p := ro.Policy
-	log.Info("starting retry worker", "nats_url", natsO.URL, "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting retry worker", "nats_url", app.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
 		"initial_interval", p.Initial, "multiplier", p.Multiplier, "randomization", p.Randomization,
 		"max_interval", p.MaxInterval, "max_elapsed", p.MaxElapsed, "recheck_after", ro.RecheckAfter,
 		"not_found_grace", ro.NotFoundGrace, "max_pause", wo.Calls.MaxPause, "concurrency", wo.Concurrency)
