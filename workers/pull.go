@@ -10,6 +10,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// fetchWait bounds one pull request. The request is deliberately not tied
+// to the run's context: cancelling a pull request drops the messages the
+// server has already sent for it, and those then sit unacknowledged until
+// their AckWait runs out (30 s by default), delaying them at every
+// shutdown. The last request is left to expire instead, at most fetchWait
+// after shutdown began, and what it brings is given back (see giveBack).
+const fetchWait = time.Second
+
 // pull fetches messages until ctx is cancelled and passes each to start
 // together with the function that frees its slot. It fetches only as many
 // messages as there are free slots.
@@ -31,7 +39,7 @@ func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, 
 				continue
 			}
 		}
-		batch, err := cons.Fetch(n, jetstream.FetchContext(ctx))
+		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
 			free.release(n)
 			r.pauseAfter(ctx, pause, "fetch failed", err)
@@ -43,9 +51,7 @@ func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, 
 			if ctx.Err() != nil {
 				// Shutdown began after the fetch: give the message back
 				// rather than start work now.
-				if err := msg.Nak(); err != nil {
-					r.log.Debug("returning unstarted message failed", "subject", msg.Subject(), "error", err)
-				}
+				r.giveBack(msg)
 				free.release(1)
 				continue
 			}
@@ -61,6 +67,16 @@ func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, 
 		default:
 			r.pauseAfter(ctx, pause, "fetch failed", err)
 		}
+	}
+}
+
+// giveBack returns a message that arrived after shutdown began. It is
+// delayed by fetchWait so that it does not come straight back into this
+// runner's last pull request, still open, but goes to another replica or
+// the next run.
+func (r *Runner) giveBack(msg jetstream.Msg) {
+	if err := msg.NakWithDelay(fetchWait); err != nil {
+		r.log.Debug("returning unstarted message failed", "subject", msg.Subject(), "error", err)
 	}
 }
 

@@ -13,6 +13,11 @@ func newSlots(n int) slots { return make(slots, n) }
 // acquire waits for one free slot, then takes every other free slot too,
 // and returns how many it took.
 func (s slots) acquire(ctx context.Context) (int, error) {
+	// A select with a free slot and a cancelled context picks either at
+	// random: look at the context first, so a cancelled run stops pulling.
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	select {
 	case s <- struct{}{}:
 	case <-ctx.Done():
