@@ -63,7 +63,10 @@
 //
 // # Shutdown
 //
-// Run stops pulling as soon as its context is cancelled. Handlers already
+// Run stops pulling when its context is cancelled. Its last pull request is
+// left to expire (within a second) rather than cancelled, because a
+// cancelled request loses what the server already sent for it until AckWait;
+// what still arrives is given back with a short delay. Handlers already
 // running keep a context of their own, which is not cancelled then; Run waits
 // up to DrainTimeout for them to finish and settles each of them. Only after
 // DrainTimeout are their contexts cancelled; Run then returns ErrDrainTimeout.

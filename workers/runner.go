@@ -65,8 +65,9 @@ func (r *Runner) Ready() <-chan struct{} { return r.ready }
 // Run creates or updates the worker's durable consumer, then handles
 // events, at most Config.Concurrency at a time, until ctx is cancelled.
 //
-// Shutdown: when ctx is cancelled Run stops pulling; a message fetched but
-// not yet started is Nak'd for immediate redelivery elsewhere. Handlers
+// Shutdown: when ctx is cancelled Run stops pulling; its last pull request
+// ends within a second, and a message fetched but not yet started is given
+// back for redelivery elsewhere. Handlers
 // already running go on with a context that ctx's cancellation does not
 // reach; Run waits up to DrainTimeout for them and settles each (ack, nak or
 // dead letter). Run returns nil after a clean drain, or an error wrapping
