@@ -2,13 +2,13 @@ package cards
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // reply posts rep in the card's thread. Webex threads are one level deep:
@@ -33,7 +33,8 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 		// An earlier delivery may have replied and died before its marker
 		// was written, or its POST may have timed out after Webex stored
 		// the reply. Look before sending again.
-		if done, err := r.alreadyReplied(ctx, bot, req, sub.Created); err != nil {
+		since, _ := time.Parse(time.RFC3339Nano, sub.Created) // unreadable: no time bound
+		if done, err := webexcall.AlreadySent(ctx, r.api, bot, req, since); err != nil {
 			return classify(fmt.Errorf("look for an earlier reply: %w", err))
 		} else if done {
 			return nil
@@ -52,33 +53,6 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 	r.cfg.Logger.Info("card reply sent", "action", short(sub.Action, 64), "attachment_action", sub.ActionID,
 		"card", sub.Card.ID, "reply", sent.ID, "room", sub.RoomID, "stream_seq", ev.StreamSeq)
 	return nil
-}
-
-// alreadyReplied reports whether the bot's recent messages in the thread,
-// created since the submission, hold exactly this reply. The time bound
-// keeps the answer to an earlier, identical submission from counting. In
-// group rooms Webex lists only messages that mention the bot, so an
-// earlier reply there is not found and the reply is sent.
-func (r *Router) alreadyReplied(ctx context.Context, bot string, req *webex.MessageRequest, since string) (bool, error) {
-	recent, err := r.api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, ParentID: req.ParentID, Max: 50})
-	if err != nil {
-		var apiErr *webex.APIError
-		if errors.As(err, &apiErr) && apiErr.Permanent() {
-			return false, nil // cannot look (e.g. 403 in a group room): send
-		}
-		return false, err
-	}
-	from, timeErr := time.Parse(time.RFC3339Nano, since)
-	for _, m := range recent {
-		if m.PersonID != bot || m.ParentID != req.ParentID || m.Markdown != req.Markdown {
-			continue
-		}
-		if created, err := time.Parse(time.RFC3339Nano, m.Created); timeErr == nil && err == nil && created.Before(from) {
-			continue
-		}
-		return true, nil
-	}
-	return false, nil
 }
 
 // unknownAction is the polite answer to a submission no handler is

@@ -12,6 +12,7 @@ import (
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // Events are the events the echo worker consumes.
@@ -83,7 +84,8 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 		// An earlier delivery may have replied and died before its marker
 		// was written, or its POST may have timed out after Webex stored the
 		// reply. Look before sending again.
-		if done, err := h.alreadyReplied(ctx, bot, req, msg.Created); err != nil {
+		since, _ := time.Parse(time.RFC3339Nano, msg.Created) // unreadable: no time bound
+		if done, err := webexcall.AlreadySent(ctx, h.api, bot, req, since); err != nil {
 			return classify(fmt.Errorf("look for an earlier reply: %w", err))
 		} else if done {
 			return workers.Ignore("reply already in the room")
@@ -130,34 +132,6 @@ func (h *Handler) me(ctx context.Context) (*webex.Person, error) {
 	}
 	h.bot = me
 	return h.bot, nil
-}
-
-// alreadyReplied reports whether the bot's recent messages in the room,
-// created since the user's message, hold exactly this reply. The time bound
-// keeps the answer to an earlier, identical message (two "card" commands)
-// from counting. In group rooms Webex lists only messages that mention the
-// bot, so an earlier reply there is not found and the reply is sent.
-func (h *Handler) alreadyReplied(ctx context.Context, bot string, req *webex.MessageRequest, since string) (bool, error) {
-	recent, err := h.api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, Max: 50})
-	if err != nil {
-		var apiErr *webex.APIError
-		if errors.As(err, &apiErr) && apiErr.Permanent() {
-			return false, nil // cannot look (e.g. 403 in a group room): send
-		}
-		return false, err
-	}
-	from, timeErr := time.Parse(time.RFC3339Nano, since)
-	for _, m := range recent {
-		if m.PersonID != bot || m.ParentID != req.ParentID || m.Markdown != req.Markdown ||
-			len(m.Attachments) != len(req.Attachments) {
-			continue
-		}
-		if created, err := time.Parse(time.RFC3339Nano, m.Created); timeErr == nil && err == nil && created.Before(from) {
-			continue
-		}
-		return true, nil
-	}
-	return false, nil
 }
 
 // classify turns a Webex client error into the workers runtime's error kinds.
