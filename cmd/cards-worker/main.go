@@ -5,15 +5,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
-	"sync"
 
-	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/cards"
 )
 
@@ -58,36 +58,8 @@ func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, web
 		"concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
 	waitCheck := app.CheckWebhooksAsync(ctx, client, cards.Events, log)
 	defer waitCheck()
-	nc, js, err := app.Connect(ctx, natsO, "webexpipe-cards-worker", log)
-	if err != nil {
-		return err
-	}
-	defer app.Drain(nc, log)
-	reg := app.NewRegistry()
-	runner, err := app.NewCards(js, client, co, wo, log, reg)
-	if err != nil {
-		return err
-	}
-	opsCtx, stopOps := context.WithCancel(ctx)
-	var ops sync.WaitGroup
-	if wo.MetricsAddr != "" {
-		ops.Add(1)
-		go func() {
-			defer ops.Done()
-			ready := func() error {
-				if nc.Status() != nats.CONNECTED {
-					return errors.New("NATS not connected")
-				}
-				return nil
-			}
-			if err := app.ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
-				log.Error("metrics server", "err", err)
-			}
-		}()
-	}
-	defer ops.Wait()
-	defer stopOps()
-	err = app.RunRunners(ctx, runner)
-	log.Info("cards worker stopped")
-	return err
+	return app.RunWorker(ctx, "cards-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+		runner, err := app.NewCards(js, client, co, wo, log, reg)
+		return []*workers.Runner{runner}, err
+	})
 }

@@ -5,12 +5,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
-	"sync"
 
-	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
@@ -48,40 +47,12 @@ func command() *cobra.Command {
 func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
 	log.Info("starting membership worker", "nats_url", app.RedactURL(natsO.URL), "start_at", wo.StartAt.String(),
 		"concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
-	nc, js, err := app.Connect(ctx, natsO, "webexpipe-membership-worker", log)
-	if err != nil {
-		return err
-	}
-	defer app.Drain(nc, log)
-	reg := app.NewRegistry()
-	h, err := memberships.New(memberships.Config{Logger: log, Metrics: reg})
-	if err != nil {
-		return err
-	}
-	runner, err := workers.New(js, wo.Config(memberships.Name, memberships.Events, log, reg), h)
-	if err != nil {
-		return err
-	}
-	opsCtx, stopOps := context.WithCancel(ctx)
-	var ops sync.WaitGroup
-	if wo.MetricsAddr != "" {
-		ops.Add(1)
-		go func() {
-			defer ops.Done()
-			ready := func() error {
-				if nc.Status() != nats.CONNECTED {
-					return errors.New("NATS not connected")
-				}
-				return nil
-			}
-			if err := app.ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
-				log.Error("metrics server", "err", err)
-			}
-		}()
-	}
-	defer ops.Wait()
-	defer stopOps()
-	err = app.RunRunners(ctx, runner)
-	log.Info("membership worker stopped")
-	return err
+	return app.RunWorker(ctx, "membership-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+		h, err := memberships.New(memberships.Config{Logger: log, Metrics: reg})
+		if err != nil {
+			return nil, err
+		}
+		runner, err := workers.New(js, wo.Config(memberships.Name, memberships.Events, log, reg), h)
+		return []*workers.Runner{runner}, err
+	})
 }

@@ -6,15 +6,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
-	"sync"
 
-	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/workers"
 )
 
 func main() { os.Exit(app.Execute(command())) }
@@ -64,36 +64,8 @@ func run(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO ap
 		"initial_interval", p.Initial, "multiplier", p.Multiplier, "randomization", p.Randomization,
 		"max_interval", p.MaxInterval, "max_elapsed", p.MaxElapsed, "recheck_after", ro.RecheckAfter,
 		"not_found_grace", ro.NotFoundGrace, "max_pause", wo.Calls.MaxPause, "concurrency", wo.Concurrency)
-	nc, js, err := app.Connect(ctx, natsO, "webexpipe-retry-worker", log)
-	if err != nil {
-		return err
-	}
-	defer app.Drain(nc, log)
-	reg := app.NewRegistry()
-	runner, err := app.NewRetry(ctx, js, client, ro, wo, log, reg)
-	if err != nil {
-		return err
-	}
-	opsCtx, stopOps := context.WithCancel(ctx)
-	var ops sync.WaitGroup
-	if wo.MetricsAddr != "" {
-		ops.Add(1)
-		go func() {
-			defer ops.Done()
-			ready := func() error {
-				if nc.Status() != nats.CONNECTED {
-					return errors.New("NATS not connected")
-				}
-				return nil
-			}
-			if err := app.ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
-				log.Error("metrics server", "err", err)
-			}
-		}()
-	}
-	defer ops.Wait()
-	defer stopOps()
-	err = app.RunRunners(ctx, runner)
-	log.Info("retry worker stopped")
-	return err
+	return app.RunWorker(ctx, "retry-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+		runner, err := app.NewRetry(ctx, js, client, ro, wo, log, reg)
+		return []*workers.Runner{runner}, err
+	})
 }
