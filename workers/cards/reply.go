@@ -35,7 +35,7 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 		// the reply. Look before sending again.
 		since, _ := time.Parse(time.RFC3339Nano, sub.Created) // unreadable: no time bound
 		if done, err := webexcall.AlreadySent(ctx, r.api, bot, req, since); err != nil {
-			return classify(fmt.Errorf("look for an earlier reply: %w", err))
+			return webexcall.Classify(fmt.Errorf("look for an earlier reply: %w", err))
 		} else if done {
 			return nil
 		}
@@ -48,7 +48,7 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 			// for it once Webex has surely finished with this attempt.
 			return workers.RetryAfter(err, r.cfg.RecheckAfter)
 		}
-		return classify(err)
+		return webexcall.Classify(err)
 	}
 	r.cfg.Logger.Info("card reply sent", "action", short(sub.Action, 64), "attachment_action", sub.ActionID,
 		"card", sub.Card.ID, "reply", sent.ID, "room", sub.RoomID, "stream_seq", ev.StreamSeq)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // WebexAPI is the part of the Webex client the cards worker calls.
@@ -53,7 +54,7 @@ func New(api WebexAPI, cfg Config) (*Router, error) {
 func (r *Router) Handle(ctx context.Context, ev *workers.Event) error {
 	bot, err := r.BotID(ctx)
 	if err != nil {
-		return classify(err)
+		return webexcall.Classify(err)
 	}
 	if ev.Envelope.Data.PersonID == bot {
 		return workers.Ignore("the bot's own action")
@@ -153,19 +154,5 @@ func fetchError(what string, err error, delivered uint64) error {
 	if apiErr := (*webex.APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == 404 && delivered < lagDeliveries {
 		return err
 	}
-	return classify(err)
-}
-
-// classify turns a Webex client error into the workers runtime's error kinds.
-func classify(err error) error {
-	var apiErr *webex.APIError
-	switch {
-	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
-		return workers.RetryAfter(err, apiErr.RetryAfter)
-	case webex.IsRetryable(err):
-		return err
-	case errors.As(err, &apiErr), errors.Is(err, webex.ErrInvalidRequest), errors.Is(err, webex.ErrUnexpectedResponse):
-		return workers.Permanent(err)
-	}
-	return err
+	return webexcall.Classify(err)
 }

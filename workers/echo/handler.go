@@ -53,7 +53,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	data := ev.Envelope.Data
 	me, err := h.me(ctx)
 	if err != nil {
-		return classify(err)
+		return webexcall.Classify(err)
 	}
 	bot := me.ID
 	if data.PersonID == bot {
@@ -66,7 +66,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 		if apiErr := (*webex.APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == 404 && ev.Delivered < 3 {
 			return fmt.Errorf("fetch message: %w", err)
 		}
-		return classify(fmt.Errorf("fetch message: %w", err))
+		return webexcall.Classify(fmt.Errorf("fetch message: %w", err))
 	}
 	if msg.PersonID == bot {
 		return workers.Ignore("the bot's own message")
@@ -86,7 +86,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 		// reply. Look before sending again.
 		since, _ := time.Parse(time.RFC3339Nano, msg.Created) // unreadable: no time bound
 		if done, err := webexcall.AlreadySent(ctx, h.api, bot, req, since); err != nil {
-			return classify(fmt.Errorf("look for an earlier reply: %w", err))
+			return webexcall.Classify(fmt.Errorf("look for an earlier reply: %w", err))
 		} else if done {
 			return workers.Ignore("reply already in the room")
 		}
@@ -99,7 +99,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 			// for it, once Webex has surely finished with this attempt.
 			return workers.RetryAfter(err, h.cfg.RecheckAfter)
 		}
-		return classify(err)
+		return webexcall.Classify(err)
 	}
 	h.cfg.Logger.Info("echo reply sent", "message", msg.ID, "reply", reply.ID, "room", msg.RoomID, "card", len(req.Attachments) > 0, "stream_seq", ev.StreamSeq)
 	return nil
@@ -132,18 +132,4 @@ func (h *Handler) me(ctx context.Context) (*webex.Person, error) {
 	}
 	h.bot = me
 	return h.bot, nil
-}
-
-// classify turns a Webex client error into the workers runtime's error kinds.
-func classify(err error) error {
-	var apiErr *webex.APIError
-	switch {
-	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
-		return workers.RetryAfter(err, apiErr.RetryAfter)
-	case webex.IsRetryable(err):
-		return err
-	case errors.As(err, &apiErr):
-		return workers.Permanent(err)
-	}
-	return err
 }
