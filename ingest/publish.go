@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -42,17 +44,84 @@ func (p *publisher) message(d delivery) *nats.Msg {
 // publish stores msg and returns JetStream's acknowledgement. It waits at
 // most p.timeout, and no longer than ctx allows. An error wraps ErrNotStored
 // and the cause; see classify for what the client is told.
+//
+// A stream leader election (a node restarting, a cluster rolling) shows up
+// as a request nobody answers or no responders, for a second or two. Such an
+// attempt is repeated within the deadline after a short jittered pause, with
+// the same message and so the same Nats-Msg-Id: if an earlier attempt was
+// stored after all, the stream's duplicate window turns the repeat into an
+// acknowledgement of that copy, never a second one. Only an acknowledgement
+// counts as stored.
 func (p *publisher) publish(ctx context.Context, msg *nats.Msg) (*jetstream.PubAck, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
+	pause := retryPauseMin
+	var cause error // what went wrong, preferring a reason over a timeout
+	for {
+		ack, err := p.attempt(ctx, msg)
+		if err == nil {
+			return ack, nil
+		}
+		if cause == nil || !timedOut(err) {
+			cause = err
+		}
+		if !retryable(err) || ctx.Err() != nil || !sleepCtx(ctx, jitter(pause)) {
+			return nil, fmt.Errorf("%w: publish %s: %w", ErrNotStored, msg.Subject, cause)
+		}
+		pause = min(2*pause, retryPauseMax)
+	}
+}
+
+func timedOut(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)
+}
+
+// Pauses between publish attempts, and the share of the publish timeout one
+// attempt may use, so that a request lost to a dead leader leaves time for
+// another.
+const (
+	retryPauseMin   = 50 * time.Millisecond
+	retryPauseMax   = 500 * time.Millisecond
+	attemptFraction = 3
+	minAttemptWait  = 500 * time.Millisecond
+)
+
+// attempt publishes msg once, bounded by a share of the publish timeout.
+func (p *publisher) attempt(ctx context.Context, msg *nats.Msg) (*jetstream.PubAck, error) {
+	wait := max(p.timeout/attemptFraction, minAttemptWait)
+	actx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	// WithExpectStream makes the server refuse the event unless it lands in
 	// WEBEX_EVENTS, so a subject bound to some other stream by mistake
-	// never swallows it.
-	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(events.EventsStream))
-	if err != nil {
-		return nil, fmt.Errorf("%w: publish %s: %w", ErrNotStored, msg.Subject, err)
+	// never swallows it. The client's own retry of no responders is off:
+	// publish paces the attempts and keeps the reason.
+	return p.js.PublishMsg(actx, msg, jetstream.WithExpectStream(events.EventsStream), jetstream.WithRetryAttempts(0))
+}
+
+// retryable reports whether a publish error may be a passing leader change:
+// no responders, or an attempt that timed out. A refusal by the stream is
+// final, and so is a connection that is closed or reconnecting (the spool,
+// when configured, takes over then).
+func retryable(err error) bool {
+	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) || timedOut(err)
+}
+
+// jitter spreads d over [d/2, 3d/2) so that many requests failing together
+// do not retry together.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d)
+}
+
+// sleepCtx waits d, or reports false when ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
-	return ack, nil
 }
 
 // eventHeaders are the headers DESIGN.md promises on every stored event.

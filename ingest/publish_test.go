@@ -182,3 +182,41 @@ func TestLargerThanNATSAnswers413(t *testing.T) {
 		t.Errorf("too_large = %v, want 1", got)
 	}
 }
+
+// TestPublishRetriedUntilStreamAnswers: a stream that answers no one for a
+// moment (here deleted and created again, as a leader election looks to a
+// client) delays the answer but does not turn it into a 503.
+func TestPublishRetriedUntilStreamAnswers(t *testing.T) {
+	e := newEnv(t, func(c *ingest.Config) { c.PublishTimeout = 5 * time.Second })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := e.js.Stream(ctx, events.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	if err := e.js.DeleteStream(ctx, events.EventsStream); err != nil {
+		t.Fatalf("delete stream: %v", err)
+	}
+	back := make(chan error, 1)
+	go func() {
+		// Let a few attempts meet no responders first.
+		t := time.NewTimer(400 * time.Millisecond)
+		defer t.Stop()
+		<-t.C
+		_, err := e.js.CreateStream(ctx, cfg)
+		back <- err
+	}()
+
+	body := webhook("messages", "created", "during-election", "room-1")
+	r := e.post(t, body, signedHeaders(body))
+	if err := <-back; err != nil {
+		t.Fatalf("recreate stream: %v", err)
+	}
+	if r.status != 200 {
+		t.Fatalf("answer %d %v, want 200 once the stream answers again", r.status, r.body)
+	}
+	if msg := e.getMsg(t, r); !bytes.Equal(msg.Data, body) {
+		t.Errorf("stored body %q, want %q", msg.Data, body)
+	}
+}
