@@ -18,6 +18,6 @@ func rootCommand() *cobra.Command {
 		Short: "A queue-backed pipeline for Webex bots",
 	}
 	root.AddCommand(devCommand(), simCommand(), provisionCommand(), dlqCommand(),
-		replayCommand(), eventsCommand(), statusCommand(), webhooksCommand(), backfillCommand())
+		replayCommand(), eventsCommand(), statusCommand(), webhooksCommand(), backfillCommand(), benchCommand())
 	return root
 }
