@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     ?= bin
 PKGS    := ./...
-FUZZTIME ?= 20s
+FUZZTIME ?= 15s
 
 .PHONY: all run build test vet fmt-check unit bench fuzz clean
 
@@ -33,9 +33,10 @@ unit:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/ ./workers/echo/
 
-## fuzz: a short run of the fuzz target at the trust boundary
+## fuzz: a short run of each fuzz target at the trust boundary (CI runs it too)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME) ./ingest/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRetryAfter$$' -fuzztime $(FUZZTIME) ./workers/webex/
 
 clean:
 	rm -rf $(BIN)
