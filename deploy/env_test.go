@@ -1,4 +1,5 @@
-// Package deploy_test checks that the deployment files in this folder use
+// Package deploy_test checks that the deployment files in this folder (and
+// the README's configuration table) use
 // only settings the binaries know: every environment variable the compose
 // file and the Kubernetes manifests set must be a flag of the binary they
 // run, so a typo or a renamed setting fails here instead of being silently
@@ -151,5 +152,51 @@ func TestKubernetesSettingsExist(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Errorf("checked %d containers, want the provisioning job, ingest and three workers", checked)
+	}
+}
+
+// TestReadmeSettingsExist checks the README's configuration table the same
+// way: every variable it documents is read by at least one binary.
+func TestReadmeSettingsExist(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	start := strings.Index(readme, "## Configuration")
+	end := strings.Index(readme[start+1:], "\n## ")
+	if start < 0 || end < 0 {
+		t.Fatal("no Configuration section in the README")
+	}
+	table := readme[start : start+1+end]
+	bins := map[string]string{}
+	known := map[string]bool{}
+	for _, command := range [][]string{
+		{"ingest"}, {"echo-worker"}, {"cards-worker"}, {"retry-worker"}, {"membership-worker"},
+		{"webexpipe", "dev"}, {"webexpipe", "sim", "send"}, {"webexpipe", "sim", "serve"},
+		{"webexpipe", "provision"}, {"webexpipe", "replay"}, {"webexpipe", "events", "list"},
+		{"webexpipe", "status"}, {"webexpipe", "webhooks", "watch"}, {"webexpipe", "backfill"},
+		{"webexpipe", "dlq", "list"},
+	} {
+		for v := range envOf(t, bins, command) {
+			known[v] = true
+		}
+	}
+	name := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
+	documented := 0
+	for _, line := range strings.Split(table, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first := strings.SplitN(line, "|", 3)[1]
+		for _, m := range name.FindAllStringSubmatch(first, -1) {
+			documented++
+			if !known[m[1]] {
+				t.Errorf("the README documents %s, which no binary reads", m[1])
+			}
+		}
+	}
+	if documented < 30 {
+		t.Errorf("found %d documented variables; is the table still there?", documented)
 	}
 }

@@ -32,6 +32,7 @@ func Execute(root *cobra.Command) int {
 
 func describeAll(cmd *cobra.Command) {
 	DescribeEnv(cmd.Flags())
+	DescribeEnv(cmd.PersistentFlags())
 	for _, c := range cmd.Commands() {
 		describeAll(c)
 	}
