@@ -49,6 +49,20 @@ type Config struct {
 	// MarkerTTL is informational: the bucket's TTL is set by
 	// events.Provision (StreamOptions.ProcessedTTL).
 	MarkerTTL time.Duration
+	// Ordered handles the events of one room one at a time, in stream
+	// order, across every replica (see "Per-room order" in the package
+	// doc). Off by default: one shared consumer, events handled in parallel
+	// whatever their room. Not available with Input.
+	Ordered bool
+	// Partitions is the number of partitions ingest spreads events over
+	// (ingest's --partitions); ordered mode runs one consumer per
+	// partition. Default events.DefaultPartitions.
+	Partitions int
+	// PinTimeout is how long, in ordered mode, a partition stays with a
+	// replica that stopped pulling before another replica takes it over;
+	// default 10s. An event that replica was handling comes back only after
+	// its AckWait.
+	PinTimeout time.Duration
 	// DrainTimeout is how long Run waits for in-flight handlers on
 	// shutdown before cancelling them; default 30s.
 	DrainTimeout time.Duration
@@ -67,11 +81,19 @@ const (
 	DefaultMaxAckPending  = 1000
 	DefaultHandlerTimeout = 2 * time.Minute
 	DefaultDrainTimeout   = 30 * time.Second
+	DefaultPinTimeout     = 10 * time.Second
 )
 
 // minAckWait keeps the InProgress heartbeat (AckWait/3) from flooding the
 // server.
 const minAckWait = 100 * time.Millisecond
+
+// minPinTimeout leaves an owner that pulls every fetchWait room for one
+// late pull request; maxPartitions bounds the consumers of ordered mode.
+const (
+	minPinTimeout = 2 * fetchWait
+	maxPartitions = 1024
+)
 
 // DefaultConfig returns the defaults for worker type name, idempotent, with
 // no events: set Events before use.
@@ -87,6 +109,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MaxAckPending, DefaultMaxAckPending)
 	setDefault(&c.HandlerTimeout, DefaultHandlerTimeout)
 	setDefault(&c.DrainTimeout, DefaultDrainTimeout)
+	setDefault(&c.Partitions, events.DefaultPartitions)
+	setDefault(&c.PinTimeout, DefaultPinTimeout)
 	if c.Backoff == (Backoff{}) {
 		c.Backoff = DefaultBackoff()
 	}
@@ -124,6 +148,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("worker %s: handler timeout %s: want > 0", c.Name, c.HandlerTimeout)
 	case c.DrainTimeout < 0:
 		return fmt.Errorf("worker %s: drain timeout %s: want > 0", c.Name, c.DrainTimeout)
+	case c.Ordered && c.Input != nil:
+		return fmt.Errorf("worker %s: ordered mode applies to webhook events only, not to stream %s", c.Name, c.Input.Stream)
+	case c.Partitions < 1 || c.Partitions > maxPartitions:
+		return fmt.Errorf("worker %s: partitions %d: want 1 to %d", c.Name, c.Partitions, maxPartitions)
+	case c.PinTimeout < minPinTimeout:
+		return fmt.Errorf("worker %s: pin timeout %s: want at least %s", c.Name, c.PinTimeout, minPinTimeout)
 	case b.Initial <= 0 || b.Max < b.Initial:
 		return fmt.Errorf("worker %s: backoff initial %s, max %s: want 0 < initial <= max", c.Name, b.Initial, b.Max)
 	case b.Multiplier < 1:

@@ -13,13 +13,19 @@ import (
 // change a consumer's deliver policy, so an existing consumer's policy and
 // start point are reused and StartAt applies only to a new one.
 func (r *Runner) ensureConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	return r.ensure(ctx, r.cfg.consumerConfig)
+}
+
+// ensure creates or updates the consumer that declare describes, as
+// ensureConsumer does.
+func (r *Runner) ensure(ctx context.Context, declare func() (jetstream.ConsumerConfig, error)) (jetstream.Consumer, error) {
 	// Two replicas starting together may both find no consumer; the one
 	// that creates it second then updates it and must take its position.
 	const attempts = 2
 	var err error
 	for range attempts {
 		var cons jetstream.Consumer
-		if cons, err = r.createOrUpdateConsumer(ctx); err == nil {
+		if cons, err = r.createOrUpdateConsumer(ctx, declare); err == nil {
 			return cons, nil
 		}
 		if ctx.Err() != nil {
@@ -29,8 +35,8 @@ func (r *Runner) ensureConsumer(ctx context.Context) (jetstream.Consumer, error)
 	return nil, err
 }
 
-func (r *Runner) createOrUpdateConsumer(ctx context.Context) (jetstream.Consumer, error) {
-	cfg, err := r.cfg.consumerConfig()
+func (r *Runner) createOrUpdateConsumer(ctx context.Context, declare func() (jetstream.ConsumerConfig, error)) (jetstream.Consumer, error) {
+	cfg, err := declare()
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,44 @@
 // alive with InProgress. Nothing waits in a local prefetch buffer while its
 // AckWait runs out, at the cost of one pull request per batch.
 //
+// # Per-room order
+//
+// By default a worker type has one durable consumer shared by its replicas,
+// and events are handled in parallel whatever their room. With
+// Config.Ordered the events of one room are handled one at a time, in the
+// order they were stored, across any number of replicas, while different
+// rooms go on in parallel. Ingest puts every event of a room on the same
+// partition (the last subject token), so the runner creates one durable
+// consumer per partition, <worker>-p<N>, filtered on that partition of each
+// of the worker's events and of its replays, with MaxAckPending 1: the
+// server does not deliver a partition's next event before the previous one
+// is acknowledged or terminated, whichever replica holds it. A retried
+// event holds its room (and its partition) until it succeeds or is
+// dead-lettered.
+//
+// Each partition has one owner among the live replicas. The consumers use
+// JetStream's pinned-client priority policy (group events.OwnerGroup): the
+// server pins a partition to the pull client it first delivers to and gives
+// it to another only when the owner sent no pull request for
+// Config.PinTimeout. Every replica pulls every partition, one message at a
+// time; the owner's requests carry its pin id, the others' wait. A replica
+// that dies loses its partitions after PinTimeout; an event it was
+// handling comes back after its AckWait, still first in its partition. A
+// replica that stops cleanly unpins the partitions it owns, so the others
+// take them at once. This was chosen over a lease of our own in a KV
+// bucket because the server then decides ownership in the same place it
+// decides delivery: there is no window in which a lease has moved but the
+// old owner still pulls, no renewal loop, and nothing to clean up. Ordering
+// itself does not depend on the pin: MaxAckPending 1 keeps it even while a
+// partition changes hands; the pin keeps a partition on one replica so that
+// replicas do not take turns on it.
+//
+// Config.Partitions must equal ingest's number of partitions. In ordered
+// mode a process runs at most one handler per partition it owns, and
+// Config.Concurrency and MaxAckPending do not apply. Switching a worker
+// type to ordered mode creates the partition consumers at Config.StartAt;
+// the shared consumer is left as it was (remove it once the switch is done).
+//
 // # Idempotency
 //
 // With Config.Idempotent the handler is wrapped by Idempotency: a marker per

@@ -22,6 +22,22 @@ const fetchWait = time.Second
 // together with the function that frees its slot. It fetches only as many
 // messages as there are free slots.
 func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, start func(msg jetstream.Msg, done func())) {
+	r.pullFrom(ctx, feed{cons: cons, ensure: r.ensureConsumer}, free, start)
+}
+
+// feed is what pullFrom pulls from: a consumer, how to set it up again when
+// it is gone, and options for every fetch (the priority group of ordered
+// mode).
+type feed struct {
+	cons   jetstream.Consumer
+	ensure func(context.Context) (jetstream.Consumer, error)
+	opts   []jetstream.FetchOpt
+}
+
+// pullFrom is pull for any feed.
+func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(msg jetstream.Msg, done func())) {
+	cons := f.cons
+	opts := append([]jetstream.FetchOpt{jetstream.FetchMaxWait(fetchWait)}, f.opts...)
 	pause := &backoff.ExponentialBackOff{
 		InitialInterval: 100 * time.Millisecond, RandomizationFactor: 0.2, Multiplier: 2,
 		MaxInterval: 5 * time.Second, Stop: backoff.Stop, Clock: backoff.SystemClock,
@@ -33,13 +49,13 @@ func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, 
 			return
 		}
 		if cons == nil {
-			if cons, err = r.ensureConsumer(ctx); err != nil {
+			if cons, err = f.ensure(ctx); err != nil {
 				free.release(n)
 				r.pauseAfter(ctx, pause, "consumer setup failed", err)
 				continue
 			}
 		}
-		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(fetchWait))
+		batch, err := cons.Fetch(n, opts...)
 		if err != nil {
 			free.release(n)
 			r.pauseAfter(ctx, pause, "fetch failed", err)
@@ -61,6 +77,12 @@ func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, 
 		switch err := batch.Error(); {
 		case err == nil || ctx.Err() != nil:
 			pause.Reset()
+		case errors.Is(err, jetstream.ErrPinIDMismatch):
+			// Ordered mode: the partition was given to another replica
+			// while this one did not pull. The client forgot the old pin;
+			// the next request waits its turn.
+			pause.Reset()
+			r.log.Debug("partition moved to another replica", "error", err)
 		case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, nats.ErrNoResponders):
 			cons = nil // recreate it on the next round
 			r.pauseAfter(ctx, pause, "consumer gone", err)

@@ -82,6 +82,9 @@ func (r *Runner) Run(ctx context.Context) error {
 		return ErrAlreadyRunning
 	}
 	defer r.running.Store(false)
+	if r.cfg.Ordered {
+		return r.runOrdered(ctx)
+	}
 
 	cons, err := r.ensureConsumer(ctx)
 	if err != nil {
@@ -143,5 +146,5 @@ func (r *Runner) logStart() {
 		"max_deliver", c.MaxDeliver, "max_ack_pending", c.MaxAckPending,
 		"handler_timeout", c.HandlerTimeout, "drain_timeout", c.DrainTimeout,
 		"backoff_initial", c.Backoff.Initial, "backoff_max", c.Backoff.Max,
-		"start_at", c.StartAt.String(), "idempotent", c.Idempotent)
+		"start_at", c.StartAt.String(), "idempotent", c.Idempotent, "ordered", c.Ordered)
 }

@@ -38,6 +38,7 @@ func RunnerConfig(base workers.Config, cfg Config) workers.Config {
 		DeadLetter:     DeadLetter,
 	}
 	c.Idempotent = false
+	c.Ordered = false // calls belong to no room; order comes from their policy
 	c.StartAt = workers.StartAll
 	c.MaxDeliver = maxDeliver
 	c.MaxAckPending = max(c.MaxAckPending, maxWaiting)
