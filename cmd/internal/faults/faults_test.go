@@ -1,0 +1,171 @@
+package faults
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+)
+
+// size is the load of a test: n messages at rate per second; longer with
+// FAULTS_LONG.
+func size() (n, rate int) {
+	if long() {
+		return 1200, 40
+	}
+	return 60, 20
+}
+
+// TestNATSRestart restarts nats-server (same port, same store) while
+// messages flow. Without a spool ingest answers 503 while it is gone, and
+// the emulator, like Webex, does not deliver again; every delivery that got
+// 200 gets its one reply once the server is back.
+func TestNATSRestart(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.startAll()
+	n, rate := size()
+	wait := r.load(n, rate)
+	time.Sleep(time.Duration(n/3) * time.Second / time.Duration(rate)) // a third of the load first
+	r.stopNATS()
+	r.forge(4)
+	time.Sleep(2 * time.Second) // the outage
+	r.startNATS()
+	wait()
+	r.forge(4)
+	o := r.settle(60 * time.Second)
+	if o.accepted == o.posted {
+		t.Logf("no delivery was refused: the outage fell between deliveries")
+	}
+}
+
+// TestEchoWorkerKilled kills the echo worker with SIGKILL while its calls
+// to Webex are held by a delay, and starts another: what it had in hand is
+// redelivered after the ack wait and replied to once.
+func TestEchoWorkerKilled(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	_, echo, _ := r.startAll()
+	r.sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Delay: 300 * time.Millisecond})
+	n, rate := size()
+	wait := r.load(n, rate)
+	time.Sleep(time.Duration(n/2) * time.Second / time.Duration(rate))
+	inFlight := 0
+	for _, c := range r.sim.Calls() {
+		if c.Status == 0 {
+			inFlight++
+		}
+	}
+	echo.Kill(t)
+	t.Logf("killed the echo worker with %d of its calls held by Webex", inFlight)
+	r.startEcho()
+	wait()
+	r.sim.ClearFaults()
+	o := r.settle(60 * time.Second)
+	if o.accepted != o.posted {
+		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
+	}
+}
+
+// TestIngestKilledWithSpool stops JetStream so that deliveries go to the
+// spool, kills ingest with SIGKILL while they wait there, brings JetStream
+// back and starts ingest again on the same spool: the spooled deliveries
+// are forwarded and replied to.
+func TestIngestKilledWithSpool(t *testing.T) {
+	r := newRig(t, rigOptions{spool: true})
+	in, _, _ := r.startAll()
+	n, rate := size()
+	wait := r.load(n, rate)
+	time.Sleep(time.Duration(n/4) * time.Second / time.Duration(rate))
+	r.stopNATS()
+	r.forge(4)
+	time.Sleep(time.Duration(n/4) * time.Second / time.Duration(rate)) // deliveries spool
+	spooled := logged(in, `msg="webhook spooled"`)
+	in.Kill(t)
+	if spooled == 0 {
+		t.Fatal("no delivery was spooled before the kill")
+	}
+	r.startNATS()
+	in = r.startIngest()
+	wait()
+	r.forge(4)
+	o := r.settle(60 * time.Second)
+	t.Logf("%d deliveries were spooled before ingest was killed", spooled)
+	if o.refused > 0 {
+		t.Logf("%d deliveries refused while ingest was dead (connection refused)", o.refused)
+	}
+}
+
+// TestStreamFull gives the events stream a small size limit (DiscardNew):
+// once it is full ingest spools, and when the operator raises the limit the
+// spool drains into the stream and every message gets its reply.
+func TestStreamFull(t *testing.T) {
+	r := newRig(t, rigOptions{spool: true, eventsMaxBytes: 24 << 10})
+	in, _, _ := r.startAll()
+	n, rate := size()
+	wait := r.load(n, rate)
+	r.forge(4)
+	wait()
+	spooled := logged(in, `msg="webhook spooled"`)
+	if spooled == 0 {
+		t.Fatal("the stream never filled: no delivery was spooled")
+	}
+	r.raiseEventsLimit()
+	o := r.settle(60 * time.Second)
+	t.Logf("%d deliveries spooled while the stream was full", spooled)
+	if o.accepted != o.posted {
+		t.Errorf("%d of %d deliveries refused; the spool should have taken them", o.posted-o.accepted, o.posted)
+	}
+}
+
+// TestWebexErrors has the emulator answer about a fifth of the bot's
+// replies with 500, 503 or 429 (Retry-After 1): the failed calls go
+// through WEBEX_CALLS and the retry worker, and each message still gets one
+// reply.
+func TestWebexErrors(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.startAll()
+	n, rate := size()
+	stop := make(chan struct{})
+	injected := make(chan int, 1)
+	go func() {
+		// One failing answer per five calls' worth of time at the load's rate.
+		tick := time.NewTicker(5 * time.Second / time.Duration(rate))
+		defer tick.Stop()
+		k := 0
+		for {
+			select {
+			case <-stop:
+				injected <- k
+				return
+			case <-tick.C:
+			}
+			f := webextest.Fault{Method: http.MethodPost, Path: "/messages", Times: 1}
+			switch k % 3 {
+			case 0:
+				f.Status = http.StatusInternalServerError
+			case 1:
+				f.Status = http.StatusServiceUnavailable
+			default:
+				f.Status, f.RetryAfter = http.StatusTooManyRequests, "1"
+			}
+			r.sim.InjectFault(f)
+			k++
+		}
+	}()
+	wait := r.load(n, rate)
+	wait()
+	close(stop)
+	k := <-injected
+	r.sim.ClearFaults()
+	o := r.settle(90 * time.Second)
+	failed := 0
+	for _, c := range r.sim.Calls() {
+		if c.Method == http.MethodPost && c.Path == "/messages" && c.Status >= 429 {
+			failed++
+		}
+	}
+	t.Logf("%d faults injected, %d POST /messages answered with an error", k, failed)
+	if o.accepted != o.posted {
+		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
+	}
+}
