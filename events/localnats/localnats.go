@@ -66,17 +66,22 @@ func Start(cfg Config) (*Server, error) {
 		NoLog:      !cfg.Logs,
 		HTTPPort:   0,
 	}
+	return run(opts, cfg.Logs, cfg.StartTimeout)
+}
+
+// run starts a server with opts and waits until it accepts connections.
+func run(opts *server.Options, logs bool, timeout time.Duration) (*Server, error) {
 	ns, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("localnats: %w", err)
 	}
-	if cfg.Logs {
+	if logs {
 		ns.ConfigureLogger()
 	}
 	ns.Start()
-	if !ns.ReadyForConnections(cfg.StartTimeout) {
+	if !ns.ReadyForConnections(timeout) {
 		ns.Shutdown()
-		return nil, fmt.Errorf("localnats: %w after %s", ErrNotReady, cfg.StartTimeout)
+		return nil, fmt.Errorf("localnats: %w after %s", ErrNotReady, timeout)
 	}
 	return &Server{ns: ns}, nil
 }

@@ -61,3 +61,32 @@ func StartProvisioned(tb testing.TB) (*Server, *nats.Conn, jetstream.JetStream) 
 	ProvisionTest(tb, js, o)
 	return s, nc, js
 }
+
+// StartClusterTest starts a 3-node cluster with stores under tb.TempDir()
+// and shuts it down when the test ends.
+func StartClusterTest(tb testing.TB) *Cluster {
+	tb.Helper()
+	c, err := StartCluster(ClusterConfig{StoreDir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Shutdown)
+	return c
+}
+
+// ConnectTest connects to the cluster with its server list, reconnecting
+// quickly and for ever, and closes the connection when the test ends.
+func (c *Cluster) ConnectTest(tb testing.TB, opts ...nats.Option) (*nats.Conn, jetstream.JetStream) {
+	tb.Helper()
+	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(50 * time.Millisecond)}, opts...)
+	nc, err := nats.Connect(c.ClientURL(), opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return nc, js
+}
