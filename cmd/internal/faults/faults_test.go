@@ -64,6 +64,9 @@ func TestEchoWorkerKilled(t *testing.T) {
 	if o.accepted != o.posted {
 		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
 	}
+	if n := r.deadLetters(); n > 0 {
+		t.Errorf("%d events dead-lettered; every failure injected was retryable", n)
+	}
 }
 
 // TestIngestKilledWithSpool stops JetStream so that deliveries go to the
@@ -167,5 +170,8 @@ func TestWebexErrors(t *testing.T) {
 	t.Logf("%d faults injected, %d POST /messages answered with an error", k, failed)
 	if o.accepted != o.posted {
 		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
+	}
+	if n := r.deadLetters(); n > 0 {
+		t.Errorf("%d events dead-lettered; every failure injected was retryable", n)
 	}
 }

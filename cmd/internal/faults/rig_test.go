@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -232,7 +233,8 @@ func (r *rig) forge(n int) {
 // outcome is what the invariants found.
 type outcome struct {
 	posted, accepted, replied, duplicates int
-	refused                               int // posted messages whose every delivery failed
+	refused                               int // posted messages never replied to (their delivery failed)
+	refusedButHandled                     int // replied to although no delivery got 2xx
 }
 
 // settle waits until every message whose delivery got 200 has its reply
@@ -269,15 +271,23 @@ func (r *rig) settle(within time.Duration) outcome {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not settled within %s: %d accepted messages without a reply (first: %v); backlog drained: %v",
-				within, len(missing), missing[:min(len(missing), 10)], r.drained())
+			t.Fatalf("not settled within %s: %d accepted messages without a reply (first: %v); backlog drained: %v; dead letters: %d",
+				within, len(missing), missing[:min(len(missing), 10)], r.drained(), r.deadLetters())
 		}
 		time.Sleep(100 * time.Millisecond) // poll interval, bounded by the deadline
 	}
 	// A late duplicate would come from a redelivery: give one AckWait for it.
 	time.Sleep(3 * time.Second)
 	replies = r.replies(posted)
-	for i := range posted {
+	o.replied = 0
+	accepted = r.accepted()
+	for i, m := range posted {
+		if replies[i] > 0 {
+			o.replied++
+			if !accepted[m.ID] {
+				o.refusedButHandled++
+			}
+		}
 		if replies[i] > 1 {
 			o.duplicates += replies[i] - 1
 			t.Errorf("message %d (%s) got %d replies, want at most 1", i, marker(i), replies[i])
@@ -287,6 +297,7 @@ func (r *rig) settle(within time.Duration) outcome {
 		}
 	}
 	r.checkNothingForged()
+	http.DefaultClient.CloseIdleConnections()
 	statuses := map[string]int{}
 	for _, d := range r.sim.Deliveries() {
 		if d.Status == 0 {
@@ -295,8 +306,8 @@ func (r *rig) settle(within time.Duration) outcome {
 			statuses[strconv.Itoa(d.Status)]++
 		}
 	}
-	t.Logf("posted %d, delivered with 200: %d, replied: %d, without reply: %d, duplicate replies: %d; deliveries (user messages and the bot's own) by status: %v",
-		o.posted, o.accepted, o.replied, o.refused, o.duplicates, statuses)
+	t.Logf("posted %d, delivered with 200: %d, replied to (after one more ack wait): %d (of them refused at delivery but stored anyway: %d), without reply: %d, duplicate replies: %d; deliveries (user messages and the bot's own) by status: %v",
+		o.posted, o.accepted, o.replied, o.refusedButHandled, o.refused, o.duplicates, statuses)
 	return o
 }
 
@@ -354,8 +365,8 @@ func (r *rig) connect() (*nats.Conn, jetstream.JetStream) {
 }
 
 // drained reports whether no consumer of the events stream has anything
-// pending or unacknowledged and no call waits in WEBEX_CALLS. (A spooled
-// delivery is known forwarded when its message got its reply.)
+// pending or unacknowledged, no call waits in WEBEX_CALLS and ingest's
+// spool is empty.
 func (r *rig) drained() bool {
 	r.t.Helper()
 	nc, js := r.connect()
@@ -380,7 +391,26 @@ func (r *rig) drained() bool {
 		return false
 	}
 	info, err := calls.Info(ctx)
-	return err == nil && info.State.Msgs == 0
+	return err == nil && info.State.Msgs == 0 && r.spoolEmpty()
+}
+
+// spoolEmpty reports whether ingest's spool holds no delivery, as its
+// /metrics tells; true without a spool.
+func (r *rig) spoolEmpty() bool {
+	if !r.opts.spool {
+		return true
+	}
+	resp, err := http.Get("http://" + r.ingestAddr + "/metrics")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return false
+	}
+	m := regexp.MustCompile(`(?m)^webexpipe_ingest_spool_records (\S+)$`).FindSubmatch(b)
+	return m != nil && string(m[1]) == "0"
 }
 
 // checkNothingForged reads every stored event and fails the test if a
@@ -423,6 +453,24 @@ func (r *rig) checkNothingForged() {
 // logged counts log lines of p matching re.
 func logged(p *proctest.Process, re string) int {
 	return len(regexp.MustCompile(re).FindAllStringIndex(p.Output(), -1))
+}
+
+// deadLetters counts what the workers gave up on.
+func (r *rig) deadLetters() uint64 {
+	r.t.Helper()
+	nc, js := r.connect()
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(r.t.Context(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, events.DLQStream)
+	if err != nil {
+		return 0
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0
+	}
+	return info.State.Msgs
 }
 
 // raiseEventsLimit lifts the events stream's size limit, as an operator
