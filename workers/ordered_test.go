@@ -138,20 +138,42 @@ func checkRoomOrder(t *testing.T, l *orderLog, room string) {
 // a word (its connection closed), the other takes the partition over within
 // the pin timeout and the room's order holds.
 func TestOrderedPerRoomAcrossReplicas(t *testing.T) {
-	srv, _, js := localnats.StartProvisioned(t)
+	for name, start := range map[string]func(t *testing.T) (jetstream.JetStream, func() (*nats.Conn, jetstream.JetStream)){
+		"single server": func(t *testing.T) (jetstream.JetStream, func() (*nats.Conn, jetstream.JetStream)) {
+			srv, _, js := localnats.StartProvisioned(t)
+			return js, func() (*nats.Conn, jetstream.JetStream) { return srv.ConnectTest(t) }
+		},
+		"three-node cluster": func(t *testing.T) (jetstream.JetStream, func() (*nats.Conn, jetstream.JetStream)) {
+			c := localnats.StartClusterTest(t)
+			_, js := c.ConnectTest(t)
+			o := events.DefaultStreamOptions()
+			o.Replicas = 3
+			o.Storage = jetstream.MemoryStorage
+			localnats.ProvisionTest(t, js, o)
+			return js, func() (*nats.Conn, jetstream.JetStream) { return c.ConnectTest(t) }
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			js, connect := start(t)
+			testOrderedReplicas(t, js, connect)
+		})
+	}
+}
+
+func testOrderedReplicas(t *testing.T, js jetstream.JetStream, connect func() (*nats.Conn, jetstream.JetStream)) {
 	roomA, roomB := twoRooms()
 	log := &orderLog{work: 15 * time.Millisecond}
 
-	const pinTimeout = 2 * time.Second
+	const pinTimeout, ackWait = 2 * time.Second, time.Second
 	conns := make([]*nats.Conn, 2)
 	runners := make([]*runningRunner, 2)
 	for i := range runners {
-		nc, rjs := srv.ConnectTest(t)
+		nc, rjs := connect()
 		conns[i] = nc
 		cfg, _ := testConfig(t, "ordered")
 		cfg.Ordered = true
 		cfg.PinTimeout = pinTimeout
-		cfg.AckWait = time.Second
+		cfg.AckWait = ackWait
 		cfg.DrainTimeout = time.Second
 		r, err := New(rjs, cfg, log.replica(i))
 		if err != nil {
@@ -184,7 +206,9 @@ func TestOrderedPerRoomAcrossReplicas(t *testing.T) {
 		seqs[publishRoomEvent(t, js, roomA, fmt.Sprintf("a2-%d", i))] = true
 		seqs[publishRoomEvent(t, js, roomB, fmt.Sprintf("b2-%d", i))] = true
 	}
-	within := pinTimeout + 10*time.Second
+	// The partition moves after pinTimeout; an event the dead replica held
+	// comes back after its ack wait; the rest is handling time.
+	within := pinTimeout + ackWait + 3*time.Second
 	eventually(t, within, func() bool { return len(log.handledSeqs()) == len(seqs) },
 		"after replica %d died, %d of %d events handled", owner, len(log.handledSeqs()), len(seqs))
 	t.Logf("replica %d died; replica %d finished its rooms %s later", owner, survivor, time.Since(died).Round(time.Millisecond))
