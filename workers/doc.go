@@ -73,7 +73,11 @@
 // that dies loses its partitions after PinTimeout; an event it was
 // handling comes back after its AckWait, still first in its partition. A
 // replica that stops cleanly unpins the partitions it owns, so the others
-// take them at once. This was chosen over a lease of our own in a KV
+// take them at once. The pin is renewed by pull requests, and an owner
+// busy with an event does not pull: a handler that runs longer than
+// PinTimeout may let the partition move, without breaking its order. Which
+// replica gets a free partition is up to the server (the first waiting
+// request), so partitions are not spread evenly. This was chosen over a lease of our own in a KV
 // bucket because the server then decides ownership in the same place it
 // decides delivery: there is no window in which a lease has moved but the
 // old owner still pulls, no renewal loop, and nothing to clean up. Ordering
