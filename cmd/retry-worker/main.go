@@ -48,7 +48,7 @@ func command() *cobra.Command {
 	// Settings of the event workers that do not apply here: the retry
 	// worker stores no calls of its own, takes every stored call whenever
 	// its consumer is created, and bounds attempts by its policy.
-	for _, name := range []string{"webex-outbox", "start-at", "worker-max-deliver"} {
+	for _, name := range []string{"webex-outbox", "start-at", "worker-max-deliver", "worker-ordered", "worker-partitions", "worker-pin-timeout"} {
 		fs.MarkHidden(name)
 	}
 	return cmd
