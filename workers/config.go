@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -63,6 +64,13 @@ type Config struct {
 	// default 10s. An event that replica was handling comes back only after
 	// its AckWait.
 	PinTimeout time.Duration
+	// Hold, when set, tells the runner until when to fetch nothing (for
+	// example the end of the bot token's shared rate-limit pause). Every
+	// event fetched during a pause would be handed back by its handler and
+	// spend one of its MaxDeliver deliveries; holding the fetch instead
+	// spends none, however long the pauses last. Events already in flight
+	// when a pause begins still come back once, after it.
+	Hold func(ctx context.Context) time.Time
 	// DrainTimeout is how long Run waits for in-flight handlers on
 	// shutdown before cancelling them; default 30s.
 	DrainTimeout time.Duration

@@ -44,6 +44,9 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 	}
 	pause.Reset()
 	for {
+		if !r.holdOff(ctx) {
+			return
+		}
 		n, err := free.acquire(ctx)
 		if err != nil {
 			return
@@ -115,5 +118,28 @@ func (r *Runner) pauseAfter(ctx context.Context, pause backoff.BackOff, msg stri
 	select {
 	case <-t.C:
 	case <-ctx.Done():
+	}
+}
+
+// holdOff waits while Config.Hold says to fetch nothing, or until ctx ends;
+// it reports whether the runner should go on. This is flow control in the
+// pull loop, not a handler sleeping: nothing is in flight for it.
+func (r *Runner) holdOff(ctx context.Context) bool {
+	if r.cfg.Hold == nil {
+		return ctx.Err() == nil
+	}
+	for {
+		d := time.Until(r.cfg.Hold(ctx))
+		if d <= 0 {
+			return ctx.Err() == nil
+		}
+		r.log.Debug("fetching held", "for", d)
+		t := time.NewTimer(min(d, fetchWait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
 	}
 }

@@ -43,5 +43,7 @@ func NewCards(js jetstream.JetStream, client *webex.Client, co CardsOptions, wo 
 	if err != nil {
 		return nil, err
 	}
-	return workers.New(js, wo.Config(cards.Name, cards.Events, log, reg), router)
+	cfg := wo.Config(cards.Name, cards.Events, log, reg)
+	cfg.Hold = api.PausedUntil // fetch nothing during the shared pause
+	return workers.New(js, cfg, router)
 }

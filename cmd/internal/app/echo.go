@@ -37,7 +37,9 @@ func NewEcho(js jetstream.JetStream, client *webex.Client, eo EchoOptions, wo Wo
 	if err != nil {
 		return nil, err
 	}
-	return workers.New(js, wo.Config(echo.Name, echo.Events, log, reg), h)
+	cfg := wo.Config(echo.Name, echo.Events, log, reg)
+	cfg.Hold = api.PausedUntil // fetch nothing during the shared pause
+	return workers.New(js, cfg, h)
 }
 
 // RunRunners runs worker runners until ctx ends and all of them have drained.

@@ -61,5 +61,6 @@ func NewRetry(ctx context.Context, js jetstream.JetStream, client *webex.Client,
 		return nil, err
 	}
 	base := wo.Config(events.RetryWorker, nil, log, reg)
+	base.Hold = api.PausedUntil // fetch nothing during the shared pause
 	return workers.New(js, retry.RunnerConfig(base, cfg), h)
 }
