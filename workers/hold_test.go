@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,5 +45,35 @@ func TestHoldFetchesNothingDuringAPause(t *testing.T) {
 	}
 	if n := redelivered.Load(); n != 0 {
 		t.Errorf("%d events were delivered more than once", n)
+	}
+}
+
+// TestWaitingThroughMaxDeliverRequeues: an event that only ever waits
+// (Wait, e.g. the shared pause) through all its deliveries is not
+// dead-lettered: a copy on its replay subject carries on and is handled.
+func TestWaitingThroughMaxDeliverRequeues(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	cfg, reg := testConfig(t, "waiter") // MaxDeliver 3
+	var calls atomic.Int32
+	var replayed atomic.Bool
+	h := HandlerFunc(func(_ context.Context, ev *Event) error {
+		if calls.Add(1) <= 4 { // more waits than deliveries allowed
+			return Wait(errors.New("paused"), 20*time.Millisecond)
+		}
+		replayed.Store(ev.Replay)
+		return nil
+	})
+	env.publishEvent(t, "w-1")
+	startRunner(t, env.js, cfg, h)
+	eventually(t, 10*time.Second, func() bool { return handledCount(t, reg, "waiter", outcomeOK) == 1 }, "the event was never handled")
+	if n := handledCount(t, reg, "waiter", outcomeDeadLetter); n != 0 {
+		t.Errorf("%v dead letters, want none", n)
+	}
+	if n := handledCount(t, reg, "waiter", outcomeRequeued); n != 1 {
+		t.Errorf("%v requeues, want 1", n)
+	}
+	if !replayed.Load() {
+		t.Error("the handled delivery was not the requeued copy")
 	}
 }

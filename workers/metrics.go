@@ -18,10 +18,11 @@ const (
 	outcomeRetry      outcome = "retry"       // nak'd with a delay
 	outcomeDeadLetter outcome = "dead_letter" // copied to the DLQ, terminated
 	outcomeDLQFailed  outcome = "dlq_failed"  // DLQ copy failed, nak'd
+	outcomeRequeued   outcome = "requeued"    // waited through MaxDeliver: copied to its replay subject, terminated
 )
 
 func allOutcomes() []outcome {
-	return []outcome{outcomeOK, outcomeIgnored, outcomeDeferred, outcomeDuplicate, outcomeRetry, outcomeDeadLetter, outcomeDLQFailed}
+	return []outcome{outcomeOK, outcomeIgnored, outcomeDeferred, outcomeDuplicate, outcomeRetry, outcomeDeadLetter, outcomeDLQFailed, outcomeRequeued}
 }
 
 // metrics are the runner's collectors, shared by every runner registered on
@@ -40,7 +41,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_worker_handled_total",
-			Help: "Deliveries settled, by worker type and outcome (ok, ignored, deferred, duplicate, retry, dead_letter, dlq_failed).",
+			Help: "Deliveries settled, by worker type and outcome (ok, ignored, deferred, duplicate, retry, dead_letter, dlq_failed, requeued).",
 		}, []string{"worker", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "webexpipe_worker_handle_duration_seconds",

@@ -40,6 +40,8 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 		r.log.Log(ctx, level, "event "+string(o), r.attrs(ev, herr)...)
 	case IsPermanent(herr):
 		o = r.deadLetter(ctx, ev, shortReason("permanent", herr), herr)
+	case ev.Delivered >= uint64(r.cfg.MaxDeliver) && isPlanned(herr) && r.cfg.Input == nil:
+		o = r.requeue(ctx, ev, herr)
 	case ev.Delivered >= uint64(r.cfg.MaxDeliver):
 		why := fmt.Sprintf("gave up after %d deliveries", ev.Delivered)
 		o = r.deadLetter(ctx, ev, shortReason(why, herr), herr)

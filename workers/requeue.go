@@ -1,0 +1,60 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// requeueTimeout bounds storing a requeued copy.
+const requeueTimeout = 5 * time.Second
+
+// requeue handles an event whose last allowed delivery ended in a planned
+// wait (Wait: for example the shared rate-limit pause), not a failure.
+// JetStream counts every delivery, so a long series of pauses would
+// otherwise send an event that never failed to the dead-letter queue.
+// Instead a copy goes to the worker's replay subject on the same partition,
+// with the original's dedup key (so its idempotency marker still applies),
+// and the original is terminated: the copy starts again at delivery one.
+// When the copy cannot be stored the event is dead-lettered as before.
+func (r *Runner) requeue(ctx context.Context, ev *Event, herr error) outcome {
+	resource, event, partition, ok := events.SubjectTokens(ev.Subject)
+	if !ok {
+		return r.deadLetter(ctx, ev, shortReason("cannot requeue", herr), herr)
+	}
+	h := make(nats.Header, len(ev.Header)+3)
+	for k, v := range ev.Header {
+		if len(k) >= 5 && strings.EqualFold(k[:5], "Nats-") {
+			continue
+		}
+		h[k] = v
+	}
+	if ev.DedupKey != "" {
+		h.Set(events.HeaderDedupKey, ev.DedupKey)
+	}
+	if h.Get(events.HeaderOrigSeq) == "" {
+		h.Set(events.HeaderOrigSeq, strconv.FormatUint(ev.StreamSeq, 10))
+	}
+	// Retried after a failed ack, the same copy is stored once.
+	h.Set(events.HeaderMsgID, fmt.Sprintf("requeue:%s:%d", r.cfg.Name, ev.StreamSeq))
+	msg := &nats.Msg{Subject: events.ReplaySubject(r.cfg.Name, resource, event, partition), Data: ev.Raw, Header: h}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requeueTimeout)
+	defer cancel()
+	if _, err := r.js.PublishMsg(pctx, msg); err != nil {
+		r.log.Warn("requeue failed; dead-lettering instead", append(r.attrs(ev, herr), "requeue_error", err)...)
+		return r.deadLetter(ctx, ev, shortReason(fmt.Sprintf("waited through %d deliveries", ev.Delivered), herr), herr)
+	}
+	if ev.msg != nil {
+		if err := ev.msg.TermWithReason("requeued after waiting"); err != nil {
+			r.log.Warn("terminating a requeued event failed; it may be delivered again", "stream_seq", ev.StreamSeq, "error", err)
+		}
+	}
+	r.log.Info("event requeued after waiting through its deliveries", append(r.attrs(ev, herr), "copy", msg.Subject)...)
+	return outcomeRequeued
+}
