@@ -43,6 +43,7 @@ func command() *cobra.Command {
 				return err
 			}
 			defer waitCheck()
+			nats.NoReconnectBuffer = true
 			nc, js, err := app.Connect(cmd.Context(), nats, "webexpipe-ingest", log)
 			if err != nil {
 				return err

@@ -90,6 +90,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	}
 	defer srv.Shutdown()
 	o.nats.URL = srv.ClientURL()
+	o.nats.NoReconnectBuffer = true // ingest's rule; the workers' acks are redelivered if lost
 	nc, js, err := app.Connect(ctx, o.nats, "webexpipe-dev", log)
 	if err != nil {
 		return err

@@ -31,6 +31,11 @@ type NATSOptions struct {
 	TLSCert      string
 	TLSKey       string
 	InboxPrefix  string
+	// NoReconnectBuffer makes a publish during a reconnect fail at once
+	// instead of waiting in the client's buffer. Ingest sets it: a buffered
+	// publish could reach JetStream after ingest had already answered 503
+	// or spooled the event, so the answer would no longer be the truth.
+	NoReconnectBuffer bool
 }
 
 // AddFlags registers the NATS and stream settings.
@@ -132,6 +137,9 @@ func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) 
 	auth, err := o.authOptions()
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.NoReconnectBuffer {
+		auth = append(auth, nats.ReconnectBufSize(-1))
 	}
 	nc, err := nats.Connect(o.URL, append(auth,
 		nats.Name(name),
