@@ -4,7 +4,7 @@ BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
 
-.PHONY: all run build test vet fmt-check unit bench fuzz clean
+.PHONY: all run build test vet fmt-check unit bench fuzz test-faults clean
 
 all: build test
 
@@ -32,6 +32,10 @@ unit:
 ## bench: decode+verify, ingest to JetStream over HTTP, and message-to-reply through the whole pipeline
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/ ./workers/echo/
+
+## test-faults: the fault tests with long loads (1,200 messages each; a few minutes)
+test-faults:
+	FAULTS_LONG=1 $(GO) test -count=1 -timeout 20m -v ./cmd/internal/faults/
 
 ## fuzz: a short run of each fuzz target at the trust boundary (CI runs it too)
 fuzz:
