@@ -140,12 +140,23 @@ func TestWhatTheBotSees(t *testing.T) {
 			if tt.delivered == 0 {
 				return
 			}
-			env, err := events.Decode(got[len(got)-1].body)
-			if err != nil {
-				t.Fatal(err)
+			// Deliveries run concurrently: find the last message's among
+			// them rather than trusting arrival order.
+			var env *events.Envelope
+			for _, r := range got {
+				e, err := events.Decode(r.body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e.Data.ID == last.ID {
+					env = e
+				}
 			}
-			if env.Data.ID != last.ID || env.Data.PersonID != last.PersonID || env.ActorID != last.PersonID {
-				t.Errorf("last delivery is %+v, want message %s by %s", env.Data, last.ID, last.PersonID)
+			if env == nil {
+				t.Fatalf("no delivery for message %s", last.ID)
+			}
+			if env.Data.PersonID != last.PersonID || env.ActorID != last.PersonID {
+				t.Errorf("delivery of %s is %+v, want it by %s", last.ID, env.Data, last.PersonID)
 			}
 			if len(last.MentionedPeople) > 0 && !slices.Equal(env.Data.MentionedPeople, last.MentionedPeople) {
 				t.Errorf("mentionedPeople = %v, want %v", env.Data.MentionedPeople, last.MentionedPeople)
