@@ -26,7 +26,7 @@ func TestNATSRestart(t *testing.T) {
 	r.startAll()
 	n, rate := size()
 	wait := r.load(n, rate)
-	time.Sleep(time.Duration(n/3) * time.Second / time.Duration(rate)) // a third of the load first
+	r.waitPosted(n / 3) // a third of the load first
 	r.stopNATS()
 	r.forge(4)
 	time.Sleep(2 * time.Second) // the outage
@@ -48,7 +48,15 @@ func TestEchoWorkerKilled(t *testing.T) {
 	r.sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Delay: 300 * time.Millisecond})
 	n, rate := size()
 	wait := r.load(n, rate)
-	time.Sleep(time.Duration(n/2) * time.Second / time.Duration(rate))
+	r.waitPosted(n / 2)
+	r.waitFor("a reply held by Webex", func() bool {
+		for _, c := range r.sim.Calls() {
+			if c.Status == 0 {
+				return true
+			}
+		}
+		return false
+	})
 	inFlight := 0
 	for _, c := range r.sim.Calls() {
 		if c.Status == 0 {
@@ -78,17 +86,18 @@ func TestIngestKilledWithSpool(t *testing.T) {
 	in, _, _ := r.startAll()
 	n, rate := size()
 	wait := r.load(n, rate)
-	time.Sleep(time.Duration(n/4) * time.Second / time.Duration(rate))
+	r.waitPosted(n / 4)
 	r.stopNATS()
 	r.forge(4)
-	time.Sleep(time.Duration(n/4) * time.Second / time.Duration(rate)) // deliveries spool
+	r.waitFor("deliveries spooled", func() bool { return logged(in, `msg="webhook spooled"`) > 0 })
+	r.waitPosted(n / 2)
 	spooled := logged(in, `msg="webhook spooled"`)
 	in.Kill(t)
 	if spooled == 0 {
 		t.Fatal("no delivery was spooled before the kill")
 	}
 	r.startNATS()
-	in = r.startIngest()
+	r.startIngest() // the next ingest, on the same spool directory
 	wait()
 	r.forge(4)
 	o := r.settle(60 * time.Second)

@@ -203,6 +203,29 @@ func (r *rig) load(n, rate int) (wait func()) {
 	return func() { <-done }
 }
 
+// waitPosted polls until the load has posted k messages, so a fault lands
+// after that much traffic however slow the machine is.
+func (r *rig) waitPosted(k int) {
+	r.t.Helper()
+	r.waitFor(fmt.Sprintf("%d messages posted", k), func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.posted) >= k
+	})
+}
+
+// waitFor polls cond every 20ms for up to a minute.
+func (r *rig) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("not within a minute: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
+	}
+}
+
 // marker is the text that ties message i to its replies; the trailing
 // dot keeps "m-1." from matching "m-12.".
 func marker(i int) string { return "m-" + strconv.Itoa(i) + "." }
