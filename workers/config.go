@@ -47,9 +47,6 @@ type Config struct {
 	// Idempotent wraps the handler with Idempotency markers in the
 	// events.ProcessedBucket bucket.
 	Idempotent bool
-	// MarkerTTL is informational: the bucket's TTL is set by
-	// events.Provision (StreamOptions.ProcessedTTL).
-	MarkerTTL time.Duration
 	// Ordered handles the events of one room one at a time, in stream
 	// order, across every replica (see "Per-room order" in the package
 	// doc). Off by default: one shared consumer, events handled in parallel
