@@ -1,0 +1,186 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// decodeReference is Decode as it was before the single-pass scanner: a
+// shape check with json.Decoder.Token, then json.Unmarshal field by field.
+// It is kept as the oracle FuzzDecode compares Decode against; its
+// behaviour is the contract.
+func decodeReference(body []byte) (*Envelope, error) {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformedJSON)
+	}
+	if err := checkShapeReference(body); err != nil {
+		return nil, err
+	}
+	// Decode field by field so that one field of an unexpected type does not
+	// reject the delivery: a non-string value reads as "".
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrMalformedJSON, jsonReasonReference(err))
+	}
+	env := &Envelope{}
+	for name, dst := range map[string]*string{
+		"id": &env.ID, "name": &env.Name, "targetUrl": &env.TargetURL,
+		"resource": &env.Resource, "event": &env.Event, "filter": &env.Filter,
+		"orgId": &env.OrgID, "createdBy": &env.CreatedBy, "appId": &env.AppID,
+		"ownedBy": &env.OwnedBy, "status": &env.Status, "created": &env.Created,
+		"actorId": &env.ActorID,
+	} {
+		*dst = stringFieldReference(fields[name])
+	}
+	switch {
+	case env.Resource == "":
+		return nil, ErrMissingResource
+	case !ValidToken(env.Resource):
+		return nil, fmt.Errorf("%w: resource %s", ErrUnsafeToken, quoteShort(env.Resource))
+	case env.Event == "":
+		return nil, ErrMissingEvent
+	case !ValidToken(env.Event):
+		return nil, fmt.Errorf("%w: event %s", ErrUnsafeToken, quoteShort(env.Event))
+	}
+	raw := fields["data"]
+	var data map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &data) != nil || data == nil {
+		return nil, ErrMissingDataID
+	}
+	env.RawData = raw
+	env.Data = decodeDataReference(data)
+	if env.Data.ID == "" {
+		return nil, ErrMissingDataID
+	}
+	return env, nil
+}
+
+// checkShapeReference refuses what encoding/json would accept but a careful
+// reader should not: bytes that are not UTF-8, nesting deeper than
+// MaxDepth, and a key given twice in the envelope or in its data object.
+func checkShapeReference(body []byte) error {
+	if !utf8.Valid(body) {
+		return fmt.Errorf("%w: not valid UTF-8", ErrMalformedJSON)
+	}
+	type frame struct {
+		object    bool
+		expectKey bool
+		keys      map[string]bool // tracked for the envelope and its data
+		lastKey   string
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var stack []*frame
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].expectKey = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %s", ErrMalformedJSON, jsonReasonReference(err))
+		}
+		top := (*frame)(nil)
+		if n := len(stack); n > 0 {
+			top = stack[n-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if len(stack) >= MaxDepth {
+					return fmt.Errorf("%w: nested deeper than %d levels", ErrMalformedJSON, MaxDepth)
+				}
+				f := &frame{object: t == '{', expectKey: t == '{'}
+				// Keys are tracked in the envelope and in its "data".
+				if f.object && (top == nil || len(stack) == 1 && top.lastKey == "data") {
+					f.keys = map[string]bool{}
+				}
+				stack = append(stack, f)
+			default: // '}' or ']'
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			if top != nil && top.object && top.expectKey {
+				if top.keys != nil {
+					if top.keys[t] {
+						return fmt.Errorf("%w: duplicate key %s", ErrMalformedJSON, quoteShort(t))
+					}
+					top.keys[t] = true
+				}
+				top.lastKey, top.expectKey = t, false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
+
+func decodeDataReference(f map[string]json.RawMessage) Data {
+	d := Data{
+		ID:                stringFieldReference(f["id"]),
+		RoomID:            stringFieldReference(f["roomId"]),
+		RoomType:          stringFieldReference(f["roomType"]),
+		PersonID:          stringFieldReference(f["personId"]),
+		PersonEmail:       stringFieldReference(f["personEmail"]),
+		PersonDisplayName: stringFieldReference(f["personDisplayName"]),
+		Created:           stringFieldReference(f["created"]),
+		ParentID:          stringFieldReference(f["parentId"]),
+		MessageID:         stringFieldReference(f["messageId"]),
+		Type:              stringFieldReference(f["type"]),
+		MentionedPeople:   stringsFieldReference(f["mentionedPeople"]),
+		Files:             stringsFieldReference(f["files"]),
+	}
+	_ = json.Unmarshal(f["isModerator"], &d.IsModerator)
+	return d
+}
+
+// stringFieldReference returns raw as a string when it is a JSON string,
+// else "".
+func stringFieldReference(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '"' {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// stringsFieldReference returns raw as a list of strings when it is a JSON
+// array of strings, else nil.
+func stringsFieldReference(raw json.RawMessage) []string {
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil
+	}
+	var s []string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil
+	}
+	return s
+}
+
+// jsonReasonReference names what is wrong with a body without quoting it.
+func jsonReasonReference(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return "body is not a JSON object"
+	}
+	return "invalid JSON"
+}
