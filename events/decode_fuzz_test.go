@@ -156,6 +156,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		body = bytes.Clone(body) // scribbled on below
 		orig := bytes.Clone(body)
 		got, err := Decode(body)
 		want, wantErr := decodeReference(body)
@@ -176,6 +177,13 @@ func FuzzDecode(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("envelopes differ:\n got  %#v\n want %#v", got, want)
+		}
+		// The envelope must not share memory with the body.
+		for i := range body {
+			body[i] = 'x'
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatal("envelope changed with the body it was decoded from")
 		}
 	})
 }
