@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -322,11 +323,20 @@ func (d *decoder) addList(l listCapture) {
 	*l.dst = list
 }
 
-// quoteShort quotes untrusted text for an error, cut to a readable length.
+// quoteShort quotes untrusted text for an error, in Go syntax so that it
+// cannot break a log line, and cut to a readable length: at most 32 bytes
+// of s, fewer if escaping them would take more than 64 bytes (a control
+// character takes four), so that a reason stays short whatever s holds.
 func quoteShort(s string) string {
-	const max = 32
-	if len(s) > max {
-		return fmt.Sprintf("%q... (%d bytes)", s[:max], len(s))
+	const maxBytes, maxQuoted = 32, 64
+	n := min(len(s), maxBytes)
+	q := strconv.Quote(s[:n])
+	for len(q) > maxQuoted {
+		n--
+		q = strconv.Quote(s[:n])
 	}
-	return fmt.Sprintf("%q", s)
+	if n < len(s) {
+		return fmt.Sprintf("%s... (%d bytes)", q, len(s))
+	}
+	return q
 }

@@ -143,6 +143,9 @@ func decodeSeeds() []string {
 		`{"resource":"","event":"created","data":{"id":"1"}}`,
 		`{"resource":"messages","event":"","data":{"id":"1"}}`,
 		`{"resource":"m\u0065ssages","event":"cr\u00e9ated","data":{"id":"1"}}`,
+		// Reasons quoting text that needs escaping everywhere.
+		`{"resource":"` + strings.Repeat(`\u0001`, 40) + `","event":"created","data":{"id":"1"}}`,
+		`{` + ok + `,"data":{"id":"1","` + strings.Repeat(`\u001f`, 40) + `":1,"` + strings.Repeat(`\u001f`, 40) + `":2}}`,
 		`{}`, `{ }`, `[]`, `"x"`, `null`, `1`, `{`, `}`, ` `,
 	}
 	return seeds

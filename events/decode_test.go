@@ -185,3 +185,29 @@ func wantList(t *testing.T, got, want []string) {
 		t.Errorf("list = %#v, want %#v", got, want)
 	}
 }
+
+// TestDecodeReasonsStayShort: a reason quotes untrusted text, which must not
+// make it long however much of the text needs escaping.
+func TestDecodeReasonsStayShort(t *testing.T) {
+	const ok = `"resource":"messages","event":"created"`
+	tests := []struct {
+		name, body, quoted string
+	}{
+		{"plain resource", `{"resource":"` + strings.Repeat("m", 100) + `","event":"created","data":{"id":"1"}}`, `"` + strings.Repeat("m", 32) + `"... (100 bytes)`},
+		{"short event", `{"resource":"messages","event":"a b","data":{"id":"1"}}`, `"a b"`},
+		{"control characters", `{"resource":"` + strings.Repeat(`\u0001`, 40) + `","event":"created","data":{"id":"1"}}`, `"` + strings.Repeat(`\x01`, 15) + `"... (40 bytes)`},
+		{"line separators", `{"resource":"messages","event":"` + strings.Repeat(`\u2028`, 40) + `","data":{"id":"1"}}`, `"` + strings.Repeat(`\u2028`, 10) + `"... (120 bytes)`},
+		{"duplicate key", `{` + ok + `,"` + strings.Repeat(`\u001f`, 40) + `":1,"` + strings.Repeat(`\u001f`, 40) + `":2}`, `"` + strings.Repeat(`\x1f`, 15) + `"... (40 bytes)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode([]byte(tt.body))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if r := err.Error(); len(r) > 120 || !strings.HasSuffix(r, " "+tt.quoted) {
+				t.Errorf("reason %q (%d bytes), want it to end in %s and stay under 120 bytes", r, len(r), tt.quoted)
+			}
+		})
+	}
+}
