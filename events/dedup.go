@@ -15,10 +15,11 @@ import (
 // The key never contains the webhook id: two webhooks delivering the same
 // event (a specific one and a firehose) store it once.
 func DedupKey(env *Envelope, body []byte) string {
-	key := env.Resource + ":" + env.Event + ":" + env.Data.ID
 	if env.Event == "created" || env.Event == "deleted" {
-		return key
+		return env.Resource + ":" + env.Event + ":" + env.Data.ID
 	}
 	sum := sha256.Sum256(body)
-	return key + ":" + hex.EncodeToString(sum[:12])
+	var h [24]byte
+	hex.Encode(h[:], sum[:12])
+	return env.Resource + ":" + env.Event + ":" + env.Data.ID + ":" + string(h[:])
 }

@@ -1,7 +1,6 @@
 package events
 
 import (
-	"hash/fnv"
 	"strconv"
 	"strings"
 )
@@ -47,9 +46,14 @@ func Partition(key string, n int) int {
 	if n < 1 {
 		return 0
 	}
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return int(h.Sum32() % uint32(n))
+	// FNV-1a as hash/fnv computes it, without a hash.Hash per call.
+	const offset32, prime32 = 2166136261, 16777619
+	h := uint32(offset32)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= prime32
+	}
+	return int(h % uint32(n))
 }
 
 // EventSubject is the subject an event is stored under:
