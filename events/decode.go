@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -296,31 +297,43 @@ func (d *decoder) copyStrings() {
 // addList adds the elements of a list to the strings to copy and points
 // *l.dst at them, or leaves it nil if an element is not a string or null.
 func (d *decoder) addList(l listCapture) {
-	s := scanner{buf: d.buf[:l.raw.end], pos: l.raw.start}
+	n := 0
+	if !d.listItems(l.raw, func(rawString) { n++ }) {
+		return
+	}
+	list := make([]string, n)
+	if spill := d.nStrs + n - len(d.strs); spill > 0 {
+		d.more = slices.Grow(d.more, spill) // a long list grows it once
+	}
+	i := 0
+	d.listItems(l.raw, func(r rawString) {
+		d.keep(capture{dst: &list[i], raw: r})
+		i++
+	})
+	*l.dst = list
+}
+
+// listItems calls yield with each element of the array at raw, which
+// envelope has checked, an empty rawString for null. At an element that is
+// neither a string nor null it stops and returns false.
+func (d *decoder) listItems(raw rawSpan, yield func(rawString)) bool {
+	s := scanner{buf: d.buf[:raw.end], pos: raw.start}
 	_ = s.open()
-	first, firstMore := d.nStrs, len(d.more)
-	for i := 0; ; i++ {
-		if more, _ := s.element(i == 0); !more {
-			break
+	for first := true; ; first = false {
+		if ok, _ := s.element(first); !ok {
+			return true
 		}
-		var r rawString // null reads as ""
+		var r rawString
 		switch s.peek() {
 		case '"':
 			r, _ = s.str()
 		case 'n':
 			_ = s.literal("null")
 		default:
-			d.nStrs, d.more = first, d.more[:firstMore]
-			return
+			return false
 		}
-		d.keep(capture{raw: r})
+		yield(r)
 	}
-	start := first + firstMore
-	list := make([]string, d.kept()-start)
-	for i := range list {
-		d.capture(start + i).dst = &list[i]
-	}
-	*l.dst = list
 }
 
 // quoteShort quotes untrusted text for an error, in Go syntax so that it

@@ -28,6 +28,8 @@ type rawString struct {
 	escaped    bool
 }
 
+// syntaxError describes the fault at pos: the body ends too soon, a byte
+// is not UTF-8, or the byte is not what JSON allows there.
 func (s *scanner) syntaxError() error {
 	if s.pos >= len(s.buf) {
 		return fmt.Errorf("%w: unexpected end at byte %d", ErrMalformedJSON, s.pos)
