@@ -21,6 +21,7 @@ func command() *cobra.Command {
 		webexO app.WebexOptions
 		check  app.WebhookCheckOptions
 		wh     app.WebhookOptions
+		debug  app.DebugOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest",
@@ -43,6 +44,11 @@ func command() *cobra.Command {
 				return err
 			}
 			defer waitCheck()
+			stopDebug, err := debug.Start(log)
+			if err != nil {
+				return err
+			}
+			defer stopDebug()
 			nats.NoReconnectBuffer = true
 			nc, js, err := app.Connect(cmd.Context(), nats, "webexpipe-ingest", log)
 			if err != nil {
@@ -68,5 +74,6 @@ func command() *cobra.Command {
 	webexO.AddFlags(cmd.Flags())
 	check.AddFlags(cmd.Flags())
 	wh.AddFlags(cmd.Flags(), 0)
+	debug.AddFlags(cmd.Flags())
 	return cmd
 }

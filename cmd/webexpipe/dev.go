@@ -34,6 +34,7 @@ type devOptions struct {
 	echo      app.EchoOptions
 	cards     app.CardsOptions
 	retry     app.RetryOptions
+	debug     app.DebugOptions
 	dataDir   string
 	natsPort  int
 	simAddr   string
@@ -63,6 +64,7 @@ func devCommand() *cobra.Command {
 	o.echo.AddFlags(fs)
 	o.cards.AddFlags(fs)
 	o.retry.AddFlags(fs)
+	o.debug.AddFlags(fs)
 	fs.StringVar(&o.dataDir, "data-dir", "./data", "where the embedded JetStream server keeps its files")
 	fs.IntVar(&o.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (-1: any free port)")
 	fs.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:8090", "address of the Webex emulator (used when no Webex token is set)")
@@ -82,6 +84,11 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 		return err
 	}
 	emulated := token == ""
+	stopDebug, err := o.debug.Start(log)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
 
 	// JetStream, embedded.
 	srv, err := localnats.Start(localnats.Config{Port: o.natsPort, StoreDir: filepath.Join(o.dataDir, "jetstream")})

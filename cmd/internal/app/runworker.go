@@ -37,6 +37,11 @@ func RunWorker(ctx context.Context, name string, natsO NATSOptions, wo WorkerOpt
 	var ops sync.WaitGroup
 	defer ops.Wait()
 	defer stopOps()
+	stopDebug, err := wo.Debug.Start(log)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
 	if wo.MetricsAddr != "" {
 		ops.Add(1)
 		go func() {

@@ -29,6 +29,8 @@ type WorkerOptions struct {
 	// StartAt is where the worker type's consumer begins when it is
 	// created (--start-at); an existing consumer keeps its place.
 	StartAt StartAtFlag
+	// Debug is the optional profiling listener (--debug-addr).
+	Debug DebugOptions
 }
 
 // AddFlags registers the worker runtime settings. metricsAddr is the
@@ -49,6 +51,7 @@ func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
 		"ignored once the worker's consumer exists")
 	if metricsAddr != "-" {
 		fs.StringVar(&o.MetricsAddr, "metrics-addr", metricsAddr, "address serving /metrics and /healthz (empty: none)")
+		o.Debug.AddFlags(fs)
 	}
 }
 
