@@ -15,8 +15,10 @@ import (
 // timeLayout is how Webex writes times: RFC 3339, milliseconds, UTC.
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-// maxRecords bounds the call and delivery records kept; the oldest go first,
-// so a long `webexpipe dev` session does not grow without end.
+// maxRecords is how many call and delivery records are kept at least; the
+// oldest go first, so a long `webexpipe dev` session does not grow without
+// end. A list is trimmed back to maxRecords once it holds a quarter more,
+// so that trimming costs a copy per maxRecords/4 appends, not per append.
 const maxRecords = 10000
 
 // state is the emulated Webex. Every field is guarded by Server.mu.
@@ -110,8 +112,8 @@ func (st *state) nextSeq() int64 {
 
 // appendRecord appends to a bounded record list.
 func appendRecord[T any](list []T, v T) []T {
-	if len(list) >= maxRecords {
-		list = append(list[:0:0], list[len(list)-maxRecords+1:]...)
+	if len(list) >= maxRecords+maxRecords/4 {
+		list = append(make([]T, 0, maxRecords+maxRecords/4), list[len(list)-maxRecords+1:]...)
 	}
 	return append(list, v)
 }
