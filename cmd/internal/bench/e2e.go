@@ -35,6 +35,9 @@ type E2EConfig struct {
 	Wait time.Duration
 }
 
+// MaxE2ERate bounds the messages per second of an end-to-end run.
+const MaxE2ERate = 10_000
+
 func (c E2EConfig) withDefaults() E2EConfig {
 	if c.Rate == 0 {
 		c.Rate = 20
@@ -57,8 +60,8 @@ func (c E2EConfig) Validate() error {
 		return err
 	}
 	switch {
-	case c.Rate < 0 || c.Rate > 1000:
-		return fmt.Errorf("%w: e2e rate %d: want 1 to 1000", ErrInvalidConfig, c.Rate)
+	case c.Rate < 0 || c.Rate > MaxE2ERate:
+		return fmt.Errorf("%w: e2e rate %d: want 1 to %d", ErrInvalidConfig, c.Rate, MaxE2ERate)
 	case c.Count < 0 || c.Count > 100_000:
 		return fmt.Errorf("%w: e2e count %d: want 1 to 100000", ErrInvalidConfig, c.Count)
 	case c.Users < 0 || c.Users > 1000:
