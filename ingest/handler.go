@@ -43,7 +43,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	ack, err := s.pub.publish(r.Context(), msg)
 	elapsed := time.Since(start).Seconds()
 	if err != nil {
-		s.metrics.publishTime.WithLabelValues("error").Observe(elapsed)
+		s.metrics.publishFail.Observe(elapsed)
 		if s.spool != nil && classify(err).status == http.StatusServiceUnavailable {
 			s.spoolOrFail(w, r, env, msg, err)
 			return
@@ -51,20 +51,24 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		s.notStored(w, r, env, err)
 		return
 	}
-	s.metrics.publishTime.WithLabelValues("ok").Observe(elapsed)
+	s.metrics.publishOK.Observe(elapsed)
 
-	outcome := outcomeStored
+	outcome, counter := outcomeStored, s.metrics.stored
 	if ack.Duplicate {
-		outcome = outcomeDuplicate
+		outcome, counter = outcomeDuplicate, s.metrics.duplicate
 	}
-	s.metrics.requests.WithLabelValues(outcome).Inc()
-	writeJSON(w, http.StatusOK, storedBody{Status: "stored", StreamSeq: ack.Sequence, Duplicate: ack.Duplicate})
-	s.log.LogAttrs(r.Context(), slog.LevelDebug, "webhook stored",
-		slog.String("outcome", outcome),
-		slog.String("resource", env.Resource),
-		slog.String("event", env.Event),
-		slog.Uint64("stream_seq", ack.Sequence),
-	)
+	counter.Inc()
+	writeStored(w, ack.Sequence, ack.Duplicate)
+	// Checked first so that a stored delivery costs no log attributes
+	// unless they are written.
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "webhook stored",
+			slog.String("outcome", outcome),
+			slog.String("resource", env.Resource),
+			slog.String("event", env.Event),
+			slog.Uint64("stream_seq", ack.Sequence),
+		)
+	}
 }
 
 // notStored answers a delivery JetStream did not acknowledge: 503 with

@@ -31,6 +31,10 @@ type metrics struct {
 	publishTime   *prometheus.HistogramVec // by result: ok, error
 	publishErrors *prometheus.CounterVec   // by failureKind
 	bodyBytes     prometheus.Histogram
+
+	// The series every stored delivery touches, looked up once.
+	stored, duplicate      prometheus.Counter
+	publishOK, publishFail prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -73,5 +77,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, k := range allFailureKinds {
 		m.publishErrors.WithLabelValues(string(k))
 	}
+	m.stored = m.requests.WithLabelValues(outcomeStored)
+	m.duplicate = m.requests.WithLabelValues(outcomeDuplicate)
+	m.publishOK = m.publishTime.WithLabelValues("ok")
+	m.publishFail = m.publishTime.WithLabelValues("error")
 	return m, nil
 }

@@ -43,12 +43,42 @@ type spoolStatus struct {
 // types above cannot fail.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	setJSONHeaders(w.Header())
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeStored answers 200 for a stored delivery: the same body writeJSON
+// makes of a storedBody, built without reflection since every stored
+// delivery is answered with it.
+func writeStored(w http.ResponseWriter, seq uint64, duplicate bool) {
+	var buf [80]byte
+	b := append(buf[:0], `{"status":"stored"`...)
+	if seq != 0 {
+		b = append(b, `,"stream_seq":`...)
+		b = strconv.AppendUint(b, seq, 10)
+	}
+	b = append(b, `,"duplicate":`...)
+	b = strconv.AppendBool(b, duplicate)
+	b = append(b, "}\n"...)
+	setJSONHeaders(w.Header())
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// The response headers of every answer, in canonical form and set by
+// assignment, which skips canonicalising them on every request. The
+// slices are never modified.
+var (
+	headerJSON    = []string{"application/json"}
+	headerNoStore = []string{"no-store"}
+	headerNoSniff = []string{"nosniff"}
+)
+
+func setJSONHeaders(h http.Header) {
+	h["Content-Type"] = headerJSON
+	h["Cache-Control"] = headerNoStore
+	h["X-Content-Type-Options"] = headerNoSniff
 }
 
 // reject answers a refused delivery, logs one line and counts it.
