@@ -29,9 +29,12 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
 
-## bench: decode+verify, ingest to JetStream over HTTP, and message-to-reply through the whole pipeline
+## bench: the Go benchmarks, then a short load run (ingest and nats-server as processes, and dev mode end to end) printed as tables
+LOADRUN_FLAGS ?=
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/ ./workers/echo/
+	$(GO) build -o $(BIN)/bench/ ./cmd/ingest ./cmd/webexpipe github.com/nats-io/nats-server/v2
+	$(GO) run ./cmd/internal/loadrun -bin $(BIN)/bench $(LOADRUN_FLAGS)
 
 ## test-faults: the fault tests with long loads (1,200 messages each; a few minutes)
 test-faults:
