@@ -284,11 +284,19 @@ func mustUnescape(p string) string {
 // change the path.
 func pathID(id string) string { return url.PathEscape(id) }
 
+// maxIdlePerHost is how many idle connections to one host are kept.
+const maxIdlePerHost = 64
+
 // newTransport is a transport of the client's own, with the standard
 // settings, so that its connection pool is not shared.
 func newTransport() http.RoundTripper {
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone()
+		t = t.Clone()
+		// Every call goes to one host. The standard pool keeps 2 idle
+		// connections per host, so with more calls in flight most would
+		// dial a new connection and close it after one request.
+		t.MaxIdleConnsPerHost = maxIdlePerHost
+		return t
 	}
 	return http.DefaultTransport
 }

@@ -212,11 +212,19 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
+// maxIdlePerHost is how many idle connections to one host are kept.
+const maxIdlePerHost = 64
+
 // newTransport is a transport of the emulator's own, with the standard
 // settings, so that Close can drop its idle connections.
 func newTransport() http.RoundTripper {
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone()
+		t = t.Clone()
+		// Deliveries mostly go to one host, ingest. The standard pool
+		// keeps 2 idle connections per host, so with more deliveries in
+		// flight most would dial a connection and close it after one.
+		t.MaxIdleConnsPerHost = maxIdlePerHost
+		return t
 	}
 	return http.DefaultTransport
 }
