@@ -32,7 +32,7 @@ unit:
 ## bench: the Go benchmarks, then a short load run (ingest and nats-server as processes, and dev mode end to end) printed as tables
 LOADRUN_FLAGS ?=
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/ ./workers/echo/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/ ./workers/ ./workers/echo/
 	$(GO) build -o $(BIN)/bench/ ./cmd/ingest ./cmd/webexpipe github.com/nats-io/nats-server/v2
 	$(GO) run ./cmd/internal/loadrun -bin $(BIN)/bench $(LOADRUN_FLAGS)
 

@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -34,7 +35,14 @@ type feed struct {
 	opts   []jetstream.FetchOpt
 }
 
-// pullFrom is pull for any feed.
+// pullFrom is pull for any feed. It does not wait for one pull request to
+// be complete before sending the next: as soon as a slot is free another
+// request asks for that many messages, while earlier requests may still
+// be waiting for theirs. Under load each request brings only the few
+// messages that fit the slots freed meanwhile, so waiting for every
+// request in turn would make the round trip, not the handlers, the limit.
+// Each request still holds the slots of the messages it asked for, so no
+// message ever waits locally for a slot.
 func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(msg jetstream.Msg, done func())) {
 	cons := f.cons
 	opts := append([]jetstream.FetchOpt{jetstream.FetchMaxWait(fetchWait)}, f.opts...)
@@ -43,6 +51,11 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 		MaxInterval: 5 * time.Second, Stop: backoff.Stop, Clock: backoff.SystemClock,
 	}
 	pause.Reset()
+	var (
+		batches sync.WaitGroup
+		ended   batchResults
+	)
+	defer batches.Wait()
 	for {
 		if !r.holdOff(ctx) {
 			return
@@ -50,6 +63,16 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 		n, err := free.acquire(ctx)
 		if err != nil {
 			return
+		}
+		// How the requests that ended meanwhile went decides whether to
+		// pause and whether the consumer must be set up again.
+		if gone, failed := r.review(ended.take(), pause); failed != nil {
+			if gone {
+				cons = nil
+			}
+			free.release(n)
+			r.pauseAfter(ctx, pause, "fetch failed", failed)
+			continue
 		}
 		if cons == nil {
 			if cons, err = f.ensure(ctx); err != nil {
@@ -64,21 +87,35 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 			r.pauseAfter(ctx, pause, "fetch failed", err)
 			continue
 		}
-		got := 0
-		for msg := range batch.Messages() {
-			got++
-			if ctx.Err() != nil {
-				// Shutdown began after the fetch: give the message back
-				// rather than start work now.
-				r.giveBack(msg)
-				free.release(1)
-				continue
+		batches.Go(func() {
+			got := 0
+			for msg := range batch.Messages() {
+				got++
+				if ctx.Err() != nil {
+					// Shutdown began after the fetch: give the message
+					// back rather than start work now.
+					r.giveBack(msg)
+					free.release(1)
+					continue
+				}
+				start(msg, func() { free.release(1) })
 			}
-			start(msg, func() { free.release(1) })
-		}
-		free.release(n - got)
-		switch err := batch.Error(); {
-		case err == nil || ctx.Err() != nil:
+			// Recorded before the unused slots are freed, so the loop,
+			// woken by them, sees how this request ended.
+			ended.add(batch.Error())
+			free.release(n - got)
+		})
+	}
+}
+
+// review reads how finished pull requests ended. It reports the error to
+// pause after, if any, and whether the consumer is gone and must be set up
+// again. Several requests failing together (a server restart fails every
+// open one) make one pause, not one each.
+func (r *Runner) review(results []error, pause backoff.BackOff) (gone bool, failed error) {
+	for _, err := range results {
+		switch {
+		case err == nil:
 			pause.Reset()
 		case errors.Is(err, jetstream.ErrPinIDMismatch):
 			// Ordered mode: the partition was given to another replica
@@ -87,12 +124,35 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 			pause.Reset()
 			r.log.Debug("partition moved to another replica", "error", err)
 		case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, nats.ErrNoResponders):
-			cons = nil // recreate it on the next round
-			r.pauseAfter(ctx, pause, "consumer gone", err)
+			gone, failed = true, err
 		default:
-			r.pauseAfter(ctx, pause, "fetch failed", err)
+			if failed == nil {
+				failed = err
+			}
 		}
 	}
+	return gone, failed
+}
+
+// batchResults collects how pull requests ended, for the pull loop to
+// review before its next request.
+type batchResults struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (b *batchResults) add(err error) {
+	b.mu.Lock()
+	b.errs = append(b.errs, err)
+	b.mu.Unlock()
+}
+
+func (b *batchResults) take() []error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	errs := b.errs
+	b.errs = nil
+	return errs
 }
 
 // giveBack returns a message that arrived after shutdown began. It is
