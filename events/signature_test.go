@@ -1,7 +1,9 @@
 package events
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -27,13 +29,37 @@ func TestVerifySignature(t *testing.T) {
 		{"non-hex", body, "zz" + Sign(current, body)[2:], false},
 		{"sha256 length", body, Sign(current, body) + strings.Repeat("0", 24), false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := VerifySignature(tt.body, tt.sig, secrets); got != tt.want {
-				t.Errorf("VerifySignature = %v, want %v", got, tt.want)
-			}
-		})
+	// One Verifier serves every case, twice over, so that state left in
+	// its pooled HMACs by one check (a refusal included) would show in the
+	// next.
+	shared := NewVerifier(secrets)
+	for range 2 {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if got := VerifySignature(tt.body, tt.sig, secrets); got != tt.want {
+					t.Errorf("VerifySignature = %v, want %v", got, tt.want)
+				}
+				if got := shared.Verify(tt.body, tt.sig); got != tt.want {
+					t.Errorf("Verifier.Verify = %v, want %v", got, tt.want)
+				}
+			})
+		}
 	}
+	t.Run("concurrent use", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				for j := range 200 {
+					b := fmt.Appendf(nil, `{"n":%d,"m":%d}`, i, j)
+					if !shared.Verify(b, Sign(previous, b)) || shared.Verify(b, Sign([]byte("nope"), b)) {
+						t.Errorf("wrong answer for body %s", b)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	})
 	t.Run("no secrets", func(t *testing.T) {
 		if VerifySignature(body, Sign(nil, body), nil) || VerifySignature(body, Sign(nil, body), [][]byte{{}}) {
 			t.Error("an empty secret set must verify nothing")

@@ -10,12 +10,12 @@ import (
 // and only then parses them. With insecure set the signature is not
 // checked. A refusal carries a reason that is safe to send back and log:
 // events.Decode quotes untrusted text only truncated.
-func admit(body []byte, signature string, secrets [][]byte, insecure bool) (*events.Envelope, *rejection) {
+func admit(body []byte, signature string, v *events.Verifier, insecure bool) (*events.Envelope, *rejection) {
 	if !insecure {
 		if signature == "" {
 			return nil, &rejection{http.StatusUnauthorized, outcomeUnauthorized, "missing " + events.SignatureHeader}
 		}
-		if !events.VerifySignature(body, signature, secrets) {
+		if !v.Verify(body, signature) {
 			return nil, &rejection{http.StatusUnauthorized, outcomeUnauthorized, "invalid signature"}
 		}
 	}

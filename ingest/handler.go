@@ -27,7 +27,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.bodyBytes.Observe(float64(len(body)))
 	sig := r.Header.Get(events.SignatureHeader)
-	env, rej := admit(body, sig, s.cfg.Secrets, s.cfg.Insecure)
+	env, rej := admit(body, sig, s.verifier, s.cfg.Insecure)
 	if rej != nil {
 		s.reject(w, r, *rej)
 		return

@@ -9,19 +9,22 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/webexpipe/webexpipe/events"
 )
 
 // Service is the ingest HTTP service. Build it with New; it is safe for
 // concurrent use. It does not own the NATS connection: the caller closes it
 // after Serve returned.
 type Service struct {
-	cfg     Config
-	log     *slog.Logger
-	pub     *publisher
-	spool   *spooler // nil without Config.SpoolDir
-	ready   *readiness
-	metrics *metrics
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	verifier *events.Verifier // of cfg.Secrets
+	pub      *publisher
+	spool    *spooler // nil without Config.SpoolDir
+	ready    *readiness
+	metrics  *metrics
+	handler  http.Handler
 }
 
 // New checks cfg, fills in defaults and registers the service's metrics in
@@ -40,11 +43,12 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 	}
 	pub := &publisher{js: js, partitions: cfg.Partitions, timeout: cfg.PublishTimeout}
 	s := &Service{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		pub:     pub,
-		ready:   &readiness{nc: nc, js: js, now: cfg.Now, log: cfg.Logger},
-		metrics: m,
+		cfg:      cfg,
+		log:      cfg.Logger,
+		verifier: events.NewVerifier(cfg.Secrets),
+		pub:      pub,
+		ready:    &readiness{nc: nc, js: js, now: cfg.Now, log: cfg.Logger},
+		metrics:  m,
 	}
 	if cfg.SpoolDir != "" {
 		if s.spool, err = openSpooler(cfg, pub, cfg.Metrics); err != nil {
