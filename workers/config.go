@@ -80,7 +80,7 @@ type Config struct {
 
 // Defaults applied by DefaultConfig and, for zero fields, by New.
 const (
-	DefaultConcurrency    = 4
+	DefaultConcurrency    = 16
 	DefaultAckWait        = 30 * time.Second
 	DefaultMaxDeliver     = 10
 	DefaultMaxAckPending  = 1000

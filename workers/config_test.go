@@ -13,7 +13,7 @@ func TestDefaultConfig(t *testing.T) {
 	t.Parallel()
 	c := DefaultConfig("echo")
 	want := Config{
-		Name: "echo", Concurrency: 4, AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 1000,
+		Name: "echo", Concurrency: 16, AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 1000,
 		Backoff:        Backoff{Initial: time.Second, Max: 5 * time.Minute, Multiplier: 2, RandomizationFactor: 0.2},
 		HandlerTimeout: 2 * time.Minute, DrainTimeout: 30 * time.Second, Idempotent: true,
 	}

@@ -36,7 +36,7 @@ type WorkerOptions struct {
 // AddFlags registers the worker runtime settings. metricsAddr is the
 // binary's default address for /metrics and /healthz ("" for none).
 func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
-	fs.IntVar(&o.Concurrency, "worker-concurrency", 4, "events a worker process handles at once")
+	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once")
 	fs.IntVar(&o.MaxDeliver, "worker-max-deliver", 10, "deliveries of one event before it goes to the dead-letter queue")
 	fs.DurationVar(&o.AckWait, "worker-ack-wait", 30*time.Second, "how long an event may stay unacknowledged before it is redelivered")
 	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", 2*time.Minute, "bound on handling one event")
