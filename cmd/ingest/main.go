@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -11,7 +12,24 @@ import (
 	"github.com/webexpipe/webexpipe/ingest"
 )
 
-func main() { os.Exit(app.Execute(command())) }
+func main() {
+	tuneGC()
+	os.Exit(app.Execute(command()))
+}
+
+// defaultGCPercent is ingest's GOGC unless the environment sets one. Its
+// live heap is small (a few MB: deliveries in flight and connection
+// buffers) and almost everything it allocates dies with the request, so
+// the runtime's default of 100 collects very often for little gain. 400
+// cut the collector's share of CPU under load at the cost of some
+// 10 MB more resident memory.
+const defaultGCPercent = 400
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
+}
 
 func command() *cobra.Command {
 	var (
