@@ -43,6 +43,7 @@ test-faults:
 ## fuzz: a short run of each fuzz target at the trust boundary (CI runs it too)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME) ./ingest/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./events/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRetryAfter$$' -fuzztime $(FUZZTIME) ./workers/webex/
 
 clean:
