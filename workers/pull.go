@@ -67,11 +67,12 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 		// How the requests that ended meanwhile went decides whether to
 		// pause and whether the consumer must be set up again.
 		if gone, failed := r.review(ended.take(), pause); failed != nil {
+			what := "fetch failed"
 			if gone {
-				cons = nil
+				cons, what = nil, "consumer gone" // set up again on the next round
 			}
 			free.release(n)
-			r.pauseAfter(ctx, pause, "fetch failed", failed)
+			r.pauseAfter(ctx, pause, what, failed)
 			continue
 		}
 		if cons == nil {
