@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/workers"
@@ -21,31 +22,21 @@ func main() { os.Exit(app.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
-		logs   app.LogOptions
-		natsO  app.NATSOptions
 		webexO app.WebexOptions
-		worker app.WorkerOptions
 		cardsO app.CardsOptions
 	)
-	cmd := &cobra.Command{
-		Use:   "cards-worker",
-		Short: "Answer Webex card submissions stored in JetStream",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := logs.Logger(os.Stderr)
-			if err != nil {
-				return err
-			}
-			return runWorker(cmd.Context(), log, natsO, webexO, worker, cardsO)
+	return app.WorkerCommand(app.WorkerBinary{
+		Name:        "cards-worker",
+		Short:       "Answer Webex card submissions stored in JetStream",
+		MetricsAddr: ":9092",
+		Flags: func(fs *pflag.FlagSet) {
+			webexO.AddFlags(fs)
+			cardsO.AddFlags(fs)
 		},
-	}
-	fs := cmd.Flags()
-	logs.AddFlags(fs)
-	natsO.AddFlags(fs)
-	webexO.AddFlags(fs)
-	worker.AddFlags(fs, ":9092")
-	cardsO.AddFlags(fs)
-	return cmd
+		Run: func(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
+			return runWorker(ctx, log, natsO, webexO, wo, cardsO)
+		},
+	})
 }
 
 func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, co app.CardsOptions) error {

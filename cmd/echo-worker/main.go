@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/workers"
@@ -20,31 +21,21 @@ func main() { os.Exit(app.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
-		logs   app.LogOptions
-		natsO  app.NATSOptions
 		webexO app.WebexOptions
-		worker app.WorkerOptions
 		echoO  app.EchoOptions
 	)
-	cmd := &cobra.Command{
-		Use:   "echo-worker",
-		Short: "Answer Webex messages stored in JetStream",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := logs.Logger(os.Stderr)
-			if err != nil {
-				return err
-			}
-			return runWorker(cmd.Context(), log, natsO, webexO, worker, echoO)
+	return app.WorkerCommand(app.WorkerBinary{
+		Name:        "echo-worker",
+		Short:       "Answer Webex messages stored in JetStream",
+		MetricsAddr: ":9091",
+		Flags: func(fs *pflag.FlagSet) {
+			webexO.AddFlags(fs)
+			echoO.AddFlags(fs)
 		},
-	}
-	fs := cmd.Flags()
-	logs.AddFlags(fs)
-	natsO.AddFlags(fs)
-	webexO.AddFlags(fs)
-	worker.AddFlags(fs, ":9091")
-	echoO.AddFlags(fs)
-	return cmd
+		Run: func(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
+			return runWorker(ctx, log, natsO, webexO, wo, echoO)
+		},
+	})
 }
 
 func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, eo app.EchoOptions) error {

@@ -20,28 +20,12 @@ import (
 func main() { os.Exit(app.Execute(command())) }
 
 func command() *cobra.Command {
-	var (
-		logs   app.LogOptions
-		natsO  app.NATSOptions
-		worker app.WorkerOptions
-	)
-	cmd := &cobra.Command{
-		Use:   "membership-worker",
-		Short: "Log who joins and leaves the bot's rooms, from the memberships events stored in JetStream",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := logs.Logger(os.Stderr)
-			if err != nil {
-				return err
-			}
-			return runWorker(cmd.Context(), log, natsO, worker)
-		},
-	}
-	fs := cmd.Flags()
-	logs.AddFlags(fs)
-	natsO.AddFlags(fs)
-	worker.AddFlags(fs, ":9094")
-	return cmd
+	return app.WorkerCommand(app.WorkerBinary{
+		Name:        "membership-worker",
+		Short:       "Log who joins and leaves the bot's rooms, from the memberships events stored in JetStream",
+		MetricsAddr: ":9094",
+		Run:         runWorker,
+	})
 }
 
 func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/workers"
@@ -21,37 +22,28 @@ func main() { os.Exit(app.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
-		logs   app.LogOptions
-		natsO  app.NATSOptions
 		webexO app.WebexOptions
-		worker app.WorkerOptions
 		retryO app.RetryOptions
 	)
-	cmd := &cobra.Command{
-		Use:   "retry-worker",
-		Short: "Retry failed Webex calls stored in JetStream",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := logs.Logger(os.Stderr)
-			if err != nil {
-				return err
+	return app.WorkerCommand(app.WorkerBinary{
+		Name:        "retry-worker",
+		Short:       "Retry failed Webex calls stored in JetStream",
+		MetricsAddr: ":9093",
+		Flags: func(fs *pflag.FlagSet) {
+			webexO.AddFlags(fs)
+			retryO.AddFlags(fs)
+			// Settings of the event workers that do not apply here: the
+			// retry worker stores no calls of its own, takes every stored
+			// call whenever its consumer is created, and bounds attempts
+			// by its policy.
+			for _, name := range []string{"webex-outbox", "start-at", "worker-max-deliver", "worker-ordered", "worker-partitions", "worker-pin-timeout"} {
+				fs.MarkHidden(name)
 			}
-			return run(cmd.Context(), log, natsO, webexO, worker, retryO)
 		},
-	}
-	fs := cmd.Flags()
-	logs.AddFlags(fs)
-	natsO.AddFlags(fs)
-	webexO.AddFlags(fs)
-	worker.AddFlags(fs, ":9093")
-	retryO.AddFlags(fs)
-	// Settings of the event workers that do not apply here: the retry
-	// worker stores no calls of its own, takes every stored call whenever
-	// its consumer is created, and bounds attempts by its policy.
-	for _, name := range []string{"webex-outbox", "start-at", "worker-max-deliver", "worker-ordered", "worker-partitions", "worker-pin-timeout"} {
-		fs.MarkHidden(name)
-	}
-	return cmd
+		Run: func(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
+			return run(ctx, log, natsO, webexO, wo, retryO)
+		},
+	})
 }
 
 func run(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, ro app.RetryOptions) error {
