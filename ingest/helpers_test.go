@@ -212,18 +212,6 @@ func counterByLabel(t testing.TB, g prometheus.Gatherer, name, label string) map
 	return out
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // syncBuffer collects log output from concurrent handlers.
 type syncBuffer struct {
 	mu  sync.Mutex // guards buf

@@ -11,6 +11,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
 // TestReadyzAndStreamDeleted: readiness follows the stream, is cached for a
@@ -81,7 +82,7 @@ func TestNATSDown(t *testing.T) {
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("503 took %s, want about the publish timeout", took)
 	}
-	eventually(t, 5*time.Second, "readyz 503 NATS not connected", func() bool {
+	waitfor.True(t, 5*time.Second, "readyz 503 NATS not connected", func() bool {
 		e.clock.Advance(2 * time.Second)
 		r := e.get(t, "/readyz")
 		return r.status == 503 && r.str("error") == "NATS not connected"
@@ -95,7 +96,7 @@ func TestNATSDown(t *testing.T) {
 		t.Fatalf("restart nats: %v", err)
 	}
 	t.Cleanup(func() { srv.Shutdown() })
-	eventually(t, 10*time.Second, "readyz 200 after NATS came back", func() bool {
+	waitfor.True(t, 10*time.Second, "readyz 200 after NATS came back", func() bool {
 		e.clock.Advance(2 * time.Second)
 		return e.get(t, "/readyz").status == 200
 	})
@@ -148,7 +149,7 @@ func TestClientGoneEndsPublish(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("answer %d while NATS is down and the publish timeout is a minute", resp.StatusCode)
 	}
-	eventually(t, 5*time.Second, "publish ended as canceled", func() bool {
+	waitfor.True(t, 5*time.Second, "publish ended as canceled", func() bool {
 		return counterByLabel(t, e.reg, "webexpipe_ingest_publish_errors_total", "kind")["canceled"] == 1
 	})
 }

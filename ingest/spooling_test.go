@@ -12,6 +12,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
 // forwarding runs svc's spool forwarder until the test ends, then closes
@@ -88,7 +89,7 @@ func TestSpoolWhileNATSDown(t *testing.T) {
 	if got := e.outcomes(t)["spooled"]; got != 5 {
 		t.Errorf("spooled outcomes = %v, want 5", got)
 	}
-	eventually(t, 5*time.Second, "readyz degraded with 5 spooled", func() bool {
+	waitfor.True(t, 5*time.Second, "readyz degraded with 5 spooled", func() bool {
 		e.clock.Advance(2 * time.Second)
 		r := e.get(t, "/readyz")
 		spool, _ := r.body["spool"].(map[string]any)
@@ -100,14 +101,14 @@ func TestSpoolWhileNATSDown(t *testing.T) {
 		t.Fatalf("restart nats: %v", err)
 	}
 	t.Cleanup(func() { srv.Shutdown() })
-	eventually(t, 15*time.Second, "the spool drained into the stream", func() bool {
+	waitfor.True(t, 15*time.Second, "the spool drained into the stream", func() bool {
 		return e.stored(t) == 5
 	})
 	if got := e.storedIDs(t); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("stored in order %v, want %v", got, want)
 	}
 	e.clock.Advance(2 * time.Second)
-	eventually(t, 5*time.Second, "spool empty and readyz ready", func() bool {
+	waitfor.True(t, 5*time.Second, "spool empty and readyz ready", func() bool {
 		e.clock.Advance(2 * time.Second)
 		r := e.get(t, "/readyz")
 		spool, _ := r.body["spool"].(map[string]any)
@@ -154,7 +155,7 @@ func TestSpoolSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	forwarding(t, next)
-	eventually(t, 10*time.Second, "the next process forwarded the spool", func() bool { return e.stored(t) == 3 })
+	waitfor.True(t, 10*time.Second, "the next process forwarded the spool", func() bool { return e.stored(t) == 3 })
 	if got := e.storedIDs(t); strings.Join(got, ",") != "kept-0,kept-1,kept-2" {
 		t.Errorf("stored %v", got)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/proctest"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
@@ -75,28 +76,17 @@ func TestBinaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	var answer webex.Message
-	deadline := time.Now().Add(10 * time.Second)
-	for answer.ID == "" {
-		if time.Now().After(deadline) {
-			t.Fatal("no answer to the card within 10s")
-		}
-		for _, m := range sim.RoomMessages(user.RoomID) {
-			if m.PersonID == sim.Bot().ID && m.ParentID == card.ID {
+	waitfor.True(t, 10*time.Second, "an answer to the card", func() bool {
+		for _, m := range sim.BotMessages(user.RoomID) {
+			if m.ParentID == card.ID {
 				answer = m
 			}
 		}
-		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
-	}
+		return answer.ID != ""
+	})
 	if !strings.Contains(answer.Markdown, "Thanks, Ana!") {
 		t.Errorf("answer:\n%s", answer.Markdown)
 	}
 
-	for _, p := range []*proctest.Process{in, worker} {
-		p.Stop(t)
-		for _, s := range []string{token, secret} {
-			if strings.Contains(p.Output(), s) {
-				t.Errorf("%s logged a secret", p.Name)
-			}
-		}
-	}
+	proctest.StopAll(t, []string{token, secret}, in, worker)
 }

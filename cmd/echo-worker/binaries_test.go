@@ -9,6 +9,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/proctest"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 )
@@ -51,28 +52,16 @@ func TestBinaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reply webex.Message
-	deadline := time.Now().Add(10 * time.Second)
-	for reply.ID == "" {
-		if time.Now().After(deadline) {
-			t.Fatal("no reply within 10s")
+	waitfor.True(t, 10*time.Second, "a reply", func() bool {
+		got := sim.BotMessages(sent.RoomID)
+		if len(got) > 0 {
+			reply = got[0]
 		}
-		for _, m := range sim.RoomMessages(sent.RoomID) {
-			if m.PersonID == sim.Bot().ID {
-				reply = m
-			}
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
-	}
+		return reply.ID != ""
+	})
 	if !strings.Contains(reply.Markdown, "hello binaries") || strings.Contains(reply.Markdown, "```") {
 		t.Errorf("ECHO_MODE=text not applied; reply:\n%s", reply.Markdown)
 	}
 
-	for _, p := range []*proctest.Process{in, worker} {
-		p.Stop(t)
-		for _, s := range []string{token, secret} {
-			if strings.Contains(p.Output(), s) {
-				t.Errorf("%s logged a secret", p.Name)
-			}
-		}
-	}
+	proctest.StopAll(t, []string{token, secret}, in, worker)
 }

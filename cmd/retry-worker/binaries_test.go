@@ -15,6 +15,7 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/internal/proctest"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
@@ -61,7 +62,7 @@ func TestKilledWhileCallsWait(t *testing.T) {
 	first.Await(t, regexp.MustCompile(`msg="worker started"()`))
 	// Wait until the retry worker itself failed every call once: each now
 	// waits in JetStream for its next attempt.
-	eventually(t, 30*time.Second, func() (bool, string) {
+	waitfor.Until(t, 30*time.Second, func() (bool, string) {
 		attempts := 0
 		for _, c := range records(t, js) {
 			if c.Attempts >= 2 && c.Scheduled {
@@ -72,15 +73,15 @@ func TestKilledWhileCallsWait(t *testing.T) {
 	})
 	first.Kill(t)
 	sim.ClearFaults()
-	if got := replies(sim, user.RoomID); len(got) != 0 {
+	if got := sim.BotMessages(user.RoomID); len(got) != 0 {
 		t.Fatalf("%d replies while Webex refused them all", len(got))
 	}
 
 	second := proctest.Start(t, bin, env...)
-	eventually(t, 30*time.Second, func() (bool, string) {
+	waitfor.Until(t, 30*time.Second, func() (bool, string) {
 		return len(records(t, js)) == 0, "calls still wait"
 	})
-	got := replies(sim, user.RoomID)
+	got := sim.BotMessages(user.RoomID)
 	count := map[string]int{}
 	for _, m := range got {
 		count[m.Markdown]++
@@ -127,34 +128,9 @@ func records(t *testing.T, js jetstream.JetStream) []*outbox.Call {
 	return out
 }
 
-func replies(sim *webextest.Server, roomID string) []webex.Message {
-	var out []webex.Message
-	for _, m := range sim.RoomMessages(roomID) {
-		if m.PersonID == sim.Bot().ID {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 func testCtx(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	var why string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, why = cond(); ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond) // poll interval, bounded by the deadline
-	}
-	t.Fatalf("not within %s: %s", within, why)
 }

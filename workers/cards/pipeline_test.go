@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -111,7 +112,7 @@ func TestCardSubmissionsEndToEnd(t *testing.T) {
 			}
 			deliveries := 1 // the submission; the bot's replies trigger no webhook here
 			if tt.want != nil {
-				pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+				waitfor.Until(t, 10*time.Second, func() (bool, string) {
 					return len(threadReplies(p, card)) > 0, "no reply yet"
 				})
 			}

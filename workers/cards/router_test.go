@@ -94,8 +94,8 @@ func (f *fixture) handle(a webex.AttachmentAction, n uint64) error {
 // replies are the bot's messages in a thread.
 func (f *fixture) replies(thread string) []webex.Message {
 	var out []webex.Message
-	for _, m := range f.sim.RoomMessages(f.user.RoomID) {
-		if m.PersonID == f.sim.Bot().ID && m.ParentID == thread {
+	for _, m := range f.sim.BotMessages(f.user.RoomID) {
+		if m.ParentID == thread {
 			out = append(out, m)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/echo"
 	"github.com/webexpipe/webexpipe/workers/pipelinetest"
@@ -91,7 +92,7 @@ func TestCardFromCommandToAnswer(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+	waitfor.Until(t, 10*time.Second, func() (bool, string) {
 		return len(p.replies(sent.RoomID)) == 2, "no answer to the card yet"
 	})
 	p.settle(4) // and the submission and the answer, which echo ignores

@@ -17,6 +17,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
 	"github.com/webexpipe/webexpipe/workers/pipelinetest"
@@ -128,7 +129,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 		sender <- nil
 	}()
 	waitSent := func(n int64) {
-		pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+		waitfor.Until(t, 10*time.Second, func() (bool, string) {
 			return sent.Load() >= n, fmt.Sprintf("%d of %d posted", sent.Load(), n)
 		})
 	}
@@ -149,7 +150,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 	// Every user message was delivered once; collect the answers.
 	bot := sim.Bot().ID
 	answered := map[string]int{} // message id -> ingest's status
-	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+	waitfor.Until(t, 20*time.Second, func() (bool, string) {
 		clear(answered)
 		for _, d := range sim.Deliveries() {
 			env, err := events.Decode(d.Body)
@@ -178,7 +179,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 
 	// Every stored message gets exactly one reply, from the two workers
 	// left.
-	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+	waitfor.Until(t, 20*time.Second, func() (bool, string) {
 		for n, m := range posted {
 			if stored[m.ID] && replies(sim, m.RoomID, bot, n) == 0 {
 				return false, fmt.Sprintf("no reply to %s yet", token(n))

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 )
 
@@ -82,7 +82,7 @@ func TestWebexFailures(t *testing.T) {
 			p.settle(1 + tt.wantReplies)
 			if tt.wantReplies > 0 {
 				// The reply's own webhook is the last event to settle.
-				pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+				waitfor.Until(t, 10*time.Second, func() (bool, string) {
 					return len(p.replies(sent.RoomID)) >= tt.wantReplies, "no reply yet"
 				})
 				p.settle(1 + tt.wantReplies)

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/echo"
 	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -63,7 +64,7 @@ func TestUserMessageGetsExactlyOneReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+	waitfor.Until(t, 10*time.Second, func() (bool, string) {
 		return len(p.replies(sent.RoomID)) > 0, "no reply yet"
 	})
 	// The reply itself comes back as a webhook (Webex does that); settle
@@ -173,7 +174,7 @@ func TestWorkerRestartedMidStreamLosesAndRepeatsNothing(t *testing.T) {
 		if i == rooms/4 {
 			// Stop the worker while events keep arriving, then start a
 			// new one on the same durable consumer.
-			pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+			waitfor.Until(t, 10*time.Second, func() (bool, string) {
 				return len(p.replies(sent[0].RoomID)) == 1, "first reply not yet sent"
 			})
 			p.stopWorker()

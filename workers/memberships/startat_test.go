@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/memberships"
 	"github.com/webexpipe/webexpipe/workers/pipelinetest"
@@ -58,7 +59,7 @@ func TestNewWorkerTypeStartAt(t *testing.T) {
 	p := pipelinetest.Start(t, pipelinetest.Options{Webhooks: []events.ResourceEvent{{Resource: "memberships", Event: "all"}}})
 	early := []string{join(t, p, "ana"), join(t, p, "ben")}
 	at := time.Now()
-	pipelinetest.Eventually(t, 5*time.Second, func() (bool, string) { return time.Now().After(at), "clock did not move" })
+	waitfor.Until(t, 5*time.Second, func() (bool, string) { return time.Now().After(at), "clock did not move" })
 	late := []string{join(t, p, "cleo"), join(t, p, "dev"), join(t, p, "eli")}
 
 	tests := []struct {

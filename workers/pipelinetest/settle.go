@@ -3,10 +3,10 @@ package pipelinetest
 import (
 	"context"
 	"fmt"
-	"testing"
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
 // Settle waits until the emulator has sent deliveries webhooks, each was
@@ -18,7 +18,7 @@ func (p *Pipeline) Settle(deliveries int) {
 	p.mu.Lock()
 	consumers := append([]string(nil), p.started...)
 	p.mu.Unlock()
-	Eventually(p.T, 20*time.Second, func() (bool, string) {
+	waitfor.Until(p.T, 20*time.Second, func() (bool, string) {
 		sent := p.Sim.Deliveries()
 		if len(sent) < deliveries {
 			return false, fmt.Sprintf("%d of %d webhooks sent", len(sent), deliveries)
@@ -80,19 +80,4 @@ func (p *Pipeline) DLQCount() int {
 		p.T.Fatal(err)
 	}
 	return int(info.State.Msgs)
-}
-
-// Eventually polls cond until it holds or the deadline passes.
-func Eventually(tb testing.TB, within time.Duration, cond func() (bool, string)) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	var why string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, why = cond(); ok {
-			return
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
-	}
-	tb.Fatalf("not within %s: %s", within, why)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/ratelimit"
 )
 
@@ -46,18 +47,6 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval, bounded by the deadline
-	}
-}
-
 func TestAPauseIsSeenByEveryProcess(t *testing.T) {
 	t.Parallel()
 	jsA, jsB := twoProcesses(t)
@@ -77,7 +66,7 @@ func TestAPauseIsSeenByEveryProcess(t *testing.T) {
 		t.Fatalf("the writer itself is not paused: %v", err)
 	}
 	// The other process learns of it through its watch, without a read.
-	eventually(t, 500*time.Millisecond, "the other process did not see the pause", func() bool {
+	waitfor.True(t, 500*time.Millisecond, "the other process did not see the pause", func() bool {
 		return b.Until(ctx(t)).Equal(until)
 	})
 	var pe *ratelimit.PausedError
@@ -90,7 +79,7 @@ func TestAPauseIsSeenByEveryProcess(t *testing.T) {
 	if got := metricValue(t, regB, "webexpipe_webex_paused_calls_total"); got != 1 {
 		t.Errorf("held calls counted by the reader = %v, want 1", got)
 	}
-	eventually(t, 3*time.Second, "the pause did not end", func() bool { return b.Check(ctx(t)) == nil })
+	waitfor.True(t, 3*time.Second, "the pause did not end", func() bool { return b.Check(ctx(t)) == nil })
 }
 
 func TestPausesOnlyGetLonger(t *testing.T) {
@@ -117,7 +106,7 @@ func TestPausesOnlyGetLonger(t *testing.T) {
 			if _, err := a.Pause(ctx(t), tt.first, 429); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, time.Second, "the first pause did not arrive", func() bool { return !b.Until(ctx(t)).IsZero() })
+			waitfor.True(t, time.Second, "the first pause did not arrive", func() bool { return !b.Until(ctx(t)).IsZero() })
 			got, err := b.Pause(ctx(t), tt.second, 429)
 			if err != nil {
 				t.Fatal(err)
@@ -125,7 +114,7 @@ func TestPausesOnlyGetLonger(t *testing.T) {
 			if d := got.Sub(start); d < tt.want-100*time.Millisecond || d > tt.want+200*time.Millisecond {
 				t.Errorf("pause in force ends %s after the start, want about %s", d, tt.want)
 			}
-			eventually(t, time.Second, "the first writer did not converge", func() bool { return a.Until(ctx(t)).Equal(got) })
+			waitfor.True(t, time.Second, "the first writer did not converge", func() bool { return a.Until(ctx(t)).Equal(got) })
 		})
 	}
 }
@@ -162,7 +151,7 @@ func TestConcurrentPausesKeepTheLongest(t *testing.T) {
 		t.Errorf("stored pause ends in %s, want the longest, about 10s", left)
 	}
 	for _, g := range gates {
-		eventually(t, time.Second, "gates disagree", func() bool {
+		waitfor.True(t, time.Second, "gates disagree", func() bool {
 			left := time.Until(g.Until(ctx(t)))
 			return left > 9*time.Second && left <= 10*time.Second
 		})
@@ -180,7 +169,7 @@ func TestGateWithoutItsWatchReadsTheBucket(t *testing.T) {
 	if _, err := a.Pause(ctx(t), 2*time.Second, 423); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "a closed gate did not read the pause", func() bool {
+	waitfor.True(t, time.Second, "a closed gate did not read the pause", func() bool {
 		return errors.Is(b.Check(ctx(t)), ratelimit.ErrPaused)
 	})
 
@@ -193,7 +182,7 @@ func TestGateWithoutItsWatchReadsTheBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, g := range map[string]*ratelimit.Gate{"watching": a, "reading": b} {
-		eventually(t, time.Second, name+" gate still paused after the key was deleted", func() bool { return g.Check(ctx(t)) == nil })
+		waitfor.True(t, time.Second, name+" gate still paused after the key was deleted", func() bool { return g.Check(ctx(t)) == nil })
 	}
 }
 

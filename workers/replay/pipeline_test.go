@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/echo"
 	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/replay"
@@ -65,7 +66,7 @@ func TestReplayWindowThroughEcho(t *testing.T) {
 	p := echoPipeline(t)
 	before := post(t, p, "before@example.com")
 	since := time.Now()
-	pipelinetest.Eventually(t, 5*time.Second, func() (bool, string) {
+	waitfor.Until(t, 5*time.Second, func() (bool, string) {
 		return time.Now().After(since), "clock did not move"
 	})
 	window := []string{post(t, p, "a@example.com"), post(t, p, "b@example.com"), post(t, p, "c@example.com")}

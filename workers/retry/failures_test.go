@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/deadletters"
 	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
@@ -100,12 +101,12 @@ func TestWebexFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.wantDLQ != "" {
-				eventually(t, 20*time.Second, func() (bool, string) { return len(h.deadLetters(tt.wantDLQ)) == 1, "no dead letter yet" })
+				waitfor.Until(t, 20*time.Second, func() (bool, string) { return len(h.deadLetters(tt.wantDLQ)) == 1, "no dead letter yet" })
 			} else {
-				eventually(t, 20*time.Second, func() (bool, string) { return len(h.replies(sent.RoomID)) >= tt.wantReplies, "no reply yet" })
+				waitfor.Until(t, 20*time.Second, func() (bool, string) { return len(h.sim.BotMessages(sent.RoomID)) >= tt.wantReplies, "no reply yet" })
 			}
 			h.settle(1+tt.wantReplies, "echo")
-			if got := len(h.replies(sent.RoomID)); got != tt.wantReplies {
+			if got := len(h.sim.BotMessages(sent.RoomID)); got != tt.wantReplies {
 				t.Errorf("%d replies, want %d", got, tt.wantReplies)
 			}
 			if got := len(h.posts()); tt.wantPosts != 0 && got != tt.wantPosts {
@@ -152,9 +153,9 @@ func TestWebexFailures(t *testing.T) {
 			if _, err := deadletters.Redrive(ctx, h.js, e, deadletters.RedriveOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, 20*time.Second, func() (bool, string) { return len(h.replies(sent.RoomID)) == 1, "no reply after the redrive" })
+			waitfor.Until(t, 20*time.Second, func() (bool, string) { return len(h.sim.BotMessages(sent.RoomID)) == 1, "no reply after the redrive" })
 			h.settle(2, "echo")
-			if got := len(h.replies(sent.RoomID)); got != 1 {
+			if got := len(h.sim.BotMessages(sent.RoomID)); got != 1 {
 				t.Errorf("%d replies after the redrive, want 1", got)
 			}
 			if n := len(h.deadLetters("")); n != 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
 	"github.com/webexpipe/webexpipe/workers/outbox"
@@ -212,17 +213,6 @@ func fastRetry() retry.Config {
 	return c
 }
 
-// replies returns the bot's messages in a room.
-func (h *harness) replies(roomID string) []webex.Message {
-	var out []webex.Message
-	for _, m := range h.sim.RoomMessages(roomID) {
-		if m.PersonID == h.sim.Bot().ID {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // posts returns the times of the POST /messages the emulator received.
 func (h *harness) posts() []webextest.Call {
 	var out []webextest.Call
@@ -239,7 +229,7 @@ func (h *harness) posts() []webextest.Call {
 // pending, so that counting after it is final.
 func (h *harness) settle(deliveries int, consumers ...string) {
 	h.t.Helper()
-	eventually(h.t, 30*time.Second, func() (bool, string) {
+	waitfor.Until(h.t, 30*time.Second, func() (bool, string) {
 		if n := len(h.sim.Deliveries()); n < deliveries {
 			return false, fmt.Sprintf("%d of %d webhooks sent", n, deliveries)
 		}
@@ -292,21 +282,6 @@ func (h *harness) streamMsgs(name string) uint64 {
 		h.t.Fatal(err)
 	}
 	return info.State.Msgs
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	var why string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, why = cond(); ok {
-			return
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
-	}
-	t.Fatalf("not within %s: %s", within, why)
 }
 
 type lockedBuffer struct {

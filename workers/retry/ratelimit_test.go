@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 )
 
@@ -28,7 +29,7 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 	}
 	// While the first pause runs, another user writes: the workers must
 	// hold their calls for it too.
-	eventually(t, 10*time.Second, func() (bool, string) {
+	waitfor.Until(t, 10*time.Second, func() (bool, string) {
 		for _, c := range h.posts() {
 			if c.Status == http.StatusTooManyRequests {
 				return true, ""
@@ -40,14 +41,14 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, func() (bool, string) {
-		return len(h.replies(first.RoomID)) == 1 && len(h.replies(second.RoomID)) == 1, "replies missing"
+	waitfor.Until(t, 30*time.Second, func() (bool, string) {
+		return len(h.sim.BotMessages(first.RoomID)) == 1 && len(h.sim.BotMessages(second.RoomID)) == 1, "replies missing"
 	})
 	// Two user messages and two replies come back as webhooks.
 	h.settle(4, "echo", "probe")
 
 	for name, room := range map[string]string{"first": first.RoomID, "second": second.RoomID} {
-		if n := len(h.replies(room)); n != 1 {
+		if n := len(h.sim.BotMessages(room)); n != 1 {
 			t.Errorf("%s message: %d replies, want 1", name, n)
 		}
 	}

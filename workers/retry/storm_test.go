@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 )
@@ -36,12 +37,12 @@ func TestServiceUnavailableStorm(t *testing.T) {
 		sent = append(sent, m)
 		<-pace.C
 	}
-	eventually(t, storm, func() (bool, string) {
+	waitfor.Until(t, storm, func() (bool, string) {
 		return h.streamMsgs("WEBEX_CALLS") == uint64(len(sent)), "not every failed reply is stored"
 	})
-	eventually(t, 30*time.Second, func() (bool, string) {
+	waitfor.Until(t, 30*time.Second, func() (bool, string) {
 		for _, m := range sent {
-			if len(h.replies(m.RoomID)) == 0 {
+			if len(h.sim.BotMessages(m.RoomID)) == 0 {
 				return false, "a reply is missing"
 			}
 		}
@@ -58,7 +59,7 @@ func TestServiceUnavailableStorm(t *testing.T) {
 		}
 	}
 	for _, m := range sent {
-		if n := len(h.replies(m.RoomID)); n != 1 {
+		if n := len(h.sim.BotMessages(m.RoomID)); n != 1 {
 			t.Errorf("%q: %d replies, want 1", m.Text, n)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/ratelimit"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -46,7 +47,7 @@ func TestA429PausesEveryCall(t *testing.T) {
 	if n := len(e.storedCalls(t)); n != 0 {
 		t.Errorf("a write held back by the pause was stored (%d); its event is retried instead", n)
 	}
-	eventually(t, 3*time.Second, "the pause did not end", func() bool {
+	waitfor.True(t, 3*time.Second, "the pause did not end", func() bool {
 		_, err := e.client.Me(handlerCtx(t, 1))
 		return err == nil
 	})
@@ -103,17 +104,5 @@ func TestRetryAfterValues(t *testing.T) {
 				t.Errorf("stored call waits %s, want about %s", wait, tt.want)
 			}
 		})
-	}
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
 	}
 }

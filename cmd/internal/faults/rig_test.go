@@ -359,10 +359,7 @@ func (r *rig) replies(posted []webex.Message) map[int]int {
 	re := regexp.MustCompile(`m-(\d+)\.`)
 	out := map[int]int{}
 	for room := range rooms {
-		for _, m := range r.sim.RoomMessages(room) {
-			if m.PersonID != r.sim.Bot().ID {
-				continue
-			}
+		for _, m := range r.sim.BotMessages(room) {
 			if g := re.FindStringSubmatch(m.Markdown + " " + m.Text); g != nil {
 				i, _ := strconv.Atoi(g[1])
 				out[i]++

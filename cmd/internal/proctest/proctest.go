@@ -161,3 +161,17 @@ func WithoutConfig(env []string) []string {
 	}
 	return out
 }
+
+// StopAll stops every process (see Stop) and fails t if the output of any
+// holds one of secrets.
+func StopAll(t *testing.T, secrets []string, procs ...*Process) {
+	t.Helper()
+	for _, p := range procs {
+		p.Stop(t)
+		for _, s := range secrets {
+			if strings.Contains(p.Output(), s) {
+				t.Errorf("%s logged a secret", p.Name)
+			}
+		}
+	}
+}

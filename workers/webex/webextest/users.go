@@ -131,3 +131,15 @@ func (s *Server) RoomMessages(roomID string) []webex.Message {
 	}
 	return out
 }
+
+// BotMessages returns the messages the bot posted in a room, oldest first:
+// its replies, as a test looks for them.
+func (s *Server) BotMessages(roomID string) []webex.Message {
+	var out []webex.Message
+	for _, m := range s.RoomMessages(roomID) {
+		if m.PersonID == s.bot.ID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
