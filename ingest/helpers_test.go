@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 )
 
 var (
@@ -37,7 +37,7 @@ type testEnv struct {
 	nc    *nats.Conn
 	js    jetstream.JetStream
 	reg   *prometheus.Registry
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 	svc   *ingest.Service
 	url   string // base URL of the HTTP server
 	cfg   ingest.Config
@@ -59,7 +59,7 @@ func newEnv(t testing.TB, tweak func(*ingest.Config)) *testEnv {
 // newEnvOn is newEnv with a NATS server the test controls.
 func newEnvOn(t testing.TB, srv *localnats.Server, tweak func(*ingest.Config)) *testEnv {
 	t.Helper()
-	e := &testEnv{nats: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}, clock: &testClock{}}
+	e := &testEnv{nats: srv, reg: prometheus.NewRegistry(), logs: &syncbuf.Buffer{}, clock: &testClock{}}
 	e.nc, e.js = connect(t, e.nats)
 	e.cfg = ingest.Config{
 		Secrets:        [][]byte{secretA, secretB},
@@ -210,22 +210,4 @@ func counterByLabel(t testing.TB, g prometheus.Gatherer, name, label string) map
 		}
 	}
 	return out
-}
-
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 )
 
 func TestChainOrder(t *testing.T) {
@@ -48,7 +50,7 @@ func TestRecover(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			buf := &lockedBuffer{}
+			buf := &syncbuf.Buffer{}
 			h := Recover(slog.New(slog.NewTextHandler(buf, nil)))(tt.handler)
 			err := h.Handle(context.Background(), &Event{Subject: "webex.events.messages.created.1", StreamSeq: 7})
 			if got := errors.Is(err, ErrPanic); got != tt.wantPanic {

@@ -1,7 +1,6 @@
 package workers
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 )
 
 // testEnv is an embedded JetStream server with the webexpipe streams and
@@ -59,30 +59,13 @@ func testConfig(t *testing.T, name string) (Config, *prometheus.Registry) {
 // testLogger collects the runner's logs and prints them if the test fails.
 func testLogger(t *testing.T) *slog.Logger {
 	t.Helper()
-	buf := &lockedBuffer{}
+	buf := &syncbuf.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("runner log:\n%s", buf.String())
 		}
 	})
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // webhookBody is a messages/created delivery for message id.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -10,10 +9,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 )
 
 // TestDevAndSimSend runs what a new user runs: the real webexpipe binary in
@@ -39,7 +39,7 @@ func TestDevAndSimSend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	dev.Stderr = &stderr
 	if err := dev.Start(); err != nil {
 		t.Fatal(err)
@@ -161,22 +161,4 @@ func waitForLine(t *testing.T, r io.Reader, re *regexp.Regexp, within time.Durat
 		t.Fatalf("no line matching %s within %s", re, within)
 	}
 	return ""
-}
-
-// lockedBuffer is a bytes.Buffer safe for the process writer and the test.
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

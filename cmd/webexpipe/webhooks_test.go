@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 )
@@ -86,7 +87,7 @@ func TestWebhooksCommands(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		cmd := rootCommand()
-		var out, errOut syncBuffer
+		var out, errOut syncbuf.Buffer
 		cmd.SetOut(&out)
 		cmd.SetErr(&errOut)
 		cmd.SetArgs([]string{"webhooks", "watch", "--target", target, "--resources", "messages", "--secret-file", secretFile,

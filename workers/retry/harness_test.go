@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
@@ -42,7 +42,7 @@ type harness struct {
 	js      jetstream.JetStream
 	sim     *webextest.Server
 	timeout time.Duration
-	log     *lockedBuffer
+	log     *syncbuf.Buffer
 	retryM  *prometheus.Registry
 }
 
@@ -56,7 +56,7 @@ func newHarness(t *testing.T, o options) *harness {
 		o.webexTimeout = 5 * time.Second
 	}
 	srv, nc, js := localnats.StartProvisioned(t)
-	h := &harness{t: t, srv: srv, js: js, timeout: o.webexTimeout, log: &lockedBuffer{}, retryM: prometheus.NewRegistry()}
+	h := &harness{t: t, srv: srv, js: js, timeout: o.webexTimeout, log: &syncbuf.Buffer{}, retryM: prometheus.NewRegistry()}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", h.log.String())
@@ -282,23 +282,6 @@ func (h *harness) streamMsgs(name string) uint64 {
 		h.t.Fatal(err)
 	}
 	return info.State.Msgs
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex // guards b
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // metricValue reads the counter name in reg whose label has value.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/ratelimit"
@@ -33,7 +33,7 @@ type env struct {
 	client *webexcall.Client
 	gate   *ratelimit.Gate
 	reg    *prometheus.Registry
-	log    *lockedBuffer
+	log    *syncbuf.Buffer
 }
 
 func newEnv(t *testing.T, timeout time.Duration, maxPause time.Duration) *env {
@@ -44,7 +44,7 @@ func newEnv(t *testing.T, timeout time.Duration, maxPause time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{sim: sim, js: js, api: api, reg: prometheus.NewRegistry(), log: &lockedBuffer{}}
+	e := &env{sim: sim, js: js, api: api, reg: prometheus.NewRegistry(), log: &syncbuf.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.gate, err = ratelimit.Open(testCtx(t), js, api.TokenKey(), ratelimit.Options{Worker: "echo", MaxPause: maxPause, Metrics: e.reg, Logger: logger})
 	if err != nil {
@@ -144,23 +144,6 @@ func (e *env) metric(t *testing.T, name string, labels map[string]string) float6
 		}
 	}
 	return 0
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex // guards b
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func mustJSON(t *testing.T, v any) []byte {
