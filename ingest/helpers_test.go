@@ -20,6 +20,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/syncbuf"
 )
 
@@ -187,27 +188,5 @@ func (e *testEnv) stored(t testing.TB) uint64 {
 // outcomes reads webexpipe_ingest_requests_total from the registry, by outcome.
 func (e *testEnv) outcomes(t testing.TB) map[string]float64 {
 	t.Helper()
-	return counterByLabel(t, e.reg, "webexpipe_ingest_requests_total", "outcome")
-}
-
-func counterByLabel(t testing.TB, g prometheus.Gatherer, name, label string) map[string]float64 {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label {
-					out[lp.GetValue()] = m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return out
+	return metricstest.ByLabel(t, e.reg, "webexpipe_ingest_requests_total", "outcome")
 }

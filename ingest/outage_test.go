@@ -11,6 +11,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
@@ -42,7 +43,7 @@ func TestReadyzAndStreamDeleted(t *testing.T) {
 	if got := e.outcomes(t)["unavailable"]; got != 1 {
 		t.Errorf("unavailable = %v, want 1", got)
 	}
-	if got := counterByLabel(t, e.reg, "webexpipe_ingest_publish_errors_total", "kind"); got["no_responders"] != 1 {
+	if got := metricstest.ByLabel(t, e.reg, "webexpipe_ingest_publish_errors_total", "kind"); got["no_responders"] != 1 {
 		t.Errorf("publish errors %v, want no_responders 1", got)
 	}
 
@@ -150,6 +151,6 @@ func TestClientGoneEndsPublish(t *testing.T) {
 		t.Fatalf("answer %d while NATS is down and the publish timeout is a minute", resp.StatusCode)
 	}
 	waitfor.True(t, 5*time.Second, "publish ended as canceled", func() bool {
-		return counterByLabel(t, e.reg, "webexpipe_ingest_publish_errors_total", "kind")["canceled"] == 1
+		return metricstest.ByLabel(t, e.reg, "webexpipe_ingest_publish_errors_total", "kind")["canceled"] == 1
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 )
 
 // getMsg fetches the stored message an answer points at.
@@ -156,7 +157,7 @@ func TestStreamFullAnswers503(t *testing.T) {
 	if n := e.stored(t); n != 1 {
 		t.Errorf("stream holds %d messages, want 1", n)
 	}
-	if got := counterByLabel(t, e.reg, "webexpipe_ingest_publish_errors_total", "kind")["rejected"]; got != 1 {
+	if got := metricstest.ByLabel(t, e.reg, "webexpipe_ingest_publish_errors_total", "kind")["rejected"]; got != 1 {
 		t.Errorf("publish errors of kind rejected = %v, want 1", got)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/syncbuf"
 )
 
@@ -204,37 +205,7 @@ func eventually(t *testing.T, within time.Duration, cond func() bool, format str
 // handledCount reads webexpipe_worker_handled_total for worker and outcome.
 func handledCount(t *testing.T, reg *prometheus.Registry, worker string, o outcome) float64 {
 	t.Helper()
-	return metricValue(t, reg, "webexpipe_worker_handled_total", map[string]string{"worker": worker, "outcome": string(o)})
-}
-
-func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range families {
-		if mf.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
-					continue metrics
-				}
-			}
-			switch {
-			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue()
-			case m.GetHistogram() != nil:
-				return float64(m.GetHistogram().GetSampleCount())
-			}
-		}
-	}
-	return 0
+	return metricstest.Value(t, reg, "webexpipe_worker_handled_total", map[string]string{"worker": worker, "outcome": string(o)})
 }
 
 // call is one Handle call seen by a recorder.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 )
 
 func TestMetricsShareARegistry(t *testing.T) {
@@ -23,7 +25,7 @@ func TestMetricsShareARegistry(t *testing.T) {
 	for _, name := range []string{"echo", "cards"} {
 		for _, o := range allOutcomes() {
 			// Present at zero before any event.
-			if !hasSeries(t, reg, "webexpipe_worker_handled_total", map[string]string{"worker": name, "outcome": string(o)}) {
+			if !metricstest.Exists(t, reg, "webexpipe_worker_handled_total", map[string]string{"worker": name, "outcome": string(o)}) {
 				t.Errorf("no %s/%s series", name, o)
 			}
 		}
@@ -40,36 +42,13 @@ func TestMetricsRecorded(t *testing.T) {
 	startRunner(t, env.js, cfg, &recorder{})
 	eventually(t, 10*time.Second, func() bool { return handledCount(t, reg, name, outcomeOK) == 2 }, "events not handled")
 	labels := map[string]string{"worker": name}
-	if got := metricValue(t, reg, "webexpipe_worker_handle_duration_seconds", labels); got != 2 {
+	if got := metricstest.Value(t, reg, "webexpipe_worker_handle_duration_seconds", labels); got != 2 {
 		t.Errorf("duration samples = %v, want 2", got)
 	}
-	if got := metricValue(t, reg, "webexpipe_worker_in_flight", labels); got != 0 {
+	if got := metricstest.Value(t, reg, "webexpipe_worker_in_flight", labels); got != 0 {
 		t.Errorf("in flight = %v, want 0", got)
 	}
-	if !hasSeries(t, reg, "webexpipe_worker_marker_write_failures_total", labels) {
+	if !metricstest.Exists(t, reg, "webexpipe_worker_marker_write_failures_total", labels) {
 		t.Error("no marker write failure series")
 	}
-}
-
-func hasSeries(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) bool {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range families {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
-					continue series
-				}
-			}
-			return true
-		}
-	}
-	return false
 }

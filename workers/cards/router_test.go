@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -100,34 +101,6 @@ func (f *fixture) replies(thread string) []webex.Message {
 		}
 	}
 	return out
-}
-
-// counter reads a counter of the router's registry; labels are name=value.
-func (f *fixture) counter(name string, labels ...string) float64 {
-	f.t.Helper()
-	mfs, err := f.reg.Gather()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metric:
-		for _, m := range mf.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, lp := range m.GetLabel() {
-					found = found || lp.GetName() == labels[i] && lp.GetValue() == labels[i+1]
-				}
-				if !found {
-					continue metric
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
 }
 
 func TestRouterAnswersInTheCardsThread(t *testing.T) {
@@ -220,7 +193,7 @@ func TestRouterIgnoresWhatIsNotItsCard(t *testing.T) {
 			if n := len(f.sim.RoomMessages(f.user.RoomID)); n != before {
 				t.Errorf("the router posted %d messages", n-before)
 			}
-			if got := f.counter("webexpipe_cards_foreign_submissions_total"); got != tt.foreign {
+			if got := metricstest.Value(t, f.reg, "webexpipe_cards_foreign_submissions_total", nil); got != tt.foreign {
 				t.Errorf("foreign submissions counted %g, want %g", got, tt.foreign)
 			}
 		})
@@ -353,10 +326,10 @@ func TestRouterMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := f.counter("webexpipe_cards_submissions_total", "action", "demo"); got != 2 {
+	if got := metricstest.Value(t, f.reg, "webexpipe_cards_submissions_total", map[string]string{"action": "demo"}); got != 2 {
 		t.Errorf("demo submissions %g, want 2", got)
 	}
-	if got := f.counter("webexpipe_cards_unknown_actions_total"); got != 1 {
+	if got := metricstest.Value(t, f.reg, "webexpipe_cards_unknown_actions_total", nil); got != 1 {
 		t.Errorf("unknown actions %g, want 1", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/memberships"
@@ -131,31 +132,10 @@ func TestHandlerLogsAndCounts(t *testing.T) {
 			}
 		})
 	}
-	if got := counter(t, reg, "created"); got != 1 {
+	if got := metricstest.Value(t, reg, "webexpipe_memberships_events_total", map[string]string{"event": "created"}); got != 1 {
 		t.Errorf("created counted %v times, want 1", got)
 	}
 	if _, err := memberships.New(memberships.Config{Metrics: reg}); err != nil {
 		t.Errorf("a second handler on the same registry: %v", err)
 	}
-}
-
-func counter(t *testing.T, reg *prometheus.Registry, event string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "webexpipe_memberships_events_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "event" && l.GetValue() == event {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }

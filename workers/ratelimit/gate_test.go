@@ -13,6 +13,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/ratelimit"
 )
@@ -73,10 +74,10 @@ func TestAPauseIsSeenByEveryProcess(t *testing.T) {
 	if err := b.Check(ctx(t)); !errors.As(err, &pe) || pe.Remaining <= time.Second || pe.Remaining > 2*time.Second {
 		t.Fatalf("Check = %v, want about 2s left", err)
 	}
-	if got := metricValue(t, regA, "webexpipe_webex_pauses_total"); got != 1 {
+	if got := metricstest.Value(t, regA, "webexpipe_webex_pauses_total", nil); got != 1 {
 		t.Errorf("pauses counted by the writer = %v, want 1", got)
 	}
-	if got := metricValue(t, regB, "webexpipe_webex_paused_calls_total"); got != 1 {
+	if got := metricstest.Value(t, regB, "webexpipe_webex_paused_calls_total", nil); got != 1 {
 		t.Errorf("held calls counted by the reader = %v, want 1", got)
 	}
 	waitfor.True(t, 3*time.Second, "the pause did not end", func() bool { return b.Check(ctx(t)) == nil })
@@ -202,20 +203,4 @@ func TestOpenRefusesBadOptions(t *testing.T) {
 	if _, err := ratelimit.Open(ctx(t), js, "", ratelimit.Options{}); err == nil {
 		t.Error("empty token key accepted")
 	}
-}
-
-// metricValue reads the one counter named name in reg.
-func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == name && len(f.GetMetric()) == 1 {
-			return f.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
-	t.Fatalf("metric %s not found", name)
-	return 0
 }

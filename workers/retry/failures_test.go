@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/deadletters"
 	"github.com/webexpipe/webexpipe/workers/outbox"
@@ -38,7 +39,7 @@ func TestWebexFailures(t *testing.T) {
 			wantReplies:  1,
 			wantPosts:    1,
 			check: func(t *testing.T, h *harness) {
-				if got := metricValue(t, h.retryM, "webexpipe_retry_calls_finished_total", "result", "found"); got != 1 {
+				if got := metricstest.Value(t, h.retryM, "webexpipe_retry_calls_finished_total", map[string]string{"result": "found"}); got != 1 {
 					t.Errorf("calls found already sent = %v, want 1", got)
 				}
 			},

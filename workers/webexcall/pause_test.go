@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/ratelimit"
@@ -55,7 +56,7 @@ func TestA429PausesEveryCall(t *testing.T) {
 		t.Errorf("a call went through %s after the 429, before its Retry-After of 2s", took)
 	}
 	for status, want := range map[string]float64{"429": 1, "paused": 2} {
-		if got := e.metric(t, "webexpipe_webex_calls_total", map[string]string{"status": status}); got < want {
+		if got := metricstest.Value(t, e.reg, "webexpipe_webex_calls_total", map[string]string{"status": status}); got < want {
 			t.Errorf("calls with status %s = %v, want at least %v", status, got, want)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -121,7 +122,7 @@ func TestFailedWritesAreStored(t *testing.T) {
 			if f.RetryAfter != "" && c.NotBefore.Before(a.At.Add(2*time.Second)) {
 				t.Errorf("not before %s, want at least the Retry-After after %s", c.NotBefore, a.At)
 			}
-			if got := e.metric(t, "webexpipe_webex_calls_stored_total", map[string]string{"worker": "echo"}); got != 1 {
+			if got := metricstest.Value(t, e.reg, "webexpipe_webex_calls_stored_total", map[string]string{"worker": "echo"}); got != 1 {
 				t.Errorf("stored calls counted = %v", got)
 			}
 		})

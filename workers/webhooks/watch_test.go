@@ -8,37 +8,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 	"github.com/webexpipe/webexpipe/workers/webhooks"
 )
-
-// gauge reads one series of a registry; ok is false when it does not exist.
-func gauge(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) (float64, bool) {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
-					continue series
-				}
-			}
-			if m.GetGauge() != nil {
-				return m.GetGauge().GetValue(), true
-			}
-			return m.GetCounter().GetValue(), true
-		}
-	}
-	return 0, false
-}
 
 // The watchdog waits out the five-minute rule, re-activates, survives a
 // failed round, and exports the webhook's health.
@@ -95,12 +69,12 @@ func TestWatch(t *testing.T) {
 			labels := map[string]string{"name": "webexpipe messages/created"}
 
 			await(webhooks.KindWaiting)
-			if v, ok := gauge(t, reg, "webexpipe_webhook_active", labels); !ok || v != 0 {
+			if v, ok := metricstest.Lookup(t, reg, "webexpipe_webhook_active", labels); !ok || v != 0 {
 				t.Errorf("active = %v (%v) while disabled", v, ok)
 			}
 			e.clock.Set(e.clock.Now().Add(2 * time.Minute))
 			await(webhooks.KindWaiting)
-			if v, _ := gauge(t, reg, "webexpipe_webhook_disabled_seconds", labels); v != 120 {
+			if v, _ := metricstest.Lookup(t, reg, "webexpipe_webhook_disabled_seconds", labels); v != 120 {
 				t.Errorf("disabled for %v s, want 120", v)
 			}
 
@@ -110,7 +84,7 @@ func TestWatch(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("no failed round")
 			}
-			if v, _ := gauge(t, reg, "webexpipe_webhook_checks_total", map[string]string{"result": "error"}); v != 1 {
+			if v, _ := metricstest.Lookup(t, reg, "webexpipe_webhook_checks_total", map[string]string{"result": "error"}); v != 1 {
 				t.Errorf("failed rounds %v, want 1", v)
 			}
 
@@ -120,10 +94,10 @@ func TestWatch(t *testing.T) {
 			if got := e.hook(t, h.ID); got.Status != "active" {
 				t.Errorf("status %q", got.Status)
 			}
-			if v, _ := gauge(t, reg, "webexpipe_webhook_active", labels); v != 1 {
+			if v, _ := metricstest.Lookup(t, reg, "webexpipe_webhook_active", labels); v != 1 {
 				t.Errorf("active = %v after the re-activation", v)
 			}
-			if v, _ := gauge(t, reg, "webexpipe_webhook_reactivations_total", map[string]string{"resource": "messages"}); v != 1 {
+			if v, _ := metricstest.Lookup(t, reg, "webexpipe_webhook_reactivations_total", map[string]string{"resource": "messages"}); v != 1 {
 				t.Errorf("re-activations %v, want 1", v)
 			}
 		})
