@@ -17,6 +17,7 @@ import (
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/syncbuf"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
 // testEnv is an embedded JetStream server with the webexpipe streams and
@@ -190,16 +191,11 @@ func (rr *runningRunner) returned() (bool, error) {
 	}
 }
 
-// eventually polls cond until it holds or the deadline passes.
+// eventually polls cond until it holds or the deadline passes; format and
+// args say what was awaited.
 func eventually(t *testing.T, within time.Duration, cond func() bool, format string, args ...any) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: "+format, append([]any{within}, args...)...)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitfor.True(t, within, fmt.Sprintf(format, args...), cond)
 }
 
 // handledCount reads webexpipe_worker_handled_total for worker and outcome.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
 func open(t *testing.T, dir string, opts Options) (*Spool, Recovery) {
@@ -307,10 +309,7 @@ func TestCloseSyncsWrittenAppends(t *testing.T) {
 		})
 	}
 	// Let some appends through before closing.
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Stats().Records < 20 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	waitfor.True(t, 5*time.Second, "20 appends", func() bool { return s.Stats().Records >= 20 })
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webextest"
 	"github.com/webexpipe/webexpipe/workers/webhooks"
@@ -139,13 +141,10 @@ func (e *env) deliver(t *testing.T, n int) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for len(e.sim.Deliveries()) < before+n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d deliveries done", len(e.sim.Deliveries())-before, n)
-		}
-		time.Sleep(10 * time.Millisecond) // poll, bounded by the deadline
-	}
+	waitfor.Until(t, 20*time.Second, func() (bool, string) {
+		done := len(e.sim.Deliveries()) - before
+		return done >= n, fmt.Sprintf("%d of %d deliveries done", done, n)
+	})
 }
 
 var messages = events.ResourceEvent{Resource: "messages", Event: "created"}
