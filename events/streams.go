@@ -48,7 +48,7 @@ type StreamOptions struct {
 	ProcessedTTL time.Duration
 }
 
-// DefaultStreamOptions returns the defaults of DESIGN.md: one replica, file
+// DefaultStreamOptions returns the defaults: one replica, file
 // storage, events kept 7 days, a 10-minute duplicate window, dead letters
 // kept 30 days.
 func DefaultStreamOptions() StreamOptions {

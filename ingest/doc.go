@@ -12,7 +12,7 @@
 // answer: method (405), Content-Type and Content-Encoding (415), size (413),
 // X-Spark-Signature over the raw bytes (401), envelope (400), store (503).
 //
-// Decisions where DESIGN.md is silent:
+// Decisions taken here (Webex documents none of them):
 //
 //   - The signature must be lowercase hex, as Webex sends it
 //     (events.VerifySignature); uppercase is refused with 401.

@@ -32,7 +32,7 @@ type publisher struct {
 }
 
 // message builds the stored form of d: its raw body on its subject, with
-// the headers DESIGN.md promises.
+// the headers every stored event carries (see events.Header*).
 func (p *publisher) message(d delivery) *nats.Msg {
 	return &nats.Msg{
 		Subject: d.env.Subject(p.partitions),
@@ -141,7 +141,7 @@ func sleepUntil(ctx context.Context, at, deadline time.Time) bool {
 	}
 }
 
-// eventHeaders are the headers DESIGN.md promises on every stored event.
+// eventHeaders are the headers every stored event carries.
 // The values share one backing array: one allocation instead of one per
 // header.
 func eventHeaders(d delivery) nats.Header {

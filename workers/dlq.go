@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // maxReasonBytes keeps a dead letter's reason header and Term reason short.
@@ -77,17 +76,27 @@ func publishDeadLetter(ctx context.Context, js jetstream.JetStream, worker strin
 	return nil
 }
 
-// trackingID is the Webex tracking id carried by err, or "".
+// TrackedError is an error that carries the id an upstream service gave the
+// failed request, such as Webex's TrackingID. A dead letter made from such an
+// error keeps the id in events.HeaderTrackingID, so an operator can quote it
+// to the service's support. webex.APIError implements it; the runtime knows
+// no more of Webex than this.
+type TrackedError interface {
+	error
+	UpstreamTrackingID() string
+}
+
+// trackingID is the upstream tracking id carried by err, or "".
 func trackingID(err error) string {
-	var apiErr *webex.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.TrackingID
+	var te TrackedError
+	if errors.As(err, &te) {
+		return te.UpstreamTrackingID()
 	}
 	return ""
 }
 
 // shortReason makes a one-line reason of at most maxReasonBytes from why
-// and the error. Errors never carry secrets (STYLE.md); the limit keeps
+// and the error. Errors never carry secrets (a rule of every package); the limit keeps
 // untrusted text quoted in them from bloating headers.
 func shortReason(why string, err error) string {
 	s := why

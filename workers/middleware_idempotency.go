@@ -2,35 +2,19 @@ package workers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
 )
 
 // markerWriteTimeout bounds writing a marker; the write does not follow the
 // handler's context, which may be about to expire.
 const markerWriteTimeout = 5 * time.Second
-
-// Marker is the value stored under MarkerKey once an event was processed.
-type Marker struct {
-	StreamSeq uint64    `json:"stream_seq"`
-	Subject   string    `json:"subject"`
-	At        time.Time `json:"at"`
-}
-
-// MarkerKey is the key of the marker of dedupKey for worker in
-// events.ProcessedBucket: "<worker>.<32 hex chars of sha256(dedupKey)>".
-// Hashing keeps the key within the characters KV keys allow whatever the
-// dedup key holds.
-func MarkerKey(worker, dedupKey string) string {
-	sum := sha256.Sum256([]byte(dedupKey))
-	return worker + "." + hex.EncodeToString(sum[:16])
-}
 
 // Idempotency skips events worker already processed. Before calling the
 // handler it looks up the event's marker in kv (events.ProcessedBucket):
@@ -49,7 +33,7 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 			if ev.DedupKey == "" {
 				return next.Handle(ctx, ev)
 			}
-			key := MarkerKey(worker, ev.DedupKey)
+			key := events.MarkerKey(worker, ev.DedupKey)
 			if !ev.Force {
 				_, err := kv.Get(ctx, key)
 				switch {
@@ -72,7 +56,7 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 }
 
 func putMarker(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event) error {
-	val, err := json.Marshal(Marker{StreamSeq: ev.StreamSeq, Subject: ev.Subject, At: time.Now().UTC()})
+	val, err := json.Marshal(events.Marker{StreamSeq: ev.StreamSeq, Subject: ev.Subject, At: time.Now().UTC()})
 	if err != nil {
 		return fmt.Errorf("encode idempotency marker: %w", err)
 	}

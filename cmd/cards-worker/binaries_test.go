@@ -13,7 +13,7 @@ import (
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // TestBinaries runs ingest and cards-worker as separate processes
@@ -33,7 +33,7 @@ func TestBinaries(t *testing.T) {
 	nats := localnats.StartTest(t)
 	const token = "tok-7e2a90c4d1b3-never-log-me"
 	const secret = "sec-3c8d5f0a6b1e-never-log-me"
-	sim := webextest.NewTest(t, webextest.Options{Token: token})
+	sim := emulator.NewTest(t, emulator.Options{Token: token})
 
 	in := proctest.Start(t, ingestBin, "NATS_URL="+nats.ClientURL(), "WEBEX_WEBHOOK_SECRET="+secret, "LISTEN_ADDR=127.0.0.1:0",
 		"WEBEX_TOKEN="+token, "WEBEX_API_URL="+sim.URL(), "EXPECT_WEBHOOKS=attachmentActions/created")
@@ -56,7 +56,7 @@ func TestBinaries(t *testing.T) {
 		Resource: "attachmentActions", Event: "created", Secret: secret}); err != nil {
 		t.Fatal(err)
 	}
-	user, err := sim.PostAsUser(webextest.UserMessage{Text: "card"})
+	user, err := sim.PostAsUser(emulator.UserMessage{Text: "card"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestBinaries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.SubmitCard(webextest.CardSubmit{MessageID: card.ID, Inputs: map[string]any{"action": cards.DemoAction, "name": "Ana"}}); err != nil {
+	if _, err := sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, Inputs: map[string]any{"action": cards.DemoAction, "name": "Ana"}}); err != nil {
 		t.Fatal(err)
 	}
 	var answer webex.Message

@@ -11,7 +11,7 @@ import (
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // TestBinaries runs the production binaries, ingest and echo-worker, as
@@ -29,7 +29,7 @@ func TestBinaries(t *testing.T) {
 	nats := localnats.StartTest(t)
 	const token = "tok-4f1c9a7be2d8-never-log-me"
 	const secret = "sec-91b0c6e5aa3f-never-log-me"
-	sim := webextest.NewTest(t, webextest.Options{Token: token})
+	sim := emulator.NewTest(t, emulator.Options{Token: token})
 
 	in := proctest.Start(t, ingestBin, "NATS_URL="+nats.ClientURL(), "WEBEX_WEBHOOK_SECRET="+secret, "LISTEN_ADDR=127.0.0.1:0")
 	addr := in.Await(t, regexp.MustCompile(`msg="ingest listening".* addr=(\S+)`))
@@ -47,7 +47,7 @@ func TestBinaries(t *testing.T) {
 		Resource: "messages", Event: "created", Secret: secret}); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := sim.PostAsUser(webextest.UserMessage{Text: "hello binaries"})
+	sent, err := sim.PostAsUser(emulator.UserMessage{Text: "hello binaries"})
 	if err != nil {
 		t.Fatal(err)
 	}

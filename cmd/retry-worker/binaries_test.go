@@ -16,9 +16,9 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
-	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // TestKilledWhileCallsWait stores failed calls the way a worker does, lets
@@ -35,12 +35,12 @@ func TestKilledWhileCallsWait(t *testing.T) {
 	_, js := srv.ConnectTest(t)
 	localnats.ProvisionTest(t, js, events.DefaultStreamOptions())
 	const token = "tok-0e4c7a19b2d85f63-never-log-me"
-	sim := webextest.NewTest(t, webextest.Options{Token: token})
-	user, err := sim.PostAsUser(webextest.UserMessage{Text: "hello"})
+	sim := emulator.NewTest(t, emulator.Options{Token: token})
+	user, err := sim.PostAsUser(emulator.UserMessage{Text: "hello"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 503})
+	sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 503})
 
 	const n = 5
 	store := outbox.NewStore(js)

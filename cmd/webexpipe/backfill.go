@@ -11,11 +11,11 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/backfill"
+	"github.com/webexpipe/webexpipe/workers/admin/backfill"
 )
 
 // backfillCommand is `webexpipe backfill`: a thin layer over
-// workers/backfill.
+// workers/admin/backfill.
 func backfillCommand() *cobra.Command {
 	var (
 		tool  app.ToolOptions

@@ -20,8 +20,8 @@ import (
 	"github.com/webexpipe/webexpipe/ingest"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
-	"github.com/webexpipe/webexpipe/workers/webhooks"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // devOptions are the settings of `webexpipe dev`.
@@ -105,9 +105,9 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	defer app.Drain(nc, log)
 
 	// Webex: the emulator unless a real token is given.
-	var sim *webextest.Server
+	var sim *emulator.Server
 	if emulated {
-		sim = webextest.New(webextest.Options{Logger: log.With("component", "emulator")})
+		sim = emulator.New(emulator.Options{Logger: log.With("component", "emulator")})
 		if err := sim.Start(o.simAddr); err != nil {
 			return fmt.Errorf("Webex emulator on %s: %w", o.simAddr, err)
 		}
@@ -229,7 +229,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 // devWebhookPrefix names the webhooks dev mode manages on Webex.
 const devWebhookPrefix = "webexpipe-dev"
 
-func printNextSteps(out io.Writer, emulated bool, ingestURL string, o devOptions, sim *webextest.Server, natsURL string) {
+func printNextSteps(out io.Writer, emulated bool, ingestURL string, o devOptions, sim *emulator.Server, natsURL string) {
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "webexpipe dev is running.")
 	fmt.Fprintf(out, "  ingest     %s  (also /healthz, /readyz, /metrics)\n", ingestURL)

@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
-	"github.com/webexpipe/webexpipe/workers/deadletters"
+	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
 // dlqOptions are the settings every dlq command shares.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/webexpipe/webexpipe/workers/deadletters"
+	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
 // shownEntry is `dlq show --json`: the entry with its headers and body.

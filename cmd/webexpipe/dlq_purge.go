@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/workers/deadletters"
+	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
 // errNotConfirmed is returned when purge was not confirmed.

@@ -7,7 +7,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/workers/deadletters"
+	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
 func dlqRedriveCommand(o *dlqOptions) *cobra.Command {

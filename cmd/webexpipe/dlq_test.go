@@ -17,7 +17,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
-	"github.com/webexpipe/webexpipe/workers/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // dlqEnv is a JetStream holding one dead event of echo and one dead call.

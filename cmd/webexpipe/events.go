@@ -12,10 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
-	"github.com/webexpipe/webexpipe/workers/inspect"
+	"github.com/webexpipe/webexpipe/workers/admin/inspect"
 )
 
-// eventsCommand is `webexpipe events`: a thin layer over workers/inspect.
+// eventsCommand is `webexpipe events`: a thin layer over workers/admin/inspect.
 func eventsCommand() *cobra.Command {
 	tool := &app.ToolOptions{}
 	cmd := &cobra.Command{

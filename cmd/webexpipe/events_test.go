@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // opsEnv is a running pipeline with the echo worker that has answered two
@@ -30,7 +30,7 @@ func newOpsEnv(t *testing.T) *opsEnv {
 	}
 	p.StartWorker(p.WorkerConfig(echo.Name, echo.Events), h)
 	for i, who := range []string{"ana@example.com", "ben@example.com"} {
-		if _, err := p.Sim.PostAsUser(webextest.UserMessage{PersonEmail: who, Text: "hello " + strconv.Itoa(i)}); err != nil {
+		if _, err := p.Sim.PostAsUser(emulator.UserMessage{PersonEmail: who, Text: "hello " + strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 		p.Settle(2 * (i + 1))

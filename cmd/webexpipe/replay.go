@@ -10,10 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
-	"github.com/webexpipe/webexpipe/workers/replay"
+	"github.com/webexpipe/webexpipe/workers/admin/replay"
 )
 
-// replayCommand is `webexpipe replay`: a thin layer over workers/replay.
+// replayCommand is `webexpipe replay`: a thin layer over workers/admin/replay.
 func replayCommand() *cobra.Command {
 	var (
 		tool         app.ToolOptions

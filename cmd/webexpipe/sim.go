@@ -12,7 +12,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/workers/cards"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func simCommand() *cobra.Command {
@@ -39,7 +39,7 @@ func simSendCommand() *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			sc := simClient{base: strings.TrimRight(simURL, "/"), http: &http.Client{Timeout: timeout}}
-			sent, err := sc.post(ctx, webextest.UserMessage{RoomID: room, PersonEmail: email, Text: strings.Join(args, " ")})
+			sent, err := sc.post(ctx, emulator.UserMessage{RoomID: room, PersonEmail: email, Text: strings.Join(args, " ")})
 			if err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ func simServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sim := webextest.New(webextest.Options{Logger: log})
+			sim := emulator.New(emulator.Options{Logger: log})
 			if err := sim.Start(addr); err != nil {
 				return err
 			}

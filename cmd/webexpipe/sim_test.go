@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 )
 
 // startBot runs the echo and cards workers behind ingest and the emulator,

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func simClickCommand() *cobra.Command {
@@ -39,7 +39,7 @@ command then waits for the bot's reply in the card's thread and prints it.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			sc := simClient{base: strings.TrimRight(simURL, "/"), http: &http.Client{Timeout: timeout}}
-			a, err := sc.submit(ctx, webextest.CardSubmit{MessageID: args[0], PersonEmail: email, Inputs: inputs})
+			a, err := sc.submit(ctx, emulator.CardSubmit{MessageID: args[0], PersonEmail: email, Inputs: inputs})
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,7 @@ command then waits for the bot's reply in the card's thread and prints it.`,
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&simURL, "sim-url", "http://127.0.0.1:8090", "base URL of the Webex emulator")
-	fs.StringVar(&email, "email", webextest.DefaultUserEmail, "the simulated user's email")
+	fs.StringVar(&email, "email", emulator.DefaultUserEmail, "the simulated user's email")
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
 	return cmd
 }

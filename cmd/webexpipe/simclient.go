@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // simClient speaks the emulator's control API.
@@ -28,7 +28,7 @@ const pollEvery = 50 * time.Millisecond
 // errNoReply explains the usual reason the bot is silent.
 var errNoReply = errors.New("no reply from the bot in time: is `make run` (webexpipe dev) running?")
 
-func (c simClient) post(ctx context.Context, um webextest.UserMessage) (webex.Message, error) {
+func (c simClient) post(ctx context.Context, um emulator.UserMessage) (webex.Message, error) {
 	body, _ := json.Marshal(um)
 	var msg webex.Message
 	err := c.do(ctx, http.MethodPost, "/_sim/messages", body, &msg)
@@ -36,7 +36,7 @@ func (c simClient) post(ctx context.Context, um webextest.UserMessage) (webex.Me
 }
 
 // submit presses the card of a message as a user.
-func (c simClient) submit(ctx context.Context, cs webextest.CardSubmit) (webex.AttachmentAction, error) {
+func (c simClient) submit(ctx context.Context, cs emulator.CardSubmit) (webex.AttachmentAction, error) {
 	body, _ := json.Marshal(cs)
 	var a webex.AttachmentAction
 	err := c.do(ctx, http.MethodPost, "/_sim/messages/"+url.PathEscape(cs.MessageID)+"/submit", body, &a)

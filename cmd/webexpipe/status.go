@@ -11,11 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
-	"github.com/webexpipe/webexpipe/workers/status"
-	"github.com/webexpipe/webexpipe/workers/webhooks"
+	"github.com/webexpipe/webexpipe/workers/admin/status"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
-// statusCommand is `webexpipe status`: a thin layer over workers/status.
+// statusCommand is `webexpipe status`: a thin layer over workers/admin/status.
 func statusCommand() *cobra.Command {
 	var (
 		tool  app.ToolOptions

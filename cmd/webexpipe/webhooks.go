@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
-	"github.com/webexpipe/webexpipe/workers/webhooks"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // webhooksCmd holds the settings the webhooks commands share.
@@ -32,7 +32,7 @@ var webhookAliases = map[string]string{
 }
 
 // webhooksCommand is `webexpipe webhooks`: a thin layer over
-// workers/webhooks.
+// workers/webex/webhooks.
 func webhooksCommand() *cobra.Command {
 	c := &webhooksCmd{}
 	cmd := &cobra.Command{

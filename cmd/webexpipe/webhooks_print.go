@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/webhooks"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // printHooks writes one line per webhook; a secret shows as "set", never

@@ -11,7 +11,7 @@ import (
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/internal/syncbuf"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // TestWebhooksCommands runs list, ensure (twice), delete and watch against
@@ -19,7 +19,7 @@ import (
 // and checks that no secret is ever printed.
 func TestWebhooksCommands(t *testing.T) {
 	srv, _, _ := localnats.StartProvisioned(t)
-	sim := webextest.NewTest(t, webextest.Options{})
+	sim := emulator.NewTest(t, emulator.Options{})
 	client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

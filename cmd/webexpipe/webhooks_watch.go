@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
-	"github.com/webexpipe/webexpipe/workers/webhooks"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 func (c *webhooksCmd) watchCommand() *cobra.Command {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // BenchmarkSubmissionToReply measures the whole path of one card
@@ -19,7 +19,7 @@ func BenchmarkSubmissionToReply(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		if _, err := p.Sim.SubmitCard(webextest.CardSubmit{MessageID: card.ID, Inputs: map[string]any{"action": "demo", "name": "Ana"}}); err != nil {
+		if _, err := p.Sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, Inputs: map[string]any{"action": "demo", "name": "Ana"}}); err != nil {
 			b.Fatal(err)
 		}
 		for len(threadReplies(p, card)) <= i {

@@ -10,12 +10,12 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/cards"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // startCards runs the pipeline with an attachmentActions/created webhook and
@@ -29,7 +29,7 @@ func startCards(t testing.TB, webexTimeout time.Duration) (*pipelinetest.Pipelin
 		t.Fatal(err)
 	}
 	p.StartWorker(p.WorkerConfig(cards.Name, cards.Events), router)
-	user, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "card"})
+	user, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "card"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +65,10 @@ func TestCardSubmissionsEndToEnd(t *testing.T) {
 	tests := []struct {
 		name      string
 		inputs    map[string]any
-		timeout   time.Duration   // Webex client timeout; 0: 5s
-		fault     webextest.Fault // injected before the submit when set
-		redeliver bool            // Webex delivers the webhook twice
-		want      []string        // in the one reply; nil: no reply
+		timeout   time.Duration  // Webex client timeout; 0: 5s
+		fault     emulator.Fault // injected before the submit when set
+		redeliver bool           // Webex delivers the webhook twice
+		want      []string       // in the one reply; nil: no reply
 		wantDLQ   int
 	}{
 		{name: "submit gets one threaded summary",
@@ -84,15 +84,15 @@ func TestCardSubmissionsEndToEnd(t *testing.T) {
 			inputs: map[string]any{"action": "demo", "name": "Ana"},
 			want:   []string{"Thanks, Ana!"}},
 		{name: "retryable Webex error is retried",
-			fault:  webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 2},
+			fault:  emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 2},
 			inputs: map[string]any{"action": "demo", "name": "Ana"},
 			want:   []string{"Thanks, Ana!"}},
 		{name: "timed-out reply that succeeded is not sent twice", timeout: 300 * time.Millisecond,
-			fault:  webextest.Fault{Method: http.MethodPost, Path: "/messages", Delay: 600 * time.Millisecond, Times: 1},
+			fault:  emulator.Fault{Method: http.MethodPost, Path: "/messages", Delay: 600 * time.Millisecond, Times: 1},
 			inputs: map[string]any{"action": "demo", "name": "Ana"},
 			want:   []string{"Thanks, Ana!"}},
 		{name: "permanent Webex error is dead-lettered",
-			fault:   webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 400, Times: 1},
+			fault:   emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 400, Times: 1},
 			inputs:  map[string]any{"action": "demo", "name": "Ana"},
 			wantDLQ: 1},
 	}
@@ -103,10 +103,10 @@ func TestCardSubmissionsEndToEnd(t *testing.T) {
 				timeout = 5 * time.Second
 			}
 			p, card := startCards(t, timeout)
-			if tt.fault != (webextest.Fault{}) {
+			if tt.fault != (emulator.Fault{}) {
 				p.Sim.InjectFault(tt.fault)
 			}
-			action, err := p.Sim.SubmitCard(webextest.CardSubmit{MessageID: card.ID, Inputs: tt.inputs})
+			action, err := p.Sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, Inputs: tt.inputs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +153,7 @@ func TestCardSubmissionsEndToEnd(t *testing.T) {
 
 func TestStoredCardEventsAreNotAnsweredTwiceOnReplay(t *testing.T) {
 	p, card := startCards(t, 5*time.Second)
-	if _, err := p.Sim.SubmitCard(webextest.CardSubmit{MessageID: card.ID, Inputs: map[string]any{"action": "demo", "name": "Ana"}}); err != nil {
+	if _, err := p.Sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, Inputs: map[string]any{"action": "demo", "name": "Ana"}}); err != nil {
 		t.Fatal(err)
 	}
 	p.Settle(1)

@@ -16,7 +16,7 @@ import (
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // fixture is a Router in front of the emulator, with a user and the demo
@@ -24,7 +24,7 @@ import (
 // the router; pipeline_test.go runs it behind ingest and JetStream.
 type fixture struct {
 	t      *testing.T
-	sim    *webextest.Server
+	sim    *emulator.Server
 	client *webex.Client
 	reg    *prometheus.Registry
 	router *cards.Router
@@ -32,9 +32,9 @@ type fixture struct {
 	card   webex.Message // the bot's demo card in that room
 }
 
-func newFixture(t *testing.T, routes cards.Routes, opts webextest.Options) *fixture {
+func newFixture(t *testing.T, routes cards.Routes, opts emulator.Options) *fixture {
 	t.Helper()
-	sim := webextest.NewTest(t, opts)
+	sim := emulator.NewTest(t, opts)
 	client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func newFixture(t *testing.T, routes cards.Routes, opts webextest.Options) *fixt
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.user, err = sim.PostAsUser(webextest.UserMessage{Text: "card"}); err != nil {
+	if f.user, err = sim.PostAsUser(emulator.UserMessage{Text: "card"}); err != nil {
 		t.Fatal(err)
 	}
 	f.card = f.sendCard(webex.MessageRequest{RoomID: f.user.RoomID})
@@ -72,7 +72,7 @@ func (f *fixture) sendCard(req webex.MessageRequest) webex.Message {
 // submit has the user submit the card with inputs.
 func (f *fixture) submit(card webex.Message, inputs map[string]any) webex.AttachmentAction {
 	f.t.Helper()
-	a, err := f.sim.SubmitCard(webextest.CardSubmit{MessageID: card.ID, Inputs: inputs})
+	a, err := f.sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, Inputs: inputs})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestRouterAnswersInTheCardsThread(t *testing.T) {
 				return cards.Reply{Markdown: "next step", Card: &followUp}, nil
 			})
 			routes["quiet"] = cards.HandlerFunc(func(context.Context, *cards.Submission) (cards.Reply, error) { return cards.Reply{}, nil })
-			f := newFixture(t, routes, webextest.Options{})
+			f := newFixture(t, routes, emulator.Options{})
 			if err := f.handle(f.submit(f.card, tt.inputs), 1); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
@@ -183,7 +183,7 @@ func TestRouterIgnoresWhatIsNotItsCard(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, nil, webextest.Options{})
+			f := newFixture(t, nil, emulator.Options{})
 			a := tt.action(f)
 			before := len(f.sim.RoomMessages(f.user.RoomID))
 			err := f.handle(a, 1)
@@ -219,25 +219,25 @@ func errKind(err error) string {
 func TestRouterWebexFailures(t *testing.T) {
 	tests := []struct {
 		name      string
-		fault     webextest.Fault
+		fault     emulator.Fault
 		delivered uint64
 		want      string        // errKind
 		delay     time.Duration // for "retry after"
 	}{
-		{name: "who-am-I fails", fault: webextest.Fault{Path: "/people/me", Status: 503}, delivered: 1, want: "retry"},
-		{name: "action not found yet", fault: webextest.Fault{Method: "GET", Path: "/attachment/actions/", Status: 404}, delivered: 1, want: "retry"},
-		{name: "action still not found", fault: webextest.Fault{Method: "GET", Path: "/attachment/actions/", Status: 404}, delivered: 3, want: "permanent"},
-		{name: "card message not found yet", fault: webextest.Fault{Method: "GET", Path: "/messages/", Status: 404}, delivered: 1, want: "retry"},
-		{name: "action forbidden", fault: webextest.Fault{Method: "GET", Path: "/attachment/actions/", Status: 403}, delivered: 1, want: "permanent"},
-		{name: "reply rate limited", fault: webextest.Fault{Method: "POST", Path: "/messages", Status: 429, RetryAfter: "7"}, delivered: 1, want: "retry after", delay: 7 * time.Second},
-		{name: "reply 503", fault: webextest.Fault{Method: "POST", Path: "/messages", Status: 503}, delivered: 1, want: "retry"},
-		{name: "reply refused", fault: webextest.Fault{Method: "POST", Path: "/messages", Status: 400}, delivered: 1, want: "permanent"},
-		{name: "reply outcome unknown", fault: webextest.Fault{Method: "POST", Path: "/messages", Delay: 1500 * time.Millisecond}, delivered: 1,
+		{name: "who-am-I fails", fault: emulator.Fault{Path: "/people/me", Status: 503}, delivered: 1, want: "retry"},
+		{name: "action not found yet", fault: emulator.Fault{Method: "GET", Path: "/attachment/actions/", Status: 404}, delivered: 1, want: "retry"},
+		{name: "action still not found", fault: emulator.Fault{Method: "GET", Path: "/attachment/actions/", Status: 404}, delivered: 3, want: "permanent"},
+		{name: "card message not found yet", fault: emulator.Fault{Method: "GET", Path: "/messages/", Status: 404}, delivered: 1, want: "retry"},
+		{name: "action forbidden", fault: emulator.Fault{Method: "GET", Path: "/attachment/actions/", Status: 403}, delivered: 1, want: "permanent"},
+		{name: "reply rate limited", fault: emulator.Fault{Method: "POST", Path: "/messages", Status: 429, RetryAfter: "7"}, delivered: 1, want: "retry after", delay: 7 * time.Second},
+		{name: "reply 503", fault: emulator.Fault{Method: "POST", Path: "/messages", Status: 503}, delivered: 1, want: "retry"},
+		{name: "reply refused", fault: emulator.Fault{Method: "POST", Path: "/messages", Status: 400}, delivered: 1, want: "permanent"},
+		{name: "reply outcome unknown", fault: emulator.Fault{Method: "POST", Path: "/messages", Delay: 1500 * time.Millisecond}, delivered: 1,
 			want: "retry after", delay: 3 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, nil, webextest.Options{})
+			f := newFixture(t, nil, emulator.Options{})
 			a := f.submit(f.card, map[string]any{"action": "demo", "name": "Ana"})
 			tt.fault.Times = 1
 			f.sim.InjectFault(tt.fault)
@@ -268,7 +268,7 @@ func TestRouterHandlerErrorsKeepTheirKind(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, cards.Routes{"order": cards.HandlerFunc(func(context.Context, *cards.Submission) (cards.Reply, error) {
 				return cards.Reply{}, tt.err
-			})}, webextest.Options{})
+			})}, emulator.Options{})
 			err := f.handle(f.submit(f.card, map[string]any{"action": "order"}), 1)
 			if got := errKind(err); got != tt.want || !errors.Is(err, errDown) && tt.want != "ignored" {
 				t.Errorf("Handle = %v (%s), want %s wrapping the handler's error", err, got, tt.want)
@@ -281,7 +281,7 @@ func TestRouterRedeliveryIsAnsweredOnce(t *testing.T) {
 	// A strictly increasing clock: every emulator timestamp differs.
 	var tick atomic.Int64
 	base := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	f := newFixture(t, nil, webextest.Options{Now: func() time.Time {
+	f := newFixture(t, nil, emulator.Options{Now: func() time.Time {
 		return base.Add(time.Duration(tick.Add(1)) * time.Millisecond)
 	}})
 	inputs := map[string]any{"action": "demo", "name": "Ana"}
@@ -308,7 +308,7 @@ func TestRouterRedeliveryIsAnsweredOnce(t *testing.T) {
 }
 
 func TestRouterRepliesInTheThreadOfACardInAThread(t *testing.T) {
-	f := newFixture(t, nil, webextest.Options{})
+	f := newFixture(t, nil, emulator.Options{})
 	threaded := f.sendCard(webex.MessageRequest{RoomID: f.user.RoomID, ParentID: f.user.ID})
 	if err := f.handle(f.submit(threaded, map[string]any{"action": "demo", "name": "Ana"}), 1); err != nil {
 		t.Fatal(err)
@@ -320,7 +320,7 @@ func TestRouterRepliesInTheThreadOfACardInAThread(t *testing.T) {
 }
 
 func TestRouterMetrics(t *testing.T) {
-	f := newFixture(t, nil, webextest.Options{})
+	f := newFixture(t, nil, emulator.Options{})
 	for _, in := range []map[string]any{{"action": "demo", "name": "Ana"}, {"action": "demo"}, {"action": "nope"}} {
 		if err := f.handle(f.submit(f.card, in), 1); err != nil {
 			t.Fatal(err)
@@ -335,7 +335,7 @@ func TestRouterMetrics(t *testing.T) {
 }
 
 func TestNewRefusesBadRoutes(t *testing.T) {
-	sim := webextest.NewTest(t, webextest.Options{})
+	sim := emulator.NewTest(t, emulator.Options{})
 	client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token()})
 	if err != nil {
 		t.Fatal(err)

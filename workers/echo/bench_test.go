@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // BenchmarkMessageToReply measures the whole path one user message takes:
@@ -20,7 +20,7 @@ func BenchmarkMessageToReply(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		sent, err := p.Sim.PostAsUser(webextest.UserMessage{PersonEmail: fmt.Sprintf("u%d@example.com", i%50), Text: "ping"})
+		sent, err := p.Sim.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("u%d@example.com", i%50), Text: "ping"})
 		if err != nil {
 			b.Fatal(err)
 		}

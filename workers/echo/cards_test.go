@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestCardCommandSendsTheDemoCard(t *testing.T) {
@@ -22,12 +22,12 @@ func TestCardCommandSendsTheDemoCard(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		msg  webextest.UserMessage
+		msg  emulator.UserMessage
 	}{
-		{"card", webextest.UserMessage{Text: "card"}},
-		{"slash card", webextest.UserMessage{Text: "/card"}},
-		{"any case", webextest.UserMessage{Text: " Card "}},
-		{"group room, mentioning the bot", webextest.UserMessage{RoomID: "group-room", RoomType: "group", Text: "card", MentionBot: true}},
+		{"card", emulator.UserMessage{Text: "card"}},
+		{"slash card", emulator.UserMessage{Text: "/card"}},
+		{"any case", emulator.UserMessage{Text: " Card "}},
+		{"group room, mentioning the bot", emulator.UserMessage{RoomID: "group-room", RoomType: "group", Text: "card", MentionBot: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,7 +57,7 @@ func TestCardCommandSendsTheDemoCard(t *testing.T) {
 func TestOtherMessagesAreStillEchoed(t *testing.T) {
 	p := startPipeline(t)
 	p.startWorker()
-	sent, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "card games"})
+	sent, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "card games"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +81,13 @@ func TestCardFromCommandToAnswer(t *testing.T) {
 	}
 	p.StartWorker(p.WorkerConfig(cards.Name, cards.Events), router)
 
-	sent, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "card"})
+	sent, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "card"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.settle(2) // the command and the card
 	card := p.replies(sent.RoomID)[0]
-	if _, err := p.Sim.SubmitCard(webextest.CardSubmit{MessageID: card.ID, Inputs: map[string]any{
+	if _, err := p.Sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, Inputs: map[string]any{
 		"action": cards.DemoAction, "name": "Ana", "topic": "feedback",
 	}}); err != nil {
 		t.Fatal(err)

@@ -17,12 +17,12 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 const clusterSecret = "cluster-secret"
@@ -70,7 +70,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 	o.Storage = jetstream.MemoryStorage
 	localnats.ProvisionTest(t, admin, o)
 
-	sim := webextest.NewTest(t, webextest.Options{Logger: pipelinetest.Logger(t)})
+	sim := emulator.NewTest(t, emulator.Options{Logger: pipelinetest.Logger(t)})
 	client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 		defer tick.Stop()
 		for n := range total {
 			<-tick.C
-			m, err := sim.PostAsUser(webextest.UserMessage{
+			m, err := sim.PostAsUser(emulator.UserMessage{
 				PersonEmail: fmt.Sprintf("user%d@example.com", n%8), Text: token(n),
 			})
 			if err != nil {
@@ -202,7 +202,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 func token(n int) string { return fmt.Sprintf("ping [c%04d]", n) }
 
 // replies counts the bot's messages in room that echo message n.
-func replies(sim *webextest.Server, roomID, bot string, n int) int {
+func replies(sim *emulator.Server, roomID, bot string, n int) int {
 	got := 0
 	for _, m := range sim.RoomMessages(roomID) {
 		if m.PersonID == bot && strings.Contains(m.Markdown+m.Text, token(n)) {

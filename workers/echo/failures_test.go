@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/internal/waitfor"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // Each case makes Webex fail in one way and checks that the user still gets
@@ -16,14 +16,14 @@ func TestWebexFailures(t *testing.T) {
 	tests := []struct {
 		name        string
 		timeout     time.Duration
-		fault       webextest.Fault
+		fault       emulator.Fault
 		wantReplies int
 		wantDLQ     int
 		check       func(t *testing.T, p *pipeline, postAttempts []time.Time)
 	}{
 		{
 			name:        "429 with Retry-After is retried no earlier than asked",
-			fault:       webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 429, RetryAfter: "1", Times: 2},
+			fault:       emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 429, RetryAfter: "1", Times: 2},
 			wantReplies: 1,
 			check: func(t *testing.T, _ *pipeline, posts []time.Time) {
 				if len(posts) != 3 {
@@ -38,17 +38,17 @@ func TestWebexFailures(t *testing.T) {
 		},
 		{
 			name:        "503 is retried with backoff",
-			fault:       webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 3},
+			fault:       emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 3},
 			wantReplies: 1,
 		},
 		{
 			name:        "404 right after the webhook is replication lag",
-			fault:       webextest.Fault{Method: http.MethodGet, Path: "/messages/", Status: 404, Times: 2},
+			fault:       emulator.Fault{Method: http.MethodGet, Path: "/messages/", Status: 404, Times: 2},
 			wantReplies: 1,
 		},
 		{
 			name:        "400 is permanent: dead-lettered, not retried",
-			fault:       webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 400, Times: 1},
+			fault:       emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 400, Times: 1},
 			wantReplies: 0,
 			wantDLQ:     1,
 			check: func(t *testing.T, _ *pipeline, posts []time.Time) {
@@ -62,7 +62,7 @@ func TestWebexFailures(t *testing.T) {
 			// anyway; the redelivery finds it and does not post again.
 			name:        "timed-out POST that succeeded is not sent twice",
 			timeout:     300 * time.Millisecond,
-			fault:       webextest.Fault{Method: http.MethodPost, Path: "/messages", Delay: 600 * time.Millisecond, Times: 1},
+			fault:       emulator.Fault{Method: http.MethodPost, Path: "/messages", Delay: 600 * time.Millisecond, Times: 1},
 			wantReplies: 1,
 		},
 	}
@@ -75,7 +75,7 @@ func TestWebexFailures(t *testing.T) {
 			p := startPipelineWith(t, timeout)
 			p.startWorker()
 			p.Sim.InjectFault(tt.fault)
-			sent, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "through trouble"})
+			sent, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "through trouble"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,11 +11,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // pipeline is the whole path over real HTTP and a real JetStream (see
@@ -60,7 +60,7 @@ func (p *pipeline) replies(roomID string) []webex.Message { return p.BotMessages
 func TestUserMessageGetsExactlyOneReply(t *testing.T) {
 	p := startPipeline(t)
 	p.startWorker()
-	sent, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "hello pipeline"})
+	sent, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "hello pipeline"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestUserMessageGetsExactlyOneReply(t *testing.T) {
 func TestBotsOwnMessageGetsNoReply(t *testing.T) {
 	p := startPipeline(t)
 	p.startWorker()
-	user, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "first"})
+	user, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "first"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestBotsOwnMessageGetsNoReply(t *testing.T) {
 func TestDuplicateDeliveryGetsOneReply(t *testing.T) {
 	p := startPipeline(t)
 	p.startWorker()
-	sent, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "said once"})
+	sent, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "said once"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestDuplicateDeliveryGetsOneReply(t *testing.T) {
 func TestReplayedEventIsNotAnsweredTwice(t *testing.T) {
 	p := startPipeline(t)
 	p.startWorker()
-	sent, err := p.Sim.PostAsUser(webextest.UserMessage{Text: "once only"})
+	sent, err := p.Sim.PostAsUser(emulator.UserMessage{Text: "once only"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestWorkerRestartedMidStreamLosesAndRepeatsNothing(t *testing.T) {
 	const rooms = 20
 	var sent []webex.Message
 	for i := 0; i < rooms; i++ {
-		m, err := p.Sim.PostAsUser(webextest.UserMessage{PersonEmail: fmt.Sprintf("user%d@example.com", i), Text: fmt.Sprintf("message %d", i)})
+		m, err := p.Sim.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("user%d@example.com", i), Text: fmt.Sprintf("message %d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,11 +13,11 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/internal/metricstest"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/memberships"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // recorder remembers the memberships a handler was called for.
@@ -44,7 +44,7 @@ func (r *recorder) seen() []string {
 // returns.
 func join(t *testing.T, p *pipelinetest.Pipeline, who string) string {
 	t.Helper()
-	m, err := p.Sim.ChangeMembership(webextest.MembershipChange{RoomID: "space", PersonEmail: who + "@example.com"})
+	m, err := p.Sim.ChangeMembership(emulator.MembershipChange{RoomID: "space", PersonEmail: who + "@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

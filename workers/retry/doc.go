@@ -1,5 +1,5 @@
 // Package retry is the retry worker: it makes the Webex calls that other
-// workers stored on WEBEX_CALLS after they failed (see workers/outbox and
+// workers stored on WEBEX_CALLS after they failed (see workers/webexcall/outbox and
 // workers/webexcall), until they succeed, turn out to be pointless, or run
 // out of time.
 //

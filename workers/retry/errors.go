@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/webexpipe/webexpipe/workers/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // ErrNotDue means a call was delivered before its next attempt is due; the

@@ -10,9 +10,9 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
-	"github.com/webexpipe/webexpipe/workers/deadletters"
-	"github.com/webexpipe/webexpipe/workers/outbox"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // Each case makes Webex fail the echo reply in one way. The user gets
@@ -23,7 +23,7 @@ func TestWebexFailures(t *testing.T) {
 		name         string
 		webexTimeout time.Duration
 		maxElapsed   time.Duration
-		faults       []webextest.Fault // on POST /messages, in order
+		faults       []emulator.Fault // on POST /messages, in order
 		wantReplies  int
 		wantPosts    int
 		wantDLQ      string // the worker whose dead letter is expected; "" for none
@@ -35,7 +35,7 @@ func TestWebexFailures(t *testing.T) {
 			// anyway; the retry worker finds it and does not post again.
 			name:         "timeout after Webex stored the message",
 			webexTimeout: 300 * time.Millisecond,
-			faults:       []webextest.Fault{{Delay: 700 * time.Millisecond, Times: 1}},
+			faults:       []emulator.Fault{{Delay: 700 * time.Millisecond, Times: 1}},
 			wantReplies:  1,
 			wantPosts:    1,
 			check: func(t *testing.T, h *harness) {
@@ -46,19 +46,19 @@ func TestWebexFailures(t *testing.T) {
 		},
 		{
 			name:        "504 that stored nothing is sent once more",
-			faults:      []webextest.Fault{{Status: 504, Times: 1}},
+			faults:      []emulator.Fault{{Status: 504, Times: 1}},
 			wantReplies: 1,
 			wantPosts:   2,
 		},
 		{
 			name:        "503 twice, then the reply",
-			faults:      []webextest.Fault{{Status: 503, Times: 2}},
+			faults:      []emulator.Fault{{Status: 503, Times: 2}},
 			wantReplies: 1,
 			wantPosts:   3,
 		},
 		{
 			name:       "400 is dead-lettered by echo and not retried",
-			faults:     []webextest.Fault{{Status: 400, Times: 1}},
+			faults:     []emulator.Fault{{Status: 400, Times: 1}},
 			wantPosts:  1,
 			wantDLQ:    "echo",
 			wantReason: "400 Bad Request",
@@ -70,7 +70,7 @@ func TestWebexFailures(t *testing.T) {
 		},
 		{
 			name:       "403 in the retry worker is dead-lettered with the history",
-			faults:     []webextest.Fault{{Status: 503, Times: 1}, {Status: 403, Times: 1}},
+			faults:     []emulator.Fault{{Status: 503, Times: 1}, {Status: 403, Times: 1}},
 			wantPosts:  2,
 			wantDLQ:    events.RetryWorker,
 			wantReason: "403 Forbidden",
@@ -78,7 +78,7 @@ func TestWebexFailures(t *testing.T) {
 		{
 			name:       "a call failing past the policy's max elapsed time is dead-lettered",
 			maxElapsed: 1500 * time.Millisecond,
-			faults:     []webextest.Fault{{Status: 503}},
+			faults:     []emulator.Fault{{Status: 503}},
 			wantDLQ:    events.RetryWorker,
 			wantReason: "retry time used up",
 		},
@@ -97,7 +97,7 @@ func TestWebexFailures(t *testing.T) {
 				f.Method, f.Path = http.MethodPost, "/messages"
 				h.sim.InjectFault(f)
 			}
-			sent, err := h.sim.PostAsUser(webextest.UserMessage{Text: "through trouble"})
+			sent, err := h.sim.PostAsUser(emulator.UserMessage{Text: "through trouble"})
 			if err != nil {
 				t.Fatal(err)
 			}

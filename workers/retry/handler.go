@@ -10,9 +10,9 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/outbox"
-	"github.com/webexpipe/webexpipe/workers/ratelimit"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // storeTimeout bounds storing a call's updated record; it does not follow

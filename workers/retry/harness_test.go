@@ -20,12 +20,12 @@ import (
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/outbox"
-	"github.com/webexpipe/webexpipe/workers/ratelimit"
 	"github.com/webexpipe/webexpipe/workers/retry"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // testToken is long and unusual so that finding it anywhere is a leak.
@@ -40,7 +40,7 @@ type harness struct {
 	t       *testing.T
 	srv     *localnats.Server
 	js      jetstream.JetStream
-	sim     *webextest.Server
+	sim     *emulator.Server
 	timeout time.Duration
 	log     *syncbuf.Buffer
 	retryM  *prometheus.Registry
@@ -73,7 +73,7 @@ func newHarness(t *testing.T, o options) *harness {
 	}
 	in := httptest.NewServer(svc.Handler())
 	t.Cleanup(in.Close)
-	h.sim = webextest.NewTest(t, webextest.Options{Token: testToken})
+	h.sim = emulator.NewTest(t, emulator.Options{Token: testToken})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := h.api().CreateWebhook(ctx, webex.WebhookRequest{
@@ -214,8 +214,8 @@ func fastRetry() retry.Config {
 }
 
 // posts returns the times of the POST /messages the emulator received.
-func (h *harness) posts() []webextest.Call {
-	var out []webextest.Call
+func (h *harness) posts() []emulator.Call {
+	var out []emulator.Call
 	for _, c := range h.sim.Calls() {
 		if c.Method == http.MethodPost && c.Path == "/messages" {
 			out = append(out, c)

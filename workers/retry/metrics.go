@@ -3,7 +3,7 @@ package retry
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/webexpipe/webexpipe/workers/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // Results of a call, labelling webexpipe_retry_calls_finished_total.

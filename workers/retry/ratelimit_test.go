@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/internal/waitfor"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // Webex answers the reply's POST with 429 and Retry-After: 2, three times.
@@ -21,9 +21,9 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 	h.startProbe()
 	h.startRetry(fastRetry())
 	const pause = 2 * time.Second
-	h.sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 429, RetryAfter: "2", Times: 3})
+	h.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 429, RetryAfter: "2", Times: 3})
 
-	first, err := h.sim.PostAsUser(webextest.UserMessage{Text: "slow down"})
+	first, err := h.sim.PostAsUser(emulator.UserMessage{Text: "slow down"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 		}
 		return false, "no 429 yet"
 	})
-	second, err := h.sim.PostAsUser(webextest.UserMessage{PersonEmail: "other@example.com", Text: "me too"})
+	second, err := h.sim.PostAsUser(emulator.UserMessage{PersonEmail: "other@example.com", Text: "me too"})
 	if err != nil {
 		t.Fatal(err)
 	}

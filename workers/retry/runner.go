@@ -5,7 +5,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/ratelimit"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // maxDeliver bounds deliveries of one call record. Waiting for a record to

@@ -8,7 +8,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // Webex answers 503 to every reply for ten seconds while users keep
@@ -20,7 +20,7 @@ func TestServiceUnavailableStorm(t *testing.T) {
 	h := newHarness(t, options{})
 	h.startEcho()
 	h.startRetry(fastRetry())
-	h.sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 503})
+	h.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 503})
 	start := time.Now()
 	ended := time.AfterFunc(storm, h.sim.ClearFaults) // the storm lasts ten seconds
 	t.Cleanup(func() { ended.Stop() })
@@ -30,7 +30,7 @@ func TestServiceUnavailableStorm(t *testing.T) {
 	pace := time.NewTicker(storm / 16)
 	defer pace.Stop()
 	for i := range 8 {
-		m, err := h.sim.PostAsUser(webextest.UserMessage{PersonEmail: fmt.Sprintf("user%d@example.com", i), Text: fmt.Sprintf("message %d", i)})
+		m, err := h.sim.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("user%d@example.com", i), Text: fmt.Sprintf("message %d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}

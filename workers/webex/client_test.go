@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestNewConfig(t *testing.T) {
@@ -85,7 +85,7 @@ func TestMeAndPerson(t *testing.T) {
 		t.Errorf("Me = %+v, want the bot %+v", me, bot)
 	}
 
-	m, err := srv.PostAsUser(webextest.UserMessage{PersonEmail: "alice@example.com", Text: "hi"})
+	m, err := srv.PostAsUser(emulator.UserMessage{PersonEmail: "alice@example.com", Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestMessages(t *testing.T) {
 	c := newClient(t, srv, 0)
 	ctx := testContext(t)
 
-	in, err := srv.PostAsUser(webextest.UserMessage{PersonEmail: "alice@example.com", Text: "ping"})
+	in, err := srv.PostAsUser(emulator.UserMessage{PersonEmail: "alice@example.com", Text: "ping"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestAttachmentAction(t *testing.T) {
 	c := newClient(t, srv, 0)
 	ctx := testContext(t)
 
-	in, err := srv.PostAsUser(webextest.UserMessage{Text: "card please"})
+	in, err := srv.PostAsUser(emulator.UserMessage{Text: "card please"})
 	if err != nil {
 		t.Fatal(err)
 	}

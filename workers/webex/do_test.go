@@ -8,14 +8,14 @@ import (
 	"testing"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestDoSendsAStoredCall(t *testing.T) {
 	srv := newEmulator(t)
 	c := newClient(t, srv, 0)
 	ctx := testContext(t)
-	user, err := srv.PostAsUser(webextest.UserMessage{Text: "hi"})
+	user, err := srv.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestDoSendsAStoredCall(t *testing.T) {
 		t.Fatalf("delete: %v", err)
 	}
 
-	srv.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 1})
+	srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 1})
 	err = c.Do(ctx, http.MethodPost, "/messages", body, nil)
 	var apiErr *webex.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || !webex.IsRetryable(err) {

@@ -43,6 +43,10 @@ type APIError struct {
 	RetryAfter time.Duration
 }
 
+// UpstreamTrackingID returns TrackingID; through it the worker runtime keeps
+// the id with a dead letter without depending on this package.
+func (e *APIError) UpstreamTrackingID() string { return e.TrackingID }
+
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "webex: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))

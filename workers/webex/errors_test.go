@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestAPIErrorCarriesWebexDetails(t *testing.T) {
@@ -71,14 +71,14 @@ func TestStatusClassification(t *testing.T) {
 	srv := newEmulator(t)
 	c := newClient(t, srv, 0)
 	ctx := testContext(t)
-	in, err := srv.PostAsUser(webextest.UserMessage{Text: "hi"})
+	in, err := srv.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
 			t.Cleanup(srv.ClearFaults)
-			srv.InjectFault(webextest.Fault{Status: tt.status})
+			srv.InjectFault(emulator.Fault{Status: tt.status})
 
 			_, postErr := c.SendMessage(ctx, &webex.MessageRequest{RoomID: in.RoomID, Text: "x"})
 			_, getErr := c.Message(ctx, in.ID)
@@ -106,7 +106,7 @@ func TestRetryAfter(t *testing.T) {
 	srv := newEmulator(t)
 	c := newClient(t, srv, 0)
 	ctx := testContext(t)
-	in, err := srv.PostAsUser(webextest.UserMessage{Text: "hi"})
+	in, err := srv.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestRetryAfter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Cleanup(srv.ClearFaults)
-			srv.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: tt.status, RetryAfter: tt.retryAfter, Times: 1})
+			srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: tt.status, RetryAfter: tt.retryAfter, Times: 1})
 
 			_, err := c.SendMessage(ctx, &webex.MessageRequest{RoomID: in.RoomID, Text: "x"})
 			var ae *webex.APIError
@@ -152,19 +152,19 @@ func TestRetryAfter(t *testing.T) {
 func TestPostIsNeverRetried(t *testing.T) {
 	tests := []struct {
 		name  string
-		fault webextest.Fault
+		fault emulator.Fault
 	}{
-		{"rate limited", webextest.Fault{Status: 429, RetryAfter: "1"}},
-		{"unavailable", webextest.Fault{Status: 503}},
-		{"bad gateway", webextest.Fault{Status: 502}},
-		{"server error", webextest.Fault{Status: 500}},
-		{"slower than the timeout", webextest.Fault{Delay: 5 * time.Second}},
+		{"rate limited", emulator.Fault{Status: 429, RetryAfter: "1"}},
+		{"unavailable", emulator.Fault{Status: 503}},
+		{"bad gateway", emulator.Fault{Status: 502}},
+		{"server error", emulator.Fault{Status: 500}},
+		{"slower than the timeout", emulator.Fault{Delay: 5 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newEmulator(t)
 			c := newClient(t, srv, 200*time.Millisecond)
-			in, err := srv.PostAsUser(webextest.UserMessage{Text: "hi"})
+			in, err := srv.PostAsUser(emulator.UserMessage{Text: "hi"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,12 +185,12 @@ func TestTimeoutAfterSendingPostIsOutcomeUnknown(t *testing.T) {
 	srv := newEmulator(t)
 	c := newClient(t, srv, 100*time.Millisecond)
 	ctx := testContext(t)
-	in, err := srv.PostAsUser(webextest.UserMessage{Text: "hi"})
+	in, err := srv.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.InjectFault(webextest.Fault{Path: "/messages", Delay: 5 * time.Second, Times: 1})
-	srv.InjectFault(webextest.Fault{Path: "/messages/", Delay: 5 * time.Second, Times: 1})
+	srv.InjectFault(emulator.Fault{Path: "/messages", Delay: 5 * time.Second, Times: 1})
+	srv.InjectFault(emulator.Fault{Path: "/messages/", Delay: 5 * time.Second, Times: 1})
 
 	_, postErr := c.SendMessage(ctx, &webex.MessageRequest{RoomID: in.RoomID, Text: "slow"})
 	var te *webex.TransportError
@@ -214,7 +214,7 @@ func TestTimeoutAfterSendingPostIsOutcomeUnknown(t *testing.T) {
 }
 
 func TestUnreachableIsRetryableWithKnownOutcome(t *testing.T) {
-	srv := webextest.New(webextest.Options{Token: testToken})
+	srv := emulator.New(emulator.Options{Token: testToken})
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

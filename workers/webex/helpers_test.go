@@ -6,20 +6,20 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // testToken is long and unusual so that finding it in any text is a leak.
 const testToken = "tok-3f9a1c77e2b54d0c9e1a-SECRET"
 
 // newEmulator starts an emulator that wants testToken.
-func newEmulator(t *testing.T) *webextest.Server {
+func newEmulator(t *testing.T) *emulator.Server {
 	t.Helper()
-	return webextest.NewTest(t, webextest.Options{Token: testToken})
+	return emulator.NewTest(t, emulator.Options{Token: testToken})
 }
 
 // newClient returns a client of srv; timeout 0 keeps the default.
-func newClient(t *testing.T, srv *webextest.Server, timeout time.Duration) *webex.Client {
+func newClient(t *testing.T, srv *emulator.Server, timeout time.Duration) *webex.Client {
 	t.Helper()
 	c, err := webex.New(webex.Config{BaseURL: srv.URL(), Token: srv.Token(), Timeout: timeout})
 	if err != nil {
@@ -36,7 +36,7 @@ func testContext(t *testing.T) context.Context {
 }
 
 // countCalls counts the API calls srv received with method and path.
-func countCalls(srv *webextest.Server, method, path string) int {
+func countCalls(srv *emulator.Server, method, path string) int {
 	n := 0
 	for _, c := range srv.Calls() {
 		if c.Method == method && c.Path == path {

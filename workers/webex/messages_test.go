@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestInvalidRequestsAreNotSent(t *testing.T) {
@@ -118,7 +118,7 @@ func TestListMessagesPaging(t *testing.T) {
 	var ids []string // oldest first
 	var roomID string
 	for i := range n {
-		m, err := srv.PostAsUser(webextest.UserMessage{Text: fmt.Sprintf("m%d", i)})
+		m, err := srv.PostAsUser(emulator.UserMessage{Text: fmt.Sprintf("m%d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,11 +165,11 @@ func TestListMessagesFilters(t *testing.T) {
 	c := newClient(t, srv, 0)
 	ctx := testContext(t)
 
-	root, err := srv.PostAsUser(webextest.UserMessage{RoomID: "space-1", RoomType: "group", Text: "thread", MentionBot: true})
+	root, err := srv.PostAsUser(emulator.UserMessage{RoomID: "space-1", RoomType: "group", Text: "thread", MentionBot: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, um := range []webextest.UserMessage{
+	for _, um := range []emulator.UserMessage{
 		{RoomID: "space-1", Text: "chatter"},
 		{RoomID: "space-1", Text: "reply", ParentID: root.ID, MentionBot: true},
 		{RoomID: "space-1", Text: "quiet reply", ParentID: root.ID},

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -13,12 +12,12 @@ import (
 	"testing"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
-// openAPIFile is Webex's OpenAPI description, kept in the shared folder
-// beside the repository (../shared from the repository root).
-const openAPIFile = "shared/webex-openapi/webex-messaging.json"
+// openAPIFile is Webex's OpenAPI description, kept as a test fixture (see
+// the README beside it for its source and licence).
+const openAPIFile = "testdata/webex-openapi/webex-messaging.json"
 
 type openAPISchema struct {
 	Properties map[string]json.RawMessage `json:"properties"`
@@ -46,26 +45,18 @@ type openAPI struct {
 	} `json:"components"`
 }
 
-// loadOpenAPI finds the description in an ancestor folder or skips the test.
+// loadOpenAPI reads the description.
 func loadOpenAPI(t *testing.T) *openAPI {
 	t.Helper()
-	dir, err := os.Getwd()
+	b, err := os.ReadFile(openAPIFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 6 {
-		b, err := os.ReadFile(filepath.Join(dir, openAPIFile))
-		if err == nil {
-			var doc openAPI
-			if err := json.Unmarshal(b, &doc); err != nil {
-				t.Fatalf("%s: %v", openAPIFile, err)
-			}
-			return &doc
-		}
-		dir = filepath.Dir(dir)
+	var doc openAPI
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", openAPIFile, err)
 	}
-	t.Skipf("%s not found above the package: skipping the contract check", openAPIFile)
-	return nil
+	return &doc
 }
 
 func (d *openAPI) operation(t *testing.T, method, path string) openAPIOperation {
@@ -221,7 +212,7 @@ func TestEndpointsExist(t *testing.T) {
 	c := newClient(t, srv, 0)
 	ctx := testContext(t)
 
-	m, err := srv.PostAsUser(webextest.UserMessage{Text: "hi"})
+	m, err := srv.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}

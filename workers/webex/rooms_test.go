@@ -6,18 +6,18 @@ import (
 	"testing"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestRooms(t *testing.T) {
 	srv := newEmulator(t)
 	c := newClient(t, srv, 0)
 	for i := range 3 {
-		if _, err := srv.PostAsUser(webextest.UserMessage{PersonEmail: fmt.Sprintf("u%d@example.com", i), Text: "hi"}); err != nil {
+		if _, err := srv.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("u%d@example.com", i), Text: "hi"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := srv.PostAsUser(webextest.UserMessage{RoomID: "space", RoomType: "group", Text: "hi all"}); err != nil {
+	if _, err := srv.PostAsUser(emulator.UserMessage{RoomID: "space", RoomType: "group", Text: "hi all"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // NewAttempt describes one try of a call that began at start, took took and

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/outbox"
-	"github.com/webexpipe/webexpipe/workers/ratelimit"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // call sends one request through the pause: it refuses with a

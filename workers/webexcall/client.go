@@ -11,9 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/outbox"
-	"github.com/webexpipe/webexpipe/workers/ratelimit"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // sideTimeout bounds the bookkeeping after a call (storing it, writing a

@@ -15,11 +15,11 @@ import (
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/internal/syncbuf"
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/outbox"
-	"github.com/webexpipe/webexpipe/workers/ratelimit"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // testToken is long and unusual so that finding it anywhere is a leak.
@@ -27,7 +27,7 @@ const testToken = "tok-7d1e0b9c55aa42f3-SECRET"
 
 // env is an emulator and a JetStream with a wrapped client for one worker.
 type env struct {
-	sim    *webextest.Server
+	sim    *emulator.Server
 	js     jetstream.JetStream
 	api    *webex.Client
 	client *webexcall.Client
@@ -39,7 +39,7 @@ type env struct {
 func newEnv(t *testing.T, timeout time.Duration, maxPause time.Duration) *env {
 	t.Helper()
 	_, _, js := localnats.StartProvisioned(t)
-	sim := webextest.NewTest(t, webextest.Options{Token: testToken})
+	sim := emulator.NewTest(t, emulator.Options{Token: testToken})
 	api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: testToken, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)

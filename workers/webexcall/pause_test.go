@@ -9,9 +9,9 @@ import (
 	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/ratelimit"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // A 429 on any call pauses every call after it, reads and writes, without
@@ -19,11 +19,11 @@ import (
 func TestA429PausesEveryCall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 5*time.Second, 0)
-	user, err := e.sim.PostAsUser(webextest.UserMessage{Text: "hi"})
+	user, err := e.sim.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sim.InjectFault(webextest.Fault{Method: http.MethodGet, Path: "/messages/", Status: 429, RetryAfter: "2", Times: 1})
+	e.sim.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/messages/", Status: 429, RetryAfter: "2", Times: 1})
 	start := time.Now()
 	if _, err := e.client.Message(handlerCtx(t, 1), user.ID); err == nil {
 		t.Fatal("the 429 was not returned")
@@ -82,11 +82,11 @@ func TestRetryAfterValues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, 5*time.Second, maxPause)
-			user, err := e.sim.PostAsUser(webextest.UserMessage{Text: "hi"})
+			user, err := e.sim.PostAsUser(emulator.UserMessage{Text: "hi"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 429, RetryAfter: tt.retryAfter(), Times: 1})
+			e.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 429, RetryAfter: tt.retryAfter(), Times: 1})
 			start := time.Now()
 			if _, err := e.client.SendMessage(handlerCtx(t, 1), &webex.MessageRequest{RoomID: user.RoomID, Text: "x"}); !workers.IsDeferred(err) {
 				t.Fatalf("err = %v, want the call stored", err)

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // clockSkew is how much earlier than the first attempt a message may be

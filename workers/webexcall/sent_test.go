@@ -6,21 +6,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 func TestAlreadySent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 5*time.Second, 0)
 	ctx := testCtx(t)
-	user, err := e.sim.PostAsUser(webextest.UserMessage{Text: "hi"})
+	user, err := e.sim.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	group, err := e.sim.PostAsUser(webextest.UserMessage{RoomID: "team-room", RoomType: "group", Text: "hi bot", MentionBot: true})
+	group, err := e.sim.PostAsUser(emulator.UserMessage{RoomID: "team-room", RoomType: "group", Text: "hi bot", MentionBot: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestAlreadySent(t *testing.T) {
 		})
 	}
 	t.Run("a list that may work later is an error", func(t *testing.T) {
-		e.sim.InjectFault(webextest.Fault{Method: http.MethodGet, Path: "/messages", Status: 503, Times: 1})
+		e.sim.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/messages", Status: 503, Times: 1})
 		if _, err := webexcall.AlreadySent(ctx, e.api, bot, &webex.MessageRequest{RoomID: user.RoomID, Markdown: "x"}, time.Time{}); err == nil {
 			t.Error("a 503 while listing read as not sent")
 		}
@@ -72,7 +72,7 @@ func TestSentBefore(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 5*time.Second, 0)
 	ctx := context.WithoutCancel(testCtx(t))
-	user, err := e.sim.PostAsUser(webextest.UserMessage{Text: "hi"})
+	user, err := e.sim.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}

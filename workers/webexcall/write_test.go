@@ -8,17 +8,17 @@ import (
 
 	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 func TestFailedWritesAreStored(t *testing.T) {
 	tests := []struct {
 		name          string
 		timeout       time.Duration
-		fault         webextest.Fault
+		fault         emulator.Fault
 		outsideEvent  bool
 		wantStored    bool
 		wantAmbiguous bool
@@ -27,19 +27,19 @@ func TestFailedWritesAreStored(t *testing.T) {
 	}{
 		{
 			name:        "503 is stored and deferred",
-			fault:       webextest.Fault{Status: 503},
+			fault:       emulator.Fault{Status: 503},
 			wantStored:  true,
 			wantOutcome: outbox.OutcomeRetryable,
 		},
 		{
 			name:        "429 is stored with its Retry-After",
-			fault:       webextest.Fault{Status: 429, RetryAfter: "2"},
+			fault:       emulator.Fault{Status: 429, RetryAfter: "2"},
 			wantStored:  true,
 			wantOutcome: outbox.OutcomeRateLimited,
 		},
 		{
 			name:          "504 is stored as ambiguous",
-			fault:         webextest.Fault{Status: 504},
+			fault:         emulator.Fault{Status: 504},
 			wantStored:    true,
 			wantAmbiguous: true,
 			wantOutcome:   outbox.OutcomeUnknown,
@@ -47,19 +47,19 @@ func TestFailedWritesAreStored(t *testing.T) {
 		{
 			name:          "a timeout is stored as ambiguous",
 			timeout:       200 * time.Millisecond,
-			fault:         webextest.Fault{Delay: 500 * time.Millisecond},
+			fault:         emulator.Fault{Delay: 500 * time.Millisecond},
 			wantStored:    true,
 			wantAmbiguous: true,
 			wantOutcome:   outbox.OutcomeUnknown,
 		},
 		{
 			name:    "400 is returned, not stored",
-			fault:   webextest.Fault{Status: 400},
+			fault:   emulator.Fault{Status: 400},
 			wantErr: func(err error) bool { return !workers.IsDeferred(err) && errors.As(err, new(*webex.APIError)) },
 		},
 		{
 			name:         "outside a handler a 503 is returned, not stored",
-			fault:        webextest.Fault{Status: 503},
+			fault:        emulator.Fault{Status: 503},
 			outsideEvent: true,
 			wantErr:      func(err error) bool { return !workers.IsDeferred(err) && webex.IsRetryable(err) },
 		},
@@ -72,7 +72,7 @@ func TestFailedWritesAreStored(t *testing.T) {
 				timeout = 5 * time.Second
 			}
 			e := newEnv(t, timeout, 0)
-			user, err := e.sim.PostAsUser(webextest.UserMessage{Text: "hi"})
+			user, err := e.sim.PostAsUser(emulator.UserMessage{Text: "hi"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,12 +133,12 @@ func TestFailedWritesAreStored(t *testing.T) {
 func TestRedeliveredEventDoesNotResendAStoredCall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 5*time.Second, 0)
-	user, err := e.sim.PostAsUser(webextest.UserMessage{Text: "hi"})
+	user, err := e.sim.PostAsUser(emulator.UserMessage{Text: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := &webex.MessageRequest{RoomID: user.RoomID, Markdown: "reply"}
-	e.sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 1})
+	e.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: 503, Times: 1})
 	if _, err := e.client.SendMessage(handlerCtx(t, 1), req); !workers.IsDeferred(err) {
 		t.Fatalf("first delivery: %v", err)
 	}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/outbox"
 	"github.com/webexpipe/webexpipe/workers/retry"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
 // RetryOptions configure the retry worker: its backoff policy and how it

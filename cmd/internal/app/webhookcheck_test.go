@@ -13,7 +13,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestCheckWebhooks(t *testing.T) {
@@ -24,7 +24,7 @@ func TestCheckWebhooks(t *testing.T) {
 		name     string
 		register []webex.WebhookRequest
 		disable  string // resource of a webhook to disable after registering
-		fault    *webextest.Fault
+		fault    *emulator.Fault
 		want     []events.ResourceEvent // missing
 		logs     []string               // each appears in the log
 	}{
@@ -40,12 +40,12 @@ func TestCheckWebhooks(t *testing.T) {
 		{name: "disabled", register: []webex.WebhookRequest{{Resource: "messages", Event: "created"}, {Resource: "attachmentActions", Event: "created"}},
 			disable: "attachmentActions", want: []events.ResourceEvent{actions},
 			logs: []string{"the Webex webhook for attachmentActions/created is disabled", `status\": \"active\"`}},
-		{name: "cannot list", fault: &webextest.Fault{Method: "GET", Path: "/webhooks", Status: 500},
+		{name: "cannot list", fault: &emulator.Fault{Method: "GET", Path: "/webhooks", Status: 500},
 			logs: []string{"could not check the Webex webhooks"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := webextest.NewTest(t, webextest.Options{})
+			sim := emulator.NewTest(t, emulator.Options{})
 			client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -85,12 +85,12 @@ func TestCheckWebhooks(t *testing.T) {
 }
 
 func TestCheckWebhooksAsyncEndsWithItsContext(t *testing.T) {
-	sim := webextest.NewTest(t, webextest.Options{})
+	sim := emulator.NewTest(t, emulator.Options{})
 	client, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim.InjectFault(webextest.Fault{Path: "/webhooks", Delay: time.Minute})
+	sim.InjectFault(emulator.Fault{Path: "/webhooks", Delay: time.Minute})
 	var buf bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := CheckWebhooksAsync(ctx, client, ShippedEvents(), slog.New(slog.NewTextHandler(&buf, nil)))
@@ -168,7 +168,7 @@ func TestStartWebhookCheck(t *testing.T) {
 		})
 	}
 	t.Run("with a token it checks", func(t *testing.T) {
-		sim := webextest.NewTest(t, webextest.Options{})
+		sim := emulator.NewTest(t, emulator.Options{})
 		var buf bytes.Buffer
 		wait, err := StartWebhookCheck(context.Background(), WebexOptions{Token: sim.Token(), APIURL: sim.URL(), Timeout: 5 * time.Second},
 			WebhookCheckOptions{Expect: []string{"attachmentActions/created"}}, slog.New(slog.NewTextHandler(&buf, nil)))

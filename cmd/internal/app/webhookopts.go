@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
-	"github.com/webexpipe/webexpipe/workers/webhooks"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // WebhookOptions describe the webhooks a deployment wants on Webex, for

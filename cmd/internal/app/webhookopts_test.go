@@ -12,12 +12,12 @@ import (
 
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 func TestStartWebhookWatch(t *testing.T) {
 	_, _, js := localnats.StartProvisioned(t)
-	sim := webextest.NewTest(t, webextest.Options{})
+	sim := emulator.NewTest(t, emulator.Options{})
 	webexO := WebexOptions{Token: sim.Token(), APIURL: sim.URL(), Timeout: 5 * time.Second}
 	in := IngestOptions{Secrets: []string{"new-secret", "old-secret"}}
 	wh := WebhookOptions{Target: "https://bot.example.com/webhooks/webex", Resources: []string{"messages"},

@@ -10,8 +10,8 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/pipelinetest"
 )
 
 var secret = []byte("bench-test-secret-never-logged")

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // size is the load of a test: n messages at rate per second; longer with
@@ -45,7 +45,7 @@ func TestNATSRestart(t *testing.T) {
 func TestEchoWorkerKilled(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	_, echo, _ := r.startAll()
-	r.sim.InjectFault(webextest.Fault{Method: http.MethodPost, Path: "/messages", Delay: 300 * time.Millisecond})
+	r.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Delay: 300 * time.Millisecond})
 	n, rate := size()
 	wait := r.load(n, rate)
 	r.waitPosted(n / 2)
@@ -151,7 +151,7 @@ func TestWebexErrors(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			f := webextest.Fault{Method: http.MethodPost, Path: "/messages", Times: 1}
+			f := emulator.Fault{Method: http.MethodPost, Path: "/messages", Times: 1}
 			switch k % 3 {
 			case 0:
 				f.Status = http.StatusInternalServerError

@@ -23,7 +23,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/webextest"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 const (
@@ -75,7 +75,7 @@ type rig struct {
 	spoolDir   string
 	natsPort   int
 	nats       *localnats.Server // nil while stopped
-	sim        *webextest.Server
+	sim        *emulator.Server
 	ingestAddr string // fixed, so a restarted ingest gets the same deliveries
 
 	mu     sync.Mutex // guards posted
@@ -92,7 +92,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			r.nats.Shutdown()
 		}
 	})
-	r.sim = webextest.NewTest(t, webextest.Options{Token: token})
+	r.sim = emulator.NewTest(t, emulator.Options{Token: token})
 	r.ingestAddr = freeAddr(t)
 	client, err := webex.New(webex.Config{BaseURL: r.sim.URL(), Token: token})
 	if err != nil {
@@ -190,7 +190,7 @@ func (r *rig) load(n, rate int) (wait func()) {
 		defer tick.Stop()
 		for i := range n {
 			<-tick.C
-			m, err := r.sim.PostAsUser(webextest.UserMessage{PersonEmail: fmt.Sprintf("user%d@example.com", i%4), Text: marker(i) + " hello"})
+			m, err := r.sim.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("user%d@example.com", i%4), Text: marker(i) + " hello"})
 			if err != nil {
 				r.t.Errorf("post %d: %v", i, err)
 				return

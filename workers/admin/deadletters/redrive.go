@@ -1,0 +1,116 @@
+package deadletters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
+)
+
+// ErrCannotRedrive means a dead letter lacks what a redrive needs (an
+// event without its original subject, a call whose record does not decode).
+var ErrCannotRedrive = errors.New("cannot redrive")
+
+// RedriveOptions choose how a dead letter is sent back.
+type RedriveOptions struct {
+	// Force makes the worker handle a redriven event even when its
+	// idempotency marker says it was handled (Webex-Replay-Force).
+	Force bool
+	// Keep leaves the dead letter in place; by default it is deleted once
+	// its copy is stored.
+	Keep bool
+}
+
+// Redriven says where a dead letter went.
+type Redriven struct {
+	Seq     uint64 `json:"seq"`
+	Kind    Kind   `json:"kind"`
+	Subject string `json:"subject"`
+	MsgID   string `json:"msg_id"`
+	Deleted bool   `json:"deleted"`
+}
+
+// Redrive sends a dead letter back to be handled again.
+//
+// An event goes to webex.replay.<worker>.<resource>.<event>.<partition>:
+// only the worker that gave up sees it again, not every worker of that
+// event type, and a forced redrive works (Webex-Replay-Force is honoured on
+// replay subjects only). It keeps its dedup key (Webex-Dedup-Key) so the
+// other idempotency rules still hold, with a Nats-Msg-Id of its own.
+//
+// A call goes back to webex.calls.<worker>.<id> with its attempt count and
+// time budget reset and its history kept, for the retry worker.
+func Redrive(ctx context.Context, js jetstream.JetStream, e *Entry, o RedriveOptions) (Redriven, error) {
+	var r Redriven
+	var err error
+	switch e.Kind {
+	case KindCall:
+		r, err = redriveCall(ctx, js, e)
+	default:
+		r, err = redriveEvent(ctx, js, e, o)
+	}
+	if err != nil {
+		return r, err
+	}
+	if !o.Keep {
+		if _, err := Delete(ctx, js, e.Seq); err != nil {
+			return r, fmt.Errorf("redriven, but %w", err)
+		}
+		r.Deleted = true
+	}
+	return r, nil
+}
+
+func redriveEvent(ctx context.Context, js jetstream.JetStream, e *Entry, o RedriveOptions) (Redriven, error) {
+	resource, event, partition, ok := events.SubjectTokens(e.OrigSubject)
+	if !ok || !events.ValidToken(e.Worker) {
+		return Redriven{}, fmt.Errorf("dead letter %d: %w: original subject %q", e.Seq, ErrCannotRedrive, e.OrigSubject)
+	}
+	msg := nats.NewMsg(events.ReplaySubject(e.Worker, resource, event, partition))
+	msg.Data = e.Data
+	for k, v := range e.Header {
+		if strings.HasPrefix(strings.ToLower(k), "nats-") || dlqOnly[k] {
+			continue
+		}
+		msg.Header[k] = append([]string(nil), v...)
+	}
+	if e.DedupKey != "" {
+		msg.Header.Set(events.HeaderDedupKey, e.DedupKey)
+	}
+	if e.OrigSeq != 0 {
+		msg.Header.Set(events.HeaderOrigSeq, strconv.FormatUint(e.OrigSeq, 10))
+	}
+	if o.Force {
+		msg.Header.Set(events.HeaderReplayForce, "true")
+	}
+	id := "redrive:" + strconv.FormatUint(e.Seq, 10)
+	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(events.EventsStream)); err != nil {
+		return Redriven{}, fmt.Errorf("redrive dead letter %d to %s: %w", e.Seq, msg.Subject, err)
+	}
+	return Redriven{Seq: e.Seq, Kind: KindEvent, Subject: msg.Subject, MsgID: id}, nil
+}
+
+// dlqOnly are the headers that describe the dead letter, not the event.
+var dlqOnly = map[string]bool{
+	events.HeaderWorker: true, events.HeaderDLQReason: true, events.HeaderOrigSubject: true,
+	events.HeaderDeliveries: true, events.HeaderTrackingID: true, events.HeaderReplayForce: true,
+}
+
+func redriveCall(ctx context.Context, js jetstream.JetStream, e *Entry) (Redriven, error) {
+	if e.Call == nil {
+		return Redriven{}, fmt.Errorf("dead letter %d: %w: the call record does not decode: %s", e.Seq, ErrCannotRedrive, e.CallErr)
+	}
+	c := *e.Call
+	c.Redrive()
+	if _, err := outbox.NewStore(js).Put(ctx, &c); err != nil {
+		return Redriven{}, fmt.Errorf("redrive dead letter %d: %w", e.Seq, err)
+	}
+	return Redriven{Seq: e.Seq, Kind: KindCall, Subject: c.Subject(), MsgID: c.MsgID()}, nil
+}

@@ -1,0 +1,132 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/admin/scan"
+)
+
+// DefaultLimit is how many events List returns by default.
+const DefaultLimit = 50
+
+// firstChunk is how many sequences List reads first, going back from the
+// newest event; each further chunk is four times larger, so a narrow
+// filter over a long stream takes a few reads, not one per event.
+const firstChunk = 256
+
+// maxChunk bounds the growth of the chunks (and keeps it from overflowing).
+const maxChunk = 1 << 24
+
+// Filter selects events for List.
+type Filter struct {
+	// Since and Until bound the time the events were stored; zero means
+	// unbounded.
+	Since, Until time.Time
+	// Resource, Event and RoomID keep only matching events; empty keeps
+	// all.
+	Resource, Event, RoomID string
+	// Replays includes the replayed copies (webex.replay.>).
+	Replays bool
+	// Limit is how many events to return at most; 0 means DefaultLimit.
+	Limit int
+}
+
+func (f Filter) subjects() ([]string, error) {
+	r, e := "*", "*"
+	for _, tok := range []*string{&f.Resource, &f.Event} {
+		if *tok != "" && !events.ValidToken(*tok) {
+			return nil, fmt.Errorf("filter %q: %w", *tok, events.ErrUnsafeToken)
+		}
+	}
+	if f.Resource != "" {
+		r = f.Resource
+	}
+	if f.Event != "" {
+		e = f.Event
+	}
+	subjects := []string{events.EventFilter(r, e)}
+	if f.Replays {
+		subjects = append(subjects, events.SubjectRoot+".replay.*."+r+"."+e+".*")
+	}
+	return subjects, nil
+}
+
+// List returns the newest events f selects, newest first. It reads the
+// stream backwards in growing chunks until it has Limit events, reaches
+// Since, or reaches the oldest event.
+func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]Record, error) {
+	subjects, err := f.subjects()
+	if err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = DefaultLimit
+	}
+	s, err := js.Stream(ctx, events.EventsStream)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", events.EventsStream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s info: %w", events.EventsStream, err)
+	}
+	first, hi := max(info.State.FirstSeq, 1), info.State.LastSeq
+	var out []Record // newest first
+	for size := uint64(firstChunk); hi >= first && hi > 0 && len(out) < f.Limit; size = min(size*4, maxChunk) {
+		lo := first
+		if hi-first+1 > size {
+			lo = hi - size + 1
+		}
+		chunk, older, err := readChunk(ctx, js, f, subjects, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		slices.Reverse(chunk)
+		out = append(out, chunk...)
+		if older || lo == first || storedBefore(ctx, s, lo, f.Since) {
+			break
+		}
+		hi = lo - 1
+	}
+	return out[:min(len(out), f.Limit)], nil
+}
+
+// readChunk returns the events of sequences lo..hi that f selects, oldest
+// first; older is true when the chunk reached back past f.Since.
+func readChunk(ctx context.Context, js jetstream.JetStream, f Filter, subjects []string, lo, hi uint64) (out []Record, older bool, err error) {
+	err = scan.Each(ctx, js, scan.Range{Filters: subjects, FromSeq: lo, ToSeq: hi}, nil, func(m *scan.Msg) error {
+		if !f.Since.IsZero() && m.Time.Before(f.Since) {
+			older = true
+			return nil
+		}
+		if !f.Until.IsZero() && m.Time.After(f.Until) {
+			return scan.ErrStop
+		}
+		r := newRecord(m.Seq, m.Time, m.Subject, m.Header, m.Data)
+		if f.RoomID == "" || r.RoomID == f.RoomID {
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s %d..%d: %w", events.EventsStream, lo, hi, err)
+	}
+	return out, older, nil
+}
+
+// storedBefore reports whether the event at seq was stored before t: then
+// every older chunk is outside the window too. A zero t, or an event that
+// cannot be read (deleted), says no.
+func storedBefore(ctx context.Context, s jetstream.Stream, seq uint64, t time.Time) bool {
+	if t.IsZero() {
+		return false
+	}
+	m, err := s.GetMsg(ctx, seq)
+	return err == nil && m.Time.Before(t)
+}

@@ -1,0 +1,198 @@
+package replay_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/pipelinetest"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
+	"github.com/webexpipe/webexpipe/workers/admin/replay"
+	"github.com/webexpipe/webexpipe/workers/echo"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+)
+
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// echoPipeline runs the pipeline with the echo worker.
+func echoPipeline(t *testing.T) *pipelinetest.Pipeline {
+	t.Helper()
+	p := pipelinetest.Start(t, pipelinetest.Options{})
+	h, err := echo.New(p.Client, echo.Config{Logger: pipelinetest.Logger(t), RecheckAfter: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.StartWorker(p.WorkerConfig(echo.Name, echo.Events), h)
+	return p
+}
+
+// post has a user write in a direct room of their own and waits until the
+// message and the reply were handled; it returns the room.
+func post(t *testing.T, p *pipelinetest.Pipeline, email string) string {
+	t.Helper()
+	m, err := p.Sim.PostAsUser(emulator.UserMessage{PersonEmail: email, Text: "hi from " + email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Settle(len(p.Sim.Deliveries()) + 2) // the message and the bot's reply
+	return m.RoomID
+}
+
+func streamMsgs(t *testing.T, p *pipelinetest.Pipeline) uint64 {
+	t.Helper()
+	s, err := p.JS.Stream(testCtx(t), events.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+// TestReplayWindowThroughEcho replays a time window to the echo worker:
+// a dry run changes nothing, a replay repeats no reply, a paced one keeps
+// its rate, and a forced one answers each message of the window once more.
+// The subtests run in order on one pipeline.
+func TestReplayWindowThroughEcho(t *testing.T) {
+	p := echoPipeline(t)
+	before := post(t, p, "before@example.com")
+	since := time.Now()
+	waitfor.Until(t, 5*time.Second, func() (bool, string) {
+		return time.Now().After(since), "clock did not move"
+	})
+	window := []string{post(t, p, "a@example.com"), post(t, p, "b@example.com"), post(t, p, "c@example.com")}
+	const inWindow = 6 // three messages and the bot's three replies
+	replies := func(room string) int { return len(p.BotMessages(room)) }
+
+	t.Run("dry run lists and stores nothing", func(t *testing.T) {
+		msgs := streamMsgs(t, p)
+		var items []replay.Item
+		sum, err := replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, DryRun: true,
+			OnEvent: func(it replay.Item) { items = append(items, it) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The bot's replies were ignored, not handled: they have no marker.
+		if sum.Selected != inWindow || sum.Stored != 0 || sum.Handled != uint64(len(window)) || len(items) != inWindow {
+			t.Errorf("summary %+v, %d items; want %d selected, %d handled, none stored", sum, len(items), inWindow, len(window))
+		}
+		for _, it := range items {
+			if it.CopySubject == "" || it.CopySeq != 0 || it.Time.Before(since) {
+				t.Errorf("item %+v", it)
+			}
+		}
+		if got := streamMsgs(t, p); got != msgs {
+			t.Errorf("stream went from %d to %d messages in a dry run", msgs, got)
+		}
+	})
+
+	t.Run("without force no reply is repeated, at the rate asked", func(t *testing.T) {
+		const rate = 20.0
+		deliveries := len(p.Sim.Deliveries())
+		var reports []replay.Progress
+		begin := time.Now()
+		sum, err := replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, Until: time.Now(), Rate: rate,
+			ProgressEvery: 50 * time.Millisecond, Progress: func(pr replay.Progress) { reports = append(reports, pr) }})
+		took := time.Since(begin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Stored != inWindow || sum.FirstSeq == 0 {
+			t.Fatalf("summary %+v", sum)
+		}
+		// Six copies at 20/s are five intervals of 50ms apart: 250ms.
+		want := time.Duration(float64(inWindow-1) / rate * float64(time.Second))
+		if took < want*9/10 || took > want+2*time.Second {
+			t.Errorf("replay took %s, want about %s", took, want)
+		}
+		if sum.Rate > rate*1.5 {
+			t.Errorf("rate %.1f/s, asked for %.0f/s", sum.Rate, rate)
+		}
+		if len(reports) < 2 || reports[0].Total != inWindow {
+			t.Errorf("progress reports %+v", reports)
+		}
+		p.Settle(deliveries)
+		for _, room := range append(window, before) {
+			if n := replies(room); n != 1 {
+				t.Errorf("room %s has %d replies, want 1", room, n)
+			}
+		}
+	})
+
+	t.Run("force answers each message of the window once more", func(t *testing.T) {
+		deliveries := len(p.Sim.Deliveries())
+		sum, err := replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, Until: time.Now(), Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Stored != inWindow {
+			t.Fatalf("summary %+v", sum)
+		}
+		p.Settle(deliveries + len(window)) // one new reply each, delivered back
+		for _, room := range window {
+			if n := replies(room); n != 2 {
+				t.Errorf("room %s has %d replies, want 2", room, n)
+			}
+		}
+		if n := replies(before); n != 1 {
+			t.Errorf("the room before the window has %d replies, want 1", n)
+		}
+	})
+
+	t.Run("one room", func(t *testing.T) {
+		sum, err := replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, RoomID: window[1], DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The message, its reply, and the forced reply of the last subtest.
+		if sum.Selected != 3 {
+			t.Errorf("selected %d events of room %s, want 3", sum.Selected, window[1])
+		}
+	})
+
+	t.Run("the same run stores nothing twice", func(t *testing.T) {
+		o := replay.Options{Worker: echo.Name, Since: since, Until: time.Now(), RunID: replay.NewRunID(time.Now())}
+		first, err := replay.Run(testCtx(t), p.JS, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := replay.Run(testCtx(t), p.JS, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Stored == 0 || again.Stored != 0 || again.Duplicates != first.Stored {
+			t.Errorf("first run %+v, again %+v", first, again)
+		}
+	})
+}
+
+func TestReplayRefuses(t *testing.T) {
+	p := echoPipeline(t)
+	tests := []struct {
+		name string
+		o    replay.Options
+		want error
+	}{
+		{name: "unknown worker", o: replay.Options{Worker: "nobody"}, want: replay.ErrUnknownWorker},
+		{name: "event the worker does not take", o: replay.Options{Worker: echo.Name, Resource: "memberships"}, want: replay.ErrNothingSelected},
+		{name: "unsafe worker", o: replay.Options{Worker: "echo.>"}, want: replay.ErrInvalidOptions},
+		{name: "negative rate", o: replay.Options{Worker: echo.Name, Rate: -1}, want: replay.ErrInvalidOptions},
+		{name: "window backwards", o: replay.Options{Worker: echo.Name, Since: time.Now(), Until: time.Now().Add(-time.Hour)}, want: replay.ErrInvalidOptions},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := replay.Run(testCtx(t), p.JS, tt.o); !errors.Is(err, tt.want) {
+				t.Errorf("Run = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}

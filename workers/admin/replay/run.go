@@ -1,0 +1,134 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/admin/scan"
+)
+
+// publishTimeout bounds storing one copy.
+const publishTimeout = 10 * time.Second
+
+// Run replays the events o selects to o.Worker and returns the summary. It
+// stops at the first copy it cannot store, returning the progress so far
+// and the error; running it again with the same RunID stores no second copy
+// of what was stored within the duplicate window. Errors from the options
+// wrap ErrInvalidOptions, an unknown worker ErrUnknownWorker.
+func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, error) {
+	if err := o.Validate(); err != nil {
+		return Progress{}, err
+	}
+	o = o.withDefaults()
+	filters, err := workerFilters(ctx, js, o.Worker, o.Resource, o.Event)
+	if err != nil {
+		return Progress{}, err
+	}
+	r := &run{js: js, o: o, markers: openMarkers(ctx, js), pace: newPacer(o.Rate), start: time.Now()}
+	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force}
+	r.reported = r.start
+	err = scan.Each(ctx, js, scan.Range{Filters: filters, FromSeq: o.FromSeq, Since: o.Since, Until: o.Until},
+		func(s scan.Start) { r.p.Total = s.Pending },
+		func(m *scan.Msg) error { return r.one(ctx, m) })
+	r.p.update(time.Since(r.start))
+	r.p.ETA = 0
+	return r.p, err
+}
+
+// run is the state of one Run; it is used by one goroutine.
+type run struct {
+	js       jetstream.JetStream
+	o        Options
+	markers  jetstream.KeyValue // nil when the bucket cannot be read
+	pace     *pacer
+	start    time.Time
+	reported time.Time
+	p        Progress
+}
+
+// one handles one scanned event.
+func (r *run) one(ctx context.Context, m *scan.Msg) error {
+	r.p.Scanned++
+	defer r.report()
+	env, _ := events.Decode(m.Data) // an undecodable event is replayed as is: the worker dead-letters it
+	var room string
+	if env != nil {
+		room = env.Data.RoomID
+	}
+	if r.o.RoomID != "" && room != r.o.RoomID {
+		return nil
+	}
+	key := dedupKey(m.Header, env, m.Data)
+	msg, err := newCopy(r.o.Worker, r.o.RunID, r.o.Force, m.Seq, m.Subject, m.Header, m.Data, key)
+	if err != nil {
+		return err
+	}
+	item := Item{Seq: m.Seq, Time: m.Time, Subject: m.Subject, DedupKey: key, RoomID: room, CopySubject: msg.Subject}
+	item.Handled = r.handled(ctx, key)
+	if !r.o.DryRun {
+		if err := r.pace.wait(ctx); err != nil {
+			return err
+		}
+		pctx, cancel := context.WithTimeout(ctx, publishTimeout)
+		ack, err := r.js.PublishMsg(pctx, msg, jetstream.WithMsgID(copyID(r.o.RunID, m.Seq)), jetstream.WithExpectStream(events.EventsStream))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("store the copy of event %d on %s: %w", m.Seq, msg.Subject, err)
+		}
+		if ack.Duplicate {
+			r.p.Duplicates++
+		} else {
+			r.p.Stored++
+		}
+		item.CopySeq = ack.Sequence
+	}
+	r.p.Selected++
+	if item.Handled {
+		r.p.Handled++
+	}
+	if r.p.FirstSeq == 0 {
+		r.p.FirstSeq = m.Seq
+	}
+	r.p.LastSeq = m.Seq
+	if r.o.OnEvent != nil {
+		r.o.OnEvent(item)
+	}
+	return nil
+}
+
+// report calls Progress when ProgressEvery has passed since the last call.
+func (r *run) report() {
+	now := time.Now()
+	if r.o.Progress == nil || now.Sub(r.reported) < r.o.ProgressEvery {
+		return
+	}
+	r.reported = now
+	r.p.update(now.Sub(r.start))
+	r.o.Progress(r.p)
+}
+
+// handled reports whether the worker's idempotency marker for key exists.
+func (r *run) handled(ctx context.Context, key string) bool {
+	if r.markers == nil || key == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
+	_, err := r.markers.Get(ctx, events.MarkerKey(r.o.Worker, key))
+	return err == nil
+}
+
+// openMarkers opens the idempotency bucket, or returns nil: the markers
+// only inform the report, so a replay goes on without them.
+func openMarkers(ctx context.Context, js jetstream.JetStream) jetstream.KeyValue {
+	kv, err := js.KeyValue(ctx, events.ProcessedBucket)
+	if err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil
+	}
+	return kv
+}

@@ -1,0 +1,182 @@
+package status
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
+)
+
+// WebhookLister lists the webhooks on Webex; *webhooks.Manager is one.
+type WebhookLister interface {
+	List(ctx context.Context) ([]webhooks.Hook, error)
+}
+
+// WebhookListerFunc adapts a function to WebhookLister, e.g. one that
+// reports why the webhooks cannot be listed.
+type WebhookListerFunc func(ctx context.Context) ([]webhooks.Hook, error)
+
+// List calls f(ctx).
+func (f WebhookListerFunc) List(ctx context.Context) ([]webhooks.Hook, error) { return f(ctx) }
+
+// Options choose what Collect gathers besides JetStream.
+type Options struct {
+	// Webhooks, when set, lists the webhooks on Webex.
+	Webhooks WebhookLister
+	// Now is the clock that decides whether a pause is active; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Collect gathers a Report. It returns an error only when ctx ends; every
+// other failure is noted in Report.Errors.
+func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	r := &Report{At: o.Now().UTC()}
+	note := func(what string, err error) {
+		r.Errors = append(r.Errors, what+": "+err.Error())
+	}
+	for _, name := range []string{events.EventsStream, events.CallsStream, events.DLQStream} {
+		if err := r.addStream(ctx, js, name); err != nil {
+			note("stream "+name, err)
+		}
+	}
+	for _, name := range []string{events.ProcessedBucket, events.RateLimitBucket, events.WebhooksBucket} {
+		if err := r.addBucket(ctx, js, name); err != nil {
+			note("bucket "+name, err)
+		}
+	}
+	if err := r.addDeadLetters(ctx, js); err != nil {
+		note("dead letters", err)
+	}
+	if err := r.addPauses(ctx, js, o.Now()); err != nil {
+		note("rate-limit pauses", err)
+	}
+	if o.Webhooks != nil {
+		hooks, err := o.Webhooks.List(ctx)
+		if err != nil {
+			note("webhooks", err)
+		}
+		r.Webhooks = hooks
+		if r.Webhooks == nil {
+			r.Webhooks = []webhooks.Hook{}
+		}
+	}
+	return r, ctx.Err()
+}
+
+func (r *Report) addStream(ctx context.Context, js jetstream.JetStream, name string) error {
+	s, err := js.Stream(ctx, name)
+	if err != nil {
+		return err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return err
+	}
+	st := info.State
+	r.Streams = append(r.Streams, Stream{
+		Name: name, Messages: st.Msgs, Bytes: st.Bytes, FirstSeq: st.FirstSeq, LastSeq: st.LastSeq,
+		FirstTime: st.FirstTime, LastTime: st.LastTime, Consumers: st.Consumers,
+	})
+	if name == events.DLQStream {
+		return nil
+	}
+	list := s.ListConsumers(ctx)
+	for ci := range list.Info() {
+		if ci.Config.Durable == "" {
+			continue // a scan's ordered consumer, or another tool's
+		}
+		c := Consumer{Stream: name, Name: ci.Name, Pending: ci.NumPending, AckPending: ci.NumAckPending,
+			Redelivered: ci.NumRedelivered, Waiting: ci.NumWaiting}
+		if ci.Delivered.Last != nil {
+			c.LastDelivered = *ci.Delivered.Last
+		}
+		r.Consumers = append(r.Consumers, c)
+	}
+	slices.SortFunc(r.Consumers, func(a, b Consumer) int {
+		return strings.Compare(a.Stream+"/"+a.Name, b.Stream+"/"+b.Name)
+	})
+	if err := list.Err(); err != nil {
+		return fmt.Errorf("list consumers: %w", err)
+	}
+	return nil
+}
+
+func (r *Report) addBucket(ctx context.Context, js jetstream.JetStream, name string) error {
+	kv, err := js.KeyValue(ctx, name)
+	if err != nil {
+		return err
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return err
+	}
+	r.Buckets = append(r.Buckets, Bucket{Name: name, Values: st.Values(), Bytes: st.Bytes()})
+	return nil
+}
+
+// addDeadLetters counts the dead letters per subject, webex.dlq.<worker>.
+func (r *Report) addDeadLetters(ctx context.Context, js jetstream.JetStream) error {
+	s, err := js.Stream(ctx, events.DLQStream)
+	if err != nil {
+		return err
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(events.DLQFilter))
+	if err != nil {
+		return err
+	}
+	for subject, n := range info.State.Subjects {
+		r.DeadLetters = append(r.DeadLetters, DeadLetters{Worker: strings.TrimPrefix(subject, events.DLQSubject("")), Count: n})
+	}
+	slices.SortFunc(r.DeadLetters, func(a, b DeadLetters) int { return strings.Compare(a.Worker, b.Worker) })
+	return nil
+}
+
+// storedPause is the value workers/ratelimit stores under a pause key; only
+// the fields shown are read.
+type storedPause struct {
+	Until  time.Time `json:"until"`
+	Status int       `json:"status"`
+	By     string    `json:"by"`
+}
+
+func (r *Report) addPauses(ctx context.Context, js jetstream.JetStream, now time.Time) error {
+	kv, err := js.KeyValue(ctx, events.RateLimitBucket)
+	if err != nil {
+		return err
+	}
+	keys, err := kv.Keys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		e, err := kv.Get(ctx, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // expired in between
+		}
+		if err != nil {
+			return err
+		}
+		var p storedPause
+		if err := json.Unmarshal(e.Value(), &p); err != nil {
+			return fmt.Errorf("pause %s: %w", k, err)
+		}
+		r.Pauses = append(r.Pauses, Pause{Key: k, Until: p.Until, Status: p.Status, By: p.By, Active: p.Until.After(now)})
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package status
+
+import (
+	"time"
+
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
+)
+
+// Report is the state of a deployment at one moment.
+type Report struct {
+	At        time.Time  `json:"at"`
+	Streams   []Stream   `json:"streams"`
+	Buckets   []Bucket   `json:"buckets"`
+	Consumers []Consumer `json:"consumers"`
+	// DeadLetters counts the dead letters of each worker type ("retry" for
+	// Webex calls given up on).
+	DeadLetters []DeadLetters `json:"dead_letters"`
+	// Pauses are the rate-limit pauses Webex asked for, one per bot token.
+	Pauses []Pause `json:"pauses"`
+	// Webhooks are the token's webhooks on Webex; nil when no Webex token
+	// was given.
+	Webhooks []webhooks.Hook `json:"webhooks,omitempty"`
+	// Errors name the sections that could not be read, and why.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Stream is one stream's size and span.
+type Stream struct {
+	Name      string    `json:"name"`
+	Messages  uint64    `json:"messages"`
+	Bytes     uint64    `json:"bytes"`
+	FirstSeq  uint64    `json:"first_seq"`
+	LastSeq   uint64    `json:"last_seq"`
+	FirstTime time.Time `json:"first_time,omitzero"`
+	LastTime  time.Time `json:"last_time,omitzero"`
+	Consumers int       `json:"consumers"`
+}
+
+// Bucket is one key-value bucket's size.
+type Bucket struct {
+	Name   string `json:"name"`
+	Values uint64 `json:"values"`
+	Bytes  uint64 `json:"bytes"`
+}
+
+// Consumer is a worker type's durable consumer: how much waits for it.
+type Consumer struct {
+	Stream string `json:"stream"`
+	Name   string `json:"name"`
+	// Pending waits to be delivered; AckPending was delivered and waits
+	// for its ack (being handled, or nak'd with a delay); Redelivered were
+	// delivered more than once; Waiting are pull requests of running
+	// workers (0: no worker is pulling).
+	Pending     uint64 `json:"pending"`
+	AckPending  int    `json:"ack_pending"`
+	Redelivered int    `json:"redelivered"`
+	Waiting     int    `json:"waiting"`
+	// LastDelivered is when it last delivered an event.
+	LastDelivered time.Time `json:"last_delivered,omitzero"`
+}
+
+// DeadLetters counts one worker type's dead letters.
+type DeadLetters struct {
+	Worker string `json:"worker"`
+	Count  uint64 `json:"count"`
+}
+
+// Pause is a rate-limit pause shared by the workers of one bot token.
+type Pause struct {
+	// Key names the token without revealing it.
+	Key    string    `json:"key"`
+	Until  time.Time `json:"until"`
+	Status int       `json:"status,omitempty"`
+	By     string    `json:"by,omitempty"`
+	// Active is true while Until is in the future: workers wait.
+	Active bool `json:"active"`
+}

@@ -1,0 +1,61 @@
+// Package emulator is an in-memory Webex emulator on real HTTP. Tests,
+// `webexpipe dev` and `webexpipe sim serve` use it in place of Webex: it
+// answers the REST API the workers call, under /v1, with the shapes of
+// Webex's OpenAPI description, and it sends signed webhooks the way Webex
+// does, so the whole pipeline runs with no outside service.
+//
+// # What it emulates
+//
+// One bot (Options.Bot) owns the token the API requires. Simulated users post
+// with PostAsUser (or POST /_sim/messages); the bot posts with POST
+// /v1/messages. Either way, as Webex does, every active webhook whose
+// resource, event and filter match receives a messages/created delivery —
+// the bot's own messages included, and in group rooms only messages that
+// mention the bot. A message the bot deletes triggers messages/deleted. The
+// bot's messages keep their card attachments; a user submits a card with
+// SubmitCard (or POST /_sim/messages/{id}/submit), which, like Webex,
+// refuses a message without a card, stores an attachment action with the
+// inputs and triggers attachmentActions/created (the inputs themselves are
+// only served by GET /v1/attachment/actions/{id}). AddAttachmentAction
+// stores an action without those checks, for tests of odd submissions.
+//
+// Deliveries are signed with the webhook's secret (X-Spark-Signature), sent
+// once and never retried; after 100 failed deliveries within five minutes a
+// webhook is disabled, and re-enabling it with PUT does not forget those
+// failures.
+//
+// ChangeMembership (or POST /_sim/memberships) announces a person joining
+// or leaving a room (memberships/created, updated, deleted) without keeping
+// a membership list. SetDelivery(false) (or PUT /_sim/delivery) loses every
+// webhook on the way until delivery is switched on again: nothing is sent
+// and nothing counts as a failure, as when events are lost between Webex
+// and the bot.
+//
+// Webex behaviour it does not reproduce: rate limits (inject them with
+// InjectFault), files and their upload, membership lists and room management,
+// message edits, mentions parsed from a bot's markdown, rendered html of
+// markdown messages, and the read restrictions on a bot's view of group
+// rooms beyond the mentionedPeople=me rule of GET /v1/messages.
+//
+// # Control API
+//
+// Besides the API, the server answers a control API under /_sim (JSON, no
+// token):
+//
+//	POST   /_sim/messages                    UserMessage as JSON → the created message
+//	GET    /_sim/rooms/{roomId}/messages     {"items": [...]} oldest first
+//	POST   /_sim/messages/{id}/submit        {"personEmail": ..., "inputs": {...}} → the attachment action; 404/400 without a card
+//	POST   /_sim/attachment/actions          an attachment action as JSON, unchecked → the stored action
+//	GET    /_sim/calls                       {"items": [Call...]}
+//	GET    /_sim/faults                      {"items": [Fault...]}
+//	POST   /_sim/faults                      Fault as JSON; "delay" in milliseconds or a Go duration string ("1.5s")
+//	DELETE /_sim/faults                      clears every fault
+//	GET    /_sim/deliveries                  {"items": [Delivery...]}
+//	POST   /_sim/deliveries/{i}/redeliver    sends delivery i again byte for byte
+//	GET    /_sim/delivery                    {"enabled": bool, "dropped": n}
+//	PUT    /_sim/delivery                    {"enabled": false} loses webhooks until {"enabled": true}
+//	POST   /_sim/memberships                 MembershipChange as JSON → the announced membership
+//
+// The control API needs no token and the API accepts a fixed one: the
+// emulator is meant for loopback use only. Never expose it on a network.
+package emulator

@@ -1,0 +1,196 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault makes matching API requests fail or stall, to test how callers cope
+// with rate limits, outages and timeouts.
+type Fault struct {
+	// Method matches the request method; empty matches any.
+	Method string
+	// Path is relative to /v1: an exact path ("/messages") or, ending in
+	// "/", a prefix ("/messages/" matches every message id). Empty matches
+	// every path. A leading "/v1" is accepted and dropped.
+	Path string
+	// Status is answered, with a Webex error body, instead of serving the
+	// request; 0 serves it normally after Delay.
+	Status int
+	// RetryAfter is sent verbatim as the Retry-After header when not empty,
+	// garbage included.
+	RetryAfter string
+	// Delay holds the request before answering. With Status 0 the request
+	// is then served even if the client has given up, as Webex may still
+	// act on a request whose caller timed out.
+	Delay time.Duration
+	// Times is how many requests the fault applies to; 0 means until
+	// ClearFaults.
+	Times int
+}
+
+// faultJSON is Fault on the control API. Delay is a number of milliseconds
+// or a Go duration string such as "1.5s".
+type faultJSON struct {
+	Method     string          `json:"method,omitempty"`
+	Path       string          `json:"path,omitempty"`
+	Status     int             `json:"status,omitempty"`
+	RetryAfter string          `json:"retryAfter,omitempty"`
+	Delay      json.RawMessage `json:"delay,omitempty"`
+	Times      int             `json:"times,omitempty"`
+}
+
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	var j faultJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	d, err := parseDelay(j.Delay)
+	if err != nil {
+		return err
+	}
+	*f = Fault{Method: j.Method, Path: j.Path, Status: j.Status, RetryAfter: j.RetryAfter, Delay: d, Times: j.Times}
+	return nil
+}
+
+func (f Fault) MarshalJSON() ([]byte, error) {
+	j := faultJSON{Method: f.Method, Path: f.Path, Status: f.Status, RetryAfter: f.RetryAfter, Times: f.Times}
+	if f.Delay != 0 {
+		j.Delay, _ = json.Marshal(f.Delay.String())
+	}
+	return json.Marshal(j)
+}
+
+func parseDelay(raw json.RawMessage) (time.Duration, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var ms float64
+	if json.Unmarshal(raw, &ms) == nil {
+		return time.Duration(ms * float64(time.Millisecond)), nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if n, err := strconv.ParseFloat(s, 64); err == nil {
+			return time.Duration(n * float64(time.Millisecond)), nil
+		}
+		if d, err := time.ParseDuration(s); err == nil {
+			return d, nil
+		}
+	}
+	return 0, errors.New(`delay must be milliseconds or a duration string such as "1.5s"`)
+}
+
+// activeFault is an injected fault and how many more requests it applies to.
+type activeFault struct {
+	Fault
+	left int // 0 = unlimited
+}
+
+// InjectFault adds a fault; faults apply in the order they were injected,
+// the first match winning.
+func (s *Server) InjectFault(f Fault) {
+	f.Path = trimV1(f.Path)
+	f.Method = strings.ToUpper(f.Method)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.faults = append(s.st.faults, &activeFault{Fault: f, left: f.Times})
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.faults = nil
+}
+
+// Faults returns the faults still in force, with Times showing how many
+// requests each still applies to.
+func (s *Server) Faults() []Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Fault, len(s.st.faults))
+	for i, f := range s.st.faults {
+		out[i] = f.Fault
+		out[i].Times = f.left
+	}
+	return out
+}
+
+func (f *Fault) matches(method, path string) bool {
+	if f.Method != "" && f.Method != method {
+		return false
+	}
+	switch {
+	case f.Path == "":
+		return true
+	case strings.HasSuffix(f.Path, "/"):
+		return strings.HasPrefix(path, f.Path)
+	}
+	return path == f.Path
+}
+
+// takeFault returns the first fault matching the request, using up one of
+// its Times.
+func (s *Server) takeFault(method, path string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.st.faults {
+		if !f.matches(method, path) {
+			continue
+		}
+		if f.left > 0 {
+			f.left--
+			if f.left == 0 {
+				s.st.faults = append(s.st.faults[:i:i], s.st.faults[i+1:]...)
+			}
+		}
+		return f.Fault, true
+	}
+	return Fault{}, false
+}
+
+// applyFault applies a matching fault; it reports whether it answered the
+// request.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, path string) bool {
+	f, ok := s.takeFault(r.Method, path)
+	if !ok {
+		return false
+	}
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-s.done:
+			writeError(w, failf(http.StatusServiceUnavailable, "The emulator is shutting down."))
+			return true
+		}
+	}
+	if f.Status == 0 {
+		return false
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	writeError(w, failf(f.Status, "Injected fault: %d %s.", f.Status, http.StatusText(f.Status)))
+	return true
+}
+
+// validate checks a fault from the control API.
+func (f *Fault) validate() error {
+	switch {
+	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
+		return fmt.Errorf("status %d is not an HTTP status", f.Status)
+	case f.Status == 0 && f.Delay <= 0:
+		return errors.New("a fault needs a status or a delay")
+	case f.Delay < 0 || f.Times < 0:
+		return errors.New("delay and times must not be negative")
+	}
+	return nil
+}

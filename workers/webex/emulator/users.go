@@ -1,0 +1,145 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/webexpipe/webexpipe/workers/webex"
+)
+
+// UserMessage is a message posted by a simulated user. The JSON form is the
+// body of POST /_sim/messages.
+type UserMessage struct {
+	// RoomID is the room to post in. Empty means the direct room of the
+	// user and the bot. An unknown id creates that room, of RoomType.
+	RoomID string `json:"roomId,omitempty"`
+	// RoomType is "direct" or "group"; it only matters when the room is
+	// created, and defaults to "direct". A new direct room belongs to this
+	// user and the bot; posting in it as another user fails.
+	RoomType string `json:"roomType,omitempty"`
+	// PersonEmail is the author; empty means DefaultUserEmail. Unknown
+	// users are created on first use.
+	PersonEmail string `json:"personEmail,omitempty"`
+	Text        string `json:"text,omitempty"`
+	Markdown    string `json:"markdown,omitempty"`
+	// ParentID makes the message a reply in that message's thread; the
+	// parent must be in the same room.
+	ParentID string `json:"parentId,omitempty"`
+	// MentionBot @mentions the bot, as a user must in a group room for the
+	// bot to see the message. As in Webex, the bot's display name then
+	// starts the message's text (unless Text already starts with it) and
+	// html carries the mention.
+	MentionBot bool `json:"mentionBot,omitempty"`
+}
+
+// ErrInvalidMessage is wrapped by PostAsUser's errors: the message cannot be
+// posted as described.
+var ErrInvalidMessage = errors.New("emulator: invalid user message")
+
+// PostAsUser stores a message by a simulated user and sends the webhooks it
+// triggers, as Webex would. The error wraps ErrInvalidMessage when the
+// message cannot be posted as described.
+func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
+	if um.PersonEmail == "" {
+		um.PersonEmail = DefaultUserEmail
+	}
+	switch {
+	case !strings.Contains(um.PersonEmail, "@"):
+		return webex.Message{}, fmt.Errorf("%w: personEmail %q is not an email address", ErrInvalidMessage, um.PersonEmail)
+	case um.RoomType != "" && um.RoomType != "direct" && um.RoomType != "group":
+		return webex.Message{}, fmt.Errorf("%w: roomType must be direct or group", ErrInvalidMessage)
+	case um.RoomID == "" && um.RoomType == "group":
+		return webex.Message{}, fmt.Errorf("%w: a group message needs a roomId", ErrInvalidMessage)
+	case um.Text == "" && um.Markdown == "":
+		return webex.Message{}, fmt.Errorf("%w: text or markdown is required", ErrInvalidMessage)
+	case len(um.Text) > maxTextBytes || len(um.Markdown) > maxTextBytes:
+		return webex.Message{}, fmt.Errorf("%w: text and markdown may have at most %d bytes each", ErrInvalidMessage, maxTextBytes)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.isBotEmail(um.PersonEmail) {
+		return webex.Message{}, fmt.Errorf("%w: %s is the bot; the bot posts with POST /v1/messages", ErrInvalidMessage, um.PersonEmail)
+	}
+	user := s.userLocked(um.PersonEmail)
+	rm, err := s.userRoomLocked(um, user)
+	if err != nil {
+		return webex.Message{}, err
+	}
+	if um.ParentID != "" {
+		if parent := s.st.messages[um.ParentID]; parent == nil || parent.RoomID != rm.ID {
+			return webex.Message{}, fmt.Errorf("%w: parent %s is not a message in room %s", ErrInvalidMessage, um.ParentID, rm.ID)
+		}
+	}
+	m := webex.Message{ParentID: um.ParentID, Text: um.Text, Markdown: um.Markdown}
+	if m.Text == "" {
+		m.Text = m.Markdown
+	}
+	if um.MentionBot {
+		rest := m.Text
+		if name := s.bot.DisplayName; rest == name || strings.HasPrefix(rest, name+" ") {
+			rest = strings.TrimSpace(rest[len(name):])
+		}
+		m.Text = s.bot.DisplayName + " " + rest
+		m.HTML = mentionHTML(s.bot, rest)
+		m.MentionedPeople = []string{s.bot.ID}
+	}
+	return cloneMessage(s.storeMessageLocked(rm, user, m)), nil
+}
+
+// userRoomLocked finds or creates the room a user message goes to. It must
+// be called with s.mu held.
+func (s *Server) userRoomLocked(um UserMessage, user *webex.Person) (*room, error) {
+	if um.RoomID == "" {
+		return s.directRoomLocked(user.ID, user.DisplayName), nil
+	}
+	rm := s.st.rooms[um.RoomID]
+	if rm == nil {
+		typ := um.RoomType
+		if typ == "" {
+			typ = "direct"
+		}
+		if typ == "direct" {
+			// Webex has one direct room per pair; the emulator lets a test
+			// name several, and answers toPerson* with the first.
+			return s.roomLocked(um.RoomID, "direct", user.DisplayName, user.ID, user.ID), nil
+		}
+		return s.roomLocked(um.RoomID, "group", "Emulated space", user.ID, ""), nil
+	}
+	switch {
+	case um.RoomType != "" && um.RoomType != rm.Type:
+		return nil, fmt.Errorf("%w: room %s is a %s room", ErrInvalidMessage, rm.ID, rm.Type)
+	case rm.Type == "direct" && rm.user != user.ID:
+		return nil, fmt.Errorf("%w: room %s is the direct room of another user", ErrInvalidMessage, rm.ID)
+	}
+	return rm, nil
+}
+
+// RoomMessages returns every message of a room, oldest first, whether the
+// bot could see it or not; nil for an unknown room.
+func (s *Server) RoomMessages(roomID string) []webex.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rm := s.st.rooms[roomID]
+	if rm == nil {
+		return nil
+	}
+	out := make([]webex.Message, len(rm.msgs))
+	for i, m := range rm.msgs {
+		out[i] = cloneMessage(m)
+	}
+	return out
+}
+
+// BotMessages returns the messages the bot posted in a room, oldest first:
+// its replies, as a test looks for them.
+func (s *Server) BotMessages(roomID string) []webex.Message {
+	var out []webex.Message
+	for _, m := range s.RoomMessages(roomID) {
+		if m.PersonID == s.bot.ID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
