@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,27 +18,14 @@ import (
 const maxReasonBytes = 200
 
 // deadLetter is the copy of ev stored on worker's DLQ subject: the raw
-// body, the original headers, and headers saying where it came from and
-// why. JetStream's own headers (Nats-*) are dropped: Nats-Msg-Id is
-// replaced, and an expectation such as Nats-Expected-Stream would make the
-// DLQ publish fail.
+// body and the original headers (events.CopyEvent), and headers saying
+// where it came from and why.
 func deadLetter(worker string, ev *Event, reason string) *nats.Msg {
-	h := make(nats.Header, len(ev.Header)+6)
-	for k, v := range ev.Header {
-		if len(k) >= 5 && strings.EqualFold(k[:5], "Nats-") {
-			continue
-		}
-		h[k] = slices.Clone(v)
-	}
-	h.Set(events.HeaderWorker, worker)
-	h.Set(events.HeaderDLQReason, reason)
-	h.Set(events.HeaderOrigSubject, ev.Subject)
-	h.Set(events.HeaderOrigSeq, strconv.FormatUint(ev.StreamSeq, 10))
-	h.Set(events.HeaderDeliveries, strconv.FormatUint(ev.Delivered, 10))
-	if ev.DedupKey != "" {
-		h.Set(events.HeaderDedupKey, ev.DedupKey)
-	}
-	return &nats.Msg{Subject: events.DLQSubject(worker), Data: ev.Raw, Header: h}
+	msg := events.CopyEvent(events.DLQSubject(worker), ev.Raw, ev.Header, events.Provenance{DedupKey: ev.DedupKey})
+	events.DeadLetter{
+		Worker: worker, Reason: reason, OrigSubject: ev.Subject, OrigSeq: ev.StreamSeq, Deliveries: ev.Delivered,
+	}.Set(msg.Header)
+	return msg
 }
 
 // deadLetterID is the dead letter's Nats-Msg-Id: a DLQ publish retried

@@ -82,21 +82,6 @@ func newEvent(msg jetstream.Msg, webhook bool) (*Event, error) {
 	ev.Replay = events.IsReplaySubject(ev.Subject)
 	ev.Force = ev.Replay && strings.EqualFold(ev.Header.Get(events.HeaderReplayForce), "true")
 	ev.Envelope, ev.decodeErr = events.Decode(ev.Raw)
-	ev.DedupKey = dedupKey(ev)
+	ev.DedupKey = events.StoredDedupKey(ev.Header, ev.Envelope, ev.Raw)
 	return ev, nil
-}
-
-// dedupKey prefers the key ingest or the replayer stored over recomputing
-// it, so that a replayed copy maps to the same marker as the original.
-func dedupKey(ev *Event) string {
-	if k := ev.Header.Get(events.HeaderDedupKey); k != "" {
-		return k
-	}
-	if k := ev.Header.Get(events.HeaderMsgID); k != "" {
-		return k
-	}
-	if ev.Envelope != nil {
-		return events.DedupKey(ev.Envelope, ev.Raw)
-	}
-	return ""
 }

@@ -11,35 +11,6 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 )
 
-func TestDedupKeyPrecedence(t *testing.T) {
-	t.Parallel()
-	body := webhookBody("m-1")
-	env, err := events.Decode(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	computed := events.DedupKey(env, body)
-	tests := []struct {
-		name   string
-		header nats.Header
-		env    *events.Envelope
-		want   string
-	}{
-		{name: "replay copy keeps the original key", header: nats.Header{events.HeaderDedupKey: {"orig"}, events.HeaderMsgID: {"replay-1"}}, env: env, want: "orig"},
-		{name: "ingest's message id", header: nats.Header{events.HeaderMsgID: {"from-ingest"}}, env: env, want: "from-ingest"},
-		{name: "computed without headers", env: env, want: computed},
-		{name: "nothing for an undecodable body", want: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := dedupKey(&Event{Header: tt.header, Envelope: tt.env, Raw: body}); got != tt.want {
-				t.Errorf("dedupKey = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestRunnerEventFields(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)

@@ -3,11 +3,7 @@ package workers
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/nats-io/nats.go"
 
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -28,22 +24,10 @@ func (r *Runner) requeue(ctx context.Context, ev *Event, herr error) outcome {
 	if !ok {
 		return r.deadLetter(ctx, ev, shortReason("cannot requeue", herr), herr)
 	}
-	h := make(nats.Header, len(ev.Header)+3)
-	for k, v := range ev.Header {
-		if len(k) >= 5 && strings.EqualFold(k[:5], "Nats-") {
-			continue
-		}
-		h[k] = v
-	}
-	if ev.DedupKey != "" {
-		h.Set(events.HeaderDedupKey, ev.DedupKey)
-	}
-	if h.Get(events.HeaderOrigSeq) == "" {
-		h.Set(events.HeaderOrigSeq, strconv.FormatUint(ev.StreamSeq, 10))
-	}
+	msg := events.CopyEvent(events.ReplaySubject(r.cfg.Name, resource, event, partition), ev.Raw, ev.Header,
+		events.Provenance{OrigSeq: events.OrigSeqOr(ev.Header, ev.StreamSeq), DedupKey: ev.DedupKey})
 	// Retried after a failed ack, the same copy is stored once.
-	h.Set(events.HeaderMsgID, fmt.Sprintf("requeue:%s:%d", r.cfg.Name, ev.StreamSeq))
-	msg := &nats.Msg{Subject: events.ReplaySubject(r.cfg.Name, resource, event, partition), Data: ev.Raw, Header: h}
+	msg.Header.Set(events.HeaderMsgID, fmt.Sprintf("requeue:%s:%d", r.cfg.Name, ev.StreamSeq))
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requeueTimeout)
 	defer cancel()
 	if _, err := r.js.PublishMsg(pctx, msg); err != nil {

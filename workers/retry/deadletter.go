@@ -2,7 +2,6 @@ package retry
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/nats-io/nats.go"
 
@@ -33,10 +32,8 @@ func DeadLetter(ev *workers.Event, reason string, cause error) *nats.Msg {
 	} else if id := ev.Header.Get(events.HeaderCallID); id != "" {
 		msg.Header.Set(events.HeaderCallID, id)
 	}
-	msg.Header.Set(events.HeaderWorker, events.RetryWorker)
-	msg.Header.Set(events.HeaderDLQReason, reason)
-	msg.Header.Set(events.HeaderOrigSubject, ev.Subject)
-	msg.Header.Set(events.HeaderOrigSeq, strconv.FormatUint(ev.StreamSeq, 10))
-	msg.Header.Set(events.HeaderDeliveries, strconv.FormatUint(ev.Delivered, 10))
+	events.DeadLetter{
+		Worker: events.RetryWorker, Reason: reason, OrigSubject: ev.Subject, OrigSeq: ev.StreamSeq, Deliveries: ev.Delivered,
+	}.Set(msg.Header)
 	return msg
 }

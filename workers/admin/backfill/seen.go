@@ -29,7 +29,7 @@ func seenKeys(ctx context.Context, js jetstream.JetStream, from time.Time) (keys
 	keys = map[string]bool{}
 	err = scan.Each(ctx, js, scan.Range{Filters: []string{events.EventFilter("messages", "created")}, Since: from, HeadersOnly: true}, nil,
 		func(m *scan.Msg) error {
-			if k := m.Header.Get(events.HeaderMsgID); k != "" {
+			if k := events.StoredDedupKey(m.Header, nil, nil); k != "" {
 				keys[k] = true
 			}
 			return nil

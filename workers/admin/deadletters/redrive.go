@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -73,34 +71,18 @@ func redriveEvent(ctx context.Context, js jetstream.JetStream, e *Entry, o Redri
 	if !ok || !events.ValidToken(e.Worker) {
 		return Redriven{}, fmt.Errorf("dead letter %d: %w: original subject %q", e.Seq, ErrCannotRedrive, e.OrigSubject)
 	}
-	msg := nats.NewMsg(events.ReplaySubject(e.Worker, resource, event, partition))
-	msg.Data = e.Data
-	for k, v := range e.Header {
-		if strings.HasPrefix(strings.ToLower(k), "nats-") || dlqOnly[k] {
-			continue
-		}
-		msg.Header[k] = append([]string(nil), v...)
-	}
-	if e.DedupKey != "" {
-		msg.Header.Set(events.HeaderDedupKey, e.DedupKey)
-	}
-	if e.OrigSeq != 0 {
-		msg.Header.Set(events.HeaderOrigSeq, strconv.FormatUint(e.OrigSeq, 10))
-	}
+	msg := events.CopyEvent(events.ReplaySubject(e.Worker, resource, event, partition), e.Data, e.Header,
+		events.Provenance{OrigSeq: e.OrigSeq, DedupKey: e.DedupKey})
 	if o.Force {
 		msg.Header.Set(events.HeaderReplayForce, "true")
+	} else {
+		msg.Header.Del(events.HeaderReplayForce)
 	}
 	id := "redrive:" + strconv.FormatUint(e.Seq, 10)
 	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(events.EventsStream)); err != nil {
 		return Redriven{}, fmt.Errorf("redrive dead letter %d to %s: %w", e.Seq, msg.Subject, err)
 	}
 	return Redriven{Seq: e.Seq, Kind: KindEvent, Subject: msg.Subject, MsgID: id}, nil
-}
-
-// dlqOnly are the headers that describe the dead letter, not the event.
-var dlqOnly = map[string]bool{
-	events.HeaderWorker: true, events.HeaderDLQReason: true, events.HeaderOrigSubject: true,
-	events.HeaderDeliveries: true, events.HeaderTrackingID: true, events.HeaderReplayForce: true,
 }
 
 func redriveCall(ctx context.Context, js jetstream.JetStream, e *Entry) (Redriven, error) {

@@ -46,10 +46,7 @@ func newRecord(seq uint64, t time.Time, subject string, h nats.Header, body []by
 	r.OrigSeq, _ = strconv.ParseUint(h.Get(events.HeaderOrigSeq), 10, 64)
 	r.Run = h.Get(events.HeaderReplayRun)
 	r.Backfilled = h.Get(events.HeaderBackfilled) == "true"
-	r.DedupKey = h.Get(events.HeaderDedupKey)
-	if r.DedupKey == "" {
-		r.DedupKey = h.Get(events.HeaderMsgID)
-	}
+	r.DedupKey = events.StoredDedupKey(h, nil, nil)
 	env, err := events.Decode(body)
 	if err != nil {
 		r.DecodeError = err.Error()

@@ -15,7 +15,7 @@ func TestNewCopy(t *testing.T) {
 	h.Set(events.HeaderSignature, "abc")
 	h.Set("Nats-Expected-Stream", "X")
 	h.Set(events.HeaderReplayForce, "true") // the original was a forced copy itself
-	key := dedupKey(h, nil, nil)
+	key := events.StoredDedupKey(h, nil, nil)
 	tests := []struct {
 		name  string
 		force bool

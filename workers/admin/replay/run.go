@@ -63,7 +63,7 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 	if r.o.RoomID != "" && room != r.o.RoomID {
 		return nil
 	}
-	key := dedupKey(m.Header, env, m.Data)
+	key := events.StoredDedupKey(m.Header, env, m.Data)
 	msg, err := newCopy(r.o.Worker, r.o.RunID, r.o.Force, m.Seq, m.Subject, m.Header, m.Data, key)
 	if err != nil {
 		return err

@@ -1,0 +1,116 @@
+package events
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+)
+
+// A stored event is copied in five places: a dead letter (the runtime), a
+// requeue after a long pause (the runtime), a replay (webexpipe replay), a
+// redrive of a dead letter (webexpipe dlq redrive) and the dead letter of a
+// stored call (the retry worker). The rules below are the one place that
+// says what such a copy keeps and how its dedup key is found, so that every
+// copy maps to the idempotency marker of the event it came from.
+
+// deadLetterHeaders describe one dead letter, not the event in it: a copy
+// made of a dead letter does not inherit them.
+var deadLetterHeaders = []string{
+	HeaderWorker, HeaderDLQReason, HeaderOrigSubject, HeaderDeliveries, HeaderTrackingID,
+}
+
+// Provenance is what a copy says about the stored message it was made from.
+type Provenance struct {
+	// OrigSeq is the stream sequence the copy points back to
+	// (HeaderOrigSeq); 0 leaves the header out.
+	OrigSeq uint64
+	// DedupKey is the original's dedup key (HeaderDedupKey; see
+	// StoredDedupKey); "" leaves the header out.
+	DedupKey string
+}
+
+// CopyEvent builds a copy of a stored message for subject: body unchanged,
+// the original's headers kept except JetStream's own (Nats-*: a copy gets a
+// Nats-Msg-Id of its own, and an expectation such as Nats-Expected-Stream
+// would make its publish fail) and those that describe a dead letter, and
+// p's provenance set. Replay headers (HeaderReplayForce, HeaderReplayRun)
+// are kept: a forced replay that is requeued stays forced; a caller that
+// means otherwise sets or deletes them on the result.
+func CopyEvent(subject string, body []byte, from nats.Header, p Provenance) *nats.Msg {
+	h := make(nats.Header, len(from)+4)
+	for k, v := range from {
+		if isNATSHeader(k) || isDeadLetterHeader(k) {
+			continue
+		}
+		h[k] = append([]string(nil), v...)
+	}
+	if p.DedupKey != "" {
+		h.Set(HeaderDedupKey, p.DedupKey)
+	} else {
+		h.Del(HeaderDedupKey)
+	}
+	if p.OrigSeq != 0 {
+		h.Set(HeaderOrigSeq, strconv.FormatUint(p.OrigSeq, 10))
+	} else {
+		h.Del(HeaderOrigSeq)
+	}
+	return &nats.Msg{Subject: subject, Data: body, Header: h}
+}
+
+// DeadLetter says why and where from a message was dead-lettered.
+type DeadLetter struct {
+	Worker      string // the worker type that gave up (HeaderWorker)
+	Reason      string // a short reason (HeaderDLQReason)
+	OrigSubject string // the subject the message was stored under (HeaderOrigSubject)
+	OrigSeq     uint64 // its stream sequence (HeaderOrigSeq)
+	Deliveries  uint64 // how often it was delivered (HeaderDeliveries)
+}
+
+// Set writes d's headers on h.
+func (d DeadLetter) Set(h nats.Header) {
+	h.Set(HeaderWorker, d.Worker)
+	h.Set(HeaderDLQReason, d.Reason)
+	h.Set(HeaderOrigSubject, d.OrigSubject)
+	h.Set(HeaderOrigSeq, strconv.FormatUint(d.OrigSeq, 10))
+	h.Set(HeaderDeliveries, strconv.FormatUint(d.Deliveries, 10))
+}
+
+// StoredDedupKey is the dedup key of a stored message, in the order every
+// reader must use: HeaderDedupKey (a copy carries its original's key),
+// else Nats-Msg-Id (ingest sets it to the key), else the key computed from
+// the envelope (env may be nil, giving "").
+func StoredDedupKey(h nats.Header, env *Envelope, body []byte) string {
+	if k := h.Get(HeaderDedupKey); k != "" {
+		return k
+	}
+	if k := h.Get(HeaderMsgID); k != "" {
+		return k
+	}
+	if env != nil {
+		return DedupKey(env, body)
+	}
+	return ""
+}
+
+// OrigSeqOr is the sequence in h's HeaderOrigSeq, or seq when h has none:
+// the first original of a chain of copies.
+func OrigSeqOr(h nats.Header, seq uint64) uint64 {
+	if n, err := strconv.ParseUint(h.Get(HeaderOrigSeq), 10, 64); err == nil && n != 0 {
+		return n
+	}
+	return seq
+}
+
+func isNATSHeader(k string) bool {
+	return len(k) >= 5 && strings.EqualFold(k[:5], "Nats-")
+}
+
+func isDeadLetterHeader(k string) bool {
+	for _, d := range deadLetterHeaders {
+		if k == d {
+			return true
+		}
+	}
+	return false
+}
