@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // Name is the worker type: it names the durable consumer and the DLQ subject.
@@ -35,6 +36,9 @@ type Config struct {
 	// Metrics is where the router registers its counters; nil keeps them
 	// in a private registry.
 	Metrics prometheus.Registerer
+	// Identity is the bot, shared with the process's other handlers and its
+	// Webex caller; nil asks the router's API.
+	Identity *webexcall.Identity
 }
 
 func (c Config) withDefaults() Config {

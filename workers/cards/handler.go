@@ -6,6 +6,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // ActionInput is the input that names a submission's handler: put it in the
@@ -65,12 +66,7 @@ func (s *Submission) Input(id string) string {
 // Reply is what the bot answers in the card's thread: Markdown, and
 // optionally another card (then Markdown is its fallback text and must not
 // be empty). The zero Reply answers nothing.
-type Reply struct {
-	Markdown string
-	Card     *webex.Attachment
-}
+type Reply = webexcall.Reply
 
 // Text returns a Reply of markdown.
-func Text(markdown string) Reply { return Reply{Markdown: markdown} }
-
-func (r Reply) empty() bool { return r.Markdown == "" && r.Card == nil }
+func Text(markdown string) Reply { return webexcall.Text(markdown) }

@@ -7,48 +7,27 @@ import (
 
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // reply posts rep in the card's thread. Webex threads are one level deep:
 // when the card is itself a reply, its parent is the thread.
 func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, bot string, rep Reply) error {
-	if rep.empty() {
+	if rep.Empty() {
 		return nil
 	}
 	thread := sub.Card.ID
 	if sub.Card.ParentID != "" {
 		thread = sub.Card.ParentID
 	}
-	req := &webex.MessageRequest{RoomID: sub.RoomID, ParentID: thread, Markdown: rep.Markdown}
-	if rep.Card != nil {
-		if err := adaptive.Attach(req, *rep.Card); err != nil {
-			return workers.Permanent(fmt.Errorf("card handler %q: reply: %w", sub.Action, err))
-		}
-	} else if err := req.Validate(); err != nil {
-		return workers.Permanent(fmt.Errorf("card handler %q: reply: %w", sub.Action, err))
-	}
-	if ev.Delivered > 1 {
-		// An earlier delivery may have replied and died before its marker
-		// was written, or its POST may have timed out after Webex stored
-		// the reply. Look before sending again.
-		since, _ := time.Parse(time.RFC3339Nano, sub.Created) // unreadable: no time bound
-		if done, err := webexcall.AlreadySent(ctx, r.api, bot, req, since); err != nil {
-			return webexcall.Classify(fmt.Errorf("look for an earlier reply: %w", err))
-		} else if done {
-			return nil
-		}
-	}
-	sent, err := r.api.SendMessage(ctx, req)
+	req, err := rep.Request(sub.RoomID, thread)
 	if err != nil {
-		err = fmt.Errorf("send reply: %w", err)
-		if webex.OutcomeUnknown(err) {
-			// The reply may be in the thread already; the redelivery looks
-			// for it once Webex has surely finished with this attempt.
-			return workers.RetryAfter(err, r.cfg.RecheckAfter)
-		}
-		return webexcall.Classify(err)
+		return fmt.Errorf("card handler %q: %w", sub.Action, err)
+	}
+	since, _ := time.Parse(time.RFC3339Nano, sub.Created) // unreadable: no time bound
+	sent, err := webexcall.SendReply(ctx, r.api, ev, bot, req, since, r.cfg.RecheckAfter)
+	if err != nil || sent == nil {
+		return err
 	}
 	r.cfg.Logger.Info("card reply sent", "action", short(sub.Action, 64), "attachment_action", sub.ActionID,
 		"card", sub.Card.ID, "reply", sent.ID, "room", sub.RoomID, "stream_seq", ev.StreamSeq)
@@ -61,5 +40,5 @@ func unknownAction(name string) Reply {
 	if name == "" {
 		return Text("Sorry, that button isn't connected to anything I can do yet.")
 	}
-	return Text(fmt.Sprintf("Sorry, I don't know what to do with that button yet (it asked for **%s**).", escape(short(name, 64))))
+	return Text(fmt.Sprintf("Sorry, I don't know what to do with that button yet (it asked for **%s**).", webex.EscapeMarkdown(short(name, 64))))
 }

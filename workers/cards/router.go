@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -29,9 +28,7 @@ type Router struct {
 	api     WebexAPI
 	cfg     Config
 	metrics *metrics
-
-	mu    sync.Mutex // guards botID
-	botID string     // the bot's personId, learned once from GET /people/me
+	id      *webexcall.Identity
 }
 
 // New returns a Router calling Webex through api.
@@ -47,7 +44,11 @@ func New(api WebexAPI, cfg Config) (*Router, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Router{api: api, cfg: cfg, metrics: m}, nil
+	id := cfg.Identity
+	if id == nil {
+		id = webexcall.NewIdentity(api)
+	}
+	return &Router{api: api, cfg: cfg, metrics: m, id: id}, nil
 }
 
 // Handle implements workers.Handler.
@@ -88,7 +89,7 @@ func (r *Router) Handle(ctx context.Context, ev *workers.Event) error {
 func (r *Router) submission(ctx context.Context, ev *workers.Event, bot string) (*Submission, error) {
 	action, err := r.api.AttachmentAction(ctx, ev.Envelope.Data.ID)
 	if err != nil {
-		return nil, fetchError("fetch attachment action", err, ev.Delivered)
+		return nil, webexcall.ClassifyFetch("fetch attachment action", err, ev.Delivered)
 	}
 	if action.PersonID == bot {
 		return nil, workers.Ignore("the bot's own action")
@@ -99,7 +100,7 @@ func (r *Router) submission(ctx context.Context, ev *workers.Event, bot string) 
 	}
 	card, err := r.api.Message(ctx, action.MessageID)
 	if err != nil {
-		return nil, fetchError("fetch the card's message", err, ev.Delivered)
+		return nil, webexcall.ClassifyFetch("fetch the card's message", err, ev.Delivered)
 	}
 	if card.PersonID != bot || !slices.ContainsFunc(card.Attachments, isCard) {
 		r.metrics.foreign.Inc()
@@ -123,36 +124,8 @@ func (r *Router) submission(ctx context.Context, ev *workers.Event, bot string) 
 	}, nil
 }
 
-// BotID returns the bot's personId, asking Webex the first time. A failure
-// is not cached: the next call asks again.
-func (r *Router) BotID(ctx context.Context) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.botID != "" {
-		return r.botID, nil
-	}
-	me, err := r.api.Me(ctx)
-	if err != nil {
-		return "", fmt.Errorf("who am I: %w", err)
-	}
-	if me.ID == "" {
-		return "", workers.Permanent(errors.New("who am I: GET /people/me returned no id"))
-	}
-	r.botID = me.ID
-	return r.botID, nil
-}
+// BotID returns the bot's personId, asking Webex the first time
+// (webexcall.Identity).
+func (r *Router) BotID(ctx context.Context) (string, error) { return r.id.ID(ctx) }
 
 func isCard(a webex.Attachment) bool { return a.ContentType == webex.AdaptiveCardContentType }
-
-// lagDeliveries is how many deliveries a 404 for an object a webhook has
-// just announced is taken for replication lag inside Webex and retried.
-const lagDeliveries = 3
-
-// fetchError classifies a failed GET of an announced object.
-func fetchError(what string, err error, delivered uint64) error {
-	err = fmt.Errorf("%s: %w", what, err)
-	if apiErr := (*webex.APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == 404 && delivered < lagDeliveries {
-		return err
-	}
-	return webexcall.Classify(err)
-}

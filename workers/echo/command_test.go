@@ -1,10 +1,19 @@
 package echo
 
 import (
+	"slices"
 	"testing"
 
+	"github.com/webexpipe/webexpipe/workers/commands"
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
+
+// isCardCommand is how the echo handler decides to send the demo card: the
+// card command (or an alias) with nothing after it.
+func isCardCommand(msg *webex.Message, bot *webex.Person) bool {
+	cmd, args, _ := commands.Parse(msg, bot)
+	return (cmd == cardCommand.Name || slices.Contains(cardCommand.Aliases, cmd)) && args == ""
+}
 
 func TestIsCardCommand(t *testing.T) {
 	bot := &webex.Person{ID: "bot-id", DisplayName: "Echo Bot"}

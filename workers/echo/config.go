@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // Name is the worker type: it names the durable consumer and the DLQ subject.
@@ -33,6 +36,12 @@ type Config struct {
 	RecheckAfter time.Duration
 	// Logger receives a line per reply; default discards.
 	Logger *slog.Logger
+	// Metrics is where the handler registers its counters (by command);
+	// nil keeps them private.
+	Metrics prometheus.Registerer
+	// Identity is the bot, shared with the process's other handlers and its
+	// Webex caller; nil asks the handler's API.
+	Identity *webexcall.Identity
 }
 
 func (c Config) withDefaults() Config {

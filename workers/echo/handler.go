@@ -2,16 +2,13 @@ package echo
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/cards"
+	"github.com/webexpipe/webexpipe/workers/commands"
 	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
@@ -19,21 +16,22 @@ import (
 var Events = []events.ResourceEvent{{Resource: "messages", Event: "created"}}
 
 // WebexAPI is the part of the Webex client the echo worker calls.
-type WebexAPI interface {
-	Me(ctx context.Context) (*webex.Person, error)
-	Message(ctx context.Context, id string) (*webex.Message, error)
-	SendMessage(ctx context.Context, req *webex.MessageRequest) (*webex.Message, error)
-	ListMessages(ctx context.Context, p webex.ListMessagesParams) ([]webex.Message, error)
-}
+type WebexAPI = commands.WebexAPI
 
-// Handler answers messages. It is safe for concurrent use.
+// cardCommand is the command answered with the demo card; its aliases
+// select it too.
+var cardCommand = commands.Command{Name: "card", Aliases: []string{"/card"}, Help: "a demo form to fill in"}
+
+// intro starts the help reply.
+const intro = "I answer every message with what I received: your text and the webhook that told me about it."
+
+// Handler answers messages: a commands.Router whose default answer is the
+// echo and whose one command sends the demo card. It is safe for
+// concurrent use.
 type Handler struct {
-	api  WebexAPI
+	*commands.Router
 	cfg  Config
 	demo webex.Attachment // the demo card, sent for the card command
-
-	mu  sync.Mutex    // guards bot
-	bot *webex.Person // the bot itself, learned once from GET /people/me
 }
 
 // New returns an echo handler calling Webex through api.
@@ -45,91 +43,44 @@ func New(api WebexAPI, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo card: %w", err)
 	}
-	return &Handler{api: api, cfg: cfg.withDefaults(), demo: demo}, nil
+	h := &Handler{cfg: cfg.withDefaults(), demo: demo}
+	card := cardCommand
+	card.Handler = commands.HandlerFunc(h.card)
+	h.Router, err = commands.New(api, commands.Config{
+		Worker:       Name,
+		Commands:     []commands.Command{card},
+		Default:      commands.HandlerFunc(h.echo),
+		Intro:        intro,
+		RecheckAfter: h.cfg.RecheckAfter,
+		Identity:     h.cfg.Identity,
+		Logger:       h.cfg.Logger,
+		Metrics:      h.cfg.Metrics,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
 }
+
+// echo is the answer to any message that is no command.
+func (h *Handler) echo(_ context.Context, m *commands.Message) (webexcall.Reply, error) {
+	return webexcall.Text(replyMarkdown(h.cfg.Mode, m.Message.Text, m.Event.Raw)), nil
+}
+
+// card sends the demo card for "card" alone; "card" followed by more words
+// is an ordinary message and is echoed.
+func (h *Handler) card(ctx context.Context, m *commands.Message) (webexcall.Reply, error) {
+	if m.Args != "" {
+		return h.echo(ctx, m)
+	}
+	att := h.demo
+	return webexcall.Reply{Markdown: cards.DemoFallback, Card: &att}, nil
+}
+
+// BotID returns the bot's personId, asking Webex the first time.
+func (h *Handler) BotID(ctx context.Context) (string, error) { return h.Identity().ID(ctx) }
 
 // Handle implements workers.Handler.
 func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
-	data := ev.Envelope.Data
-	me, err := h.me(ctx)
-	if err != nil {
-		return webexcall.Classify(err)
-	}
-	bot := me.ID
-	if data.PersonID == bot {
-		return workers.Ignore("the bot's own message")
-	}
-	msg, err := h.api.Message(ctx, data.ID)
-	if err != nil {
-		// Webex may not serve a message right after announcing it: give a
-		// 404 a few deliveries before calling it permanent.
-		if apiErr := (*webex.APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == 404 && ev.Delivered < 3 {
-			return fmt.Errorf("fetch message: %w", err)
-		}
-		return webexcall.Classify(fmt.Errorf("fetch message: %w", err))
-	}
-	if msg.PersonID == bot {
-		return workers.Ignore("the bot's own message")
-	}
-	req := &webex.MessageRequest{RoomID: msg.RoomID, ParentID: msg.ParentID}
-	if isCardCommand(msg, me) {
-		req.Markdown = cards.DemoFallback
-		if err := adaptive.Attach(req, h.demo); err != nil {
-			return workers.Permanent(fmt.Errorf("demo card: %w", err))
-		}
-	} else {
-		req.Markdown = replyMarkdown(h.cfg.Mode, msg.Text, ev.Raw)
-	}
-	if ev.Delivered > 1 {
-		// An earlier delivery may have replied and died before its marker
-		// was written, or its POST may have timed out after Webex stored the
-		// reply. Look before sending again.
-		since, _ := time.Parse(time.RFC3339Nano, msg.Created) // unreadable: no time bound
-		if done, err := webexcall.AlreadySent(ctx, h.api, bot, req, since); err != nil {
-			return webexcall.Classify(fmt.Errorf("look for an earlier reply: %w", err))
-		} else if done {
-			return workers.Ignore("reply already in the room")
-		}
-	}
-	reply, err := h.api.SendMessage(ctx, req)
-	if err != nil {
-		err = fmt.Errorf("send reply: %w", err)
-		if webex.OutcomeUnknown(err) {
-			// The reply may be in the room already. The redelivery looks
-			// for it, once Webex has surely finished with this attempt.
-			return workers.RetryAfter(err, h.cfg.RecheckAfter)
-		}
-		return webexcall.Classify(err)
-	}
-	h.cfg.Logger.Info("echo reply sent", "message", msg.ID, "reply", reply.ID, "room", msg.RoomID, "card", len(req.Attachments) > 0, "stream_seq", ev.StreamSeq)
-	return nil
-}
-
-// BotID returns the bot's personId, asking Webex the first time. A failure
-// is not cached: the next call asks again.
-func (h *Handler) BotID(ctx context.Context) (string, error) {
-	me, err := h.me(ctx)
-	if err != nil {
-		return "", err
-	}
-	return me.ID, nil
-}
-
-// me returns the bot's identity, asking Webex the first time. Its id is the
-// loop guard; its name is how users mention it.
-func (h *Handler) me(ctx context.Context) (*webex.Person, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.bot != nil {
-		return h.bot, nil
-	}
-	me, err := h.api.Me(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("who am I: %w", err)
-	}
-	if me.ID == "" {
-		return nil, workers.Permanent(errors.New("who am I: GET /people/me returned no id"))
-	}
-	h.bot = me
-	return h.bot, nil
+	return h.Router.Handle(ctx, ev)
 }

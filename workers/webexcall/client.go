@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +37,9 @@ type Options struct {
 	Metrics prometheus.Registerer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Identity is the bot, shared with the handlers of the process; nil
+	// makes one that asks Webex through this client (and so its pause).
+	Identity *Identity
 }
 
 // Client calls Webex for one worker type. It is safe for concurrent use.
@@ -49,9 +51,7 @@ type Client struct {
 	log    *slog.Logger
 	m      *metrics
 	now    func() time.Time
-
-	mu    sync.Mutex // guards botID
-	botID string     // learned once from GET /people/me
+	id     *Identity
 }
 
 // New wraps api for worker o.Worker.
@@ -72,33 +72,24 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
+	c := &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
-		log: o.Logger.With("worker", o.Worker), m: m, now: o.Now,
-	}, nil
+		log: o.Logger.With("worker", o.Worker), m: m, now: o.Now, id: o.Identity,
+	}
+	if c.id == nil {
+		c.id = NewIdentity(c)
+	}
+	return c, nil
 }
 
 // String names the API and the worker, never the token.
 func (c *Client) String() string { return "webexcall.Client(" + c.worker + ", " + c.api.String() + ")" }
 
-// BotID returns the bot's personId, asking Webex (through the pause) the
-// first time. A failure is not cached.
-func (c *Client) BotID(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.botID != "" {
-		return c.botID, nil
-	}
-	me, err := c.Me(ctx)
-	if err != nil {
-		return "", fmt.Errorf("who am I: %w", err)
-	}
-	if me.ID == "" {
-		return "", errors.New("who am I: GET /people/me returned no id")
-	}
-	c.botID = me.ID
-	return c.botID, nil
-}
+// Identity is the bot as this client learns it (Options.Identity).
+func (c *Client) Identity() *Identity { return c.id }
+
+// BotID returns the bot's personId (Identity.ID).
+func (c *Client) BotID(ctx context.Context) (string, error) { return c.id.ID(ctx) }
 
 // PausedUntil is the end of the bot token's pause as this process knows it
 // (zero without a gate).
