@@ -14,18 +14,21 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/cards"
 )
 
-func main() { os.Exit(app.Execute(command())) }
+func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
-		webexO app.WebexOptions
-		cardsO app.CardsOptions
+		webexO process.WebexOptions
+		cardsO shipped.CardsOptions
 	)
-	return app.WorkerCommand(app.WorkerBinary{
+	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "cards-worker",
 		Short:       "Answer Webex card submissions stored in JetStream",
 		MetricsAddr: ":9092",
@@ -33,24 +36,24 @@ func command() *cobra.Command {
 			webexO.AddFlags(fs)
 			cardsO.AddFlags(fs)
 		},
-		Run: func(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
+		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
 			return runWorker(ctx, log, natsO, webexO, wo, cardsO)
 		},
 	})
 }
 
-func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, co app.CardsOptions) error {
+func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, webexO process.WebexOptions, wo workerkit.WorkerOptions, co shipped.CardsOptions) error {
 	client, err := webexO.Client()
 	if err != nil {
 		return err
 	}
-	log.Info("starting cards worker", "nats_url", app.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting cards worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", process.Mask(webexO.Token+webexO.TokenFile),
 		"actions", len(cards.DefaultRoutes()), "recheck_after", co.RecheckAfter,
 		"concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
 	waitCheck := app.CheckWebhooksAsync(ctx, client, cards.Events, log)
 	defer waitCheck()
-	return app.RunWorker(ctx, "cards-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		runner, err := app.NewCards(js, client, co, wo, log, reg)
+	return workerkit.RunWorker(ctx, "cards-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+		runner, err := shipped.NewCards(js, client, co, wo, log, reg)
 		return []*workers.Runner{runner}, err
 	})
 }

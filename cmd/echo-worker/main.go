@@ -13,18 +13,21 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
 )
 
-func main() { os.Exit(app.Execute(command())) }
+func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
-		webexO app.WebexOptions
-		echoO  app.EchoOptions
+		webexO process.WebexOptions
+		echoO  shipped.EchoOptions
 	)
-	return app.WorkerCommand(app.WorkerBinary{
+	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "echo-worker",
 		Short:       "Answer Webex messages stored in JetStream",
 		MetricsAddr: ":9091",
@@ -32,23 +35,23 @@ func command() *cobra.Command {
 			webexO.AddFlags(fs)
 			echoO.AddFlags(fs)
 		},
-		Run: func(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
+		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
 			return runWorker(ctx, log, natsO, webexO, wo, echoO)
 		},
 	})
 }
 
-func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, eo app.EchoOptions) error {
+func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, webexO process.WebexOptions, wo workerkit.WorkerOptions, eo shipped.EchoOptions) error {
 	client, err := webexO.Client()
 	if err != nil {
 		return err
 	}
-	log.Info("starting echo worker", "nats_url", app.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting echo worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", process.Mask(webexO.Token+webexO.TokenFile),
 		"mode", eo.Mode, "concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
 	waitCheck := app.CheckWebhooksAsync(ctx, client, echo.Events, log)
 	defer waitCheck()
-	return app.RunWorker(ctx, "echo-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		runner, err := app.NewEcho(js, client, eo, wo, log, reg)
+	return workerkit.RunWorker(ctx, "echo-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+		runner, err := shipped.NewEcho(js, client, eo, wo, log, reg)
 		return []*workers.Runner{runner}, err
 	})
 }

@@ -9,12 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/ingest"
 )
 
 func main() {
 	tuneGC()
-	os.Exit(app.Execute(command()))
+	os.Exit(process.Execute(command()))
 }
 
 // defaultGCPercent is ingest's GOGC unless the environment sets one. Its
@@ -33,13 +34,13 @@ func tuneGC() {
 
 func command() *cobra.Command {
 	var (
-		logs   app.LogOptions
-		nats   app.NATSOptions
+		logs   process.LogOptions
+		nats   process.NATSOptions
 		in     app.IngestOptions
-		webexO app.WebexOptions
+		webexO process.WebexOptions
 		check  app.WebhookCheckOptions
 		wh     app.WebhookOptions
-		debug  app.DebugOptions
+		debug  process.DebugOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest",
@@ -50,13 +51,13 @@ func command() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			reg := app.NewRegistry()
+			reg := process.NewRegistry()
 			cfg, err := in.Config(log, reg)
 			if err != nil {
 				return err
 			}
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
-				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", app.RedactURL(nats.URL))
+				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
 			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, check, log)
 			if err != nil {
 				return err
@@ -68,11 +69,11 @@ func command() *cobra.Command {
 			}
 			defer stopDebug()
 			nats.NoReconnectBuffer = true
-			nc, js, err := app.Connect(cmd.Context(), nats, "webexpipe-ingest", log)
+			nc, js, err := process.Connect(cmd.Context(), nats, "webexpipe-ingest", log)
 			if err != nil {
 				return err
 			}
-			defer app.Drain(nc, log)
+			defer process.Drain(nc, log)
 			svc, err := ingest.New(cfg, nc, js)
 			if err != nil {
 				return err

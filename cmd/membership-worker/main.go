@@ -12,15 +12,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/memberships"
 )
 
-func main() { os.Exit(app.Execute(command())) }
+func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
-	return app.WorkerCommand(app.WorkerBinary{
+	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "membership-worker",
 		Short:       "Log who joins and leaves the bot's rooms, from the memberships events stored in JetStream",
 		MetricsAddr: ":9094",
@@ -28,10 +29,10 @@ func command() *cobra.Command {
 	})
 }
 
-func runWorker(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
-	log.Info("starting membership worker", "nats_url", app.RedactURL(natsO.URL), "start_at", wo.StartAt.String(),
+func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
+	log.Info("starting membership worker", "nats_url", process.RedactURL(natsO.URL), "start_at", wo.StartAt.String(),
 		"concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
-	return app.RunWorker(ctx, "membership-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+	return workerkit.RunWorker(ctx, "membership-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
 		h, err := memberships.New(memberships.Config{Logger: log, Metrics: reg})
 		if err != nil {
 			return nil, err

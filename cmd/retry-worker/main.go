@@ -14,18 +14,20 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
 )
 
-func main() { os.Exit(app.Execute(command())) }
+func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
 	var (
-		webexO app.WebexOptions
-		retryO app.RetryOptions
+		webexO process.WebexOptions
+		retryO shipped.RetryOptions
 	)
-	return app.WorkerCommand(app.WorkerBinary{
+	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "retry-worker",
 		Short:       "Retry failed Webex calls stored in JetStream",
 		MetricsAddr: ":9093",
@@ -40,24 +42,24 @@ func command() *cobra.Command {
 				fs.MarkHidden(name)
 			}
 		},
-		Run: func(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, wo app.WorkerOptions) error {
+		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
 			return run(ctx, log, natsO, webexO, wo, retryO)
 		},
 	})
 }
 
-func run(ctx context.Context, log *slog.Logger, natsO app.NATSOptions, webexO app.WebexOptions, wo app.WorkerOptions, ro app.RetryOptions) error {
+func run(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, webexO process.WebexOptions, wo workerkit.WorkerOptions, ro shipped.RetryOptions) error {
 	client, err := webexO.Client()
 	if err != nil {
 		return err
 	}
 	p := ro.Policy
-	log.Info("starting retry worker", "nats_url", app.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", app.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting retry worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", process.Mask(webexO.Token+webexO.TokenFile),
 		"initial_interval", p.Initial, "multiplier", p.Multiplier, "randomization", p.Randomization,
 		"max_interval", p.MaxInterval, "max_elapsed", p.MaxElapsed, "recheck_after", ro.RecheckAfter,
 		"not_found_grace", ro.NotFoundGrace, "max_pause", wo.Calls.MaxPause, "concurrency", wo.Concurrency)
-	return app.RunWorker(ctx, "retry-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		runner, err := app.NewRetry(ctx, js, client, ro, wo, log, reg)
+	return workerkit.RunWorker(ctx, "retry-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+		runner, err := shipped.NewRetry(ctx, js, client, ro, wo, log, reg)
 		return []*workers.Runner{runner}, err
 	})
 }

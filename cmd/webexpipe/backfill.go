@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/backfill"
 )
@@ -19,7 +20,7 @@ import (
 func backfillCommand() *cobra.Command {
 	var (
 		tool  app.ToolOptions
-		webex app.WebexOptions
+		webex process.WebexOptions
 		o     backfill.Options
 		since string
 	)
@@ -78,7 +79,7 @@ func backfillCommand() *cobra.Command {
 	fs.StringVar(&since, "since", "", "start of the window: an RFC 3339 time or a duration ago")
 	fs.StringSliceVar(&o.Rooms, "room", nil, "only these room ids (repeat, or comma-separated); default every room of the bot")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would be stored, and store nothing")
-	app.FlagOnly(fs, "since", "room", "dry-run")
+	process.FlagOnly(fs, "since", "room", "dry-run")
 	return cmd
 }
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
+	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
 // benchOptions are the flags of `webexpipe bench`.
@@ -68,7 +68,7 @@ Only loopback addresses are accepted.`,
 	fs.DurationVar(&o.wait, "wait", 30*time.Second, "how long to wait for the last replies, for --e2e")
 	// What the run does comes from the command line only; where ingest is
 	// and its secret may come from the environment.
-	app.FlagOnly(fs, "rate", "connections", "duration", "count", "rooms", "baseline", "json", "e2e", "users", "wait")
+	process.FlagOnly(fs, "rate", "connections", "duration", "count", "rooms", "baseline", "json", "e2e", "users", "wait")
 	return cmd
 }
 

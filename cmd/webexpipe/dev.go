@@ -16,6 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
 	"github.com/webexpipe/webexpipe/workers"
@@ -26,15 +29,15 @@ import (
 
 // devOptions are the settings of `webexpipe dev`.
 type devOptions struct {
-	logs      app.LogOptions
-	nats      app.NATSOptions
-	webex     app.WebexOptions
+	logs      process.LogOptions
+	nats      process.NATSOptions
+	webex     process.WebexOptions
 	ingest    app.IngestOptions
-	worker    app.WorkerOptions
-	echo      app.EchoOptions
-	cards     app.CardsOptions
-	retry     app.RetryOptions
-	debug     app.DebugOptions
+	worker    workerkit.WorkerOptions
+	echo      shipped.EchoOptions
+	cards     shipped.CardsOptions
+	retry     shipped.RetryOptions
+	debug     process.DebugOptions
 	dataDir   string
 	natsPort  int
 	simAddr   string
@@ -98,11 +101,11 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	defer srv.Shutdown()
 	o.nats.URL = srv.ClientURL()
 	o.nats.NoReconnectBuffer = true // ingest's rule; the workers' acks are redelivered if lost
-	nc, js, err := app.Connect(ctx, o.nats, "webexpipe-dev", log)
+	nc, js, err := process.Connect(ctx, o.nats, "webexpipe-dev", log)
 	if err != nil {
 		return err
 	}
-	defer app.Drain(nc, log)
+	defer process.Drain(nc, log)
 
 	// Webex: the emulator unless a real token is given.
 	var sim *emulator.Server
@@ -121,7 +124,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	}
 
 	// Ingest. With the emulator, a fresh random secret signs the webhooks.
-	reg := app.NewRegistry()
+	reg := process.NewRegistry()
 	if emulated && len(o.ingest.Secrets) == 0 && o.ingest.SecretFile == "" && !o.ingest.Insecure {
 		o.ingest.Secrets = []string{randomSecret()}
 	}
@@ -146,21 +149,21 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	go func() { ingestDone <- svc.Serve(ctx, ln, ingest.ServerConfig{}) }()
 
 	// Workers.
-	echoRunner, err := app.NewEcho(js, client, o.echo, o.worker, log, reg)
+	echoRunner, err := shipped.NewEcho(js, client, o.echo, o.worker, log, reg)
 	if err != nil {
 		return err
 	}
-	cardsRunner, err := app.NewCards(js, client, o.cards, o.worker, log, reg)
+	cardsRunner, err := shipped.NewCards(js, client, o.cards, o.worker, log, reg)
 	if err != nil {
 		return err
 	}
-	retryRunner, err := app.NewRetry(ctx, js, client, o.retry, o.worker, log, reg)
+	retryRunner, err := shipped.NewRetry(ctx, js, client, o.retry, o.worker, log, reg)
 	if err != nil {
 		return err
 	}
 	runners := []*workers.Runner{echoRunner, cardsRunner, retryRunner}
 	workersDone := make(chan error, 1)
-	go func() { workersDone <- app.RunRunners(ctx, runners...) }()
+	go func() { workersDone <- workerkit.RunRunners(ctx, runners...) }()
 	// Each consumer starts at new events: let them exist before any arrive.
 	for _, r := range runners {
 		select {
@@ -186,7 +189,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 		}
 		ectx, cancelEnsure := context.WithTimeout(ctx, time.Minute)
 		rep, err := webhooks.Ensure(ectx, client, js, webhooks.Spec{
-			TargetURL: target, Secret: secret, Unsigned: secret == "", Events: app.ShippedEvents(),
+			TargetURL: target, Secret: secret, Unsigned: secret == "", Events: shipped.Events(),
 		}, webhooks.Options{NamePrefix: devWebhookPrefix, Logger: log})
 		cancelEnsure()
 		if err != nil {
@@ -202,7 +205,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 			}
 		}
 	}
-	app.CheckWebhooks(ctx, client, app.ShippedEvents(), log)
+	app.CheckWebhooks(ctx, client, shipped.Events(), log)
 	printNextSteps(out, emulated, ingestURL, o, sim, srv.ClientURL())
 
 	var runErr error

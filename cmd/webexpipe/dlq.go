@@ -17,13 +17,13 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
 // dlqOptions are the settings every dlq command shares.
 type dlqOptions struct {
-	nats    app.NATSOptions
+	nats    process.NATSOptions
 	timeout time.Duration
 	json    bool
 	// interactive reports whether r is a terminal a person can answer a
@@ -53,7 +53,7 @@ func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
 				conn.AddFlag(f)
 			}
 		})
-		return app.BindEnv(conn, os.LookupEnv)
+		return process.BindEnv(conn, os.LookupEnv)
 	}
 	fs := cmd.PersistentFlags()
 	o.nats.AddFlags(fs)
@@ -64,7 +64,7 @@ func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
 	}
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command"+noEnv)
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table"+noEnv)
-	app.DescribeEnv(fs)
+	process.DescribeEnv(fs)
 	cmd.AddCommand(dlqListCommand(o), dlqShowCommand(o), dlqRedriveCommand(o), dlqPurgeCommand(o))
 	return cmd
 }
@@ -74,7 +74,7 @@ func (o *dlqOptions) connect(ctx context.Context, errw io.Writer) (*nats.Conn, j
 	n := o.nats
 	n.Provision = false
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return app.Connect(ctx, n, "webexpipe-dlq", log)
+	return process.Connect(ctx, n, "webexpipe-dlq", log)
 }
 
 // run connects, calls fn with a context bounded by --timeout, and closes.
@@ -122,7 +122,7 @@ func (s *selection) addFlags(cmd *cobra.Command, verb string) {
 }
 
 // noEnv ends the usage of every dlq flag but the connection's: it says the
-// flag has no environment variable, and keeps app.DescribeEnv from
+// flag has no environment variable, and keeps process.DescribeEnv from
 // claiming one.
 const noEnv = " (env none)"
 

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/inspect"
 )
 
@@ -82,7 +83,7 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 	fs.StringVar(&f.RoomID, "room", "", "only the events of this room id")
 	fs.BoolVar(&f.Replays, "replays", false, "include replayed copies")
 	fs.IntVar(&f.Limit, "limit", inspect.DefaultLimit, "list at most this many")
-	app.FlagOnly(fs, "since", "until", "resource", "event", "room", "replays", "limit")
+	process.FlagOnly(fs, "since", "until", "resource", "event", "room", "replays", "limit")
 	return cmd
 }
 

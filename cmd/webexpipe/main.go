@@ -6,11 +6,10 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
-func main() { os.Exit(app.Execute(rootCommand())) }
+func main() { os.Exit(process.Execute(rootCommand())) }
 
 func rootCommand() *cobra.Command {
 	root := &cobra.Command{

@@ -5,8 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
 // provisionCommand creates or updates the streams and buckets and exits.
@@ -14,8 +13,8 @@ import (
 // this; the binaries then run with PROVISION=false.
 func provisionCommand() *cobra.Command {
 	var (
-		logs app.LogOptions
-		nats app.NATSOptions
+		logs process.LogOptions
+		nats process.NATSOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "provision",
@@ -27,13 +26,13 @@ func provisionCommand() *cobra.Command {
 				return err
 			}
 			nats.Provision = true
-			nc, _, err := app.Connect(cmd.Context(), nats, "webexpipe-provision", log)
+			nc, _, err := process.Connect(cmd.Context(), nats, "webexpipe-provision", log)
 			if err != nil {
 				return err
 			}
-			defer app.Drain(nc, log)
+			defer process.Drain(nc, log)
 			fmt.Fprintf(cmd.OutOrStdout(), "streams and buckets provisioned on %s (replicas %d)\n",
-				app.RedactURL(nats.URL), nats.Streams.Replicas)
+				process.RedactURL(nats.URL), nats.Streams.Replicas)
 			return nil
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/replay"
 )
 
@@ -97,7 +98,7 @@ func replayCommand() *cobra.Command {
 	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would be replayed and store nothing")
 	fs.BoolVar(&o.Force, "force", false, "handle every copy, even events the worker already handled")
 	fs.StringVar(&o.RunID, "run-id", "", "the run's id (default: new); repeat a run's id to finish it without storing copies twice")
-	app.FlagOnly(fs, "worker", "since", "until", "from-seq", "resource", "event", "room", "rate", "dry-run", "force", "run-id")
+	process.FlagOnly(fs, "worker", "since", "until", "from-seq", "resource", "event", "room", "rate", "dry-run", "force", "run-id")
 	_ = cmd.MarkFlagRequired("worker")
 	return cmd
 }

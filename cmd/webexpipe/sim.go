@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
@@ -65,7 +65,7 @@ func simSendCommand() *cobra.Command {
 
 func simServeCommand() *cobra.Command {
 	var (
-		logs app.LogOptions
+		logs process.LogOptions
 		addr string
 	)
 	cmd := &cobra.Command{

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/status"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
@@ -19,7 +20,7 @@ import (
 func statusCommand() *cobra.Command {
 	var (
 		tool  app.ToolOptions
-		webex app.WebexOptions
+		webex process.WebexOptions
 		wh    app.WebhookOptions
 	)
 	cmd := &cobra.Command{

@@ -11,16 +11,17 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // webhooksCmd holds the settings the webhooks commands share.
 type webhooksCmd struct {
 	tool  app.ToolOptions
-	webex app.WebexOptions
+	webex process.WebexOptions
 	wh    app.WebhookOptions
 	in    app.IngestOptions // the webhook secrets, under ingest's names
-	logs  app.LogOptions
+	logs  process.LogOptions
 }
 
 // webhookAliases let the short names of the examples stand for
@@ -182,7 +183,7 @@ func (c *webhooksCmd) ensureCommand() *cobra.Command {
 	c.desiredFlags(cmd, -1)
 	cmd.Flags().BoolVar(&prune, "prune", false, "delete managed webhooks for resources not in --resources")
 	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "allow webhooks without a secret (only for an ingest with INSECURE_SKIP_SIGNATURE)")
-	app.FlagOnly(cmd.Flags(), "prune", "unsigned")
+	process.FlagOnly(cmd.Flags(), "prune", "unsigned")
 	return cmd
 }
 
@@ -232,6 +233,6 @@ func (c *webhooksCmd) deleteCommand() *cobra.Command {
 	c.wh.AddPrefixFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&all, "all-managed", false, "delete every webhook with the managed name prefix")
 	cmd.Flags().BoolVar(&foreign, "foreign", false, "also delete webhooks named by id that webexpipe does not manage")
-	app.FlagOnly(cmd.Flags(), "all-managed", "foreign")
+	process.FlagOnly(cmd.Flags(), "all-managed", "foreign")
 	return cmd
 }

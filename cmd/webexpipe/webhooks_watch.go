@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
@@ -45,7 +45,7 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			reg := app.NewRegistry()
+			reg := process.NewRegistry()
 			o.Metrics = reg
 			o.OnRound = func(rep *webhooks.Report, err error) { printWatchRound(cmd, rep, err) }
 			if c.tool.JSON {
@@ -56,7 +56,7 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 				ops.Add(1)
 				go func() {
 					defer ops.Done()
-					if err := app.ServeOps(ctx, metricsAddr, reg, func() error { return nil }, log); err != nil {
+					if err := process.ServeOps(ctx, metricsAddr, reg, func() error { return nil }, log); err != nil {
 						log.Error("metrics server", "err", err)
 					}
 				}()

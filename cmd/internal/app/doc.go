@@ -1,6 +1,7 @@
-// Package app holds what the webexpipe binaries share: flags bound to
-// environment variables, logging, the NATS connection, and the wiring of
-// ingest and workers from their settings. It is the only place below cmd/
-// main packages that knows about flags and the environment; the components
-// it wires (ingest, workers, events) never read either.
+// Package app holds what only the shipped webexpipe binaries share: ingest's
+// settings, the webhook settings and checks of ingest and `webexpipe
+// webhooks`, and the settings of the operator commands. What a bot team's
+// binaries need too is public, in cmd/process and cmd/workerkit; the
+// shipped worker types are built in cmd/internal/shipped. Package app
+// imports no worker package, so the ingest binary carries none.
 package app

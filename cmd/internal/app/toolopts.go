@@ -11,15 +11,16 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/pflag"
+	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
 // ToolOptions are what the operator commands that act once (replay,
 // events, status, webhooks, backfill) share: where NATS is, how long the
 // command may take, and whether to print JSON. The flags that say what such
-// a command does (--since, --force, --dry-run, ...) are marked FlagOnly by
+// a command does (--since, --force, --dry-run, ...) are marked process.FlagOnly by
 // each command.
 type ToolOptions struct {
-	NATS    NATSOptions
+	NATS    process.NATSOptions
 	Timeout time.Duration
 	JSON    bool
 }
@@ -37,16 +38,16 @@ func (o *ToolOptions) AddFlags(fs *pflag.FlagSet, timeout time.Duration) {
 	}
 	fs.DurationVar(&o.Timeout, "timeout", timeout, "bound on the whole command (0: none)")
 	fs.BoolVar(&o.JSON, "json", false, "print JSON instead of text")
-	FlagOnly(fs, "json")
+	process.FlagOnly(fs, "json")
 }
 
-// Connect connects to NATS without provisioning; the caller closes the
+// process.Connect connects to NATS without provisioning; the caller closes the
 // connection. Warnings go to errw.
 func (o *ToolOptions) Connect(ctx context.Context, name string, errw io.Writer) (*nats.Conn, jetstream.JetStream, error) {
 	n := o.NATS
 	n.Provision = false
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return Connect(ctx, n, name, log)
+	return process.Connect(ctx, n, name, log)
 }
 
 // Context bounds ctx by --timeout, when set.

@@ -4,15 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/cards"
-	"github.com/webexpipe/webexpipe/workers/echo"
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
@@ -25,10 +23,13 @@ type WebhookLister interface {
 	Webhooks(ctx context.Context) ([]webex.Webhook, error)
 }
 
-// ShippedEvents are the events of the worker types webexpipe ships (echo
-// and cards): the webhooks a deployment of all of them needs.
-func ShippedEvents() []events.ResourceEvent {
-	return slices.Concat(echo.Events, cards.Events)
+// DefaultExpectedWebhooks are the webhooks ingest checks for by default:
+// those the shipped worker types (echo and cards) consume. A test in
+// package shipped keeps the two lists equal; ingest does not import the
+// worker types to learn it.
+var DefaultExpectedWebhooks = []events.ResourceEvent{
+	{Resource: "messages", Event: "created"},
+	{Resource: "attachmentActions", Event: "created"},
 }
 
 // CheckWebhooks asks Webex (GET /webhooks) whether an active webhook
@@ -107,8 +108,8 @@ type WebhookCheckOptions struct {
 
 // AddFlags registers --expect-webhooks.
 func (o *WebhookCheckOptions) AddFlags(fs *pflag.FlagSet) {
-	def := make([]string, 0, len(ShippedEvents()))
-	for _, re := range ShippedEvents() {
+	def := make([]string, 0, len(DefaultExpectedWebhooks))
+	for _, re := range DefaultExpectedWebhooks {
 		def = append(def, re.Resource+"/"+re.Event)
 	}
 	fs.StringSliceVar(&o.Expect, "expect-webhooks", def,
@@ -138,7 +139,7 @@ func (o WebhookCheckOptions) Needed() ([]events.ResourceEvent, error) {
 // debug level and checks nothing. wait returns once the check is done. The
 // error is for settings that cannot work (an unreadable token file, a
 // malformed expectation).
-func StartWebhookCheck(ctx context.Context, o WebexOptions, c WebhookCheckOptions, log *slog.Logger) (wait func(), err error) {
+func StartWebhookCheck(ctx context.Context, o process.WebexOptions, c WebhookCheckOptions, log *slog.Logger) (wait func(), err error) {
 	needed, err := c.Needed()
 	if err != nil {
 		return nil, err
@@ -156,7 +157,7 @@ func StartWebhookCheck(ctx context.Context, o WebexOptions, c WebhookCheckOption
 
 // optionalClient is the Webex client o describes, or nil when no token is
 // set.
-func optionalClient(o WebexOptions) (*webex.Client, error) {
+func optionalClient(o process.WebexOptions) (*webex.Client, error) {
 	token, err := o.ResolveToken()
 	if err != nil || token == "" {
 		return nil, err

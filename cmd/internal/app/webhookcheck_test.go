@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
@@ -93,7 +94,7 @@ func TestCheckWebhooksAsyncEndsWithItsContext(t *testing.T) {
 	sim.InjectFault(emulator.Fault{Path: "/webhooks", Delay: time.Minute})
 	var buf bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
-	wait := CheckWebhooksAsync(ctx, client, ShippedEvents(), slog.New(slog.NewTextHandler(&buf, nil)))
+	wait := CheckWebhooksAsync(ctx, client, DefaultExpectedWebhooks, slog.New(slog.NewTextHandler(&buf, nil)))
 	cancel()
 	done := make(chan struct{})
 	go func() { wait(); close(done) }()
@@ -136,16 +137,16 @@ func TestStartWebhookCheck(t *testing.T) {
 	os.WriteFile(empty, []byte("\n"), 0o600)
 	tests := []struct {
 		name    string
-		o       WebexOptions
+		o       process.WebexOptions
 		c       WebhookCheckOptions
 		wantErr bool
 		logs    string
 	}{
 		{name: "no token", c: WebhookCheckOptions{Expect: []string{"messages/created"}}, logs: "check skipped"},
-		{name: "empty token file", o: WebexOptions{TokenFile: empty}, c: WebhookCheckOptions{Expect: []string{"messages/created"}}, logs: "check skipped"},
-		{name: "nothing expected", o: WebexOptions{Token: "t"}, logs: "check skipped"},
-		{name: "unreadable token file", o: WebexOptions{TokenFile: filepath.Join(dir, "none")}, c: WebhookCheckOptions{Expect: []string{"messages/created"}}, wantErr: true},
-		{name: "bad expectation", o: WebexOptions{Token: "t"}, c: WebhookCheckOptions{Expect: []string{"messages"}}, wantErr: true},
+		{name: "empty token file", o: process.WebexOptions{TokenFile: empty}, c: WebhookCheckOptions{Expect: []string{"messages/created"}}, logs: "check skipped"},
+		{name: "nothing expected", o: process.WebexOptions{Token: "t"}, logs: "check skipped"},
+		{name: "unreadable token file", o: process.WebexOptions{TokenFile: filepath.Join(dir, "none")}, c: WebhookCheckOptions{Expect: []string{"messages/created"}}, wantErr: true},
+		{name: "bad expectation", o: process.WebexOptions{Token: "t"}, c: WebhookCheckOptions{Expect: []string{"messages"}}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,7 +171,7 @@ func TestStartWebhookCheck(t *testing.T) {
 	t.Run("with a token it checks", func(t *testing.T) {
 		sim := emulator.NewTest(t, emulator.Options{})
 		var buf bytes.Buffer
-		wait, err := StartWebhookCheck(context.Background(), WebexOptions{Token: sim.Token(), APIURL: sim.URL(), Timeout: 5 * time.Second},
+		wait, err := StartWebhookCheck(context.Background(), process.WebexOptions{Token: sim.Token(), APIURL: sim.URL(), Timeout: 5 * time.Second},
 			WebhookCheckOptions{Expect: []string{"attachmentActions/created"}}, slog.New(slog.NewTextHandler(&buf, nil)))
 		if err != nil {
 			t.Fatal(err)

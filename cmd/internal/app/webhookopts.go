@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
@@ -85,7 +86,7 @@ func WebhookSecret(in IngestOptions) (string, error) {
 // first ingest secret), otherwise it only re-activates disabled managed
 // webhooks. Its metrics go to reg. The returned function waits for it to
 // stop after ctx ends.
-func StartWebhookWatch(ctx context.Context, js jetstream.JetStream, webexO WebexOptions, wh WebhookOptions, in IngestOptions,
+func StartWebhookWatch(ctx context.Context, js jetstream.JetStream, webexO process.WebexOptions, wh WebhookOptions, in IngestOptions,
 	reg prometheus.Registerer, log *slog.Logger) (func(), error) {
 	if wh.WatchInterval <= 0 {
 		return func() {}, nil

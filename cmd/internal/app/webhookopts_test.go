@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
@@ -18,14 +19,14 @@ import (
 func TestStartWebhookWatch(t *testing.T) {
 	_, _, js := localnats.StartProvisioned(t)
 	sim := emulator.NewTest(t, emulator.Options{})
-	webexO := WebexOptions{Token: sim.Token(), APIURL: sim.URL(), Timeout: 5 * time.Second}
+	webexO := process.WebexOptions{Token: sim.Token(), APIURL: sim.URL(), Timeout: 5 * time.Second}
 	in := IngestOptions{Secrets: []string{"new-secret", "old-secret"}}
 	wh := WebhookOptions{Target: "https://bot.example.com/webhooks/webex", Resources: []string{"messages"},
 		NamePrefix: "webexpipe", WatchInterval: 20 * time.Millisecond}
 
 	t.Run("off", func(t *testing.T) {
 		for name, tc := range map[string]struct {
-			webexO WebexOptions
+			webexO process.WebexOptions
 			wh     WebhookOptions
 			log    string
 		}{

@@ -1,4 +1,4 @@
-package app
+package workerkit
 
 import (
 	"log/slog"
@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
 )
@@ -30,16 +31,16 @@ type WorkerOptions struct {
 	// created (--start-at); an existing consumer keeps its place.
 	StartAt StartAtFlag
 	// Debug is the optional profiling listener (--debug-addr).
-	Debug DebugOptions
+	Debug process.DebugOptions
 }
 
 // AddFlags registers the worker runtime settings. metricsAddr is the
 // binary's default address for /metrics and /healthz ("" for none).
 func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
 	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once")
-	fs.IntVar(&o.MaxDeliver, "worker-max-deliver", 10, "deliveries of one event before it goes to the dead-letter queue")
-	fs.DurationVar(&o.AckWait, "worker-ack-wait", 30*time.Second, "how long an event may stay unacknowledged before it is redelivered")
-	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", 2*time.Minute, "bound on handling one event")
+	fs.IntVar(&o.MaxDeliver, "worker-max-deliver", workers.DefaultMaxDeliver, "deliveries of one event before it goes to the dead-letter queue")
+	fs.DurationVar(&o.AckWait, "worker-ack-wait", workers.DefaultAckWait, "how long an event may stay unacknowledged before it is redelivered")
+	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", workers.DefaultHandlerTimeout, "bound on handling one event")
 	fs.BoolVar(&o.Ordered, "worker-ordered", false, "handle the events of one room one at a time, in the order stored, across all replicas "+
 		"(one consumer per partition); off: events are handled in parallel whatever their room")
 	fs.IntVar(&o.Partitions, "worker-partitions", events.DefaultPartitions, "with --worker-ordered: the partitions ingest spreads events over (ingest's --partitions)")

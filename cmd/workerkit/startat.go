@@ -1,4 +1,4 @@
-package app
+package workerkit
 
 import (
 	"fmt"

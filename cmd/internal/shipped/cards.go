@@ -1,7 +1,6 @@
-package app
+package shipped
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -9,9 +8,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/cards"
 	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // CardsOptions configure the cards worker.
@@ -27,23 +28,17 @@ func (o *CardsOptions) AddFlags(fs *pflag.FlagSet) {
 
 // NewCards builds the cards worker's runner, answering the card actions
 // registered in cards.DefaultRoutes. Its Webex calls go through
-// WebexCaller (the shared pause and, per wo.Calls, the retry worker), and
+// workerkit.WebexCaller (the shared pause and, per wo.Calls, the retry worker), and
 // its metrics go to reg beside the runtime's.
-func NewCards(js jetstream.JetStream, client *webex.Client, co CardsOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	api, err := WebexCaller(context.Background(), js, client, cards.Name, wo.Calls, log, reg)
-	if err != nil {
-		return nil, err
-	}
-	router, err := cards.New(api, cards.Config{
-		Routes:       cards.DefaultRoutes(),
-		RecheckAfter: co.RecheckAfter,
-		Logger:       log.With("worker", cards.Name),
-		Metrics:      reg,
-	})
-	if err != nil {
-		return nil, err
-	}
-	cfg := wo.Config(cards.Name, cards.Events, log, reg)
-	cfg.Hold = api.PausedUntil // fetch nothing during the shared pause
-	return workers.New(js, cfg, router)
+func NewCards(js jetstream.JetStream, client *webex.Client, co CardsOptions, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+	return workerkit.WebexRunner(js, client, cards.Name, cards.Events, wo, log, reg,
+		func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
+			return cards.New(api, cards.Config{
+				Routes:       cards.DefaultRoutes(),
+				RecheckAfter: co.RecheckAfter,
+				Identity:     api.Identity(),
+				Logger:       log,
+				Metrics:      reg,
+			})
+		})
 }

@@ -1,4 +1,4 @@
-package app
+package shipped
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/retry"
@@ -47,10 +48,10 @@ func (o RetryOptions) Config(log *slog.Logger, reg prometheus.Registerer) retry.
 // retry worker keeps its calls in their records). Runtime settings
 // (concurrency, ack wait, handler timeout) come from wo; its delivery limit
 // and redelivery backoff are the retry package's. ctx bounds the setup.
-func NewRetry(ctx context.Context, js jetstream.JetStream, client *webex.Client, ro RetryOptions, wo WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+func NewRetry(ctx context.Context, js jetstream.JetStream, client *webex.Client, ro RetryOptions, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
 	calls := wo.Calls
 	calls.Outbox = false
-	api, err := WebexCaller(ctx, js, client, events.RetryWorker, calls, log, reg)
+	api, err := workerkit.WebexCaller(ctx, js, client, events.RetryWorker, calls, log, reg)
 	if err != nil {
 		return nil, err
 	}

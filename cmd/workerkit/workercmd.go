@@ -1,4 +1,4 @@
-package app
+package workerkit
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
 // WorkerBinary describes a worker binary for WorkerCommand.
@@ -23,7 +24,7 @@ type WorkerBinary struct {
 	Flags func(fs *pflag.FlagSet)
 	// Run starts the worker once every setting is read, usually with a
 	// start log line and RunWorker.
-	Run func(ctx context.Context, log *slog.Logger, natsO NATSOptions, wo WorkerOptions) error
+	Run func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo WorkerOptions) error
 }
 
 // WorkerCommand is the root command of a worker binary: the settings every
@@ -31,8 +32,8 @@ type WorkerBinary struct {
 // with a logger built from them.
 func WorkerCommand(b WorkerBinary) *cobra.Command {
 	var (
-		logs   LogOptions
-		natsO  NATSOptions
+		logs   process.LogOptions
+		natsO  process.NATSOptions
 		worker WorkerOptions
 	)
 	cmd := &cobra.Command{

@@ -1,4 +1,4 @@
-package app
+package workerkit
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers"
 )
 
@@ -49,7 +50,7 @@ func TestStartAtFlagFromEnv(t *testing.T) {
 	if got := wo.Config("w", nil, nil, nil).StartAt; got != workers.StartNew {
 		t.Errorf("default start = %s, want new", got)
 	}
-	if err := BindEnv(fs, func(k string) (string, bool) { return "2026-02-28T09:30:00Z", k == "START_AT" }); err != nil {
+	if err := process.BindEnv(fs, func(k string) (string, bool) { return "2026-02-28T09:30:00Z", k == "START_AT" }); err != nil {
 		t.Fatal(err)
 	}
 	if got := wo.Config("w", nil, nil, nil).StartAt.String(); got != "time 2026-02-28T09:30:00Z" {
@@ -57,7 +58,7 @@ func TestStartAtFlagFromEnv(t *testing.T) {
 	}
 	fresh := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	(&WorkerOptions{}).AddFlags(fresh, "-")
-	if err := BindEnv(fresh, func(k string) (string, bool) { return "soon", k == "START_AT" }); err == nil {
+	if err := process.BindEnv(fresh, func(k string) (string, bool) { return "soon", k == "START_AT" }); err == nil {
 		t.Error("START_AT=soon accepted")
 	}
 }

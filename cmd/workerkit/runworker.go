@@ -1,4 +1,4 @@
-package app
+package workerkit
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers"
 )
 
@@ -22,13 +23,13 @@ type BuildRunners func(js jetstream.JetStream, reg *prometheus.Registry) ([]*wor
 // /metrics, /healthz and /readyz on wo.MetricsAddr, run the runners until
 // ctx ends, and shut down in order: runners drained, the ops server
 // stopped, the NATS connection drained.
-func RunWorker(ctx context.Context, name string, natsO NATSOptions, wo WorkerOptions, log *slog.Logger, build BuildRunners) error {
-	nc, js, err := Connect(ctx, natsO, "webexpipe-"+name, log)
+func RunWorker(ctx context.Context, name string, natsO process.NATSOptions, wo WorkerOptions, log *slog.Logger, build BuildRunners) error {
+	nc, js, err := process.Connect(ctx, natsO, "webexpipe-"+name, log)
 	if err != nil {
 		return err
 	}
-	defer Drain(nc, log)
-	reg := NewRegistry()
+	defer process.Drain(nc, log)
+	reg := process.NewRegistry()
 	runners, err := build(js, reg)
 	if err != nil {
 		return err
@@ -52,7 +53,7 @@ func RunWorker(ctx context.Context, name string, natsO NATSOptions, wo WorkerOpt
 				}
 				return nil
 			}
-			if err := ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
+			if err := process.ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
 				log.Error("metrics server", "err", err)
 			}
 		}()
@@ -60,4 +61,23 @@ func RunWorker(ctx context.Context, name string, natsO NATSOptions, wo WorkerOpt
 	err = RunRunners(ctx, runners...)
 	log.Info(name + " stopped")
 	return err
+}
+
+// RunRunners runs worker runners until ctx ends and all of them have drained.
+// The first error stops the others.
+func RunRunners(ctx context.Context, runners ...*workers.Runner) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(runners))
+	for _, r := range runners {
+		go func() { errc <- r.Run(ctx) }()
+	}
+	var first error
+	for range runners {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
 }

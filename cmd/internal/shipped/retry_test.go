@@ -1,4 +1,4 @@
-package app
+package shipped
 
 import (
 	"testing"
@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers/retry"
 )
 
@@ -23,7 +25,7 @@ func TestRetryOptionsFromTheEnvironment(t *testing.T) {
 	}
 	var (
 		ro RetryOptions
-		wo WorkerOptions
+		wo workerkit.WorkerOptions
 	)
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	ro.AddFlags(fs)
@@ -31,7 +33,7 @@ func TestRetryOptionsFromTheEnvironment(t *testing.T) {
 	if err := fs.Parse(nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := BindEnv(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+	if err := process.BindEnv(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}
 	want := retry.Policy{Initial: 3 * time.Second, Multiplier: 1.5, Randomization: 0.1, MaxInterval: time.Minute, MaxElapsed: 2 * time.Hour}

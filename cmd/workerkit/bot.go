@@ -1,0 +1,72 @@
+package workerkit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers"
+)
+
+// Bot describes the binary of one worker type whose handler calls Webex:
+// the usual shape of a bot team's own worker.
+type Bot struct {
+	// Binary is the command's name, e.g. "dice-worker"; Short its
+	// one-line description.
+	Binary string
+	Short  string
+	// Worker is the worker type: it names the durable consumer, the DLQ
+	// subject and the stored calls; it must be a valid subject token.
+	Worker string
+	// Events are the events the worker type consumes.
+	Events []events.ResourceEvent
+	// MetricsAddr is the default of --metrics-addr, e.g. ":9095".
+	MetricsAddr string
+	// Flags registers the worker type's own settings (may be nil).
+	Flags func(fs *pflag.FlagSet)
+	// Handler builds the handler once NATS is connected and every setting
+	// is read.
+	Handler NewHandler
+}
+
+// BotCommand is the root command of b's binary: the settings every worker
+// shares (logs, NATS, the runtime, Webex calls), the Webex token settings
+// (WEBEX_TOKEN or WEBEX_TOKEN_FILE, WEBEX_API_URL, WEBEX_TIMEOUT) and b's
+// own; it runs one runner of b.Worker until SIGTERM and drains. Run it
+// with process.Execute.
+func BotCommand(b Bot) *cobra.Command {
+	var webexO process.WebexOptions
+	return WorkerCommand(WorkerBinary{
+		Name:        b.Binary,
+		Short:       b.Short,
+		MetricsAddr: b.MetricsAddr,
+		Flags: func(fs *pflag.FlagSet) {
+			webexO.AddFlags(fs)
+			if b.Flags != nil {
+				b.Flags(fs)
+			}
+		},
+		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo WorkerOptions) error {
+			if b.Handler == nil || !events.ValidToken(b.Worker) {
+				return fmt.Errorf("%s: a worker name that is a valid subject token and a handler are required", b.Binary)
+			}
+			client, err := webexO.Client()
+			if err != nil {
+				return err
+			}
+			log.Info("starting "+b.Binary, "worker", b.Worker, "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL,
+				"webex_token", process.Mask(webexO.Token+webexO.TokenFile), "concurrency", wo.Concurrency)
+			return RunWorker(ctx, b.Binary, natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
+				r, err := WebexRunner(js, client, b.Worker, b.Events, wo, log, reg, b.Handler)
+				return []*workers.Runner{r}, err
+			})
+		},
+	})
+}
