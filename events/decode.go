@@ -21,8 +21,11 @@ const MaxDepth = 32
 //
 // Beyond JSON's grammar it refuses what encoding/json would accept but a
 // careful reader should not (ErrMalformedJSON): bytes that are not UTF-8
-// (JSON must be; Go would quietly replace them), nesting deeper than
-// MaxDepth, and a key given twice in the envelope or in its data object.
+// (JSON must be; Go would quietly replace them), a \u escape of half a
+// surrogate pair without its other half (no character: Go reads each as
+// U+FFFD, so two different ids would read as one, with one dedup key),
+// nesting deeper than MaxDepth, and a key given twice in the envelope or
+// in its data object.
 // With duplicate keys Go keeps the last value and another parser may keep
 // the first; since the signature covers the bytes, two readers of one
 // stored event could disagree on its resource or id.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -65,6 +66,9 @@ func decodeReference(body []byte) (*Envelope, error) {
 func checkShapeReference(body []byte) error {
 	if !utf8.Valid(body) {
 		return fmt.Errorf("%w: not valid UTF-8", ErrMalformedJSON)
+	}
+	if hasLoneSurrogateReference(body) {
+		return fmt.Errorf("%w: lone surrogate escape", ErrMalformedJSON)
 	}
 	type frame struct {
 		object    bool
@@ -183,4 +187,47 @@ func jsonReasonReference(err error) string {
 		return "body is not a JSON object"
 	}
 	return "invalid JSON"
+}
+
+// hasLoneSurrogateReference reports whether a string in body holds a \u
+// escape of half a surrogate pair without the other half right after it.
+// It looks only at escapes inside strings and trusts encoding/json to
+// refuse what is not JSON.
+func hasLoneSurrogateReference(body []byte) bool {
+	inString := false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '"':
+			inString = !inString
+		case c != '\\' || !inString || i+1 >= len(body):
+		case body[i+1] != 'u':
+			i++ // a one-character escape, possibly \" or \\
+		default:
+			r, ok := hexReference(body[i+2:])
+			switch {
+			case !ok || r < 0xd800 || r > 0xdfff:
+				i += 5
+			case r >= 0xdc00:
+				return true
+			default:
+				lo, ok := rune(0), false
+				if i+12 <= len(body) && body[i+6] == '\\' && body[i+7] == 'u' {
+					lo, ok = hexReference(body[i+8:])
+				}
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
+					return true
+				}
+				i += 11
+			}
+		}
+	}
+	return false
+}
+
+func hexReference(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	return rune(v), err == nil
 }
