@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -73,7 +77,8 @@ func checkShapeReference(body []byte) error {
 	type frame struct {
 		object    bool
 		expectKey bool
-		keys      map[string]bool // tracked for the envelope and its data
+		keys      []string // tracked for the envelope and its data
+		known     []string // the keys Envelope or Data reads
 		lastKey   string
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -105,8 +110,12 @@ func checkShapeReference(body []byte) error {
 				}
 				f := &frame{object: t == '{', expectKey: t == '{'}
 				// Keys are tracked in the envelope and in its "data".
-				if f.object && (top == nil || len(stack) == 1 && top.lastKey == "data") {
-					f.keys = map[string]bool{}
+				switch {
+				case !f.object:
+				case top == nil:
+					f.keys, f.known = []string{}, jsonKeysReference(Envelope{})
+				case len(stack) == 1 && top.lastKey == "data":
+					f.keys, f.known = []string{}, jsonKeysReference(Data{})
 				}
 				stack = append(stack, f)
 			default: // '}' or ']'
@@ -116,10 +125,17 @@ func checkShapeReference(body []byte) error {
 		case string:
 			if top != nil && top.object && top.expectKey {
 				if top.keys != nil {
-					if top.keys[t] {
-						return fmt.Errorf("%w: duplicate key %s", ErrMalformedJSON, quoteShort(t))
+					for _, k := range top.keys {
+						if sameKeyReference(k, t) {
+							return fmt.Errorf("%w: duplicate key %s", ErrMalformedJSON, quoteShort(t))
+						}
 					}
-					top.keys[t] = true
+					top.keys = append(top.keys, t)
+					for _, k := range top.known {
+						if k != t && sameKeyReference(k, t) && !slices.Contains(top.known, t) {
+							return fmt.Errorf("%w: wrongly cased key %s", ErrMalformedJSON, quoteShort(t))
+						}
+					}
 				}
 				top.lastKey, top.expectKey = t, false
 				continue
@@ -230,4 +246,25 @@ func hexReference(b []byte) (rune, bool) {
 	}
 	v, err := strconv.ParseUint(string(b[:4]), 16, 16)
 	return rune(v), err == nil
+}
+
+// sameKeyReference reports whether encoding/json could read keys a and b
+// into one struct field: equal under Unicode simple case folding (Go 1.26)
+// or under ToUpper(ToLower(c)) (Go 1.25 and before).
+func sameKeyReference(a, b string) bool {
+	upperLower := func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }
+	return strings.EqualFold(a, b) || strings.Map(upperLower, a) == strings.Map(upperLower, b)
+}
+
+// jsonKeysReference lists the JSON names of v's fields.
+func jsonKeysReference(v any) []string {
+	var keys []string
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
 }
