@@ -32,6 +32,10 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, *rej)
 		return
 	}
+	if rej := checkAge(env, receivedAt, s.cfg.MaxEventAge); rej != nil {
+		s.reject(w, r, *rej)
+		return
+	}
 
 	d := delivery{env: env, body: body, signature: sig, receivedAt: receivedAt}
 	msg := s.pub.message(d)

@@ -17,11 +17,12 @@ const (
 	outcomeUnauthorized         = "unauthorized"
 	outcomeBadRequest           = "bad_request"
 	outcomeUnavailable          = "unavailable"
+	outcomeTooOld               = "too_old"
 )
 
 var allOutcomes = []string{
 	outcomeStored, outcomeSpooled, outcomeDuplicate, outcomeMethodNotAllowed, outcomeUnsupportedMediaType,
-	outcomeTooLarge, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable,
+	outcomeTooLarge, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable, outcomeTooOld,
 }
 
 // metrics are the service's collectors. Labels take only the fixed values

@@ -103,6 +103,7 @@ func (s *Service) logConfig(nc *nats.Conn) {
 		"publish_timeout", s.cfg.PublishTimeout,
 		"retry_after", s.cfg.RetryAfter,
 		"spool_dir", s.cfg.SpoolDir,
+		"max_event_age", s.cfg.MaxEventAge,
 	)
 	if s.cfg.Insecure {
 		s.log.Warn("INSECURE: webhook signatures are NOT checked; anyone who reaches " + s.cfg.Path +
