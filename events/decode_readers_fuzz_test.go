@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -130,7 +129,6 @@ func FuzzDecodeReaders(f *testing.F) {
 		if err != nil {
 			return // refusing is always safe
 		}
-		got.RawData = bytes.Clone(got.RawData)
 		if want := viaStructs(t, body); !reflect.DeepEqual(got, want) {
 			t.Fatalf("Decode and encoding/json read different envelopes:\n Decode      %#v\n encoding/json %#v", got, want)
 		}

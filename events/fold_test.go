@@ -73,6 +73,8 @@ func TestDecodeCaseFoldedKeys(t *testing.T) {
 		{"lone data.RoomId", withData(`{"id":"1","RoomId":"r2"}`)},
 		{"lone data.ISMODERATOR", withData(`{"id":"1","ISMODERATOR":true}`)},
 		{"lone Data", `{` + ok + `,"Data":{"id":"1"}}`},
+		{"long keys past the set's array", withData(`{"id":"1","` + strings.Repeat("k", 300) + `":1,"` + strings.Repeat("x", 300) + `":2,"` + strings.Repeat("K", 300) + `":3}`)},
+		{"long key after many", withData(`{"id":"1","a":1,"b":2,"` + strings.Repeat("ſ", 400) + `":3,"` + strings.Repeat("S", 400) + `":4}`)},
 	}
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
