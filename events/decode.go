@@ -26,7 +26,7 @@ const MaxDepth = 32
 // U+FFFD, so two different ids would read as one, with one dedup key),
 // nesting deeper than MaxDepth, and, in the envelope or in its data
 // object, two keys equal but for case ("data" and "DATA") and a key that
-// differs from one of Envelope's only in case ("Resource"): Go's
+// differs from one Envelope or Data reads only in case ("Resource"): Go's
 // encoding/json matches keys ignoring case, so it would read another value
 // than Decode and than a reader that matches keys exactly.
 // With duplicate keys Go keeps the last value and another parser may keep

@@ -58,6 +58,16 @@ func (c *watchedConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// CloseWrite passes on the half-close net/http makes before it closes a
+// connection whose request it refused (431, a body over the limit), so
+// that the client reads the answer rather than a reset.
+func (c *watchedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 type watchedConnKey struct{}
 
 // connContext remembers a request's watchedConn in its context, for
