@@ -21,8 +21,14 @@ const MaxDepth = 32
 //
 // Beyond JSON's grammar it refuses what encoding/json would accept but a
 // careful reader should not (ErrMalformedJSON): bytes that are not UTF-8
-// (JSON must be; Go would quietly replace them), nesting deeper than
-// MaxDepth, and a key given twice in the envelope or in its data object.
+// (JSON must be; Go would quietly replace them), a \u escape of half a
+// surrogate pair without its other half (no character: Go reads each as
+// U+FFFD, so two different ids would read as one, with one dedup key),
+// nesting deeper than MaxDepth, and, in the envelope or in its data
+// object, two keys equal but for case ("data" and "DATA") and a key that
+// differs from one Envelope or Data reads only in case ("Resource"): Go's
+// encoding/json matches keys ignoring case, so it would read another value
+// than Decode and than a reader that matches keys exactly.
 // With duplicate keys Go keeps the last value and another parser may keep
 // the first; since the signature covers the bytes, two readers of one
 // stored event could disagree on its resource or id.
@@ -94,7 +100,7 @@ func (d *decoder) envelope() error {
 	if d.peek() != '{' {
 		return fmt.Errorf("%w: body is not a JSON object", ErrMalformedJSON)
 	}
-	if err := d.keyedObject(d.envelopeMember); err != nil {
+	if err := d.keyedObject(envelopeKeys, d.envelopeMember); err != nil {
 		return err
 	}
 	d.skipSpace()
@@ -104,10 +110,11 @@ func (d *decoder) envelope() error {
 	return nil
 }
 
-// keyedObject reads the object at pos, refusing a key given twice after
-// unescaping (as encoding/json compares keys), and has readValue read each
-// member's value.
-func (d *decoder) keyedObject(readValue func(key []byte) error) error {
+// keyedObject reads the object at pos, refusing two keys that are equal
+// after unescaping and case folding (encoding/json would read both into one
+// field) and a key that is one of known's only under folding, and has
+// readValue read each member's value.
+func (d *decoder) keyedObject(known knownKeys, readValue func(key []byte) error) error {
 	if err := d.open(); err != nil {
 		return err
 	}
@@ -123,8 +130,12 @@ func (d *decoder) keyedObject(readValue func(key []byte) error) error {
 			writeUnquoted(&b, key)
 			key = []byte(b.String())
 		}
-		if !seen.add(key) {
+		folded, ok := seen.add(key)
+		if !ok {
 			return fmt.Errorf("%w: duplicate key %s", ErrMalformedJSON, quoteShort(string(key)))
+		}
+		if name := known.name(folded); name != "" && name != string(key) {
+			return fmt.Errorf("%w: wrongly cased key %s", ErrMalformedJSON, quoteShort(string(key)))
 		}
 		if err := readValue(key); err != nil {
 			return err
@@ -142,7 +153,7 @@ func (d *decoder) envelopeMember(key []byte) error {
 			return d.value()
 		}
 		start := d.pos
-		if err := d.keyedObject(d.dataMember); err != nil {
+		if err := d.keyedObject(dataKeys, d.dataMember); err != nil {
 			return err
 		}
 		d.data, d.dataObject = rawSpan{start, d.pos}, true

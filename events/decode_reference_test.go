@@ -6,6 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -66,10 +71,14 @@ func checkShapeReference(body []byte) error {
 	if !utf8.Valid(body) {
 		return fmt.Errorf("%w: not valid UTF-8", ErrMalformedJSON)
 	}
+	if hasLoneSurrogateReference(body) {
+		return fmt.Errorf("%w: lone surrogate escape", ErrMalformedJSON)
+	}
 	type frame struct {
 		object    bool
 		expectKey bool
-		keys      map[string]bool // tracked for the envelope and its data
+		keys      []string // tracked for the envelope and its data
+		known     []string // the keys Envelope or Data reads
 		lastKey   string
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -101,8 +110,12 @@ func checkShapeReference(body []byte) error {
 				}
 				f := &frame{object: t == '{', expectKey: t == '{'}
 				// Keys are tracked in the envelope and in its "data".
-				if f.object && (top == nil || len(stack) == 1 && top.lastKey == "data") {
-					f.keys = map[string]bool{}
+				switch {
+				case !f.object:
+				case top == nil:
+					f.keys, f.known = []string{}, jsonKeysReference(Envelope{})
+				case len(stack) == 1 && top.lastKey == "data":
+					f.keys, f.known = []string{}, jsonKeysReference(Data{})
 				}
 				stack = append(stack, f)
 			default: // '}' or ']'
@@ -112,10 +125,17 @@ func checkShapeReference(body []byte) error {
 		case string:
 			if top != nil && top.object && top.expectKey {
 				if top.keys != nil {
-					if top.keys[t] {
-						return fmt.Errorf("%w: duplicate key %s", ErrMalformedJSON, quoteShort(t))
+					for _, k := range top.keys {
+						if sameKeyReference(k, t) {
+							return fmt.Errorf("%w: duplicate key %s", ErrMalformedJSON, quoteShort(t))
+						}
 					}
-					top.keys[t] = true
+					top.keys = append(top.keys, t)
+					for _, k := range top.known {
+						if k != t && sameKeyReference(k, t) && !slices.Contains(top.known, t) {
+							return fmt.Errorf("%w: wrongly cased key %s", ErrMalformedJSON, quoteShort(t))
+						}
+					}
 				}
 				top.lastKey, top.expectKey = t, false
 				continue
@@ -183,4 +203,68 @@ func jsonReasonReference(err error) string {
 		return "body is not a JSON object"
 	}
 	return "invalid JSON"
+}
+
+// hasLoneSurrogateReference reports whether a string in body holds a \u
+// escape of half a surrogate pair without the other half right after it.
+// It looks only at escapes inside strings and trusts encoding/json to
+// refuse what is not JSON.
+func hasLoneSurrogateReference(body []byte) bool {
+	inString := false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '"':
+			inString = !inString
+		case c != '\\' || !inString || i+1 >= len(body):
+		case body[i+1] != 'u':
+			i++ // a one-character escape, possibly \" or \\
+		default:
+			r, ok := hexReference(body[i+2:])
+			switch {
+			case !ok || r < 0xd800 || r > 0xdfff:
+				i += 5
+			case r >= 0xdc00:
+				return true
+			default:
+				lo, ok := rune(0), false
+				if i+12 <= len(body) && body[i+6] == '\\' && body[i+7] == 'u' {
+					lo, ok = hexReference(body[i+8:])
+				}
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
+					return true
+				}
+				i += 11
+			}
+		}
+	}
+	return false
+}
+
+func hexReference(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	return rune(v), err == nil
+}
+
+// sameKeyReference reports whether encoding/json could read keys a and b
+// into one struct field: equal under Unicode simple case folding (Go 1.26)
+// or under ToUpper(ToLower(c)) (Go 1.25 and before).
+func sameKeyReference(a, b string) bool {
+	upperLower := func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }
+	return strings.EqualFold(a, b) || strings.Map(upperLower, a) == strings.Map(upperLower, b)
+}
+
+// jsonKeysReference lists the JSON names of v's fields.
+func jsonKeysReference(v any) []string {
+	var keys []string
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
 }

@@ -40,10 +40,18 @@ func TestDecodeEdgeCases(t *testing.T) {
 			check: func(t *testing.T, env *Envelope) { wantString(t, "data.id", env.Data.ID, "a\"\\/\b\f\n\r\té\x00z") }},
 		{name: "surrogate pair", body: withData(`{"id":"\ud83d\ude00"}`),
 			check: func(t *testing.T, env *Envelope) { wantString(t, "data.id", env.Data.ID, "😀") }},
-		{name: "lone surrogates read as U+FFFD", body: withData(`{"id":"\ud800x\udc00\ud83d\u0041\ud800\ud800\udc00"}`),
-			check: func(t *testing.T, env *Envelope) {
-				wantString(t, "data.id", env.Data.ID, "\uFFFDx\uFFFD\uFFFDA\uFFFD\U00010000")
-			}},
+		{name: "surrogate pairs in upper case", body: withData(`{"id":"\uD800\uDC00\uDBFF\uDFFF"}`),
+			check: func(t *testing.T, env *Envelope) { wantString(t, "data.id", env.Data.ID, "\U00010000\U0010FFFF") }},
+		{name: "lone high surrogate", body: withData(`{"id":"\ud800"}`), wantErr: ErrMalformedJSON},
+		{name: "lone low surrogate", body: withData(`{"id":"\udc00"}`), wantErr: ErrMalformedJSON},
+		{name: "low surrogate before high", body: withData(`{"id":"\udc00\ud800"}`), wantErr: ErrMalformedJSON},
+		{name: "high surrogate before a letter", body: withData(`{"id":"\ud83d\u0041"}`), wantErr: ErrMalformedJSON},
+		{name: "high surrogate before a pair", body: withData(`{"id":"\ud800\ud800\udc00"}`), wantErr: ErrMalformedJSON},
+		{name: "high surrogate before a raw character", body: withData(`{"id":"\ud800x"}`), wantErr: ErrMalformedJSON},
+		{name: "lone surrogate in an ignored field", body: withData(`{"id":"1","personDisplayName":"Zo\ud83d"}`), wantErr: ErrMalformedJSON},
+		{name: "lone surrogate deeper", body: withData(`{"id":"1","x":[{"y":"\udfff"}]}`), wantErr: ErrMalformedJSON},
+		{name: "escaped backslash before u is no escape", body: withData(`{"id":"\\ud800"}`),
+			check: func(t *testing.T, env *Envelope) { wantString(t, "data.id", env.Data.ID, `\ud800`) }},
 		{name: "UTF-8 text kept as is", body: withData(`{"id":"1","personDisplayName":"Zoë 😀"}`),
 			check: func(t *testing.T, env *Envelope) {
 				wantString(t, "personDisplayName", env.Data.PersonDisplayName, "Zoë 😀")

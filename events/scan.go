@@ -203,6 +203,11 @@ func (s *scanner) str() (rawString, error) {
 				s.pos = i
 				return r, s.syntaxError()
 			}
+			if n == 6 {
+				if n = surrogateLen(b[i:]); n == 0 {
+					return r, loneSurrogate(i)
+				}
+			}
 			i += n
 		case c < 0x20: // control characters must be escaped
 			s.pos = i
@@ -234,6 +239,34 @@ func escapeLen(b []byte) int {
 		}
 	}
 	return 0
+}
+
+// surrogateLen returns the length of the \u escape b starts with,
+// together with the escape after it when the two are a surrogate pair: 6
+// for a character outside the surrogates, 12 for a pair, 0 for half of a
+// pair without its other half.
+//
+// A lone surrogate is refused like a byte that is not UTF-8: it is not a
+// character, and readers disagree on it. encoding/json reads every one as
+// U+FFFD, so "\ud800" and "\udc00" would name one id (and one dedup key)
+// while a JavaScript reader keeps them apart.
+func surrogateLen(b []byte) int {
+	r := hex4(b[2:])
+	switch {
+	case !utf16.IsSurrogate(r):
+		return 6
+	case r >= 0xdc00: // a low half first
+		return 0
+	case len(b) >= 12 && b[6] == '\\' && b[7] == 'u':
+		if lo := hex4(b[8:]); lo >= 0xdc00 && lo <= 0xdfff {
+			return 12
+		}
+	}
+	return 0
+}
+
+func loneSurrogate(at int) error {
+	return fmt.Errorf("%w: lone surrogate escape at byte %d", ErrMalformedJSON, at)
 }
 
 // hex4 returns the value of the four hex digits b starts with, or -1.
@@ -311,8 +344,8 @@ func (s *scanner) literal(word string) error {
 
 // writeUnquoted writes the text of an escaped string, raw being what
 // stands between its quotes, which str has checked. It reads escapes as
-// encoding/json does: a \u escape that is half of a surrogate pair without
-// its other half becomes U+FFFD.
+// encoding/json does. str refuses a lone surrogate, so none reaches it;
+// were one to, it would become U+FFFD as in encoding/json.
 func writeUnquoted(w *strings.Builder, raw []byte) {
 	for len(raw) > 0 {
 		i := 0

@@ -18,6 +18,7 @@ const (
 	DefaultPublishTimeout = 5 * time.Second
 	DefaultRetryAfter     = 5 * time.Second
 	DefaultSpoolMaxBytes  = 1 << 30
+	DefaultMaxEventAge    = 24 * time.Hour
 )
 
 // Routes served next to the webhook path; Config.Path may not take them.
@@ -69,6 +70,13 @@ type Config struct {
 	// SpoolMaxBytes bounds the spool; when it is full deliveries get 503.
 	// Default DefaultSpoolMaxBytes.
 	SpoolMaxBytes int64
+	// MaxEventAge refuses (403) a delivery whose event, by its
+	// data.created, happened longer than this before it arrived: a
+	// captured delivery replayed after the stream's duplicate window would
+	// otherwise be stored again. Only deliveries arriving over HTTP are
+	// checked, not those the spool forwards. Default DefaultMaxEventAge;
+	// negative turns the check off.
+	MaxEventAge time.Duration
 }
 
 // Validate reports the first setting that cannot work. Zero values are
@@ -116,6 +124,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SpoolMaxBytes == 0 {
 		c.SpoolMaxBytes = DefaultSpoolMaxBytes
+	}
+	if c.MaxEventAge == 0 {
+		c.MaxEventAge = DefaultMaxEventAge
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

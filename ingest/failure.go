@@ -23,6 +23,10 @@ const (
 	failOther        failureKind = "other"
 )
 
+// jsErrCodeHeaderExceedsMaximum is nats-server's JSStreamHeaderExceedsMaximumErr,
+// which nats.go does not name.
+const jsErrCodeHeaderExceedsMaximum jetstream.ErrorCode = 10097
+
 var allFailureKinds = []failureKind{
 	failTimeout, failCanceled, failNoResponders, failNotConnected, failTooLarge, failRejected, failOther,
 }
@@ -54,6 +58,10 @@ func classify(err error) failure {
 		return failure{failTooLarge, http.StatusRequestEntityTooLarge, "event larger than NATS accepts"}
 	case isAPI && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum:
 		return failure{failTooLarge, http.StatusRequestEntityTooLarge, "event larger than the stream accepts"}
+	case isAPI && apiErr.ErrorCode == jsErrCodeHeaderExceedsMaximum:
+		// headersFit refuses such an event first; this covers a server
+		// whose limit is lower.
+		return failure{failTooLarge, http.StatusRequestEntityTooLarge, "event headers larger than JetStream accepts"}
 	case isAPI:
 		// The server's own description (e.g. "maximum messages exceeded")
 		// says what an operator must fix; it holds nothing from the request.

@@ -32,8 +32,17 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, *rej)
 		return
 	}
+	if rej := checkAge(env, receivedAt, s.cfg.MaxEventAge); rej != nil {
+		s.reject(w, r, *rej)
+		return
+	}
 
-	msg := s.pub.message(delivery{env: env, body: body, signature: sig, receivedAt: receivedAt})
+	d := delivery{env: env, body: body, signature: sig, receivedAt: receivedAt}
+	msg := s.pub.message(d)
+	if rej := headersFit(d, msg.Header); rej != nil {
+		s.reject(w, r, *rej)
+		return
+	}
 	if s.spool != nil && s.spool.holding() {
 		// Earlier deliveries wait in the spool: join them, keep the order.
 		s.spoolOrFail(w, r, env, msg, nil)

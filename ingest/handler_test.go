@@ -78,6 +78,9 @@ func TestBadInputStoresNothing(t *testing.T) {
 		{"10 KB resource", "POST", strings.NewReader(longResource), signed(longResource), 400, "bad_request", "unsafe subject token"},
 		{"null data", "POST", strings.NewReader(`{"resource":"messages","event":"created","data":null}`), signed(`{"resource":"messages","event":"created","data":null}`), 400, "bad_request", "missing data.id"},
 		{"body is a string", "POST", strings.NewReader(`"messages"`), signed(`"messages"`), 400, "bad_request", "malformed JSON"},
+		{"keys equal but for case", "POST", strings.NewReader(`{"resource":"messages","Resource":"rooms","event":"created","data":{"id":"1"}}`), signed(`{"resource":"messages","Resource":"rooms","event":"created","data":{"id":"1"}}`), 400, "bad_request", "duplicate key"},
+		{"wrongly cased key", "POST", strings.NewReader(`{"resource":"messages","event":"created","data":{"ID":"1"}}`), signed(`{"resource":"messages","event":"created","data":{"ID":"1"}}`), 400, "bad_request", "wrongly cased key"},
+		{"lone surrogate in data.id", "POST", strings.NewReader(`{"resource":"messages","event":"created","data":{"id":"\ud800"}}`), signed(`{"resource":"messages","event":"created","data":{"id":"\ud800"}}`), 400, "bad_request", "lone surrogate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,11 +17,19 @@ const (
 	outcomeUnauthorized         = "unauthorized"
 	outcomeBadRequest           = "bad_request"
 	outcomeUnavailable          = "unavailable"
+	outcomeTooOld               = "too_old"
+	outcomeNotFound             = "not_found"
+	// Refusals net/http makes before any handler runs (see watchedConn).
+	outcomeMalformedRequest    = "malformed_request"
+	outcomeHeaderTooLarge      = "header_too_large"
+	outcomeNotImplemented      = "not_implemented"
+	outcomeVersionNotSupported = "version_not_supported"
 )
 
 var allOutcomes = []string{
 	outcomeStored, outcomeSpooled, outcomeDuplicate, outcomeMethodNotAllowed, outcomeUnsupportedMediaType,
-	outcomeTooLarge, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable,
+	outcomeTooLarge, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable, outcomeTooOld,
+	outcomeNotFound, outcomeMalformedRequest, outcomeHeaderTooLarge, outcomeNotImplemented, outcomeVersionNotSupported,
 }
 
 // metrics are the service's collectors. Labels take only the fixed values

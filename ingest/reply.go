@@ -85,14 +85,21 @@ func setJSONHeaders(h http.Header) {
 func (s *Service) reject(w http.ResponseWriter, r *http.Request, rej rejection) {
 	switch rej.status {
 	case http.StatusMethodNotAllowed:
-		w.Header().Set("Allow", http.MethodPost)
+		if w.Header().Get("Allow") == "" {
+			w.Header().Set("Allow", http.MethodPost)
+		}
 	case http.StatusRequestEntityTooLarge:
 		// Do not keep reading a body we will not take.
 		w.Header().Set("Connection", "close")
 	}
 	writeJSON(w, rej.status, errorBody{Error: rej.reason})
 	s.metrics.requests.WithLabelValues(rej.outcome).Inc()
-	s.log.LogAttrs(r.Context(), slog.LevelWarn, "webhook refused",
+	msg := "webhook refused"
+	if r.URL.Path != s.cfg.Path {
+		msg = "request refused"
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, msg,
+		slog.String("path", truncate(r.URL.Path, 80)),
 		slog.String("outcome", rej.outcome),
 		slog.Int("status", rej.status),
 		slog.String("reason", rej.reason),

@@ -35,12 +35,21 @@ func checkRequest(r *http.Request, maxBody int64) *rejection {
 	return nil
 }
 
+// firstChunk is the most readBody reserves before any byte of a body
+// arrived: more than a Webex delivery takes (2 KB or so), so that one is
+// read without growing the buffer, and far less than a body may declare.
+const firstChunk = 16 << 10
+
 // readBody reads the whole body, cutting it off past maxBody, which also
 // covers chunked bodies that declared no length.
+//
+// The buffer grows with the bytes that arrive, never to the declared
+// Content-Length up front: that length is unverified, and reserving it
+// let requests that declared 1 MiB and sent nothing hold 1 MiB each.
 func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, *rejection) {
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		buf.Grow(int(min(r.ContentLength, firstChunk)) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {

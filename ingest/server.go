@@ -72,7 +72,8 @@ func (sc ServerConfig) withDefaults() ServerConfig {
 // newHTTPServer builds the http.Server; sc must have its defaults.
 func (s *Service) newHTTPServer(sc ServerConfig) *http.Server {
 	return &http.Server{
-		Handler:           s.Handler(),
+		Handler:           markHandled(s.Handler()),
+		ConnContext:       connContext,
 		ReadHeaderTimeout: sc.ReadHeaderTimeout,
 		ReadTimeout:       sc.ReadTimeout,
 		WriteTimeout:      sc.WriteTimeout,
@@ -100,7 +101,8 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener, sc ServerConfig) e
 	}
 	srv := s.newHTTPServer(sc)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	wln := &watchedListener{Listener: ln, refused: s.serverRefused}
+	go func() { served <- srv.Serve(wln) }()
 	s.log.Info("ingest listening", "addr", ln.Addr().String(), "path", s.cfg.Path)
 
 	// The forwarder outlives HTTP intake by a little: it stops after the

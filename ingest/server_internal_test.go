@@ -39,3 +39,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 		t.Errorf("defaults addr %q shutdown %s", sc.Addr, sc.ShutdownTimeout)
 	}
 }
+
+// A watchedConn keeps the half-close net/http relies on when it refuses a
+// request and closes the connection.
+var _ interface{ CloseWrite() error } = (*watchedConn)(nil)

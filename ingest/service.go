@@ -8,7 +8,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -79,17 +78,8 @@ func (s *Service) Close() error {
 
 // Handler serves the webhook at Config.Path (any method reaches it, so that
 // a wrong one gets a counted 405), GET /healthz, GET /readyz and
-// GET /metrics.
+// GET /metrics; any other path gets a counted 404.
 func (s *Service) Handler() http.Handler { return s.handler }
-
-func (s *Service) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc(s.cfg.Path, s.serveWebhook)
-	mux.HandleFunc("GET "+healthzPath, s.serveHealthz)
-	mux.HandleFunc("GET "+readyzPath, s.serveReadyz)
-	mux.Handle("GET "+metricsPath, promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{}))
-	return mux
-}
 
 // logConfig logs the effective configuration, secrets counted but never
 // shown, and warns about settings that will hurt.
@@ -103,6 +93,7 @@ func (s *Service) logConfig(nc *nats.Conn) {
 		"publish_timeout", s.cfg.PublishTimeout,
 		"retry_after", s.cfg.RetryAfter,
 		"spool_dir", s.cfg.SpoolDir,
+		"max_event_age", s.cfg.MaxEventAge,
 	)
 	if s.cfg.Insecure {
 		s.log.Warn("INSECURE: webhook signatures are NOT checked; anyone who reaches " + s.cfg.Path +

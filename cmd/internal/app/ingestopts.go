@@ -27,6 +27,7 @@ type IngestOptions struct {
 	RetryAfter     time.Duration
 	SpoolDir       string
 	SpoolMaxBytes  int64
+	MaxEventAge    time.Duration
 }
 
 // AddFlags registers the ingest settings.
@@ -41,6 +42,7 @@ func (o *IngestOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RetryAfter, "retry-after", 5*time.Second, "Retry-After sent with a 503")
 	fs.StringVar(&o.SpoolDir, "spool-dir", "", "local directory for deliveries JetStream does not take in time (answered 200 \"spooled\", forwarded later); empty: answer 503 instead")
 	fs.Int64Var(&o.SpoolMaxBytes, "spool-max-bytes", ingest.DefaultSpoolMaxBytes, "size limit of the spool; when full, deliveries get 503")
+	fs.DurationVar(&o.MaxEventAge, "max-event-age", ingest.DefaultMaxEventAge, "refuse (403) a delivery whose data.created is older than this; 0: no limit")
 }
 
 // ResolveSecrets returns the secrets from the flag and the file.
@@ -81,8 +83,12 @@ func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (inges
 		RetryAfter:     o.RetryAfter,
 		SpoolDir:       o.SpoolDir,
 		SpoolMaxBytes:  o.SpoolMaxBytes,
+		MaxEventAge:    o.MaxEventAge,
 		Logger:         log,
 		Metrics:        reg,
+	}
+	if o.MaxEventAge == 0 {
+		cfg.MaxEventAge = -1 // the flag's 0 is "no limit"; Config's is the default
 	}
 	if err := cfg.Validate(); errors.Is(err, ingest.ErrNoSecret) {
 		return cfg, errors.New("no webhook secret: set WEBEX_WEBHOOK_SECRET or WEBEX_WEBHOOK_SECRET_FILE " +

@@ -1,0 +1,52 @@
+package events
+
+import "testing"
+
+// TestDedupKeyOfDecodedIDs: two deliveries whose data.id differ as JSON
+// strings never share a dedup key, whatever escapes spell them; the same
+// id spelled with and without escapes is one key. A body Decode refuses
+// has no key, which is how ids no reader can agree on are kept apart.
+func TestDedupKeyOfDecodedIDs(t *testing.T) {
+	body := func(rawID string) []byte {
+		return []byte(`{"resource":"messages","event":"created","data":{"id":"` + rawID + `"}}`)
+	}
+	key := func(rawID string) (string, bool) {
+		b := body(rawID)
+		env, err := Decode(b)
+		if err != nil {
+			return "", false
+		}
+		return DedupKey(env, b), true
+	}
+	distinct := []struct{ name, a, b string }{
+		{"two lone high surrogates", `\ud800`, `\udbff`},
+		{"lone high and lone low", `\ud800`, `\udc00`},
+		{"lone surrogate and U+FFFD", `\ud83d`, `\ufffd`},
+		{"lone surrogate and U+FFFD written out", `\udc00`, "\uFFFD"},
+		{"a pair and its halves reversed", `\ud83d\ude00`, `\ude00\ud83d`},
+		{"prefix and lone surrogate", `m1\ud800`, `m1\udfff`},
+	}
+	for _, tc := range distinct {
+		t.Run(tc.name, func(t *testing.T) {
+			ka, okA := key(tc.a)
+			kb, okB := key(tc.b)
+			if okA && okB && ka == kb {
+				t.Fatalf("ids %s and %s share the dedup key %q", tc.a, tc.b, ka)
+			}
+		})
+	}
+	same := []struct{ name, a, b string }{
+		{"escaped letter", `\u006d1`, `m1`},
+		{"escaped pair", `\ud83d\ude00`, "\U0001F600"},
+		{"escaped slash", `a\/b`, `a/b`},
+	}
+	for _, tc := range same {
+		t.Run(tc.name, func(t *testing.T) {
+			ka, okA := key(tc.a)
+			kb, okB := key(tc.b)
+			if !okA || !okB || ka != kb {
+				t.Fatalf("one id spelled %s and %s: keys %q (%v) and %q (%v), want one key", tc.a, tc.b, ka, okA, kb, okB)
+			}
+		})
+	}
+}

@@ -1,0 +1,33 @@
+package ingest
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// headersFit refuses an event whose headers JetStream would never store
+// (events.MaxHeaderBytes): its dedup key carries data.id and
+// Webex-Webhook-Id the envelope's id, neither bounded by anything but the
+// body size. Checked before publishing or spooling, so that such a
+// delivery gets a 400 saying why rather than a 503 inviting a retry that
+// cannot work, or a spool record the forwarder could never deliver.
+func headersFit(d delivery, h nats.Header) *rejection {
+	n := events.HeaderBytes(h)
+	if n <= events.MaxHeaderBytes {
+		return nil
+	}
+	field, size := "data.id", len(d.env.Data.ID)
+	if len(d.env.ID) > size {
+		field, size = "id", len(d.env.ID)
+	}
+	if len(d.signature) > size {
+		field, size = events.SignatureHeader, len(d.signature)
+	}
+	return &rejection{http.StatusBadRequest, outcomeBadRequest, fmt.Sprintf(
+		"%s too long (%d bytes): the event's headers would take %d bytes, JetStream stores at most %d",
+		field, size, n, events.MaxHeaderBytes)}
+}
