@@ -63,7 +63,7 @@ Only loopback addresses are accepted.`,
 	fs.BoolVar(&o.baseline, "baseline", false, "also measure a no-op HTTP handler on loopback with the same client")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the results as JSON")
 	fs.BoolVar(&o.e2e, "e2e", false, "end to end: post as users to the emulator and time the bot's replies")
-	fs.StringVar(&o.simURL, "sim-url", "http://127.0.0.1:8090", "base URL of the Webex emulator, for --e2e")
+	fs.StringVar(&o.simURL, "sim-url", defaultSimURL, "base URL of the Webex emulator, for --e2e")
 	fs.IntVar(&o.users, "users", 8, "users posting (one direct room each), for --e2e")
 	fs.DurationVar(&o.wait, "wait", 30*time.Second, "how long to wait for the last replies, for --e2e")
 	// What the run does comes from the command line only; where ingest is
