@@ -36,9 +36,11 @@ func benchCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Load ingest with signed webhooks (or, with --e2e, the whole pipeline through the emulator) and report throughput and latency",
-		Long: `bench sends correctly signed messages/created webhooks, each with a new
-message id, spread over --rooms rooms, to an ingest on loopback: at a fixed
---rate, or as fast as --connections allow. It stops after --count deliveries
+		Long: `bench sends correctly signed webhooks shaped like messages/created, each with
+a new message id, spread over --rooms rooms, to an ingest on loopback: at a fixed
+--rate, or as fast as --connections allow. Their resource is ` + bench.Resource + `,
+which no worker consumes: ingest stores them like any event, and the workers of
+the deployment under test (` + "`webexpipe dev`" + ` included) never see them. It stops after --count deliveries
 or --duration. --baseline first measures a no-op HTTP handler in this process
 with the same client, so the numbers can be read as ratios.
 
