@@ -119,11 +119,22 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	// Webex: the emulator unless a real token is given.
 	var sim *emulator.Server
 	if emulated {
-		sim = emulator.New(emulator.Options{Logger: log.With("component", "emulator")})
+		// The emulator's state lives beside the JetStream store: the
+		// stored events name its messages, rooms and people, so both must
+		// survive a restart together (and `rm -rf` of the data dir resets
+		// both).
+		sim, err = emulator.Load(filepath.Join(o.dataDir, emulatorStateFile), emulator.Options{Logger: log.With("component", "emulator")})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := sim.Close(); err != nil {
+				log.Error("Webex emulator: its last state was not saved", "err", err)
+			}
+		}()
 		if err := sim.Start(o.simAddr); err != nil {
 			return fmt.Errorf("Webex emulator on %s: %w", o.simAddr, err)
 		}
-		defer sim.Close()
 		o.webex.APIURL = sim.URL()
 		token = sim.Token()
 	}
@@ -241,6 +252,9 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	log.Info("webexpipe dev stopped")
 	return runErr
 }
+
+// emulatorStateFile is the emulator's state in the data dir.
+const emulatorStateFile = "emulator.json"
 
 // devWebhookPrefix names the webhooks dev mode manages on Webex.
 const devWebhookPrefix = "webexpipe-dev"
