@@ -102,8 +102,10 @@ func (s *Server) save() error {
 		return nil
 	}
 	changes := s.st.changes
-	b, err := json.Marshal(s.snapshotLocked())
+	snap := s.snapshotLocked()
 	s.mu.Unlock()
+	snap.sort()
+	b, err := json.Marshal(snap)
 	if err != nil {
 		return fmt.Errorf("%w %s: encode: %w", ErrStateFile, s.stateFile, err)
 	}

@@ -42,7 +42,9 @@ type savedWebhook struct {
 	Seq     int64         `json:"seq"`
 }
 
-// snapshotLocked copies the state. It must be called with s.mu held.
+// snapshotLocked copies the state, unsorted (see sort). It must be called
+// with s.mu held, and does no more than copy: a long state is encoded after
+// the lock is released, so that saving does not hold up the API.
 func (s *Server) snapshotLocked() *snapshot {
 	st := &s.st
 	snap := &snapshot{Version: snapshotVersion, Seq: st.seq, Bot: s.Bot()}
@@ -61,13 +63,19 @@ func (s *Server) snapshotLocked() *snapshot {
 	for _, wh := range st.webhooks {
 		snap.Webhooks = append(snap.Webhooks, savedWebhook{Webhook: wh.Webhook, Seq: wh.seq})
 	}
-	// Sorted, so that the same state always writes the same file.
+	return snap
+}
+
+// sort puts every list in a fixed order, so that the same state always
+// writes the same file, messages oldest first. It needs no lock: the
+// snapshot is a copy, and what its values share with the state (emails,
+// inputs, attachments) is never changed after it is stored.
+func (snap *snapshot) sort() {
 	sortBySeq(snap.Rooms, func(r savedRoom) int64 { return r.Seq })
 	sortBySeq(snap.Messages, func(m savedMessage) int64 { return m.Seq })
 	sortBySeq(snap.Webhooks, func(w savedWebhook) int64 { return w.Seq })
 	sortByKey(snap.People, func(p webex.Person) string { return p.ID })
 	sortByKey(snap.Actions, func(a webex.AttachmentAction) string { return a.Created + a.ID })
-	return snap
 }
 
 // restore replaces the state of a server that has not started with snap.
