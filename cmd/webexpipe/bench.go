@@ -36,9 +36,11 @@ func benchCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Load ingest with signed webhooks (or, with --e2e, the whole pipeline through the emulator) and report throughput and latency",
-		Long: `bench sends correctly signed messages/created webhooks, each with a new
-message id, spread over --rooms rooms, to an ingest on loopback: at a fixed
---rate, or as fast as --connections allow. It stops after --count deliveries
+		Long: `bench sends correctly signed webhooks shaped like messages/created, each with
+a new message id, spread over --rooms rooms, to an ingest on loopback: at a fixed
+--rate, or as fast as --connections allow. Their resource is ` + bench.Resource + `,
+which no worker consumes: ingest stores them like any event, and the workers of
+the deployment under test (` + "`webexpipe dev`" + ` included) never see them. It stops after --count deliveries
 or --duration. --baseline first measures a no-op HTTP handler in this process
 with the same client, so the numbers can be read as ratios.
 
@@ -63,7 +65,7 @@ Only loopback addresses are accepted.`,
 	fs.BoolVar(&o.baseline, "baseline", false, "also measure a no-op HTTP handler on loopback with the same client")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the results as JSON")
 	fs.BoolVar(&o.e2e, "e2e", false, "end to end: post as users to the emulator and time the bot's replies")
-	fs.StringVar(&o.simURL, "sim-url", "http://127.0.0.1:8090", "base URL of the Webex emulator, for --e2e")
+	fs.StringVar(&o.simURL, "sim-url", defaultSimURL, "base URL of the Webex emulator, for --e2e")
 	fs.IntVar(&o.users, "users", 8, "users posting (one direct room each), for --e2e")
 	fs.DurationVar(&o.wait, "wait", 30*time.Second, "how long to wait for the last replies, for --e2e")
 	// What the run does comes from the command line only; where ingest is

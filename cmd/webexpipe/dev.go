@@ -11,9 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
@@ -58,7 +60,15 @@ func devCommand() *cobra.Command {
 			return runDev(cmd.Context(), o, log, cmd.OutOrStdout())
 		},
 	}
-	fs := cmd.Flags()
+	o.addFlags(cmd.Flags())
+	return cmd
+}
+
+// devListenAddr is where dev mode's ingest listens unless LISTEN_ADDR or
+// --listen-addr says otherwise: loopback only, unlike the ingest binary.
+const devListenAddr = "127.0.0.1:8080"
+
+func (o *devOptions) addFlags(fs *pflag.FlagSet) {
 	o.logs.AddFlags(fs)
 	o.nats.AddFlags(fs)
 	o.webex.AddFlags(fs)
@@ -70,12 +80,14 @@ func devCommand() *cobra.Command {
 	o.debug.AddFlags(fs)
 	fs.StringVar(&o.dataDir, "data-dir", "./data", "where the embedded JetStream server keeps its files")
 	fs.IntVar(&o.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (-1: any free port)")
-	fs.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:8090", "address of the Webex emulator (used when no Webex token is set)")
+	fs.StringVar(&o.simAddr, "sim-addr", defaultSimAddr, "address of the Webex emulator (used when no Webex token is set)")
 	fs.StringVar(&o.publicURL, "public-url", "", "with a real Webex token: the public URL Webex reaches ingest at; the webhooks are registered there")
-	// Dev mode listens on loopback only by default.
-	fs.Lookup("listen-addr").DefValue = "127.0.0.1:8080"
-	fs.Set("listen-addr", "127.0.0.1:8080")
-	return cmd
+	// A different default, not a value: fs.Set would mark the flag as
+	// given, and LISTEN_ADDR (read only for flags not given) would be
+	// ignored.
+	f := fs.Lookup("listen-addr")
+	f.DefValue = devListenAddr
+	_ = f.Value.Set(devListenAddr) // a string flag takes any value
 }
 
 func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) error {
@@ -110,11 +122,22 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	// Webex: the emulator unless a real token is given.
 	var sim *emulator.Server
 	if emulated {
-		sim = emulator.New(emulator.Options{Logger: log.With("component", "emulator")})
+		// The emulator's state lives beside the JetStream store: the
+		// stored events name its messages, rooms and people, so both must
+		// survive a restart together (and `rm -rf` of the data dir resets
+		// both).
+		sim, err = emulator.Load(filepath.Join(o.dataDir, emulatorStateFile), emulator.Options{Logger: log.With("component", "emulator")})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := sim.Close(); err != nil {
+				log.Error("Webex emulator: its last state was not saved", "err", err)
+			}
+		}()
 		if err := sim.Start(o.simAddr); err != nil {
 			return fmt.Errorf("Webex emulator on %s: %w", o.simAddr, err)
 		}
-		defer sim.Close()
 		o.webex.APIURL = sim.URL()
 		token = sim.Token()
 	}
@@ -206,7 +229,11 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 		}
 	}
 	app.CheckWebhooks(ctx, client, shipped.Events(), log)
-	printNextSteps(out, emulated, ingestURL, o, sim, srv.ClientURL())
+	simURL := ""
+	if sim != nil {
+		simURL = sim.URL()
+	}
+	printNextSteps(out, ingestURL, o, simURL, srv.ClientURL())
 
 	var runErr error
 	select {
@@ -229,21 +256,33 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	return runErr
 }
 
+// emulatorStateFile is the emulator's state in the data dir.
+const emulatorStateFile = "emulator.json"
+
 // devWebhookPrefix names the webhooks dev mode manages on Webex.
 const devWebhookPrefix = "webexpipe-dev"
 
-func printNextSteps(out io.Writer, emulated bool, ingestURL string, o devOptions, sim *emulator.Server, natsURL string) {
+// printNextSteps tells the developer what runs where and what to try;
+// simURL is the emulator's API root, empty when Webex is real.
+func printNextSteps(out io.Writer, ingestURL string, o devOptions, simURL, natsURL string) {
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "webexpipe dev is running.")
 	fmt.Fprintf(out, "  ingest     %s  (also /healthz, /readyz, /metrics)\n", ingestURL)
 	fmt.Fprintf(out, "  JetStream  %s  (data in %s)\n", natsURL, o.dataDir)
-	if emulated {
-		fmt.Fprintf(out, "  Webex      emulated at %s  (no WEBEX_TOKEN set)\n", sim.URL())
+	if simURL != "" {
+		fmt.Fprintf(out, "  Webex      emulated at %s  (no WEBEX_TOKEN set)\n", simURL)
 		fmt.Fprintln(out)
 		fmt.Fprintln(out, "Next, in another terminal:")
-		fmt.Fprintln(out, `  go run ./cmd/webexpipe sim send "hello"     # a user writes to the bot; the echo reply is printed`)
-		fmt.Fprintln(out, `  go run ./cmd/webexpipe sim send card       # the bot answers with a demo card; its message id is printed`)
-		fmt.Fprintln(out, `  go run ./cmd/webexpipe sim click <id> action=demo name=Ana   # submit the card; the threaded answer is printed`)
+		// The sim commands find the emulator at its default address; on
+		// another one they must be told, or they reach nothing (or a
+		// different `webexpipe dev`).
+		run := "go run ./cmd/webexpipe"
+		if base := strings.TrimSuffix(simURL, "/v1"); base != defaultSimURL {
+			fmt.Fprintf(out, "  export SIM_URL=%s   # the emulator is not on its default address\n", base)
+		}
+		fmt.Fprintf(out, "  %s sim send \"hello\"     # a user writes to the bot; the echo reply is printed\n", run)
+		fmt.Fprintf(out, "  %s sim send card       # the bot answers with a demo card; its message id is printed\n", run)
+		fmt.Fprintf(out, "  %s sim click <id> action=demo name=Ana   # submit the card; the threaded answer is printed\n", run)
 	} else {
 		fmt.Fprintf(out, "  Webex      %s\n", o.webex.APIURL)
 		if o.publicURL == "" {

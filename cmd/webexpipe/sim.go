@@ -15,6 +15,13 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
+// Where the emulator listens unless told otherwise, and the URL the sim
+// commands reach it at by default (SIM_URL).
+const (
+	defaultSimAddr = "127.0.0.1:8090"
+	defaultSimURL  = "http://" + defaultSimAddr
+)
+
 func simCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -56,7 +63,7 @@ func simSendCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&simURL, "sim-url", "http://127.0.0.1:8090", "base URL of the Webex emulator")
+	fs.StringVar(&simURL, "sim-url", defaultSimURL, "base URL of the Webex emulator")
 	fs.StringVar(&room, "room", "", "room to post in (default: the user's direct room with the bot)")
 	fs.StringVar(&email, "email", "user@example.com", "the simulated user's email")
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
@@ -88,6 +95,6 @@ func simServeCommand() *cobra.Command {
 		},
 	}
 	logs.AddFlags(cmd.Flags())
-	cmd.Flags().StringVar(&addr, "sim-addr", "127.0.0.1:8090", "address the emulator listens on")
+	cmd.Flags().StringVar(&addr, "sim-addr", defaultSimAddr, "address the emulator listens on")
 	return cmd
 }

@@ -53,7 +53,7 @@ command then waits for the bot's reply in the card's thread and prints it.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&simURL, "sim-url", "http://127.0.0.1:8090", "base URL of the Webex emulator")
+	fs.StringVar(&simURL, "sim-url", defaultSimURL, "base URL of the Webex emulator")
 	fs.StringVar(&email, "email", emulator.DefaultUserEmail, "the simulated user's email")
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
 	return cmd

@@ -86,7 +86,10 @@ func printStatus(w io.Writer, r *status.Report) error {
 	for _, b := range r.Buckets {
 		fmt.Fprintf(tw, "%s\t%d\t%d\n", b.Name, b.Values, b.Bytes)
 	}
-	fmt.Fprintln(tw, "\nWORKER\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULLING\tLAST DELIVERY")
+	// PULL REQUESTS, not workers: JetStream counts the requests waiting on
+	// a consumer, and one worker has several or none (see
+	// status.Consumer).
+	fmt.Fprintln(tw, "\nWORKER\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULL REQUESTS\tLAST DELIVERY")
 	for _, c := range r.Consumers {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", c.Name, c.Stream, c.Pending, c.AckPending, c.Redelivered, c.Waiting, stamp(c.LastDelivered))
 	}
@@ -107,14 +110,18 @@ func printStatus(w io.Writer, r *status.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if r.Webhooks != nil {
+	switch {
+	case r.WebhooksError != "":
+		fmt.Fprintln(w, "\nWEBHOOKS")
+		fmt.Fprintln(w, "(unknown: they could not be listed, see below)")
+	case r.Webhooks != nil:
 		fmt.Fprintln(w, "\nWEBHOOKS")
 		if len(r.Webhooks) == 0 {
 			fmt.Fprintln(w, "(none: no event reaches ingest)")
 		} else if err := printHooks(w, r.Webhooks); err != nil {
 			return err
 		}
-	} else {
+	default:
 		fmt.Fprintln(w, "\nwebhooks: not checked (no Webex token set)")
 	}
 	if len(r.Errors) > 0 {

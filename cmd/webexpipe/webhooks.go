@@ -150,7 +150,8 @@ func (c *webhooksCmd) ensureCommand() *cobra.Command {
 		Short: "Make the managed webhooks match: create missing ones, fix target and secret, re-activate disabled ones",
 		Long: "Idempotent and safe to run from many replicas at once (a lock in the webex_webhooks bucket).\n" +
 			"A disabled webhook is re-activated only five minutes after it was first seen disabled: sooner, Webex\n" +
-			"would disable it again at its next failure. Run ensure again later, or keep `webhooks watch` running.",
+			"would disable it again at its next failure. Run ensure again later, or keep `webhooks watch` running.\n" +
+			"Exits 1 while a wanted webhook is still disabled, even when nothing else needed a change.",
 		Example: "  webexpipe webhooks ensure --target https://bot.example.com/webhooks/webex --secret-file /run/secrets/webhook\n" +
 			"  webexpipe webhooks ensure --target https://bot.example.com/webhooks/webex --resources messages,memberships/all --secret-file s",
 		Args: cobra.NoArgs,
@@ -175,6 +176,11 @@ func (c *webhooksCmd) ensureCommand() *cobra.Command {
 					}
 				} else if perr := printEnsureReport(cmd.OutOrStdout(), rep); perr != nil {
 					return perr
+				}
+				if err == nil {
+					// A webhook left disabled loses events: a script
+					// running ensure must see that it is not done.
+					err = rep.Err()
 				}
 			}
 			return err

@@ -44,7 +44,10 @@ func printEnsureReport(w io.Writer, rep *webhooks.Report) error {
 	if rep.Foreign > 0 {
 		fmt.Fprintf(w, "%d webhooks of others left alone\n", rep.Foreign)
 	}
-	if !rep.Changed() {
+	switch off := len(rep.Disabled()); {
+	case off > 0:
+		fmt.Fprintf(w, "%d wanted webhooks still disabled: none of their events reaches ingest until they are re-activated\n", off)
+	case !rep.Changed():
 		fmt.Fprintln(w, "nothing to change")
 	}
 	return nil

@@ -44,6 +44,7 @@ type harness struct {
 	timeout time.Duration
 	log     *syncbuf.Buffer
 	retryM  *prometheus.Registry
+	gates   []*ratelimit.Gate // one per process started, in start order
 }
 
 type options struct {
@@ -114,6 +115,7 @@ func (h *harness) process(worker string, withOutbox bool) process {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(func() { gate.Close() })
+	h.gates = append(h.gates, gate)
 	o := webexcall.Options{Worker: worker, Gate: gate, Logger: h.logger(worker)}
 	if withOutbox {
 		o.Outbox = outbox.NewStore(js)

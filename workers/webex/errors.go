@@ -38,7 +38,8 @@ type APIError struct {
 	// header, else the body's "trackingId". Log it.
 	TrackingID string
 	// RetryAfter is how long Webex asked to wait: set for 429 and 423 (from
-	// Retry-After, FallbackRetryAfter when it is missing or unreadable) and
+	// Retry-After, FallbackRetryAfter when it is missing or unreadable, at
+	// least MinRetryAfter) and
 	// for 503 when Retry-After is present. See ParseRetryAfter.
 	RetryAfter time.Duration
 }
@@ -174,7 +175,7 @@ func newAPIError(method, path string, resp *http.Response, body []byte, secrets 
 	ra, hasRA := resp.Header.Get("Retry-After"), len(resp.Header.Values("Retry-After")) > 0
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusLocked:
-		e.RetryAfter = ParseRetryAfter(ra)
+		e.RetryAfter = max(ParseRetryAfter(ra), MinRetryAfter)
 	case resp.StatusCode == http.StatusServiceUnavailable && hasRA:
 		e.RetryAfter = ParseRetryAfter(ra)
 	}

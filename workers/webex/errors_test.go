@@ -118,7 +118,8 @@ func TestRetryAfter(t *testing.T) {
 		min, max   time.Duration
 	}{
 		{"429 seconds", 429, "30", 30 * time.Second, 30 * time.Second},
-		{"429 zero", 429, "0", 0, 0},
+		{"429 zero", 429, "0", webex.MinRetryAfter, webex.MinRetryAfter},
+		{"423 zero", 423, "0", webex.MinRetryAfter, webex.MinRetryAfter},
 		{"429 missing", 429, "", webex.FallbackRetryAfter, webex.FallbackRetryAfter},
 		{"429 abc", 429, "abc", webex.FallbackRetryAfter, webex.FallbackRetryAfter},
 		{"429 negative", 429, "-1", webex.FallbackRetryAfter, webex.FallbackRetryAfter},

@@ -12,6 +12,13 @@ const (
 	FallbackRetryAfter = 15 * time.Second
 	// MaxRetryAfter caps any wait read from Retry-After.
 	MaxRetryAfter = time.Hour
+	// MinRetryAfter is the shortest wait a 429 or 423 imposes.
+	// "Retry-After: 0" on a refusal does not mean "send again at once": the
+	// header counts whole seconds, so 0 says less than one is left. Read as
+	// no wait at all it would start no shared pause, and every replica (and
+	// the retry worker, falling back to its own backoff) would go on
+	// calling a token Webex is refusing.
+	MinRetryAfter = time.Second
 )
 
 // ParseRetryAfter reads a Retry-After header value as of now. See
@@ -24,7 +31,8 @@ func ParseRetryAfter(v string) time.Duration {
 // documents whole seconds but has been seen sending other text. It never
 // panics and always returns a usable wait between 0 and MaxRetryAfter:
 //
-//   - whole seconds ("30") → that long; "0" → 0; more than MaxRetryAfter
+//   - whole seconds ("30") → that long; "0" → 0 (a 429 or 423 still waits
+//     MinRetryAfter, see APIError.RetryAfter); more than MaxRetryAfter
 //     (however many digits) → MaxRetryAfter;
 //   - an HTTP date in the future → the time until it, capped at
 //     MaxRetryAfter;

@@ -46,3 +46,16 @@ func (c *Client) Rooms(ctx context.Context, p ListRoomsParams) ([]Room, error) {
 	}
 	return list[Room](ctx, c, request{method: http.MethodGet, path: "/rooms", query: q}, p.Max)
 }
+
+// Room returns one room: GET /rooms/{id}. Webex answers 404 for a room the
+// token's owner is not in.
+func (c *Client) Room(ctx context.Context, id string) (*Room, error) {
+	if id == "" {
+		return nil, fmt.Errorf("%w: room id is empty", ErrInvalidRequest)
+	}
+	var r Room
+	if _, err := c.do(ctx, request{method: http.MethodGet, path: "/rooms/" + pathID(id), out: &r}); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

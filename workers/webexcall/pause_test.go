@@ -64,7 +64,8 @@ func TestA429PausesEveryCall(t *testing.T) {
 
 // Webex has sent garbage in Retry-After. Whatever it sends, the pause is
 // sane: unreadable values fall back to 15s, huge ones are clamped, an HTTP
-// date is honoured, and the stored call waits exactly as long.
+// date is honoured, 0 still pauses for a second, and the stored call waits
+// exactly as long.
 func TestRetryAfterValues(t *testing.T) {
 	const maxPause = 20 * time.Second
 	tests := []struct {
@@ -72,6 +73,7 @@ func TestRetryAfterValues(t *testing.T) {
 		retryAfter func() string
 		want       time.Duration
 	}{
+		{name: "0", retryAfter: func() string { return "0" }, want: webex.MinRetryAfter},
 		{name: "abc", retryAfter: func() string { return "abc" }, want: webex.FallbackRetryAfter},
 		{name: "-1", retryAfter: func() string { return "-1" }, want: webex.FallbackRetryAfter},
 		{name: "99999999", retryAfter: func() string { return "99999999" }, want: maxPause},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -19,10 +20,15 @@ const (
 	maxRateWait    = time.Minute
 )
 
-// rooms returns the rooms to backfill: those asked for, which must be
-// rooms of the bot, or every room of the bot active since the window
-// began.
+// rooms returns the rooms to backfill: those asked for, each read on its
+// own (GET /rooms/{id}), or every room of the bot active since the window
+// began. Rooms named need no GET /rooms: listing every room of a bot in
+// thousands of them is slow, and an operator who names one room must not
+// depend on it.
 func rooms(ctx context.Context, api WebexAPI, want []string, since time.Time) ([]webex.Room, error) {
+	if len(want) > 0 {
+		return named(ctx, api, want)
+	}
 	var all []webex.Room
 	err := retry(ctx, func() (err error) {
 		all, err = api.Rooms(ctx, webex.ListRoomsParams{})
@@ -31,21 +37,32 @@ func rooms(ctx context.Context, api WebexAPI, want []string, since time.Time) ([
 	if err != nil {
 		return nil, fmt.Errorf("list the bot's rooms: %w", err)
 	}
-	if len(want) > 0 {
-		var out []webex.Room
-		for _, id := range want {
-			i := slices.IndexFunc(all, func(r webex.Room) bool { return r.ID == id })
-			if i < 0 {
-				return nil, fmt.Errorf("room %s: %w", id, ErrUnknownRoom)
-			}
-			out = append(out, all[i])
-		}
-		return out, nil
-	}
 	return slices.DeleteFunc(all, func(r webex.Room) bool {
 		last, err := time.Parse(time.RFC3339Nano, r.LastActivity)
 		return err == nil && last.Before(since)
 	}), nil
+}
+
+// named reads the rooms asked for. Webex answers 404 for a room the bot is
+// not in (and some deployments 403): both mean ErrUnknownRoom.
+func named(ctx context.Context, api WebexAPI, ids []string) ([]webex.Room, error) {
+	out := make([]webex.Room, 0, len(ids))
+	for _, id := range ids {
+		var r *webex.Room
+		err := retry(ctx, func() (err error) {
+			r, err = api.Room(ctx, id)
+			return err
+		})
+		var apiErr *webex.APIError
+		switch {
+		case errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusNotFound || apiErr.StatusCode == http.StatusForbidden):
+			return nil, fmt.Errorf("room %s: %w (%w)", id, ErrUnknownRoom, err)
+		case err != nil:
+			return nil, fmt.Errorf("read room %s: %w", id, err)
+		}
+		out = append(out, *r)
+	}
+	return out, nil
 }
 
 // messages returns a room's messages created since, oldest first: in a

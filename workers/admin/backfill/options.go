@@ -17,6 +17,7 @@ const DefaultMargin = 10 * time.Minute
 type WebexAPI interface {
 	Me(ctx context.Context) (*webex.Person, error)
 	Rooms(ctx context.Context, p webex.ListRoomsParams) ([]webex.Room, error)
+	Room(ctx context.Context, id string) (*webex.Room, error)
 	ListMessages(ctx context.Context, p webex.ListMessagesParams) ([]webex.Message, error)
 }
 

@@ -64,12 +64,16 @@ func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, e
 	}
 	if o.Webhooks != nil {
 		hooks, err := o.Webhooks.List(ctx)
-		if err != nil {
+		switch {
+		case err != nil:
+			// What was listed before the error is not the whole list:
+			// showing it would say webhooks are missing that may not be.
 			note("webhooks", err)
-		}
-		r.Webhooks = hooks
-		if r.Webhooks == nil {
+			r.WebhooksError = err.Error()
+		case hooks == nil:
 			r.Webhooks = []webhooks.Hook{}
+		default:
+			r.Webhooks = hooks
 		}
 	}
 	return r, ctx.Err()

@@ -17,9 +17,15 @@ type Report struct {
 	DeadLetters []DeadLetters `json:"dead_letters"`
 	// Pauses are the rate-limit pauses Webex asked for, one per bot token.
 	Pauses []Pause `json:"pauses"`
-	// Webhooks are the token's webhooks on Webex; nil when no Webex token
-	// was given.
-	Webhooks []webhooks.Hook `json:"webhooks,omitempty"`
+	// Webhooks are the token's webhooks on Webex: empty when Webex has
+	// none (no event reaches ingest), nil when they were not listed, either
+	// because no Webex token was given or because listing them failed
+	// (WebhooksError). Unknown is not the same as none.
+	Webhooks []webhooks.Hook `json:"webhooks,omitzero"`
+	// WebhooksError says why the webhooks could not be listed (a 401 for a
+	// wrong token, Webex unreachable...); empty when they were listed or
+	// not asked for.
+	WebhooksError string `json:"webhooks_error,omitempty"`
 	// Errors name the sections that could not be read, and why.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -49,8 +55,11 @@ type Consumer struct {
 	Name   string `json:"name"`
 	// Pending waits to be delivered; AckPending was delivered and waits
 	// for its ack (being handled, or nak'd with a delay); Redelivered were
-	// delivered more than once; Waiting are pull requests of running
-	// workers (0: no worker is pulling).
+	// delivered more than once. Waiting counts the pull requests open on
+	// the consumer, not workers: a worker keeps several open while it has
+	// free slots and none while every slot is busy, and JetStream does not
+	// say who sent them. More than 0 means some worker is pulling; 0 with
+	// nothing AckPending means none is.
 	Pending     uint64 `json:"pending"`
 	AckPending  int    `json:"ack_pending"`
 	Redelivered int    `json:"redelivered"`

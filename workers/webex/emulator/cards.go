@@ -99,6 +99,7 @@ func (s *Server) storeActionLocked(a webex.AttachmentAction) webex.AttachmentAct
 	}
 	stored := a
 	s.st.actions[a.ID] = &stored
+	s.st.changed()
 	s.emitActionLocked(&stored)
 	a.Inputs = maps.Clone(a.Inputs)
 	return a

@@ -216,6 +216,8 @@ func TestDelayedPostStillTakesEffect(t *testing.T) {
 		t.Fatalf("SendMessage = %v, want an unknown outcome", err)
 	}
 	waitFor(t, "the late message", func() bool { return len(s.RoomMessages(in.RoomID)) == 2 })
+	// The message is stored before the call's answer is recorded.
+	waitFor(t, "the delayed call's answer", func() bool { calls := s.Calls(); return calls[len(calls)-1].Status != 0 })
 	if calls := s.Calls(); calls[len(calls)-1].Status != http.StatusOK {
 		t.Errorf("the delayed call is recorded with status %d", calls[len(calls)-1].Status)
 	}

@@ -296,6 +296,7 @@ func (s *Server) recordLocked(d Delivery) {
 	})
 	if len(wh.failures) >= failureLimit && wh.Status == "active" {
 		wh.Status = "disabled"
+		s.st.changed()
 		s.log.Warn("webex emulator: webhook disabled", "webhook", wh.ID, "failures", len(wh.failures), "window", failureWindow)
 	}
 }

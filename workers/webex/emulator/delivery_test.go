@@ -57,6 +57,9 @@ func TestDeliveryIsSignedWebexEnvelope(t *testing.T) {
 		t.Errorf("delivery carries content or the secret: %s", got.body)
 	}
 
+	// The target got the request before the emulator read its answer and
+	// recorded the delivery.
+	waitFor(t, "the delivery's record", func() bool { return len(s.Deliveries()) == 1 })
 	ds := s.Deliveries()
 	if len(ds) != 1 || ds[0].WebhookID != wh.ID || string(ds[0].Body) != string(got.body) || ds[0].Signature != sig ||
 		ds[0].Status != http.StatusOK || ds[0].Err != "" || !ds[0].OK() {

@@ -58,4 +58,12 @@
 //
 // The control API needs no token and the API accepts a fixed one: the
 // emulator is meant for loopback use only. Never expose it on a network.
+//
+// # State
+//
+// New keeps everything in memory. Load keeps what a Webex account would
+// keep (the bot, people, rooms, messages, card submissions, webhooks) in a
+// JSON file as well, read at start and rewritten after changes: `webexpipe
+// dev` keeps it beside its JetStream store so that the stored events and
+// the emulator agree after a restart.
 package emulator

@@ -168,6 +168,7 @@ func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delete(s.st.messages, m.ID)
+	s.st.changed()
 	if rm := s.st.rooms[m.RoomID]; rm != nil {
 		rm.msgs = slices.DeleteFunc(rm.msgs, func(x *message) bool { return x == m })
 	}

@@ -46,6 +46,7 @@ func (s *Server) userLocked(email string) *webex.Person {
 	}
 	s.st.people[p.ID] = p
 	s.st.byEmail[emailKey(email)] = p.ID
+	s.st.changed()
 	return p
 }
 

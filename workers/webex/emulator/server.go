@@ -82,6 +82,12 @@ type Server struct {
 
 	mu sync.Mutex // guards st: all emulated state, records and faults
 	st state
+
+	// Set by Load only. saved is the st.changes last written; only one
+	// save runs at a time (see save).
+	stateFile string
+	saveDone  chan struct{} // closed when saveLoop ends
+	saved     uint64
 }
 
 // New returns an emulator that is not listening yet.
@@ -248,7 +254,9 @@ func (s *Server) URL() string {
 
 // Close stops serving (requests held by a fault's delay are answered 503),
 // then waits for the webhook deliveries in flight, each bounded by
-// DeliveryTimeout. No delivery starts after Close began. It is safe to call
+// DeliveryTimeout, and, for a server made by Load, writes its state file a
+// last time (the error is that write's). No delivery starts after Close
+// began. It is safe to call
 // more than once; later calls return the first result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
@@ -271,6 +279,10 @@ func (s *Server) Close() error {
 		s.wg.Wait()
 		if s.ownClient {
 			s.client.CloseIdleConnections()
+		}
+		if s.stateFile != "" {
+			<-s.saveDone
+			s.closeErr = s.save()
 		}
 	})
 	return s.closeErr

@@ -47,6 +47,10 @@ type state struct {
 	// dropped counts them.
 	deliveryOff bool
 	dropped     int
+
+	// changes counts the changes of what a state file keeps (people,
+	// rooms, messages, actions, webhooks); see changed.
+	changes uint64
 }
 
 // room is a Webex space. Direct rooms hold the bot and one user.
@@ -104,11 +108,17 @@ func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// nextSeq must be called with Server.mu held.
+// nextSeq must be called with Server.mu held. Everything that takes a
+// sequence number is new state: it counts as a change (see changed).
 func (st *state) nextSeq() int64 {
 	st.seq++
+	st.changed()
 	return st.seq
 }
+
+// changed notes a change of what a state file keeps, so that a persistent
+// server writes it again. It must be called with Server.mu held.
+func (st *state) changed() { st.changes++ }
 
 // appendRecord appends to a bounded record list.
 func appendRecord[T any](list []T, v T) []T {
@@ -121,4 +131,9 @@ func appendRecord[T any](list []T, v T) []T {
 // sortBySeq orders items by creation.
 func sortBySeq[T any](list []T, seq func(T) int64) {
 	slices.SortFunc(list, func(a, b T) int { return cmp.Compare(seq(a), seq(b)) })
+}
+
+// sortByKey orders items by a string key.
+func sortByKey[T any](list []T, key func(T) string) {
+	slices.SortFunc(list, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
 }

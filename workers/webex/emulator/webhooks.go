@@ -128,6 +128,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 		if req.Status != "" {
 			wh.Status = req.Status
 		}
+		s.st.changed()
 		out = wh.Webhook
 	}
 	s.mu.Unlock()
@@ -142,6 +143,7 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	_, ok := s.st.webhooks[r.PathValue("id")]
 	delete(s.st.webhooks, r.PathValue("id"))
+	s.st.changed()
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, notFound("webhook"))

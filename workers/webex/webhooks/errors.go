@@ -14,4 +14,8 @@ var (
 	ErrNotManaged = errors.New("webhook not managed by webexpipe")
 	// ErrNoSuchWebhook means no webhook has the id asked for.
 	ErrNoSuchWebhook = errors.New("no such webhook")
+	// ErrStillDisabled means an Ensure left a wanted webhook disabled
+	// (waiting for the five-minute rule): it ran without error, but until
+	// that webhook is re-activated none of its events reaches ingest.
+	ErrStillDisabled = errors.New("webhook still disabled")
 )

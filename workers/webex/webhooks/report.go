@@ -1,6 +1,10 @@
 package webhooks
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Kind is what Ensure did, or found, for one webhook.
 type Kind string
@@ -78,4 +82,32 @@ func (r *Report) Count(k Kind) int {
 		}
 	}
 	return n
+}
+
+// Disabled returns the actions of the wanted webhooks that are still
+// disabled (KindWaiting). The managed set is not what was asked for while
+// any is: Changed may be false and yet events are being lost.
+func (r *Report) Disabled() []Action {
+	var out []Action
+	for _, a := range r.Actions {
+		if a.Kind == KindWaiting {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Err returns nil when no wanted webhook is left disabled, or an error
+// matching ErrStillDisabled that names them and when each may be
+// re-activated.
+func (r *Report) Err() error {
+	off := r.Disabled()
+	if len(off) == 0 {
+		return nil
+	}
+	parts := make([]string, len(off))
+	for i, a := range off {
+		parts[i] = fmt.Sprintf("%s (%s) until %s at least", a.Name, a.WebhookID, a.At.UTC().Format(time.RFC3339))
+	}
+	return fmt.Errorf("%w: %s", ErrStillDisabled, strings.Join(parts, "; "))
 }

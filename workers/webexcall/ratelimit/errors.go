@@ -24,18 +24,22 @@ func (e *PausedError) Error() string {
 }
 
 // Wait is how long the caller should wait before trying again: the rest of
-// the pause and a random part of up to a tenth of it (at most a second, see
-// Spread), so that the calls one pause held back do not all reach Webex in
-// the same instant when it ends.
+// the pause and a random part of up to a tenth of it (see Spread), so that
+// the calls one pause held back do not all reach Webex in the same instant
+// when it ends.
 func (e *PausedError) Wait() time.Duration { return e.Remaining + Spread(e.Remaining) }
 
-// maxSpread bounds Spread.
-const maxSpread = time.Second
-
-// Spread returns a random duration from 0 up to a tenth of d, at most a
-// second: added to the end of a pause, it staggers the calls that waited.
+// Spread returns a random duration from 0 up to a tenth of d: added to the
+// end of a pause of d, it staggers the calls that waited.
+//
+// The spread grows with the pause on purpose. The calls held back pile up
+// at the rate events arrive, so a pause of d holds about d's worth of them;
+// released over d/10 they reach Webex at ten times the usual rate, however
+// long the pause was. A fixed window (one second, say) would send the whole
+// backlog of a five-minute pause within that second and earn the next 429.
+// The price is at most a tenth more waiting, bounded by MaxPause/10.
 func Spread(d time.Duration) time.Duration {
-	limit := min(d/10, maxSpread)
+	limit := d / 10
 	if limit <= 0 {
 		return 0
 	}

@@ -36,7 +36,10 @@ type Options struct {
 	// Worker is the worker type using the gate; it labels metrics and is
 	// recorded with the pauses it writes.
 	Worker string
-	// MaxPause caps a pause; zero means DefaultMaxPause, at most one hour.
+	// MaxPause caps a pause, the ones this gate writes and the ones it
+	// reads: a stored pause is obeyed for at most MaxPause after the server
+	// stored it, whatever end it names. Zero means DefaultMaxPause, at most
+	// one hour.
 	MaxPause time.Duration
 	// ReadEvery bounds how stale the pause may be when the watch is down;
 	// zero means DefaultReadEvery.
@@ -170,7 +173,25 @@ func (g *Gate) apply(e jetstream.KeyValueEntry) {
 		g.log.Warn("unreadable rate-limit pause ignored", "key", g.key, "error", err)
 		return
 	}
-	g.raise(p.Until)
+	g.raise(g.bound(p, e.Created()))
+}
+
+// bound is the end of a stored pause as this gate obeys it: at most
+// MaxPause after the server stored it. Any process with write access to
+// the bucket can store any time (an older release, a bug, an operator's
+// typo); without the bound a pause "until 2099" would stop every worker
+// of the token for as long as the value stays. The server's timestamp is
+// the anchor rather than this process's clock, so that reading the same
+// value again (after a reconnect, or every ReadEvery without the watch)
+// gives the same end instead of pushing it further away.
+func (g *Gate) bound(p pause, stored time.Time) time.Time {
+	limit := stored.Add(g.maxPause)
+	if p.Until.After(limit) {
+		g.log.Warn("stored rate-limit pause longer than the maximum; capped",
+			"key", g.key, "stored_until", p.Until.UTC().Format(time.RFC3339), "capped_until", limit.UTC().Format(time.RFC3339Nano), "max_pause", g.maxPause)
+		return limit
+	}
+	return p.Until
 }
 
 // raise extends the known pause to until if that is later.

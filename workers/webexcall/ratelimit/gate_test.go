@@ -204,3 +204,56 @@ func TestOpenRefusesBadOptions(t *testing.T) {
 		t.Error("empty token key accepted")
 	}
 }
+
+// A pause stored by someone else is obeyed for at most MaxPause after it was
+// stored, by a gate that watches and by one that reads, and a later 429
+// replaces it instead of being swallowed by it.
+func TestAStoredPauseIsCappedOnRead(t *testing.T) {
+	t.Parallel()
+	jsA, jsB := twoProcesses(t)
+	const maxPause = 2 * time.Second
+	watching := openGate(t, jsA, ratelimit.Options{MaxPause: maxPause})
+	reading := openGate(t, jsB, ratelimit.Options{MaxPause: maxPause, ReadEvery: 50 * time.Millisecond})
+	if err := reading.Close(); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := jsA.KeyValue(ctx(t), events.RateLimitBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	if _, err := kv.Put(ctx(t), ratelimit.Key(tokenKey), []byte(`{"until":"2099-01-01T00:00:00Z","status":429,"by":"someone"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range map[string]*ratelimit.Gate{"watching": watching, "reading": reading} {
+		waitfor.True(t, 5*time.Second, name+" gate did not see the stored pause", func() bool {
+			return errors.Is(g.Check(ctx(t)), ratelimit.ErrPaused)
+		})
+		if until := g.Until(ctx(t)); until.After(time.Now().Add(maxPause)) {
+			t.Errorf("%s gate obeys the pause until %s, more than %s from now", name, until.UTC(), maxPause)
+		}
+	}
+	// Read again and again, the cap stays where it was: the pause ends.
+	for name, g := range map[string]*ratelimit.Gate{"watching": watching, "reading": reading} {
+		waitfor.True(t, 10*time.Second, name+" gate is still paused long after MaxPause", func() bool { return g.Check(ctx(t)) == nil })
+	}
+	// A new 429 is stored in place of the bogus value.
+	until, err := watching.Pause(ctx(t), time.Second, 429)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if until.Year() == 2099 || until.Before(before) {
+		t.Fatalf("pause in force ends %s, want about a second from now", until.UTC())
+	}
+	e, err := kv.Get(ctx(t), ratelimit.Key(tokenKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored struct{ Until time.Time }
+	if err := json.Unmarshal(e.Value(), &stored); err != nil {
+		t.Fatal(err)
+	}
+	if !stored.Until.Equal(until) {
+		t.Errorf("stored pause ends %s, want the new one, %s", stored.Until.UTC(), until.UTC())
+	}
+}

@@ -79,10 +79,13 @@ func (g *Gate) extend(ctx context.Context, until time.Time, val []byte) (extende
 	}
 	var previous time.Time
 	if cur, err := decodePause(e.Value()); err == nil {
-		if !cur.Until.Before(until) {
-			return extended{previous: cur.Until, stored: cur.Until}, nil
+		// Compared as obeyed, so that a new pause replaces a stored one
+		// that only seemed longer.
+		curUntil := g.bound(cur, e.Created())
+		if !curUntil.Before(until) {
+			return extended{previous: curUntil, stored: curUntil}, nil
 		}
-		previous = cur.Until
+		previous = curUntil
 	}
 	_, err = g.kv.Update(ctx, g.key, val, e.Revision())
 	switch {
