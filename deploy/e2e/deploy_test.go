@@ -54,7 +54,12 @@ func TestComposeDeployment(t *testing.T) {
 		if strings.HasPrefix(name, "nats-") || name == "nginx" || name == "provision" || name == "webhooks" {
 			continue // the watchdog shows itself by registering the webhooks, below
 		}
-		waitfor.True(t, 60*time.Second, name+" started", func() bool { return p.count(started) > 0 })
+		waitfor.Until(t, 60*time.Second, func() (bool, string) {
+			if done, err := p.exited(); done {
+				t.Fatalf("%s exited (%v):\n%s", name, err, tail(p.output(), 10))
+			}
+			return p.count(started) > 0, name + " not started"
+		})
 	}
 	api, err := webex.New(webex.Config{BaseURL: d.sim.URL(), Token: botToken})
 	if err != nil {
