@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -191,6 +192,26 @@ func TestComposeDeployment(t *testing.T) {
 		})
 		m := tr.post(t, "frank@example.com", "")
 		tr.waitReplies(t, []webex.Message{m})
+	})
+
+	t.Run("the operator commands run as admin", func(t *testing.T) {
+		// As `docker compose run --rm provision webexpipe ...` would: the
+		// provision service's environment, the admin user.
+		for _, args := range [][]string{
+			{"status"},
+			{"dlq", "list"},
+			{"replay", "--worker", "cards", "--since", "1h", "--dry-run"}, // echo runs ordered: replay knows no echo-p<N> consumers yet
+		} {
+			p := startProc(t, "webexpipe "+strings.Join(args, " "), append([]string{filepath.Join(d.bins, "webexpipe")}, args...), d.env("provision", nil))
+			select {
+			case <-p.done:
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("webexpipe %v still running after 2 minutes", args)
+			}
+			if p.err != nil {
+				t.Errorf("webexpipe %v as admin: %v\n%s", args, p.err, tail(p.output(), 20))
+			}
+		}
 	})
 
 	t.Run("the stream leader is killed and every 200 still gets one reply", func(t *testing.T) {
