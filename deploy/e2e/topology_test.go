@@ -222,7 +222,13 @@ func (d *deployment) localize(svcName, text string, extra ...string) string {
 	for _, k := range keys {
 		pairs = append(pairs, k, m[k])
 	}
-	re := regexp.MustCompile(`\b(nats-[0-9]|ingest-[0-9]|nginx):([0-9]+)\b`)
+	// Every service name is a host name on the compose network.
+	names := make([]string, 0, len(d.compose.Services))
+	for n := range d.compose.Services {
+		names = append(names, regexp.QuoteMeta(n))
+	}
+	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
+	re := regexp.MustCompile(`\b(` + strings.Join(names, "|") + `):([0-9]+)\b`)
 	text = strings.NewReplacer(pairs...).Replace(text)
 	return re.ReplaceAllStringFunc(text, func(hp string) string {
 		return "127.0.0.1:" + strconv.Itoa(d.port(hp))
