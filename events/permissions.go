@@ -47,11 +47,11 @@ func InboxPrefix(user string) string { return "_INBOX_" + user }
 func Roles(partitions int) []Role {
 	return []Role{
 		{User: AdminUser, Doc: "webexpipe provision and the operator commands (status, replay, backfill, dlq)", Unrestricted: true},
-		{User: IngestUser, Doc: "ingest: stores events, answers /readyz, runs the webhook watchdog", Permissions: ingestPermissions()},
+		{User: IngestUser, Doc: "ingest (stores events, answers /readyz, may run the webhook watchdog)", Permissions: ingestPermissions()},
 		{User: "echo", Doc: "echo-worker", Permissions: workerPermissions("echo", partitions)},
 		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", partitions)},
 		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", partitions)},
-		{User: RetryWorker, Doc: "retry-worker: re-runs stored calls of every worker", Permissions: retryPermissions()},
+		{User: RetryWorker, Doc: "retry-worker (re-runs the stored calls of every worker)", Permissions: retryPermissions()},
 		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch", Permissions: webhooksPermissions()},
 	}
 }

@@ -242,6 +242,13 @@ func TestComposeDeployment(t *testing.T) {
 		tr.settle(t, d)
 	})
 	secrets := []string{botToken, webhookSecret}
+	for _, f := range d.seeds {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, strings.TrimSpace(string(b)))
+	}
 	for name, p := range d.procs {
 		for _, s := range secrets {
 			if strings.Contains(p.output(), s) {

@@ -26,7 +26,7 @@ func HelmValues(roles []events.Role) []byte {
 #
 #   helm repo add nats https://nats-io.github.io/k8s/helm/charts/
 #   go run ./deploy/natsconf/natsgen keys secrets/nats     # seeds + public keys
-#   go run ./deploy/natsconf/natsgen certs secrets/tls nats,nats.webexpipe.svc,*.nats-headless.webexpipe.svc.cluster.local
+#   go run ./deploy/natsconf/natsgen certs secrets/tls nats,nats.webexpipe.svc,nats.webexpipe.svc.cluster.local,*.nats-headless.webexpipe.svc.cluster.local
 #   kubectl -n webexpipe create configmap ` + HelmUsersConfigMap + ` --from-env-file=secrets/nats/nkeys.env
 #   kubectl -n webexpipe create secret generic nats-ca --from-file=ca.crt=secrets/tls/ca.crt
 #   kubectl -n webexpipe create secret tls nats-tls --cert=secrets/tls/nats/server.crt --key=secrets/tls/nats/server.key
@@ -71,7 +71,7 @@ config:
 	fmt.Fprintf(&b, "          - {nkey: << $%s >>}\n", SysNKeyVar)
 	fmt.Fprintf(&b, "      %s:\n        jetstream: enabled\n        users:\n", Account)
 	for _, r := range roles {
-		fmt.Fprintf(&b, "          # %s: %s\n", r.User, r.Doc)
+		fmt.Fprintf(&b, "          # user %s: %s\n", r.User, r.Doc)
 		if r.Unrestricted {
 			fmt.Fprintf(&b, "          - {nkey: << $%s >>}\n", NKeyVar(r.User))
 			continue
