@@ -200,7 +200,6 @@ func TestComposeDeployment(t *testing.T) {
 		for _, args := range [][]string{
 			{"status"},
 			{"dlq", "list"},
-			{"replay", "--worker", "cards", "--since", "1h", "--dry-run"}, // echo runs ordered: replay knows no echo-p<N> consumers yet
 		} {
 			p := startProc(t, "webexpipe "+strings.Join(args, " "), append([]string{filepath.Join(d.bins, "webexpipe")}, args...), d.env("provision", nil))
 			select {

@@ -45,6 +45,12 @@ func (l *errorLog) has(sub string) bool {
 	return false
 }
 
+func (l *errorLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -242,11 +248,16 @@ cluster {
 				t.Fatal(err)
 			}
 			rlog := &errorLog{}
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("rogue's errors: %q\nnats-1's errors: %q", rlog.all(), nodes[0].log.all())
+				}
+			})
 			rogue.SetLogger(rlog, false, false)
 			rogue.Start()
 			t.Cleanup(func() { rogue.Shutdown(); rogue.WaitForShutdown() })
 			waitfor.True(t, 30*time.Second, "the rogue's route refused or accepted", func() bool {
-				return nodes[0].log.has("route handshake error") || rlog.has("route") || len(peers(t, rogue)) > 0
+				return nodes[0].log.has("TLS") || rlog.has("route") || rlog.has("TLS") || len(peers(t, rogue)) > 0
 			})
 			if p := peers(t, rogue); len(p) > 0 {
 				t.Errorf("the rogue has routes to %v", p)
