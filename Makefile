@@ -4,7 +4,7 @@ BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
 
-.PHONY: all run build test vet fmt-check unit bench fuzz test-faults clean
+.PHONY: all run build test vet fmt-check unit bench fuzz test-faults test-deploy generate clean
 
 all: build test
 
@@ -39,6 +39,14 @@ bench:
 ## test-faults: the fault tests with long loads (1,200 messages each; a few minutes)
 test-faults:
 	FAULTS_LONG=1 $(GO) test -count=1 -timeout 20m -v ./cmd/internal/faults/
+
+## test-deploy: deploy/compose/compose.yaml run as processes (3 nats-servers with TLS routes, every binary as its own NATS user, two ingests behind nginx) with traffic, a Webex 503, a disabled webhook and a stream leader killed; about two minutes
+test-deploy:
+	WEBEXPIPE_DEPLOY_TEST=1 $(GO) test -count=1 -timeout 10m -v -run '^TestComposeDeployment$$' ./deploy/e2e/
+
+## generate: the NATS users (deploy/nats/accounts.conf, deploy/k8s/nats-values.yaml) from events.Roles
+generate:
+	$(GO) generate ./deploy/natsconf
 
 ## fuzz: a short run of each fuzz target at the trust boundary (CI runs it too)
 fuzz:

@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -155,6 +156,13 @@ func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) 
 			log.Info("NATS reconnected", "server", c.ConnectedUrlRedacted())
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrPermissionViolation) {
+				// The server drops a denied publish and answers nothing: the
+				// request behind it only times out, so this line is where
+				// the denied subject shows.
+				log.Error("NATS denied this user a subject; requests to it time out until its permissions allow it", "err", err)
+				return
+			}
 			log.Warn("NATS error", "err", err)
 		}),
 	)...)

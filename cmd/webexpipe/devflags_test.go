@@ -6,8 +6,7 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
-
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
 // Dev mode has its own default for --listen-addr, and LISTEN_ADDR still
@@ -31,7 +30,7 @@ func TestDevListenAddr(t *testing.T) {
 			if err := fs.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
-			if err := app.BindEnv(fs, func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }); err != nil {
+			if err := process.BindEnv(fs, func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }); err != nil {
 				t.Fatal(err)
 			}
 			if o.ingest.Addr != tt.want {

@@ -100,7 +100,12 @@ func New(api WebexAPI, kv jetstream.KeyValue, o Options) (*Manager, error) {
 func Open(ctx context.Context, api WebexAPI, js jetstream.JetStream, o Options) (*Manager, error) {
 	kv, err := js.KeyValue(ctx, events.WebhooksBucket)
 	if err != nil {
-		return nil, fmt.Errorf("open bucket %s (run webexpipe provision): %w", events.WebhooksBucket, err)
+		// A timeout here is what NATS gives both for a bucket nobody
+		// provisioned and for a look-up this user may not send: name the
+		// subject, so that a denied permission can be told apart (the
+		// connection's error handler logs the violation itself).
+		return nil, fmt.Errorf("open bucket %s (request $JS.API.STREAM.INFO.KV_%s: the bucket must be provisioned and this NATS user allowed to publish there): %w",
+			events.WebhooksBucket, events.WebhooksBucket, err)
 	}
 	return New(api, kv, o)
 }

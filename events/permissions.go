@@ -1,0 +1,188 @@
+package events
+
+// The NATS users of a deployment. Each binary connects as its own user,
+// which may use only the subjects its features need; the NATS server
+// configuration (deploy/nats/accounts.conf) and the Helm values are
+// generated from Roles, so they cannot drift from the subjects declared in
+// this package.
+const (
+	// AdminUser provisions streams and buckets and runs the operator
+	// commands (status, replay, backfill, dlq): it may do anything in the
+	// account.
+	AdminUser = "admin"
+	// IngestUser stores events, and runs the webhook watchdog when asked.
+	IngestUser = "ingest"
+	// WebhooksUser runs `webexpipe webhooks` (ensure, watch) on its own.
+	WebhooksUser = "webhooks"
+)
+
+// Permissions lists the subjects a NATS user may publish to and subscribe
+// to. Anything else is denied.
+type Permissions struct {
+	Publish   []string
+	Subscribe []string
+}
+
+// Role is one NATS user of a deployment and what it may do.
+type Role struct {
+	// User is the NATS user name; the binaries take it as NATS_USER.
+	User string
+	// Doc says which binary connects as the user, for the generated files.
+	Doc string
+	// Unrestricted users have no permissions block: everything in the
+	// account is allowed (the admin user).
+	Unrestricted bool
+	Permissions
+}
+
+// InboxPrefix is the reply-subject prefix a user's clients must set
+// (NATS_INBOX_PREFIX): each user may read only the replies sent to its own
+// prefix, so no user sees the answers to another user's requests.
+func InboxPrefix(user string) string { return "_INBOX_" + user }
+
+// Roles returns every user of a deployment. partitions is the number of
+// partitions ordered workers may use (their per-partition consumers are
+// named <worker>-p0 to <worker>-p<partitions-1>); DefaultPartitions unless
+// the deployment changed it.
+func Roles(partitions int) []Role {
+	return []Role{
+		{User: AdminUser, Doc: "webexpipe provision and the operator commands (status, replay, backfill, dlq)", Unrestricted: true},
+		{User: IngestUser, Doc: "ingest (stores events, answers /readyz, may run the webhook watchdog)", Permissions: ingestPermissions()},
+		{User: "echo", Doc: "echo-worker", Permissions: workerPermissions("echo", partitions)},
+		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", partitions)},
+		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", partitions)},
+		{User: RetryWorker, Doc: "retry-worker (re-runs the stored calls of every worker)", Permissions: retryPermissions()},
+		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch", Permissions: webhooksPermissions()},
+	}
+}
+
+// jsAPI is a JetStream API subject.
+func jsAPI(s string) string { return "$JS.API." + s }
+
+// subscribeOwnInbox is the subscribe side of every restricted user: replies
+// to its own requests and nothing else.
+func subscribeOwnInbox(user string) []string { return []string{InboxPrefix(user) + ".>"} }
+
+// consumerUse is what a client of one durable pull consumer sends: look it
+// up, create or update it (with one filter the filter is part of the
+// subject), pull, and acknowledge (ack, nak, term, in progress).
+func consumerUse(stream, consumer string) []string {
+	return []string{
+		jsAPI("CONSUMER.INFO." + stream + "." + consumer),
+		jsAPI("CONSUMER.CREATE." + stream + "." + consumer),
+		jsAPI("CONSUMER.CREATE." + stream + "." + consumer + ".>"),
+		jsAPI("CONSUMER.MSG.NEXT." + stream + "." + consumer),
+		"$JS.ACK." + stream + "." + consumer + ".>",
+	}
+}
+
+// kvRead opens bucket and reads the keys matching keys (a subject pattern
+// relative to the bucket): direct get when the bucket allows it, the
+// stream's message get otherwise.
+func kvRead(bucket, keys string) []string {
+	return []string{
+		jsAPI("STREAM.INFO.KV_" + bucket),
+		jsAPI("DIRECT.GET.KV_" + bucket + ".$KV." + bucket + "." + keys),
+		jsAPI("STREAM.MSG.GET.KV_" + bucket),
+	}
+}
+
+// kvWrite puts, creates, updates and deletes the keys matching keys.
+func kvWrite(bucket, keys string) []string {
+	return []string{"$KV." + bucket + "." + keys}
+}
+
+// kvWatch watches a bucket: an ordered consumer of its own, created,
+// flow-controlled and deleted by the client.
+func kvWatch(bucket string) []string {
+	return []string{
+		jsAPI("CONSUMER.CREATE.KV_" + bucket + ".>"),
+		jsAPI("CONSUMER.DELETE.KV_" + bucket + ".>"),
+		"$JS.FC.KV_" + bucket + ".>",
+	}
+}
+
+// pauseUse is the shared rate-limit pause: every worker reads, writes and
+// watches the pause of the bot token it uses.
+func pauseUse() []string {
+	out := kvRead(RateLimitBucket, ">")
+	out = append(out, kvWrite(RateLimitBucket, ">")...)
+	return append(out, kvWatch(RateLimitBucket)...)
+}
+
+// markersOf are the idempotency markers of one worker type (MarkerKey
+// prefixes them with the worker's name).
+func markersOf(worker string) []string {
+	return append(kvRead(ProcessedBucket, worker+".>"), kvWrite(ProcessedBucket, worker+".>")...)
+}
+
+// webhooksState is the watchdog's lease and its records of disabled
+// webhooks.
+func webhooksState() []string {
+	return append(kvRead(WebhooksBucket, ">"), kvWrite(WebhooksBucket, ">")...)
+}
+
+// callsOf is the outbox of one worker: it stores its failed calls under
+// webex.calls.<worker>.<id> and looks up whether a call still waits there.
+// The look-up reads WEBEX_CALLS, which has no direct get.
+func callsOf(worker string) []string {
+	return []string{
+		CallsSubject(worker) + ".>",
+		jsAPI("STREAM.INFO." + CallsStream),
+		jsAPI("STREAM.MSG.GET." + CallsStream),
+	}
+}
+
+func ingestPermissions() Permissions {
+	pub := []string{
+		eventsPrefix + ">",
+		jsAPI("INFO"),
+		jsAPI("STREAM.INFO." + EventsStream),
+	}
+	return Permissions{Publish: append(pub, webhooksState()...), Subscribe: subscribeOwnInbox(IngestUser)}
+}
+
+// workerPermissions is a worker type on WEBEX_EVENTS: its durable consumer,
+// or in ordered mode one consumer per partition (which it also unpins when
+// it stops); requeued copies on its replay subjects; its dead letters; its
+// outbox; its markers; the shared pause.
+func workerPermissions(worker string, partitions int) Permissions {
+	pub := []string{
+		jsAPI("INFO"),
+		jsAPI("STREAM.INFO." + EventsStream),
+		ReplayFilter(worker),
+		DLQSubject(worker),
+	}
+	pub = append(pub, consumerUse(EventsStream, worker)...)
+	for p := range max(partitions, 1) {
+		name := PartitionConsumerName(worker, p)
+		pub = append(pub, consumerUse(EventsStream, name)...)
+		pub = append(pub, jsAPI("CONSUMER.UNPIN."+EventsStream+"."+name))
+	}
+	pub = append(pub, callsOf(worker)...)
+	pub = append(pub, markersOf(worker)...)
+	pub = append(pub, pauseUse()...)
+	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(worker)}
+}
+
+// retryPermissions is the retry worker: its consumer on WEBEX_CALLS,
+// storing the updated record of any worker's call, its dead letters, its
+// markers and the shared pause.
+func retryPermissions() Permissions {
+	pub := []string{
+		jsAPI("INFO"),
+		jsAPI("STREAM.INFO." + CallsStream),
+		jsAPI("STREAM.MSG.GET." + CallsStream),
+		CallsFilter,
+		DLQSubject(RetryWorker),
+	}
+	pub = append(pub, consumerUse(CallsStream, RetryWorker)...)
+	pub = append(pub, markersOf(RetryWorker)...)
+	pub = append(pub, pauseUse()...)
+	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(RetryWorker)}
+}
+
+func webhooksPermissions() Permissions {
+	pub := append([]string{jsAPI("INFO")}, webhooksState()...)
+	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(WebhooksUser)}
+}
