@@ -36,8 +36,11 @@ func envOf(t *testing.T, bins map[string]string, command []string) map[string]bo
 		t.Fatalf("%v --help: %v\n%s", command, err, out)
 	}
 	known := map[string]bool{}
-	for _, m := range regexp.MustCompile(`\(env ([A-Z0-9_]+)\)`).FindAllStringSubmatch(string(out), -1) {
-		known[m[1]] = true
+	// "(env NAME)" or, for a setting with aliases, "(env NAME or OTHER)".
+	for _, m := range regexp.MustCompile(`\(env ([A-Z0-9_]+(?: or [A-Z0-9_]+)*)\)`).FindAllStringSubmatch(string(out), -1) {
+		for _, n := range strings.Split(m[1], " or ") {
+			known[n] = true
+		}
 	}
 	if len(known) == 0 {
 		t.Fatalf("%v --help lists no environment variables", command)

@@ -59,7 +59,10 @@ func simSendCommand() *cobra.Command {
 	fs.StringVar(&simURL, "sim-url", "http://127.0.0.1:8090", "base URL of the Webex emulator")
 	fs.StringVar(&room, "room", "", "room to post in (default: the user's direct room with the bot)")
 	fs.StringVar(&email, "email", "user@example.com", "the simulated user's email")
+	app.SetEnvNames(fs, "room", "SIM_ROOM") // ROOM and EMAIL alone are too generic
+	app.SetEnvNames(fs, "email", "SIM_EMAIL")
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
+	app.SetEnvNames(fs, "timeout", "SIM_TIMEOUT")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
@@ -55,7 +56,9 @@ command then waits for the bot's reply in the card's thread and prints it.`,
 	fs := cmd.Flags()
 	fs.StringVar(&simURL, "sim-url", "http://127.0.0.1:8090", "base URL of the Webex emulator")
 	fs.StringVar(&email, "email", emulator.DefaultUserEmail, "the simulated user's email")
+	app.SetEnvNames(fs, "email", "SIM_EMAIL") // EMAIL and TIMEOUT alone are too generic
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
+	app.SetEnvNames(fs, "timeout", "SIM_TIMEOUT")
 	return cmd
 }
 

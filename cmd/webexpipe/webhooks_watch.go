@@ -68,6 +68,7 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 	c.desiredFlags(cmd, webhooks.DefaultWatchInterval)
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", ":9095", "address serving /metrics and /healthz (empty: none)")
 	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "with --target: allow webhooks without a secret")
+	app.SetEnvNames(cmd.Flags(), "unsigned", "WEBHOOK_UNSIGNED") // UNSIGNED alone is too generic
 	return cmd
 }
 

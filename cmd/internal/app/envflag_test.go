@@ -47,20 +47,20 @@ func TestBindEnv(t *testing.T) {
 	}
 }
 
-func TestBindEnvErrorHidesTheValue(t *testing.T) {
+func TestBindEnvErrorHidesSecretValues(t *testing.T) {
 	var in IngestOptions
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	in.AddFlags(fs)
 	err := BindEnv(fs, func(k string) (string, bool) {
-		if k == "PUBLISH_TIMEOUT" {
-			return "hunter2-not-a-duration", true
+		if k == "WEBEX_WEBHOOK_SECRET" {
+			return `"hunter2`, true // a CSV quote left open: the value cannot be parsed
 		}
 		return "", false
 	})
 	if err == nil {
 		t.Fatal("an invalid value was accepted")
 	}
-	if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "PUBLISH_TIMEOUT") {
+	if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "WEBEX_WEBHOOK_SECRET") {
 		t.Errorf("error should name the variable and not its value: %v", err)
 	}
 }
@@ -109,13 +109,6 @@ func TestStreamStorage(t *testing.T) {
 	o.Streams.Replicas = 1
 	if _, err := o.streamOptions(); err == nil {
 		t.Error("unknown storage accepted")
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	got := RedactURL("nats://ingest:s3cr3t-pw@n1:4222, nats://n2:4222")
-	if strings.Contains(got, "s3cr3t-pw") || !strings.Contains(got, "ingest") || !strings.Contains(got, "n2:4222") {
-		t.Errorf("RedactURL = %q", got)
 	}
 }
 
