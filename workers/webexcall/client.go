@@ -38,6 +38,9 @@ type Options struct {
 	Metrics prometheus.Registerer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TokenRecheck is how often, while Webex refuses the token, it is
+	// asked again; default DefaultTokenRecheck.
+	TokenRecheck time.Duration
 }
 
 // Client calls Webex for one worker type. It is safe for concurrent use.
@@ -49,6 +52,7 @@ type Client struct {
 	log    *slog.Logger
 	m      *metrics
 	now    func() time.Time
+	token  *tokenState // whether Webex refuses the token (401)
 
 	mu    sync.Mutex // guards botID
 	botID string     // learned once from GET /people/me
@@ -72,9 +76,14 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.TokenRecheck <= 0 {
+		o.TokenRecheck = DefaultTokenRecheck
+	}
+	log := o.Logger.With("worker", o.Worker)
 	return &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
-		log: o.Logger.With("worker", o.Worker), m: m, now: o.Now,
+		log: log, m: m, now: o.Now,
+		token: &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log},
 	}, nil
 }
 

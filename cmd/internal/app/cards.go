@@ -44,6 +44,7 @@ func NewCards(js jetstream.JetStream, client *webex.Client, co CardsOptions, wo 
 		return nil, err
 	}
 	cfg := wo.Config(cards.Name, cards.Events, log, reg)
-	cfg.Hold = api.PausedUntil // fetch nothing during the shared pause
+	cfg.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
+	cfg.Unready = api.Unready
 	return workers.New(js, cfg, router)
 }

@@ -38,7 +38,8 @@ func NewEcho(js jetstream.JetStream, client *webex.Client, eo EchoOptions, wo Wo
 		return nil, err
 	}
 	cfg := wo.Config(echo.Name, echo.Events, log, reg)
-	cfg.Hold = api.PausedUntil // fetch nothing during the shared pause
+	cfg.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
+	cfg.Unready = api.Unready
 	return workers.New(js, cfg, h)
 }
 
