@@ -4,7 +4,7 @@ BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
 
-.PHONY: all run build test vet fmt-check unit bench fuzz test-faults clean
+.PHONY: all run build test vet fmt-check unit bench fuzz test-faults validate-deploy clean
 
 all: build test
 
@@ -45,6 +45,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME) ./ingest/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./events/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRetryAfter$$' -fuzztime $(FUZZTIME) ./workers/webex/
+
+## validate-deploy: kustomize build of deploy/k8s, every object decoded strictly into its Kubernetes type, and the deployment rules (a module of its own: the product's go.mod carries no Kubernetes dependency)
+validate-deploy:
+	cd deploy/k8s/validate && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) run . ..
 
 clean:
 	rm -rf $(BIN)

@@ -131,6 +131,7 @@ func TestKubernetesSettingsExist(t *testing.T) {
 						Spec struct {
 							Containers []struct {
 								Command []string `yaml:"command"`
+								EnvFrom []any    `yaml:"envFrom"`
 								Env     []struct {
 									Name string `yaml:"name"`
 								} `yaml:"env"`
@@ -143,7 +144,10 @@ func TestKubernetesSettingsExist(t *testing.T) {
 				break
 			}
 			for _, c := range obj.Spec.Template.Spec.Containers {
-				env := append([]string{}, shared...)
+				var env []string
+				if len(c.EnvFrom) > 0 {
+					env = append(env, shared...)
+				}
 				for _, e := range c.Env {
 					env = append(env, e.Name)
 				}
@@ -179,7 +183,7 @@ func TestReadmeSettingsExist(t *testing.T) {
 		{"webexpipe", "dev"}, {"webexpipe", "sim", "send"}, {"webexpipe", "sim", "serve"},
 		{"webexpipe", "provision"}, {"webexpipe", "replay"}, {"webexpipe", "events", "list"},
 		{"webexpipe", "status"}, {"webexpipe", "webhooks", "watch"}, {"webexpipe", "backfill"},
-		{"webexpipe", "dlq", "list"},
+		{"webexpipe", "dlq", "list"}, {"webexpipe", "bench"}, {"webexpipe", "sim", "click"},
 	} {
 		for v := range envOf(t, bins, command) {
 			known[v] = true
