@@ -20,7 +20,7 @@ import (
 func (c *Client) call(ctx context.Context, method, path string, send func(context.Context) error) error {
 	tmpl := Template(path)
 	if err := c.token.blocked(); err != nil {
-		c.m.count(method, tmpl, err)
+		c.m.calls.WithLabelValues(c.worker, method, tmpl, "token_refused").Inc()
 		return err
 	}
 	if c.gate != nil {

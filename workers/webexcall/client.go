@@ -79,11 +79,15 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if o.TokenRecheck <= 0 {
 		o.TokenRecheck = DefaultTokenRecheck
 	}
+	refused, err := newRefusedGauge(o.Metrics, o.Worker)
+	if err != nil {
+		return nil, err
+	}
 	log := o.Logger.With("worker", o.Worker)
 	return &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
 		log: log, m: m, now: o.Now,
-		token: &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log},
+		token: &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log, gauge: refused},
 	}, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
@@ -52,6 +54,7 @@ type tokenState struct {
 	every time.Duration
 	now   func() time.Time
 	log   *slog.Logger
+	gauge prometheus.Gauge // 1 while refused
 
 	mu       sync.Mutex // guards the fields below
 	refused  bool
@@ -73,6 +76,7 @@ func (t *tokenState) refuse(err error) error {
 	now := t.now()
 	if !t.refused {
 		t.refused, t.since, t.next = true, now, now.Add(t.every)
+		t.gauge.Set(1)
 		t.log.Error("Webex refuses the bot token (401): fetching stops until it is accepted again; "+
 			"check WEBEX_TOKEN or WEBEX_TOKEN_FILE", "error", err, "recheck_every", t.every)
 	}
@@ -122,6 +126,7 @@ func (t *tokenState) holdUntil(ctx context.Context) time.Time {
 	if err == nil {
 		t.log.Info("Webex accepts the bot token again; fetching resumes", "refused_for", t.now().Sub(t.since).Round(time.Second))
 		t.refused = false
+		t.gauge.Set(0)
 		return time.Time{}
 	}
 	t.next = t.now().Add(t.every)
@@ -187,4 +192,20 @@ func waitForToken(err error) error {
 		return err
 	}
 	return workers.Wait(err, max(te.Wait, time.Second))
+}
+
+// newRefusedGauge is webexpipe_webex_token_refused for worker, registered
+// on reg (nil: a private registry), shared with other clients of reg.
+func newRefusedGauge(reg prometheus.Registerer, worker string) (prometheus.Gauge, error) {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	g, err := register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "webexpipe_webex_token_refused",
+		Help: "1 while Webex refuses the bot token (401) and the worker holds its fetch, else 0.",
+	}, []string{"worker"}))
+	if err != nil {
+		return nil, err
+	}
+	return g.WithLabelValues(worker), nil
 }

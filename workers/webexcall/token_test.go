@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
@@ -63,9 +66,13 @@ func TestA401PausesTheWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	c, err := webexcall.New(api, webexcall.Options{Worker: "echo", Now: clock.Now, TokenRecheck: time.Minute})
+	reg := prometheus.NewRegistry()
+	c, err := webexcall.New(api, webexcall.Options{Worker: "echo", Now: clock.Now, TokenRecheck: time.Minute, Metrics: reg})
 	if err != nil {
 		t.Fatal(err)
+	}
+	refused := func() float64 {
+		return metricstest.Value(t, reg, "webexpipe_webex_token_refused", map[string]string{"worker": "echo"})
 	}
 	ctx := handlerCtx(t, 1)
 	if c.Unready() != nil || !c.HoldUntil(ctx).IsZero() {
@@ -82,6 +89,9 @@ func TestA401PausesTheWorker(t *testing.T) {
 	}
 	if err := c.Unready(); !errors.Is(err, webexcall.ErrTokenRefused) {
 		t.Errorf("Unready = %v, want ErrTokenRefused", err)
+	}
+	if refused() != 1 {
+		t.Error("webexpipe_webex_token_refused is not 1 while refused")
 	}
 	if until := c.HoldUntil(ctx); !until.After(clock.Now()) {
 		t.Errorf("HoldUntil = %v, want after now", until)
@@ -110,8 +120,8 @@ func TestA401PausesTheWorker(t *testing.T) {
 	if until := c.HoldUntil(ctx); !until.IsZero() {
 		t.Errorf("the token is accepted again but the hold goes on until %v", until)
 	}
-	if err := c.Unready(); err != nil {
-		t.Errorf("Unready = %v after the token was accepted", err)
+	if err := c.Unready(); err != nil || refused() != 0 {
+		t.Errorf("Unready = %v, refused gauge %v after the token was accepted", err, refused())
 	}
 	if _, err := c.SendMessage(ctx, &webex.MessageRequest{RoomID: "room", Text: "hi"}); err != nil {
 		t.Errorf("send after the refusal ended: %v", err)
