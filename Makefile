@@ -4,7 +4,7 @@ BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
 
-.PHONY: all run build test vet fmt-check unit bench fuzz test-faults test-deploy generate clean
+.PHONY: all run build test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate clean
 
 all: build test
 
@@ -54,6 +54,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./events/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeReaders$$' -fuzztime $(FUZZTIME) ./events/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRetryAfter$$' -fuzztime $(FUZZTIME) ./workers/webex/
+
+## validate-deploy: kustomize build of deploy/k8s, every object decoded strictly into its Kubernetes type, and the deployment rules (a module of its own: the product's go.mod carries no Kubernetes dependency)
+validate-deploy:
+	cd deploy/k8s/validate && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) run . ..
 
 clean:
 	rm -rf $(BIN)

@@ -36,8 +36,11 @@ func envOf(t *testing.T, bins map[string]string, command []string) map[string]bo
 		t.Fatalf("%v --help: %v\n%s", command, err, out)
 	}
 	known := map[string]bool{}
-	for _, m := range regexp.MustCompile(`\(env ([A-Z0-9_]+)\)`).FindAllStringSubmatch(string(out), -1) {
-		known[m[1]] = true
+	// "(env NAME)" or, for a setting with aliases, "(env NAME or OTHER)".
+	for _, m := range regexp.MustCompile(`\(env ([A-Z0-9_]+(?: or [A-Z0-9_]+)*)\)`).FindAllStringSubmatch(string(out), -1) {
+		for _, n := range strings.Split(m[1], " or ") {
+			known[n] = true
+		}
 	}
 	if len(known) == 0 {
 		t.Fatalf("%v --help lists no environment variables", command)
@@ -128,6 +131,7 @@ func TestKubernetesSettingsExist(t *testing.T) {
 						Spec struct {
 							Containers []struct {
 								Command []string `yaml:"command"`
+								EnvFrom []any    `yaml:"envFrom"`
 								Env     []struct {
 									Name string `yaml:"name"`
 								} `yaml:"env"`
@@ -140,7 +144,10 @@ func TestKubernetesSettingsExist(t *testing.T) {
 				break
 			}
 			for _, c := range obj.Spec.Template.Spec.Containers {
-				env := append([]string{}, shared...)
+				var env []string
+				if len(c.EnvFrom) > 0 {
+					env = append(env, shared...)
+				}
 				for _, e := range c.Env {
 					env = append(env, e.Name)
 				}
@@ -176,7 +183,7 @@ func TestReadmeSettingsExist(t *testing.T) {
 		{"webexpipe", "dev"}, {"webexpipe", "sim", "send"}, {"webexpipe", "sim", "serve"},
 		{"webexpipe", "provision"}, {"webexpipe", "replay"}, {"webexpipe", "events", "list"},
 		{"webexpipe", "status"}, {"webexpipe", "webhooks", "watch"}, {"webexpipe", "backfill"},
-		{"webexpipe", "dlq", "list"},
+		{"webexpipe", "dlq", "list"}, {"webexpipe", "bench"}, {"webexpipe", "sim", "click"},
 	} {
 		for v := range envOf(t, bins, command) {
 			known[v] = true

@@ -68,6 +68,11 @@ type Config struct {
 	// spends none, however long the pauses last. Events already in flight
 	// when a pause begins still come back once, after it.
 	Hold func(ctx context.Context) time.Time
+	// Unready, when set, says why the worker cannot do its work now (for
+	// example Webex refuses its token), or nil; Runner.Unready reports it
+	// for a readiness probe. Pair it with Hold so that nothing is fetched
+	// meanwhile.
+	Unready func() error
 	// DrainTimeout is how long Run waits for in-flight handlers on
 	// shutdown before cancelling them; default 30s.
 	DrainTimeout time.Duration

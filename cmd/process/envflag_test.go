@@ -25,13 +25,6 @@ func TestStreamStorage(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	got := RedactURL("nats://ingest:s3cr3t-pw@n1:4222, nats://n2:4222")
-	if strings.Contains(got, "s3cr3t-pw") || !strings.Contains(got, "ingest") || !strings.Contains(got, "n2:4222") {
-		t.Errorf("RedactURL = %q", got)
-	}
-}
-
 func TestNATSAuthOptions(t *testing.T) {
 	dir := t.TempDir()
 	pw := filepath.Join(dir, "pw")

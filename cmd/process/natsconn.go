@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -32,6 +31,13 @@ type NATSOptions struct {
 	TLSCert      string
 	TLSKey       string
 	InboxPrefix  string
+	// Context names a nats CLI context whose settings fill those not
+	// given otherwise; BindEnv applies it (see ApplyNATSContext).
+	Context string
+	// ConnectTimeout is how long Connect keeps trying to reach NATS at
+	// start (0: one attempt), so a binary started before its servers
+	// waits for them instead of exiting.
+	ConnectTimeout time.Duration
 	// NoReconnectBuffer makes a publish during a reconnect fail at once
 	// instead of waiting in the client's buffer. Ingest sets it: a buffered
 	// publish could reach JetStream after ingest had already answered 503
@@ -60,7 +66,20 @@ func (o *NATSOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TLSCert, "nats-tls-cert", "", "client certificate for NATS TLS")
 	fs.StringVar(&o.TLSKey, "nats-tls-key", "", "client key for NATS TLS")
 	fs.StringVar(&o.InboxPrefix, "nats-inbox-prefix", "", "prefix of reply subjects (e.g. _INBOX_ingest), so NATS permissions can keep users from reading each other's replies")
+	fs.StringVar(&o.Context, "nats-context", "", "a nats CLI context (~/.config/nats/context/<name>.json): its url, user, password, creds, nkey, ca, cert and key "+
+		"fill the NATS settings not given as flags or variables")
+	fs.DurationVar(&o.ConnectTimeout, "nats-connect-timeout", DefaultNATSConnectTimeout, "how long to keep trying to reach NATS at start before giving up (0: try once)")
+	// The nats CLI's names for the same settings, so an environment set up
+	// for it works here too; the older names stay valid.
+	SetEnvNames(fs, "nats-tls-ca", "NATS_CA", "NATS_TLS_CA")
+	SetEnvNames(fs, "nats-tls-cert", "NATS_CERT", "NATS_TLS_CERT")
+	SetEnvNames(fs, "nats-tls-key", "NATS_KEY", "NATS_TLS_KEY")
+	SetEnvNames(fs, "nats-nkey-seed", "NATS_NKEY", "NATS_NKEY_SEED")
 }
+
+// DefaultNATSConnectTimeout covers a NATS cluster starting next to the
+// pipeline (a fresh compose or Kubernetes rollout) with room to spare.
+const DefaultNATSConnectTimeout = 2 * time.Minute
 
 // authOptions turns the credential and TLS settings into client options.
 // Secrets are read from files here and go nowhere but the connection.
@@ -99,20 +118,6 @@ func (o NATSOptions) authOptions() ([]nats.Option, error) {
 	return opts, nil
 }
 
-// RedactURL hides any password in a NATS URL list, for logs.
-func RedactURL(urls string) string {
-	parts := strings.Split(urls, ",")
-	for i, p := range parts {
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil {
-			parts[i] = "(unparsable URL)"
-			continue
-		}
-		parts[i] = u.Redacted()
-	}
-	return strings.Join(parts, ",")
-}
-
 // streamOptions resolves the storage name into the stream options.
 func (o NATSOptions) streamOptions() (events.StreamOptions, error) {
 	s := o.Streams
@@ -130,6 +135,11 @@ func (o NATSOptions) streamOptions() (events.StreamOptions, error) {
 // Connect connects to NATS, reconnecting forever after a loss, and
 // provisions the streams when asked. name identifies the client in the
 // server's monitoring. The caller drains the connection.
+//
+// At start it keeps trying for o.ConnectTimeout while the servers cannot
+// be reached (see dialNATS), logging each failure, so a binary started
+// before NATS waits for it instead of crash-looping. URLs in logs and
+// errors are redacted.
 func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
 	streams, err := o.streamOptions()
 	if err != nil {
@@ -142,33 +152,33 @@ func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) 
 	if o.NoReconnectBuffer {
 		auth = append(auth, nats.ReconnectBufSize(-1))
 	}
-	nc, err := nats.Connect(o.URL, append(auth,
+	opts := append(auth,
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.RetryOnFailedConnect(false),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
-				log.Warn("NATS disconnected", "err", err)
+				log.Warn("NATS disconnected", "err", redactError(err, o.URL))
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
-			log.Info("NATS reconnected", "server", c.ConnectedUrlRedacted())
+			log.Info("NATS reconnected", "server", RedactURL(c.ConnectedUrl()))
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrPermissionViolation) {
 				// The server drops a denied publish and answers nothing: the
 				// request behind it only times out, so this line is where
 				// the denied subject shows.
-				log.Error("NATS denied this user a subject; requests to it time out until its permissions allow it", "err", err)
+				log.Error("NATS denied this user a subject; requests to it time out until its permissions allow it", "err", redactError(err, o.URL))
 				return
 			}
-			log.Warn("NATS error", "err", err)
+			log.Warn("NATS error", "err", redactError(err, o.URL))
 		}),
-	)...)
+	)
+	nc, err := dialNATS(ctx, o.URL, o.ConnectTimeout, opts, log)
 	if err != nil {
-		// nats.go errors name no credentials; the URL is redacted.
-		return nil, nil, fmt.Errorf("connect to NATS at %s: %w", RedactURL(o.URL), err)
+		return nil, nil, fmt.Errorf("connect to NATS at %s: %w", RedactURL(o.URL), redactError(err, o.URL))
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -183,7 +193,7 @@ func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) 
 			return nil, nil, err
 		}
 	}
-	log.Info("connected to NATS", "server", nc.ConnectedUrlRedacted(), "provisioned", o.Provision)
+	log.Info("connected to NATS", "server", RedactURL(nc.ConnectedUrl()), "provisioned", o.Provision)
 	return nc, js, nil
 }
 

@@ -56,6 +56,7 @@ Only loopback addresses are accepted.`,
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/webhooks/webex", "ingest webhook URL (loopback only)")
+	process.SetEnvNames(fs, "url", "BENCH_URL") // URL alone is too generic
 	fs.StringVar(&o.secret, "webex-webhook-secret", "", "secret that signs the deliveries; ingest must accept it")
 	fs.IntVar(&o.rate, "rate", 0, "deliveries (or, with --e2e, messages) per second; 0: as fast as --connections allow")
 	fs.IntVar(&o.connections, "connections", 16, "requests in flight at most")

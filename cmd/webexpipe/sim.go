@@ -66,7 +66,10 @@ func simSendCommand() *cobra.Command {
 	fs.StringVar(&simURL, "sim-url", defaultSimURL, "base URL of the Webex emulator")
 	fs.StringVar(&room, "room", "", "room to post in (default: the user's direct room with the bot)")
 	fs.StringVar(&email, "email", "user@example.com", "the simulated user's email")
+	process.SetEnvNames(fs, "room", "SIM_ROOM") // ROOM and EMAIL alone are too generic
+	process.SetEnvNames(fs, "email", "SIM_EMAIL")
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
+	process.SetEnvNames(fs, "timeout", "SIM_TIMEOUT")
 	return cmd
 }
 

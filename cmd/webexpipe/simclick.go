@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
@@ -55,7 +56,9 @@ command then waits for the bot's reply in the card's thread and prints it.`,
 	fs := cmd.Flags()
 	fs.StringVar(&simURL, "sim-url", defaultSimURL, "base URL of the Webex emulator")
 	fs.StringVar(&email, "email", emulator.DefaultUserEmail, "the simulated user's email")
+	process.SetEnvNames(fs, "email", "SIM_EMAIL") // EMAIL and TIMEOUT alone are too generic
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the reply")
+	process.SetEnvNames(fs, "timeout", "SIM_TIMEOUT")
 	return cmd
 }
 

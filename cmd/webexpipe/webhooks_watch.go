@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,23 +50,22 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 			if c.tool.JSON {
 				o.OnRound = func(rep *webhooks.Report, err error) { printWatchRoundJSON(cmd, rep, err) }
 			}
-			var ops sync.WaitGroup
 			if metricsAddr != "" {
-				ops.Add(1)
-				go func() {
-					defer ops.Done()
-					if err := process.ServeOps(ctx, metricsAddr, reg, func() error { return nil }, log); err != nil {
-						log.Error("metrics server", "err", err)
-					}
-				}()
+				// A watchdog whose metrics cannot be served is one nobody
+				// sees: stop rather than run on blind.
+				ops, err := process.StartOps(metricsAddr, reg, func() error { return nil }, log)
+				if err != nil {
+					return err
+				}
+				defer ops.Close()
 			}
-			defer ops.Wait()
 			return m.Watch(ctx, o)
 		},
 	}
 	c.desiredFlags(cmd, webhooks.DefaultWatchInterval)
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", ":9095", "address serving /metrics and /healthz (empty: none)")
 	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "with --target: allow webhooks without a secret")
+	process.SetEnvNames(cmd.Flags(), "unsigned", "WEBHOOK_UNSIGNED") // UNSIGNED alone is too generic
 	return cmd
 }
 

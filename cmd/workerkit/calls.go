@@ -2,6 +2,7 @@ package workerkit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -54,6 +55,11 @@ func WebexCaller(ctx context.Context, js jetstream.JetStream, client *webex.Clie
 	if err != nil {
 		gate.Close()
 		return nil, err
+	}
+	// A wrong or revoked token makes the worker unready now, not at its
+	// first event; Webex being unreachable is not the token's fault.
+	if err := c.CheckToken(ctx); err != nil && !errors.Is(err, webexcall.ErrTokenRefused) {
+		log.Warn("could not check the bot token at start", "worker", worker, "error", err)
 	}
 	return c, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,11 +17,21 @@ import (
 // their metrics go to reg.
 type BuildRunners func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error)
 
+// ErrNATSDown is the readiness error while the NATS connection is not up.
+var ErrNATSDown = errors.New("NATS not connected")
+
 // RunWorker is what every worker binary does after parsing its settings:
 // connect to NATS (name identifies the client), build the runners, serve
 // /metrics, /healthz and /readyz on wo.MetricsAddr, run the runners until
 // ctx ends, and shut down in order: runners drained, the ops server
 // stopped, the NATS connection drained.
+//
+// /readyz is 503 while NATS is down, before the runners' consumers exist,
+// and while a runner reports itself unready (workers.Runner.Unready: Webex
+// refusing the bot token). An ops address that cannot be listened on is
+// an error before anything runs, and the ops server failing later stops
+// the runners: a worker without its probes and metrics must not run on
+// unseen.
 func RunWorker(ctx context.Context, name string, natsO process.NATSOptions, wo WorkerOptions, log *slog.Logger, build BuildRunners) error {
 	nc, js, err := process.Connect(ctx, natsO, "webexpipe-"+name, log)
 	if err != nil {
@@ -34,33 +43,52 @@ func RunWorker(ctx context.Context, name string, natsO process.NATSOptions, wo W
 	if err != nil {
 		return err
 	}
-	opsCtx, stopOps := context.WithCancel(ctx)
-	var ops sync.WaitGroup
-	defer ops.Wait()
-	defer stopOps()
 	stopDebug, err := wo.Debug.Start(log)
 	if err != nil {
 		return err
 	}
 	defer stopDebug()
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	if wo.MetricsAddr != "" {
-		ops.Add(1)
+		ops, err := process.StartOps(wo.MetricsAddr, reg, workerReady(nc, runners), log)
+		if err != nil {
+			return err
+		}
+		defer ops.Close()
 		go func() {
-			defer ops.Done()
-			ready := func() error {
-				if nc.Status() != nats.CONNECTED {
-					return errors.New("NATS not connected")
+			select {
+			case <-ops.Done():
+				if err := ops.Err(); err != nil {
+					log.Error("ops server stopped; stopping the worker", "err", err)
+					stop(err)
 				}
-				return nil
-			}
-			if err := process.ServeOps(opsCtx, wo.MetricsAddr, reg, ready, log); err != nil {
-				log.Error("metrics server", "err", err)
+			case <-runCtx.Done():
 			}
 		}()
 	}
-	err = RunRunners(ctx, runners...)
+	err = RunRunners(runCtx, runners...)
 	log.Info(name + " stopped")
+	if cause := context.Cause(runCtx); err == nil && cause != nil && ctx.Err() == nil {
+		return cause
+	}
 	return err
+}
+
+// workerReady is a worker binary's readiness: NATS connected and every
+// runner ready.
+func workerReady(nc *nats.Conn, runners []*workers.Runner) func() error {
+	return func() error {
+		if nc.Status() != nats.CONNECTED {
+			return ErrNATSDown
+		}
+		for _, r := range runners {
+			if err := r.Unready(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // RunRunners runs worker runners until ctx ends and all of them have drained.

@@ -21,8 +21,8 @@ type NewHandler func(api *webexcall.Client, log *slog.Logger, reg prometheus.Reg
 // WebexRunner builds the runner of a worker type named name that consumes
 // evs and calls Webex through client: the handler from build gets a
 // WebexCaller, and the runner fetches nothing while the bot token's shared
-// pause lasts (workers.Config.Hold), so waiting events do not spend their
-// deliveries.
+// pause lasts or Webex refuses the token (workers.Config.Hold), and the
+// worker reports unready while the token is refused.
 func WebexRunner(js jetstream.JetStream, client *webex.Client, name string, evs []events.ResourceEvent, wo WorkerOptions,
 	log *slog.Logger, reg prometheus.Registerer, build NewHandler) (*workers.Runner, error) {
 	api, err := WebexCaller(context.Background(), js, client, name, wo.Calls, log, reg)
@@ -34,6 +34,7 @@ func WebexRunner(js jetstream.JetStream, client *webex.Client, name string, evs 
 		return nil, err
 	}
 	cfg := wo.Config(name, evs, log, reg)
-	cfg.Hold = api.PausedUntil
+	cfg.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
+	cfg.Unready = api.Unready
 	return workers.New(js, cfg, h)
 }

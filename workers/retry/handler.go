@@ -184,7 +184,11 @@ func (h *Handler) attrs(rec *outbox.Call) []any {
 	return attrs
 }
 
-func paused(err error) bool { return errors.Is(err, ratelimit.ErrPaused) }
+// paused reports a wait of the whole worker: the token's rate-limit pause,
+// or Webex refusing the token (a 401 is no verdict on the call).
+func paused(err error) bool {
+	return errors.Is(err, ratelimit.ErrPaused) || errors.Is(err, webexcall.ErrTokenRefused)
+}
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {

@@ -19,6 +19,10 @@ import (
 // starts or extends the pause when Webex answers 429 or 423.
 func (c *Client) call(ctx context.Context, method, path string, send func(context.Context) error) error {
 	tmpl := Template(path)
+	if err := c.token.blocked(); err != nil {
+		c.m.calls.WithLabelValues(c.worker, method, tmpl, "token_refused").Inc()
+		return err
+	}
 	if c.gate != nil {
 		if err := c.gate.Check(ctx); err != nil {
 			c.m.count(method, tmpl, err)
@@ -29,6 +33,9 @@ func (c *Client) call(ctx context.Context, method, path string, send func(contex
 	err := send(ctx)
 	c.m.duration.WithLabelValues(c.worker, method, tmpl).Observe(c.now().Sub(start).Seconds())
 	c.m.count(method, tmpl, err)
+	if isUnauthorized(err) {
+		return c.token.refuse(err)
+	}
 	var apiErr *webex.APIError
 	if c.gate != nil && errors.As(err, &apiErr) && apiErr.RetryAfter > 0 &&
 		(apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode == http.StatusLocked) {
@@ -117,7 +124,7 @@ func forHandler(err error) error {
 	if errors.As(err, &pe) {
 		return workers.Wait(err, pe.Wait())
 	}
-	return err
+	return waitForToken(err)
 }
 
 // Send makes a stored call once, through the pause, as the retry worker

@@ -19,6 +19,8 @@ func Classify(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, ErrTokenRefused):
+		return waitForToken(err) // the worker's pause, not the event's failure
 	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
 		return workers.RetryAfter(err, apiErr.RetryAfter)
 	case webex.IsRetryable(err):

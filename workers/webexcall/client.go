@@ -40,6 +40,9 @@ type Options struct {
 	// Identity is the bot, shared with the handlers of the process; nil
 	// makes one that asks Webex through this client (and so its pause).
 	Identity *Identity
+	// TokenRecheck is how often, while Webex refuses the token, it is
+	// asked again; default DefaultTokenRecheck.
+	TokenRecheck time.Duration
 }
 
 // Client calls Webex for one worker type. It is safe for concurrent use.
@@ -52,6 +55,7 @@ type Client struct {
 	m      *metrics
 	now    func() time.Time
 	id     *Identity
+	token  *tokenState // whether Webex refuses the token (401)
 }
 
 // New wraps api for worker o.Worker.
@@ -72,9 +76,18 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.TokenRecheck <= 0 {
+		o.TokenRecheck = DefaultTokenRecheck
+	}
+	refused, err := newRefusedGauge(o.Metrics, o.Worker)
+	if err != nil {
+		return nil, err
+	}
+	log := o.Logger.With("worker", o.Worker)
 	c := &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
-		log: o.Logger.With("worker", o.Worker), m: m, now: o.Now, id: o.Identity,
+		log: log, m: m, now: o.Now, id: o.Identity,
+		token: &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log, gauge: refused},
 	}
 	if c.id == nil {
 		c.id = NewIdentity(c)

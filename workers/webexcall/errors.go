@@ -2,6 +2,11 @@ package webexcall
 
 import "errors"
 
+// ErrTokenRefused means Webex answered 401 to the bot token: it is wrong,
+// expired or revoked. The worker stops fetching until a check of the token
+// succeeds (see TokenRefusedError).
+var ErrTokenRefused = errors.New("Webex refuses the bot token (401)")
+
 // ErrAlreadyStored means a write was not sent because a record of the same
 // call already waits on WEBEX_CALLS: the event was redelivered after its
 // call was stored. It comes wrapped in a workers.Deferred error.

@@ -50,6 +50,19 @@ func (i *Identity) Me(ctx context.Context) (*webex.Person, error) {
 	return me, nil
 }
 
+// remember keeps me as the bot when none is known yet and it has an id,
+// sparing the first handler a look-up (the token check at start has one).
+func (i *Identity) remember(me *webex.Person) {
+	if me == nil || me.ID == "" {
+		return
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.me == nil {
+		i.me = me
+	}
+}
+
 // ID returns the bot's personId (see Me).
 func (i *Identity) ID(ctx context.Context) (string, error) {
 	me, err := i.Me(ctx)

@@ -49,20 +49,20 @@ func TestBindEnv(t *testing.T) {
 	}
 }
 
-func TestBindEnvErrorHidesTheValue(t *testing.T) {
+func TestBindEnvErrorHidesSecretValues(t *testing.T) {
 	var in app.IngestOptions
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	in.AddFlags(fs)
 	err := process.BindEnv(fs, func(k string) (string, bool) {
-		if k == "PUBLISH_TIMEOUT" {
-			return "hunter2-not-a-duration", true
+		if k == "WEBEX_WEBHOOK_SECRET" {
+			return `"hunter2`, true // a CSV quote left open: the value cannot be parsed
 		}
 		return "", false
 	})
 	if err == nil {
 		t.Fatal("an invalid value was accepted")
 	}
-	if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "PUBLISH_TIMEOUT") {
+	if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "WEBEX_WEBHOOK_SECRET") {
 		t.Errorf("error should name the variable and not its value: %v", err)
 	}
 }

@@ -37,6 +37,8 @@ func (o *ToolOptions) AddFlags(fs *pflag.FlagSet, timeout time.Duration) {
 		_ = fs.MarkHidden(name)
 	}
 	fs.DurationVar(&o.Timeout, "timeout", timeout, "bound on the whole command (0: none)")
+	// TIMEOUT alone is too common a name: a shell may have it for anything.
+	process.SetEnvNames(fs, "timeout", "WEBEXPIPE_TIMEOUT")
 	fs.BoolVar(&o.JSON, "json", false, "print JSON instead of text")
 	process.FlagOnly(fs, "json")
 }

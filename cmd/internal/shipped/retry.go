@@ -62,6 +62,7 @@ func NewRetry(ctx context.Context, js jetstream.JetStream, client *webex.Client,
 		return nil, err
 	}
 	base := wo.Config(events.RetryWorker, nil, log, reg)
-	base.Hold = api.PausedUntil // fetch nothing during the shared pause
+	base.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
+	base.Unready = api.Unready
 	return workers.New(js, retry.RunnerConfig(base, cfg), h)
 }
