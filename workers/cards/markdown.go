@@ -3,29 +3,17 @@ package cards
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // escape makes user-supplied text safe to show inline in a markdown reply:
 // line breaks become spaces (so nothing starts a line: no heading, list or
-// table), and the characters that format inline text (emphasis, code,
-// links, strikethrough, entities, HTML and Webex mentions such as <@all>)
-// are backslash-escaped, so a card input can neither format the bot's reply
-// nor mention anyone.
+// table), and the rest is webex.EscapeMarkdown, so a card input can neither
+// format the bot's reply nor mention anyone (<@all>).
 func escape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case strings.ContainsRune("\\`*_[]<>~&", r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	flat := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+	return webex.EscapeMarkdown(flat)
 }
 
 // short cuts s to at most max bytes on a rune boundary, marking the cut.

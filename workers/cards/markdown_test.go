@@ -10,10 +10,10 @@ func TestEscape(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"plain", "Ana María", "Ana María"},
 		{"emphasis and code", "*a* _b_ `c`", `\*a\* \_b\_ \` + "`" + `c\` + "`"},
-		{"mention", "<@all>", `\<@all\>`},
+		{"mention", "<@all>", "&lt;@all&gt;"},
 		{"link", "[x](y)", `\[x\](y)`},
-		{"line breaks cannot start a heading or list", "a\n# b\r\n- c", "a # b  - c"},
-		{"entity", "&lt;", `\&lt;`},
+		{"line breaks cannot start a heading or list", "a\n# b\r\n- c", `a \# b - c`},
+		{"entity", "&lt;", "&amp;lt;"},
 		{"backslash", `a\b`, `a\\b`},
 	}
 	for _, tt := range tests {
