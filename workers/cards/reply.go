@@ -34,10 +34,19 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 		// was written, or its POST may have timed out after Webex stored
 		// the reply. Look before sending again.
 		since, _ := time.Parse(time.RFC3339Nano, sub.Created) // unreadable: no time bound
-		if done, err := webexcall.AlreadySent(ctx, r.api, bot, req, since); err != nil {
+		w, _ := r.api.(webexcall.Witness)                     // a webexcall.Client is one
+		found, err := webexcall.LookForSent(ctx, r.api, w, bot, req, since)
+		switch {
+		case err != nil:
 			return webexcall.Classify(fmt.Errorf("look for an earlier reply: %w", err))
-		} else if done {
+		case found == webexcall.Sent:
 			return nil
+		case found == webexcall.Unverified:
+			if c, ok := r.api.(interface{ UnverifiedResend() }); ok {
+				c.UnverifiedResend()
+			}
+			r.cfg.Logger.Warn("replying again without proof that the earlier attempt did not post: the thread may get two replies",
+				"attachment_action", sub.ActionID, "card", sub.Card.ID, "room", sub.RoomID, "delivered", ev.Delivered, "stream_seq", ev.StreamSeq)
 		}
 	}
 	sent, err := r.api.SendMessage(ctx, req)

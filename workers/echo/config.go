@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
 // Name is the worker type: it names the durable consumer and the DLQ subject.
@@ -33,6 +35,10 @@ type Config struct {
 	RecheckAfter time.Duration
 	// Logger receives a line per reply; default discards.
 	Logger *slog.Logger
+	// Witness finds the bot's own replies among the stored events where
+	// the room cannot be listed (group rooms), before a reply is sent
+	// again. Default: the Webex API when it is one (webexcall.Client).
+	Witness webexcall.Witness
 }
 
 func (c Config) withDefaults() Config {

@@ -85,10 +85,14 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 		// was written, or its POST may have timed out after Webex stored the
 		// reply. Look before sending again.
 		since, _ := time.Parse(time.RFC3339Nano, msg.Created) // unreadable: no time bound
-		if done, err := webexcall.AlreadySent(ctx, h.api, bot, req, since); err != nil {
+		found, err := webexcall.LookForSent(ctx, h.api, h.witness(), bot, req, since)
+		switch {
+		case err != nil:
 			return webexcall.Classify(fmt.Errorf("look for an earlier reply: %w", err))
-		} else if done {
+		case found == webexcall.Sent:
 			return workers.Ignore("reply already in the room")
+		case found == webexcall.Unverified:
+			h.unverifiedResend(ev, msg)
 		}
 	}
 	reply, err := h.api.SendMessage(ctx, req)
@@ -103,6 +107,28 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	}
 	h.cfg.Logger.Info("echo reply sent", "message", msg.ID, "reply", reply.ID, "room", msg.RoomID, "card", len(req.Attachments) > 0, "stream_seq", ev.StreamSeq)
 	return nil
+}
+
+// witness is where the bot's own replies are looked for when the room
+// cannot be listed: Config.Witness, else the API when it is one (a
+// webexcall.Client is).
+func (h *Handler) witness() webexcall.Witness {
+	if h.cfg.Witness != nil {
+		return h.cfg.Witness
+	}
+	w, _ := h.api.(webexcall.Witness)
+	return w
+}
+
+// unverifiedResend warns that the reply about to be sent again may double
+// an earlier one, and counts it where the API keeps such a count (a
+// webexcall.Client does).
+func (h *Handler) unverifiedResend(ev *workers.Event, msg *webex.Message) {
+	if c, ok := h.api.(interface{ UnverifiedResend() }); ok {
+		c.UnverifiedResend()
+	}
+	h.cfg.Logger.Warn("replying again without proof that the earlier attempt did not post: the room may get two replies",
+		"message", msg.ID, "room", msg.RoomID, "room_type", msg.RoomType, "delivered", ev.Delivered, "stream_seq", ev.StreamSeq)
 }
 
 // BotID returns the bot's personId, asking Webex the first time. A failure

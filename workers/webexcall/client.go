@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -31,6 +32,11 @@ type Options struct {
 	// Outbox stores failed writes for the retry worker; nil returns them to
 	// the handler like reads.
 	Outbox *outbox.Store
+	// Events is where the bot's own messages are looked for (their
+	// webhooks stored on WEBEX_EVENTS) when a room cannot be listed, see
+	// LookForSent. nil means the outbox's connection, or no such look
+	// without an outbox.
+	Events jetstream.JetStream
 	// Logger receives a line per stored call; nil discards.
 	Logger *slog.Logger
 	// Metrics is where the client registers its metrics; nil keeps them in
@@ -42,13 +48,14 @@ type Options struct {
 
 // Client calls Webex for one worker type. It is safe for concurrent use.
 type Client struct {
-	api    *webex.Client
-	worker string
-	gate   *ratelimit.Gate
-	store  *outbox.Store
-	log    *slog.Logger
-	m      *metrics
-	now    func() time.Time
+	api     *webex.Client
+	worker  string
+	gate    *ratelimit.Gate
+	store   *outbox.Store
+	witness Witness // nil: none
+	log     *slog.Logger
+	m       *metrics
+	now     func() time.Time
 
 	mu    sync.Mutex // guards botID
 	botID string     // learned once from GET /people/me
@@ -72,11 +79,32 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
+	if o.Events == nil && o.Outbox != nil {
+		o.Events = o.Outbox.JetStream()
+	}
+	c := &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
 		log: o.Logger.With("worker", o.Worker), m: m, now: o.Now,
-	}, nil
+	}
+	if o.Events != nil {
+		c.witness = NewStoredEvents(o.Events)
+	}
+	return c, nil
 }
+
+// BotMessages implements Witness with the stored events (Options.Events);
+// without them it finds nothing.
+func (c *Client) BotMessages(ctx context.Context, botID, roomID string, since time.Time) ([]string, error) {
+	if c.witness == nil {
+		return nil, nil
+	}
+	return c.witness.BotMessages(ctx, botID, roomID, since)
+}
+
+// UnverifiedResend counts a POST sent again although nothing showed that
+// the earlier attempt, whose outcome was unknown, did not post (Evidence
+// Unverified): each may be a duplicate in the room.
+func (c *Client) UnverifiedResend() { c.m.unverified.Inc() }
 
 // String names the API and the worker, never the token.
 func (c *Client) String() string { return "webexcall.Client(" + c.worker + ", " + c.api.String() + ")" }
