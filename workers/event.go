@@ -40,6 +40,13 @@ type Event struct {
 	// Force is true on a replayed copy with "Webex-Replay-Force: true": the
 	// handler runs even if the event was processed before.
 	Force bool
+	// Ordered is true when the runner is in ordered mode (Config.Ordered):
+	// the event's room, and the rest of its partition, wait until it is
+	// settled. Work must then not be deferred to be done later elsewhere
+	// (the retry worker's outbox): it would land after the room's next
+	// events. A retryable failure is returned and the event retried in
+	// place instead.
+	Ordered bool
 
 	msg       jetstream.Msg // nil for an Event built by hand
 	decodeErr error         // why Envelope is nil

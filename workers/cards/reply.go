@@ -48,6 +48,7 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 			r.cfg.Logger.Warn("replying again without proof that the earlier attempt did not post: the thread may get two replies",
 				"attachment_action", sub.ActionID, "card", sub.Card.ID, "room", sub.RoomID, "delivered", ev.Delivered, "stream_seq", ev.StreamSeq)
 		}
+		ctx = webexcall.WithLookedFor(ctx) // the client need not look again
 	}
 	sent, err := r.api.SendMessage(ctx, req)
 	if err != nil {

@@ -94,6 +94,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 		case found == webexcall.Unverified:
 			h.unverifiedResend(ev, msg)
 		}
+		ctx = webexcall.WithLookedFor(ctx) // the client need not look again
 	}
 	reply, err := h.api.SendMessage(ctx, req)
 	if err != nil {

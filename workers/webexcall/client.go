@@ -44,18 +44,27 @@ type Options struct {
 	Metrics prometheus.Registerer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// RecheckAfter is, in ordered mode, how long after a write whose
+	// outcome is unknown its event comes back to look for the effect
+	// before sending again; Webex may still be storing the first attempt.
+	// Default DefaultRecheckAfter.
+	RecheckAfter time.Duration
 }
+
+// DefaultRecheckAfter is Options.RecheckAfter's default.
+const DefaultRecheckAfter = 10 * time.Second
 
 // Client calls Webex for one worker type. It is safe for concurrent use.
 type Client struct {
-	api     *webex.Client
-	worker  string
-	gate    *ratelimit.Gate
-	store   *outbox.Store
-	witness Witness // nil: none
-	log     *slog.Logger
-	m       *metrics
-	now     func() time.Time
+	api          *webex.Client
+	worker       string
+	gate         *ratelimit.Gate
+	store        *outbox.Store
+	witness      Witness // nil: none
+	recheckAfter time.Duration
+	log          *slog.Logger
+	m            *metrics
+	now          func() time.Time
 
 	mu    sync.Mutex // guards botID
 	botID string     // learned once from GET /people/me
@@ -75,6 +84,9 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.RecheckAfter <= 0 {
+		o.RecheckAfter = DefaultRecheckAfter
+	}
 	m, err := newMetrics(o.Metrics, o.Worker)
 	if err != nil {
 		return nil, err
@@ -84,7 +96,7 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	}
 	c := &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
-		log: o.Logger.With("worker", o.Worker), m: m, now: o.Now,
+		log: o.Logger.With("worker", o.Worker), m: m, now: o.Now, recheckAfter: o.RecheckAfter,
 	}
 	if o.Events != nil {
 		c.witness = NewStoredEvents(o.Events)
