@@ -50,7 +50,21 @@ type Event struct {
 
 	msg       jetstream.Msg // nil for an Event built by hand
 	decodeErr error         // why Envelope is nil
+	attempted bool          // an attempt record of an earlier delivery exists
 }
+
+// Retried reports whether an earlier delivery of the event may have begun
+// handling it, so that a side effect it had may be there already: JetStream
+// counts more than one delivery, or (with Config.Idempotent) the record an
+// earlier delivery wrote when it started exists, which also covers a
+// nats-server that lost the delivery count in a crash (see
+// events.AttemptKey). A handler looks for its earlier effect when Retried
+// is true, not only when Delivered > 1.
+func (e *Event) Retried() bool { return e.Delivered > 1 || e.attempted }
+
+// MarkRetried makes Retried true, for a test that builds an Event by hand
+// as a delivery after an unclean server restart.
+func (e *Event) MarkRetried() { e.attempted = true }
 
 // InProgress tells JetStream the event is still being worked on, which
 // restarts its AckWait timer. The runner already calls it every AckWait/3

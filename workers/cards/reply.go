@@ -29,7 +29,7 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 	} else if err := req.Validate(); err != nil {
 		return workers.Permanent(fmt.Errorf("card handler %q: reply: %w", sub.Action, err))
 	}
-	if ev.Delivered > 1 {
+	if ev.Retried() {
 		// An earlier delivery may have replied and died before its marker
 		// was written, or its POST may have timed out after Webex stored
 		// the reply. Look before sending again.

@@ -80,7 +80,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	} else {
 		req.Markdown = replyMarkdown(h.cfg.Mode, msg.Text, ev.Raw)
 	}
-	if ev.Delivered > 1 {
+	if ev.Retried() {
 		// An earlier delivery may have replied and died before its marker
 		// was written, or its POST may have timed out after Webex stored the
 		// reply. Look before sending again.

@@ -66,7 +66,7 @@ func (c *Client) write(ctx context.Context, method, path string, body json.RawMe
 	rec := outbox.New(c.worker, method, path, body, &outbox.EventRef{
 		Stream: ev.Stream, Seq: ev.StreamSeq, Subject: ev.Subject, DedupKey: ev.DedupKey,
 	})
-	if ev.Delivered > 1 {
+	if ev.Retried() {
 		// The event is back: an earlier delivery may have stored this call
 		// and lost its ack. Sending now could duplicate what the retry
 		// worker is about to send.

@@ -39,7 +39,7 @@ func lookedFor(ctx context.Context) bool {
 //     a workers.Ignore error and the event is acked; not provably absent,
 //     it is sent, logged at WARN and counted.
 func (c *Client) writeInPlace(ctx context.Context, ev *workers.Event, method, path string, body json.RawMessage, send func(context.Context) error) error {
-	if ev.Delivered > 1 && method == http.MethodPost && path == "/messages" && !lookedFor(ctx) {
+	if ev.Retried() && method == http.MethodPost && path == "/messages" && !lookedFor(ctx) {
 		if err := c.lookBeforeResend(ctx, ev, body); err != nil {
 			return err
 		}
