@@ -51,6 +51,7 @@ type Event struct {
 	msg       jetstream.Msg // nil for an Event built by hand
 	decodeErr error         // why Envelope is nil
 	attempted bool          // an attempt record of an earlier delivery exists
+	earlier   time.Time     // when that record was written; zero if unknown
 }
 
 // Retried reports whether an earlier delivery of the event may have begun
@@ -62,9 +63,12 @@ type Event struct {
 // is true, not only when Delivered > 1.
 func (e *Event) Retried() bool { return e.Delivered > 1 || e.attempted }
 
-// MarkRetried makes Retried true, for a test that builds an Event by hand
-// as a delivery after an unclean server restart.
-func (e *Event) MarkRetried() { e.attempted = true }
+// EarlierAttempt is when an earlier delivery the server lost count of
+// began handling the event (its attempt record), or zero when there was
+// none or it is unknown. A handler whose side effect may still be under
+// way at Webex (a POST it holds) waits until it has surely finished before
+// looking for it: a restarted server redelivers at once.
+func (e *Event) EarlierAttempt() time.Time { return e.earlier }
 
 // InProgress tells JetStream the event is still being worked on, which
 // restarts its AckWait timer. The runner already calls it every AckWait/3

@@ -87,7 +87,15 @@ func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *
 	}
 	ctx, cancel := context.WithTimeout(ctx, markerWriteTimeout)
 	defer cancel()
-	if _, err := kv.Create(ctx, events.AttemptKey(worker, ev.DedupKey, copySeq), nil); err != nil {
-		ev.attempted = true
+	key := events.AttemptKey(worker, ev.DedupKey, copySeq)
+	_, err := kv.Create(ctx, key, nil)
+	if err == nil {
+		return
+	}
+	ev.attempted = true
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		if e, gerr := kv.Get(ctx, key); gerr == nil {
+			ev.earlier = e.Created()
+		}
 	}
 }

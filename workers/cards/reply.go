@@ -2,6 +2,7 @@ package cards
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,7 +33,11 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 	if ev.Retried() {
 		// An earlier delivery may have replied and died before its marker
 		// was written, or its POST may have timed out after Webex stored
-		// the reply. Look before sending again.
+		// the reply. Look before sending again, once that POST has surely
+		// finished: a server restarted after a crash redelivers at once.
+		if at := ev.EarlierAttempt(); !at.IsZero() && time.Since(at) < r.cfg.RecheckAfter {
+			return workers.RetryAfter(errors.New("an earlier attempt may still be under way at Webex"), r.cfg.RecheckAfter-time.Since(at))
+		}
 		since, _ := time.Parse(time.RFC3339Nano, sub.Created) // unreadable: no time bound
 		w, _ := r.api.(webexcall.Witness)                     // a webexcall.Client is one
 		found, err := webexcall.LookForSent(ctx, r.api, w, bot, req, since)

@@ -255,7 +255,9 @@ func startClusterWorker(t *testing.T, c *localnats.Cluster, client *webex.Client
 // storedIDs returns the data ids of every event in the events stream.
 func storedIDs(t *testing.T, js jetstream.JetStream) map[string]bool {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// One get per message, on a cluster that just lost a node: a loaded
+	// machine needs far longer than an idle one.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := js.Stream(ctx, events.EventsStream)
 	if err != nil {

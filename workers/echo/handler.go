@@ -83,7 +83,11 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	if ev.Retried() {
 		// An earlier delivery may have replied and died before its marker
 		// was written, or its POST may have timed out after Webex stored the
-		// reply. Look before sending again.
+		// reply. Look before sending again, once that POST has surely
+		// finished: a server restarted after a crash redelivers at once.
+		if wait := h.cfg.RecheckAfter - time.Since(ev.EarlierAttempt()); !ev.EarlierAttempt().IsZero() && wait > 0 {
+			return workers.RetryAfter(errors.New("an earlier attempt may still be under way at Webex"), wait)
+		}
 		since, _ := time.Parse(time.RFC3339Nano, msg.Created) // unreadable: no time bound
 		found, err := webexcall.LookForSent(ctx, h.api, h.witness(), bot, req, since)
 		switch {

@@ -3,6 +3,7 @@ package webexcall
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -40,6 +41,11 @@ func lookedFor(ctx context.Context) bool {
 //     it is sent, logged at WARN and counted.
 func (c *Client) writeInPlace(ctx context.Context, ev *workers.Event, method, path string, body json.RawMessage, send func(context.Context) error) error {
 	if ev.Retried() && method == http.MethodPost && path == "/messages" && !lookedFor(ctx) {
+		if at := ev.EarlierAttempt(); !at.IsZero() && c.now().Sub(at) < c.recheckAfter {
+			// A server restarted after a crash redelivers at once: the
+			// earlier attempt's POST may still be under way at Webex.
+			return workers.RetryAfter(errors.New("an earlier attempt may still be under way at Webex"), c.recheckAfter-c.now().Sub(at))
+		}
 		if err := c.lookBeforeResend(ctx, ev, body); err != nil {
 			return err
 		}

@@ -186,21 +186,20 @@ func TestWebexErrors(t *testing.T) {
 }
 
 // TestNATSKilledWithRepliesInFlight kills nats-server, running as a
-// process of its own, with SIGKILL while the echo worker's replies are held
-// by Webex, and starts it again on the same store: the replies in flight
-// cannot be acked nor their markers written, their events come back, and
-// each message still gets one reply.
+// process of its own, with SIGKILL as a reply has just been sent to Webex
+// (which holds it), then the echo worker too, as a crash of their machine
+// would, and starts both again on the same store. The restarted server may
+// have forgotten the delivery (it writes a consumer's state to disk up to
+// 100ms late) and deliver the event as a first delivery; the marker was
+// never written (the worker's buffered write died with it). Each message
+// must still get one reply.
 func TestNATSKilledWithRepliesInFlight(t *testing.T) {
 	r := newRig(t, rigOptions{natsProcess: true})
-	r.startAll()
+	_, echo, _ := r.startAll()
 	r.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Delay: 400 * time.Millisecond})
 	n, rate := size()
 	wait := r.load(n, rate)
 	r.waitPosted(n / 2)
-	// Kill as a reply has just begun: its event was delivered a few
-	// milliseconds ago, within the time nats-server takes to write a
-	// consumer's delivery state to disk (up to 100ms), so the restarted
-	// server may deliver it again as a first delivery.
 	var held time.Duration
 	r.waitFor("a reply just sent to Webex", func() bool {
 		for _, c := range r.sim.Calls() {
@@ -213,11 +212,10 @@ func TestNATSKilledWithRepliesInFlight(t *testing.T) {
 	})
 	r.natsProc.kill()
 	r.natsProc = nil
-	t.Logf("killed nats-server with SIGKILL %s after a reply was sent to Webex, which holds it", held)
-	// The outage outlasts the worker's marker write (5s), so the markers
-	// of the replies in flight are not written.
-	time.Sleep(6 * time.Second)
+	echo.Kill(t)
+	t.Logf("killed nats-server and the echo worker with SIGKILL %s after a reply was sent to Webex, which holds it", held)
 	r.startNATS()
+	r.startEcho()
 	wait()
 	r.sim.ClearFaults()
 	o := r.settle(90 * time.Second)
