@@ -3,6 +3,7 @@ package events
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"time"
 )
 
@@ -23,4 +24,19 @@ type Marker struct {
 func MarkerKey(worker, dedupKey string) string {
 	sum := sha256.Sum256([]byte(dedupKey))
 	return worker + "." + hex.EncodeToString(sum[:16])
+}
+
+// AttemptKey is the key, in ProcessedBucket, of the record a worker writes
+// when it first starts handling an event: "started.<worker>.<32 hex
+// chars>". Its presence tells a later delivery that an earlier one may
+// have begun the work (and sent a reply) even when JetStream counts the
+// delivery as the first: nats-server writes a consumer's delivery state to
+// disk up to 100ms after the fact, so a server killed in that moment
+// forgets the delivery, while the record, a stream write, was on disk
+// before the worker was told it was stored. A forced replay is a new
+// attempt: its copy's stream sequence (copySeq, zero otherwise) is part of
+// the key.
+func AttemptKey(worker, dedupKey string, copySeq uint64) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", dedupKey, copySeq))
+	return "started." + worker + "." + hex.EncodeToString(sum[:16])
 }

@@ -25,6 +25,9 @@ const (
 	// when it was first seen disabled (Webex does not say when it disabled
 	// one).
 	WebhooksBucket = "webex_webhooks"
+	// ReplayRunsBucket holds, per replay run, the window it was started
+	// with, so that resuming the run reads the same events.
+	ReplayRunsBucket = "webex_replay_runs"
 )
 
 // StreamOptions are the deployment choices applied to every stream and
@@ -179,6 +182,19 @@ func WebhooksBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
 	}
 }
 
+// ReplayRunsBucketConfig declares webex_replay_runs: one key per replay run
+// (its id) holding the run's window, kept as long as the events it names.
+func ReplayRunsBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:      ReplayRunsBucket,
+		Description: "replay runs: the window and selection each run was started with",
+		History:     1,
+		TTL:         o.EventsMaxAge,
+		Storage:     o.Storage,
+		Replicas:    o.Replicas,
+	}
+}
+
 // Provision creates every stream and bucket, or updates them to match o. It
 // is idempotent and safe to run from many processes at once. Settings that
 // JetStream cannot change in place (storage type, retention) are reported as
@@ -192,7 +208,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, o StreamOptions) err
 			return fmt.Errorf("provision stream %s: %w", cfg.Name, err)
 		}
 	}
-	for _, cfg := range []jetstream.KeyValueConfig{ProcessedBucketConfig(o), RateLimitBucketConfig(o), WebhooksBucketConfig(o)} {
+	for _, cfg := range []jetstream.KeyValueConfig{ProcessedBucketConfig(o), RateLimitBucketConfig(o), WebhooksBucketConfig(o), ReplayRunsBucketConfig(o)} {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, cfg); err != nil {
 			return fmt.Errorf("provision bucket %s: %w", cfg.Bucket, err)
 		}

@@ -39,7 +39,7 @@ func TestProvisionIsIdempotentAndUpdates(t *testing.T) {
 			t.Errorf("stream %s: %v", name, err)
 		}
 	}
-	for _, b := range []string{events.ProcessedBucket, events.RateLimitBucket, events.WebhooksBucket} {
+	for _, b := range []string{events.ProcessedBucket, events.RateLimitBucket, events.WebhooksBucket, events.ReplayRunsBucket} {
 		if _, err := js.KeyValue(ctx, b); err != nil {
 			t.Errorf("bucket %s: %v", b, err)
 		}

@@ -62,7 +62,10 @@
 // server does not deliver a partition's next event before the previous one
 // is acknowledged or terminated, whichever replica holds it. A retried
 // event holds its room (and its partition) until it succeeds or is
-// dead-lettered.
+// dead-lettered. That is why Event.Ordered is set: code below a handler
+// must not defer the event's work elsewhere (webexcall does not store a
+// failed write for the retry worker in ordered mode), or the work would be
+// done after the room's later events.
 //
 // Each partition has one owner among the live replicas. The consumers use
 // JetStream's pinned-client priority policy (group events.OwnerGroup): the

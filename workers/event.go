@@ -40,10 +40,35 @@ type Event struct {
 	// Force is true on a replayed copy with "Webex-Replay-Force: true": the
 	// handler runs even if the event was processed before.
 	Force bool
+	// Ordered is true when the runner is in ordered mode (Config.Ordered):
+	// the event's room, and the rest of its partition, wait until it is
+	// settled. Work must then not be deferred to be done later elsewhere
+	// (the retry worker's outbox): it would land after the room's next
+	// events. A retryable failure is returned and the event retried in
+	// place instead.
+	Ordered bool
 
 	msg       jetstream.Msg // nil for an Event built by hand
 	decodeErr error         // why Envelope is nil
+	attempted bool          // an attempt record of an earlier delivery exists
+	earlier   time.Time     // when that record was written; zero if unknown
 }
+
+// Retried reports whether an earlier delivery of the event may have begun
+// handling it, so that a side effect it had may be there already: JetStream
+// counts more than one delivery, or (with Config.Idempotent) the record an
+// earlier delivery wrote when it started exists, which also covers a
+// nats-server that lost the delivery count in a crash (see
+// events.AttemptKey). A handler looks for its earlier effect when Retried
+// is true, not only when Delivered > 1.
+func (e *Event) Retried() bool { return e.Delivered > 1 || e.attempted }
+
+// EarlierAttempt is when an earlier delivery the server lost count of
+// began handling the event (its attempt record), or zero when there was
+// none or it is unknown. A handler whose side effect may still be under
+// way at Webex (a POST it holds) waits until it has surely finished before
+// looking for it: a restarted server redelivers at once.
+func (e *Event) EarlierAttempt() time.Time { return e.earlier }
 
 // InProgress tells JetStream the event is still being worked on, which
 // restarts its AckWait timer. The runner already calls it every AckWait/3

@@ -26,6 +26,13 @@ const markerWriteTimeout = 5 * time.Second
 // to onWriteError (may be nil) and the event still counts as done: the side
 // effect happened, and repeating it is worse than missing the marker.
 //
+// Before the first delivery's handler runs, it creates the event's attempt
+// record (events.AttemptKey). Finding one already there, it marks the event
+// Retried: an earlier delivery began, and the server lost count of it. A
+// record that cannot be written or read marks the event Retried too: the
+// handler then looks before it acts, which costs a look-up, never a
+// duplicate.
+//
 // Events without a dedup key pass straight through.
 func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Event, err error)) Middleware {
 	return func(next Handler) Handler {
@@ -42,6 +49,9 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 				case !errors.Is(err, jetstream.ErrKeyNotFound):
 					return fmt.Errorf("read idempotency marker %s: %w", key, err)
 				}
+			}
+			if ev.Delivered == 1 {
+				noteAttempt(ctx, kv, worker, ev)
 			}
 			herr := next.Handle(ctx, ev)
 			if herr != nil && !IsDeferred(herr) {
@@ -66,4 +76,26 @@ func putMarker(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event
 		return fmt.Errorf("write idempotency marker %s: %w", key, err)
 	}
 	return nil
+}
+
+// noteAttempt creates ev's attempt record, or marks ev as retried when one
+// exists or the bucket cannot tell.
+func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *Event) {
+	var copySeq uint64
+	if ev.Force {
+		copySeq = ev.StreamSeq
+	}
+	ctx, cancel := context.WithTimeout(ctx, markerWriteTimeout)
+	defer cancel()
+	key := events.AttemptKey(worker, ev.DedupKey, copySeq)
+	_, err := kv.Create(ctx, key, nil)
+	if err == nil {
+		return
+	}
+	ev.attempted = true
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		if e, gerr := kv.Get(ctx, key); gerr == nil {
+			ev.earlier = e.Created()
+		}
+	}
 }

@@ -23,6 +23,7 @@ func (r *Runner) process(work context.Context, h Handler, msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
+	ev.Ordered = r.cfg.Ordered
 	r.inFlight.Add(1)
 	r.metrics.inFlight.Inc()
 	defer func() {

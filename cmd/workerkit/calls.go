@@ -47,7 +47,9 @@ func WebexCaller(ctx context.Context, js jetstream.JetStream, client *webex.Clie
 	if err != nil {
 		return nil, err
 	}
-	co := webexcall.Options{Worker: worker, Gate: gate, Logger: log, Metrics: reg}
+	// Events: where a group room cannot be listed, the bot's own stored
+	// messages show whether an ambiguous POST went through (retry worker too).
+	co := webexcall.Options{Worker: worker, Gate: gate, Events: js, Logger: log, Metrics: reg}
 	if o.Outbox {
 		co.Outbox = outbox.NewStore(js)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/adaptive"
 )
 
@@ -47,8 +46,8 @@ func Demo(_ context.Context, s *Submission) (Reply, error) {
 		return Text("Almost there: the form needs another look.\n\n- " + strings.Join(problems, "\n- ") +
 			"\n\nPlease fix it in the card and press **Send** again."), nil
 	}
-	return Text(fmt.Sprintf("**Thanks, %s!** The demo form sent:\n\n", webex.EscapeMarkdown(name)) + strings.Join([]string{
-		fmt.Sprintf("- **%s:** %s", labelName, webex.EscapeMarkdown(name)),
+	return Text(fmt.Sprintf("**Thanks, %s!** The demo form sent:\n\n", escape(name)) + strings.Join([]string{
+		fmt.Sprintf("- **%s:** %s", labelName, escape(name)),
 		fmt.Sprintf("- **%s:** %s", labelGuests, guests),
 		fmt.Sprintf("- **%s:** %s", labelTopic, topic),
 		fmt.Sprintf("- **%s:** %s", labelUpdates, updates),
@@ -114,5 +113,5 @@ func quote(v string) string {
 	if v == "" {
 		return "empty"
 	}
-	return "“" + webex.EscapeMarkdown(short(v, 40)) + "”"
+	return "“" + escape(short(v, 40)) + "”"
 }

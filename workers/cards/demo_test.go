@@ -110,7 +110,7 @@ func TestDemo(t *testing.T) {
 		{name: "bad date", inputs: with(map[string]any{"date": "01/06/2026"}), want: []string{"**Preferred date** must be a date"}},
 		{name: "several problems at once", inputs: with(map[string]any{"name": nil, "guests": "0"}), want: []string{"**Your name** is missing", "**How many people** must be"}},
 		{name: "markup in the name is shown, not obeyed", inputs: with(map[string]any{"name": "<@all> **x** [y](http://e.com)"}),
-			want: []string{`\<@all\>`, `\*\*x\*\*`, `\[y\](http://e.com)`}, absent: []string{"<@all>"}},
+			want: []string{"&lt;@all&gt;", `\*\*x\*\*`, `\[y\](http://e.com)`}, absent: []string{"<@all>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

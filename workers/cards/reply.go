@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers"
-	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
@@ -25,7 +24,10 @@ func (r *Router) reply(ctx context.Context, ev *workers.Event, sub *Submission, 
 		return fmt.Errorf("card handler %q: %w", sub.Action, err)
 	}
 	since, _ := time.Parse(time.RFC3339Nano, sub.Created) // unreadable: no time bound
-	sent, err := webexcall.SendReply(ctx, r.api, ev, bot, req, since, r.cfg.RecheckAfter)
+	sent, err := webexcall.SendReply(ctx, r.api, ev, req, webexcall.ReplyRules{
+		Bot: bot, Since: since, Recheck: r.cfg.RecheckAfter, Logger: r.cfg.Logger,
+		Attrs: []any{"attachment_action", sub.ActionID, "card", sub.Card.ID, "room", sub.RoomID},
+	})
 	if err != nil || sent == nil {
 		return err
 	}
@@ -40,5 +42,5 @@ func unknownAction(name string) Reply {
 	if name == "" {
 		return Text("Sorry, that button isn't connected to anything I can do yet.")
 	}
-	return Text(fmt.Sprintf("Sorry, I don't know what to do with that button yet (it asked for **%s**).", webex.EscapeMarkdown(short(name, 64))))
+	return Text(fmt.Sprintf("Sorry, I don't know what to do with that button yet (it asked for **%s**).", escape(short(name, 64))))
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// storing the first one; looking too early would post twice. Default
 	// 10s.
 	RecheckAfter time.Duration
+	// Witness finds the bot's own replies among the stored events where
+	// the room cannot be listed (group rooms), before a reply is sent
+	// again; nil uses the API when it is one (a webexcall.Client is).
+	Witness webexcall.Witness
 	// Identity is the bot, shared with the process's other handlers and its
 	// Webex caller; nil asks the router's API.
 	Identity *webexcall.Identity

@@ -99,7 +99,10 @@ func (r *Router) Handle(ctx context.Context, ev *workers.Event) error {
 		return fmt.Errorf("command %s: %w", label, err)
 	}
 	since, _ := time.Parse(time.RFC3339Nano, msg.Created) // unreadable: no time bound
-	sent, err := webexcall.SendReply(ctx, r.api, ev, me.ID, req, since, r.cfg.RecheckAfter)
+	sent, err := webexcall.SendReply(ctx, r.api, ev, req, webexcall.ReplyRules{
+		Bot: me.ID, Since: since, Recheck: r.cfg.RecheckAfter, Witness: r.cfg.Witness, Logger: r.cfg.Logger,
+		Attrs: []any{"worker", r.cfg.Worker, "message", msg.ID, "room", msg.RoomID, "room_type", msg.RoomType},
+	})
 	if err != nil {
 		return err
 	}

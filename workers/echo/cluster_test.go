@@ -49,7 +49,7 @@ func (w *clusterWorker) stop(t *testing.T) {
 		} else if w.err != nil {
 			t.Errorf("worker stopped with %v", w.err)
 		}
-	case <-time.After(25 * time.Second):
+	case <-time.After(time.Minute):
 		t.Error("worker did not stop")
 	}
 }
@@ -129,7 +129,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 		sender <- nil
 	}()
 	waitSent := func(n int64) {
-		waitfor.Until(t, 10*time.Second, func() (bool, string) {
+		waitfor.Until(t, time.Minute, func() (bool, string) {
 			return sent.Load() >= n, fmt.Sprintf("%d of %d posted", sent.Load(), n)
 		})
 	}
@@ -150,7 +150,9 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 	// Every user message was delivered once; collect the answers.
 	bot := sim.Bot().ID
 	answered := map[string]int{} // message id -> ingest's status
-	waitfor.Until(t, 20*time.Second, func() (bool, string) {
+	// The deadlines below are generous: a loaded machine may take long to
+	// elect leaders and redeliver, and only the counts are asserted.
+	waitfor.Until(t, 90*time.Second, func() (bool, string) {
 		clear(answered)
 		for _, d := range sim.Deliveries() {
 			env, err := events.Decode(d.Body)
@@ -179,7 +181,7 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 
 	// Every stored message gets exactly one reply, from the two workers
 	// left.
-	waitfor.Until(t, 20*time.Second, func() (bool, string) {
+	waitfor.Until(t, 90*time.Second, func() (bool, string) {
 		for n, m := range posted {
 			if stored[m.ID] && replies(sim, m.RoomID, bot, n) == 0 {
 				return false, fmt.Sprintf("no reply to %s yet", token(n))
@@ -198,8 +200,9 @@ func TestClusterLeaderLossAndScaleOut(t *testing.T) {
 	}
 }
 
-// token is the text of user message n, unique in every reply.
-func token(n int) string { return fmt.Sprintf("ping [c%04d]", n) }
+// token is the text of user message n, unique in every reply. It holds
+// nothing markdown would escape, so it reads the same in the reply.
+func token(n int) string { return fmt.Sprintf("ping c%04d", n) }
 
 // replies counts the bot's messages in room that echo message n.
 func replies(sim *emulator.Server, roomID, bot string, n int) int {
@@ -252,7 +255,9 @@ func startClusterWorker(t *testing.T, c *localnats.Cluster, client *webex.Client
 // storedIDs returns the data ids of every event in the events stream.
 func storedIDs(t *testing.T, js jetstream.JetStream) map[string]bool {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// One get per message, on a cluster that just lost a node: a loaded
+	// machine needs far longer than an idle one.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := js.Stream(ctx, events.EventsStream)
 	if err != nil {

@@ -42,6 +42,10 @@ type Config struct {
 	// Identity is the bot, shared with the process's other handlers and its
 	// Webex caller; nil asks the handler's API.
 	Identity *webexcall.Identity
+	// Witness finds the bot's own replies among the stored events where
+	// the room cannot be listed (group rooms), before a reply is sent
+	// again. Default: the Webex API when it is one (webexcall.Client).
+	Witness webexcall.Witness
 }
 
 func (c Config) withDefaults() Config {

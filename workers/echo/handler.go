@@ -53,6 +53,7 @@ func New(api WebexAPI, cfg Config) (*Handler, error) {
 		Intro:        intro,
 		RecheckAfter: h.cfg.RecheckAfter,
 		Identity:     h.cfg.Identity,
+		Witness:      h.cfg.Witness,
 		Logger:       h.cfg.Logger,
 		Metrics:      h.cfg.Metrics,
 	})

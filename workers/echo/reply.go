@@ -20,10 +20,14 @@ const (
 
 // replyMarkdown builds the reply for a message and the raw webhook body. The
 // result never exceeds webex.MaxTextBytes: the envelope is cut first, then the
-// text, each with a note saying how much was left out.
+// text, each with a note saying how much was left out. The user's text is
+// escaped (webex.EscapeMarkdown): it must neither format the reply nor make
+// the bot mention anyone, e.g. everyone with <@all>.
 func replyMarkdown(mode Mode, text string, rawWebhook []byte) string {
 	if text == "" {
 		text = noText
+	} else {
+		text = webex.EscapeMarkdown(text)
 	}
 	switch mode {
 	case ModeText:
@@ -68,12 +72,16 @@ func cut(s string, limit int) string {
 }
 
 // prettyJSON indents a JSON body for display. A backtick inside a string
-// would close the code fence early, so it is written as its JSON escape,
-// which decodes to the same value.
+// would close the code fence early, and <, > and & could make a mention or
+// HTML should a client not honour the fence, so each is written as its
+// JSON escape, which decodes to the same value.
 func prettyJSON(raw []byte) string {
+	// Outside strings these characters cannot occur in JSON, so the result
+	// is valid JSON whenever the input was.
+	safe := strings.NewReplacer("`", `\u0060`, "<", `\u003c`, ">", `\u003e`, "&", `\u0026`)
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return strings.ReplaceAll(string(raw), "`", `\u0060`)
+		return safe.Replace(string(raw))
 	}
-	return strings.ReplaceAll(buf.String(), "`", `\u0060`)
+	return safe.Replace(buf.String())
 }

@@ -34,6 +34,12 @@ func TestReplyMarkdown(t *testing.T) {
 		{name: "huge text alone", mode: ModeText, text: strings.Repeat("ab", 5000), raw: small, contains: []string{"more bytes)"}},
 		{name: "backticks cannot break the fence", mode: ModeWebhook, raw: []byte(`{"data":{"id":"a","x":"` + "```" + `"}}`),
 			contains: []string{`\u0060\u0060\u0060`}},
+		{name: "a mention in the text is not a mention", mode: ModeText, text: "<@all> <@personEmail:x@example.com> hi", raw: small,
+			contains: []string{"&lt;@all&gt;", "&lt;@personEmail:x@example.com&gt;"}, absent: []string{"<@"}},
+		{name: "the text cannot format the reply", mode: ModeBoth, text: "# big\n**bold** [link](http://e.com)", raw: small,
+			contains: []string{`\# big`, `\*\*bold\*\*`, `\[link\]`}, absent: []string{"\n# big"}},
+		{name: "a mention in the webhook is not a mention", mode: ModeWebhook, raw: []byte(`{"data":{"id":"a","x":"<@all>"}}`),
+			contains: []string{`\u003c@all\u003e`}, absent: []string{"<@"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,7 +68,7 @@ func TestReplyMarkdown(t *testing.T) {
 }
 
 func TestPrettyJSONKeepsTheValue(t *testing.T) {
-	raw := []byte(`{"a":"` + "x`y" + `","b":[1,2]}`)
+	raw := []byte(`{"a":"` + "x`y<@all>&" + `","b":[1,2]}`)
 	var want, got any
 	json.Unmarshal(raw, &want)
 	if err := json.Unmarshal([]byte(prettyJSON(raw)), &got); err != nil {

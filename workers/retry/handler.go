@@ -68,11 +68,14 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 			return h.wait(rec, err)
 		case err != nil:
 			return h.failed(ctx, rec, h.cfg.Now(), 0, fmt.Errorf("look for the effect of an earlier attempt: %w", err))
-		case found:
+		case found == webexcall.Sent:
 			h.m.attempt(rec, outbox.OutcomeFound)
 			h.m.finish(rec, resultFound)
 			h.log.Info("stored call had already taken effect; not sent again", h.attrs(rec)...)
 			return nil
+		case found == webexcall.Unverified:
+			h.api.UnverifiedResend()
+			h.log.Warn("sending a stored call again without proof that its earlier attempt did not post: the room may get it twice", h.attrs(rec)...)
 		}
 	}
 	start := h.cfg.Now()

@@ -59,17 +59,21 @@ func (c *Client) read(ctx context.Context, path string, send func(context.Contex
 
 // write makes a call with an effect. In a handler (the context carries a
 // workers.Event) with an outbox, a failure that a later attempt may fix is
-// stored as a call record and reported as a workers.Deferred error. body is
-// the request as it will be sent again.
+// stored as a call record and reported as a workers.Deferred error; in
+// ordered mode it is not stored but retried in place (writeInPlace). body
+// is the request as it will be sent again.
 func (c *Client) write(ctx context.Context, method, path string, body json.RawMessage, send func(context.Context) error) error {
 	ev, inHandler := workers.EventFrom(ctx)
+	if inHandler && ev.Ordered {
+		return c.writeInPlace(ctx, ev, method, path, body, send)
+	}
 	if c.store == nil || !inHandler {
 		return forHandler(c.call(ctx, method, path, send))
 	}
 	rec := outbox.New(c.worker, method, path, body, &outbox.EventRef{
 		Stream: ev.Stream, Seq: ev.StreamSeq, Subject: ev.Subject, DedupKey: ev.DedupKey,
 	})
-	if ev.Delivered > 1 {
+	if ev.Retried() {
 		// The event is back: an earlier delivery may have stored this call
 		// and lost its ack. Sending now could duplicate what the retry
 		// worker is about to send.

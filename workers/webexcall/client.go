@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -30,6 +31,11 @@ type Options struct {
 	// Outbox stores failed writes for the retry worker; nil returns them to
 	// the handler like reads.
 	Outbox *outbox.Store
+	// Events is where the bot's own messages are looked for (their
+	// webhooks stored on WEBEX_EVENTS) when a room cannot be listed, see
+	// LookForSent. nil means the outbox's connection, or no such look
+	// without an outbox.
+	Events jetstream.JetStream
 	// Logger receives a line per stored call; nil discards.
 	Logger *slog.Logger
 	// Metrics is where the client registers its metrics; nil keeps them in
@@ -43,19 +49,29 @@ type Options struct {
 	// TokenRecheck is how often, while Webex refuses the token, it is
 	// asked again; default DefaultTokenRecheck.
 	TokenRecheck time.Duration
+	// RecheckAfter is, in ordered mode, how long after a write whose
+	// outcome is unknown its event comes back to look for the effect
+	// before sending again; Webex may still be storing the first attempt.
+	// Default DefaultRecheckAfter.
+	RecheckAfter time.Duration
 }
+
+// DefaultRecheckAfter is Options.RecheckAfter's default.
+const DefaultRecheckAfter = 10 * time.Second
 
 // Client calls Webex for one worker type. It is safe for concurrent use.
 type Client struct {
-	api    *webex.Client
-	worker string
-	gate   *ratelimit.Gate
-	store  *outbox.Store
-	log    *slog.Logger
-	m      *metrics
-	now    func() time.Time
-	id     *Identity
-	token  *tokenState // whether Webex refuses the token (401)
+	api          *webex.Client
+	worker       string
+	gate         *ratelimit.Gate
+	store        *outbox.Store
+	witness      Witness // nil: none
+	recheckAfter time.Duration
+	log          *slog.Logger
+	m            *metrics
+	now          func() time.Time
+	id           *Identity
+	token        *tokenState // whether Webex refuses the token (401)
 }
 
 // New wraps api for worker o.Worker.
@@ -72,6 +88,9 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.RecheckAfter <= 0 {
+		o.RecheckAfter = DefaultRecheckAfter
+	}
 	m, err := newMetrics(o.Metrics, o.Worker)
 	if err != nil {
 		return nil, err
@@ -83,17 +102,37 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Events == nil && o.Outbox != nil {
+		o.Events = o.Outbox.JetStream()
+	}
 	log := o.Logger.With("worker", o.Worker)
 	c := &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
-		log: log, m: m, now: o.Now, id: o.Identity,
+		log: log, m: m, now: o.Now, recheckAfter: o.RecheckAfter, id: o.Identity,
 		token: &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log, gauge: refused},
 	}
 	if c.id == nil {
 		c.id = NewIdentity(c)
 	}
+	if o.Events != nil {
+		c.witness = NewStoredEvents(o.Events)
+	}
 	return c, nil
 }
+
+// BotMessages implements Witness with the stored events (Options.Events);
+// without them it finds nothing.
+func (c *Client) BotMessages(ctx context.Context, botID, roomID string, since time.Time) ([]string, error) {
+	if c.witness == nil {
+		return nil, nil
+	}
+	return c.witness.BotMessages(ctx, botID, roomID, since)
+}
+
+// UnverifiedResend counts a POST sent again although nothing showed that
+// the earlier attempt, whose outcome was unknown, did not post (Evidence
+// Unverified): each may be a duplicate in the room.
+func (c *Client) UnverifiedResend() { c.m.unverified.Inc() }
 
 // String names the API and the worker, never the token.
 func (c *Client) String() string { return "webexcall.Client(" + c.worker + ", " + c.api.String() + ")" }

@@ -23,7 +23,11 @@
 // is satisfied by *Client as well as by *webex.Client.
 //
 // The retry worker uses the same client, without an outbox: Send makes a
-// stored call through the pause, and SentBefore, built on AlreadySent, looks
-// for the effect of an attempt whose outcome is unknown. AlreadySent is the
-// one implementation of that check, for handlers too.
+// stored call through the pause, and SentBefore, built on LookForSent, looks
+// for the effect of an attempt whose outcome is unknown. LookForSent is the
+// one implementation of that check, for handlers too: it lists the room,
+// and where a bot may not (group rooms) it reads the bot's own messages
+// whose webhooks were stored (a Witness, StoredEvents). When neither can
+// tell, the caller sends again, logs a warning and counts it
+// (Client.UnverifiedResend).
 package webexcall

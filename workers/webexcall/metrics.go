@@ -18,6 +18,8 @@ type metrics struct {
 	calls    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	stored   prometheus.Counter
+	// unverified counts resends that may have doubled a message.
+	unverified prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
@@ -38,7 +40,14 @@ func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
 		Name: "webexpipe_webex_calls_stored_total",
 		Help: "Failed Webex writes stored on WEBEX_CALLS for the retry worker.",
 	}, []string{"worker"})
+	unverified := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webexpipe_webex_resends_unverified_total",
+		Help: "POST /messages sent again after an attempt whose outcome was unknown, with nothing to show the first had not posted: each may be a duplicate.",
+	}, []string{"worker"})
 	var err error
+	if unverified, err = register(reg, unverified); err != nil {
+		return nil, err
+	}
 	if calls, err = register(reg, calls); err != nil {
 		return nil, err
 	}
@@ -48,7 +57,8 @@ func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
 	if stored, err = register(reg, stored); err != nil {
 		return nil, err
 	}
-	return &metrics{worker: worker, calls: calls, duration: duration, stored: stored.WithLabelValues(worker)}, nil
+	return &metrics{worker: worker, calls: calls, duration: duration, stored: stored.WithLabelValues(worker),
+		unverified: unverified.WithLabelValues(worker)}, nil
 }
 
 func (m *metrics) count(method, tmpl string, err error) {

@@ -2,7 +2,9 @@ package webexcall
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers"
@@ -45,39 +47,80 @@ func (r Reply) Request(room, parentID string) (*webex.MessageRequest, error) {
 
 // Sender is the part of a Webex client SendReply needs.
 type Sender interface {
-	MessageLister
+	MessageReader
 	SendMessage(ctx context.Context, req *webex.MessageRequest) (*webex.Message, error)
+}
+
+// ReplyRules are what SendReply needs besides the request.
+type ReplyRules struct {
+	// Bot is the bot's personId: its earlier reply is a message of its.
+	Bot string
+	// Since bounds the look-up: the earlier reply cannot be older than the
+	// message it answers (zero: no bound).
+	Since time.Time
+	// Recheck is how long an ambiguous POST may still be under way at
+	// Webex: the event comes back after it, and a redelivery that follows
+	// an attempt more recent than that waits first.
+	Recheck time.Duration
+	// Witness finds the bot's own messages among the stored events where
+	// the room cannot be listed (group rooms); nil uses the API when it is
+	// one (a *Client is).
+	Witness Witness
+	// Logger gets the warning of a resend nothing could vouch for; Attrs
+	// name the reply in it.
+	Logger *slog.Logger
+	Attrs  []any
 }
 
 // SendReply posts req for the event ev and applies the rules that keep a
 // redelivered event from answering twice:
 //
-//   - on a redelivery (ev.Delivered > 1) it first looks for the bot's
-//     (bot) identical message in the room created at or after since, and
-//     sends nothing if it is there (AlreadySent): an earlier delivery may
-//     have posted it and died before its marker was written;
+//   - when the event was delivered before (ev.Retried, which also knows of
+//     a delivery a restarted nats-server forgot), it first waits until the
+//     earlier attempt's POST has surely finished, then looks for the bot's
+//     identical message (LookForSent) and sends nothing if it is there; a
+//     resend that nothing could vouch for is logged at WARN and counted
+//     (webexpipe_webex_resends_unverified_total, when api is a *Client);
 //   - a POST whose outcome is unknown (a timeout, 502 or 504: Webex may
 //     have stored it) is not resent blindly: the event is retried after
-//     recheck (workers.RetryAfter), and that redelivery looks first.
+//     r.Recheck (workers.RetryAfter), and that redelivery looks first.
 //
 // It returns the posted message, or nil and nil when the reply was found
 // already posted. Other errors are classified (Classify); a Deferred error
 // from a Client with an outbox passes through.
-func SendReply(ctx context.Context, api Sender, ev *workers.Event, bot string, req *webex.MessageRequest, since time.Time, recheck time.Duration) (*webex.Message, error) {
-	if ev.Delivered > 1 {
-		done, err := AlreadySent(ctx, api, bot, req, since)
-		if err != nil {
+func SendReply(ctx context.Context, api Sender, ev *workers.Event, req *webex.MessageRequest, r ReplyRules) (*webex.Message, error) {
+	if ev.Retried() {
+		if at := ev.EarlierAttempt(); !at.IsZero() {
+			if wait := r.Recheck - time.Since(at); wait > 0 {
+				return nil, workers.RetryAfter(errors.New("an earlier attempt may still be under way at Webex"), wait)
+			}
+		}
+		w := r.Witness
+		if w == nil {
+			w, _ = api.(Witness)
+		}
+		found, err := LookForSent(ctx, api, w, r.Bot, req, r.Since)
+		switch {
+		case err != nil:
 			return nil, Classify(fmt.Errorf("look for an earlier reply: %w", err))
-		}
-		if done {
+		case found == Sent:
 			return nil, nil
+		case found == Unverified:
+			if c, ok := api.(interface{ UnverifiedResend() }); ok {
+				c.UnverifiedResend()
+			}
+			if r.Logger != nil {
+				r.Logger.Warn("replying again without proof that the earlier attempt did not post: the room may get two replies",
+					append(r.Attrs, "delivered", ev.Delivered, "stream_seq", ev.StreamSeq)...)
+			}
 		}
+		ctx = WithLookedFor(ctx) // a Client need not look again
 	}
 	sent, err := api.SendMessage(ctx, req)
 	if err != nil {
 		err = fmt.Errorf("send reply: %w", err)
 		if webex.OutcomeUnknown(err) {
-			return nil, workers.RetryAfter(err, recheck)
+			return nil, workers.RetryAfter(err, r.Recheck)
 		}
 		return nil, Classify(err)
 	}

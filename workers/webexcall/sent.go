@@ -16,43 +16,96 @@ import (
 // stamped by Webex and still count as its result.
 const clockSkew = 30 * time.Second
 
-// recentMessages is how many of a room's newest messages AlreadySent reads.
+// recentMessages is how many of a room's newest messages LookForSent reads.
 const recentMessages = 50
 
-// MessageLister is the part of a Webex client AlreadySent needs.
-type MessageLister interface {
+// MessageReader is the part of a Webex client LookForSent needs.
+type MessageReader interface {
 	ListMessages(ctx context.Context, p webex.ListMessagesParams) ([]webex.Message, error)
+	Message(ctx context.Context, id string) (*webex.Message, error)
 }
 
-// AlreadySent reports whether the bot (botID) already posted req: whether
-// one of the room's recent messages is the bot's, in the same thread, with
-// the same content, created at or after since (zero: any time). It is the
-// check before resending a POST /messages whose earlier outcome is unknown,
-// shared by the handlers and the retry worker.
+// Evidence is what LookForSent found.
+type Evidence int
+
+const (
+	// NotSent: the room was listed and the message is not among its
+	// recent ones. Sending it again is safe.
+	NotSent Evidence = iota
+	// Sent: the message is in the room; do not send it again.
+	Sent
+	// Unverified: nothing could show whether it was sent (no room to
+	// list, a group room the bot may not list and no stored event of the
+	// bot's message). Sending again may post it twice: the caller logs a
+	// warning and counts it.
+	Unverified
+)
+
+func (e Evidence) String() string {
+	switch e {
+	case Sent:
+		return "sent"
+	case Unverified:
+		return "unverified"
+	}
+	return "not sent"
+}
+
+// LookForSent looks for req among the bot's (botID) messages created at or
+// after since (zero: any time): one in the same thread with the same
+// content. It is the check before resending a POST /messages whose earlier
+// outcome is unknown, shared by the handlers and the retry worker.
 //
-// It answers false, nil when it cannot look, and the caller sends: req has
-// no room (a 1:1 message addressed to a person), or Webex refuses the list
-// (in group rooms a bot may only list messages that mention it, so its own
-// earlier reply cannot be found there). A failure to list that may pass is
-// returned as an error.
-func AlreadySent(ctx context.Context, l MessageLister, botID string, req *webex.MessageRequest, since time.Time) (bool, error) {
+// It lists the room's recent messages first. Where Webex refuses that (a
+// group room: a bot may only list messages that mention it), it asks w (may
+// be nil) for the bot's messages whose webhooks were stored, and reads each.
+// A failure that may pass (listing, reading, the witness) is returned as
+// an error.
+func LookForSent(ctx context.Context, api MessageReader, w Witness, botID string, req *webex.MessageRequest, since time.Time) (Evidence, error) {
 	if req.RoomID == "" {
-		return false, nil
+		return Unverified, nil // a message addressed to a person: no room to look in
 	}
-	recent, err := l.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, ParentID: req.ParentID, Max: recentMessages})
+	recent, err := api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, ParentID: req.ParentID, Max: recentMessages})
+	if err == nil {
+		for _, m := range recent {
+			if isCopy(m, botID, req, since) {
+				return Sent, nil
+			}
+		}
+		return NotSent, nil
+	}
+	var apiErr *webex.APIError
+	if !errors.As(err, &apiErr) || !apiErr.Permanent() {
+		return NotSent, err
+	}
+	if w == nil {
+		return Unverified, nil
+	}
+	ids, err := w.BotMessages(ctx, botID, req.RoomID, since)
 	if err != nil {
-		var apiErr *webex.APIError
+		return NotSent, err
+	}
+	for _, id := range ids {
+		m, err := api.Message(ctx, id)
 		if errors.As(err, &apiErr) && apiErr.Permanent() {
-			return false, nil
+			continue // deleted since, or not the bot's to read
 		}
-		return false, err
-	}
-	for _, m := range recent {
-		if m.PersonID == botID && m.ParentID == req.ParentID && sameContent(m, req) && createdSince(m, since) {
-			return true, nil
+		if err != nil {
+			return NotSent, fmt.Errorf("read the bot's message %s: %w", id, err)
+		}
+		if isCopy(*m, botID, req, since) {
+			return Sent, nil
 		}
 	}
-	return false, nil
+	// Not seen, which proves nothing: the webhook of a message posted a
+	// moment ago may not be stored yet, and a bot without a messages
+	// webhook never gets one.
+	return Unverified, nil
+}
+
+// isCopy reports whether m is req as the bot posted it since since.
+func isCopy(m webex.Message, botID string, req *webex.MessageRequest, since time.Time) bool {
+	return m.PersonID == botID && m.ParentID == req.ParentID && sameContent(m, req) && createdSince(m, since)
 }
 
 // sameContent compares what Webex stores of a request: its markdown when
@@ -82,25 +135,25 @@ func CheckableCall(rec *outbox.Call) bool {
 	return rec.Method == http.MethodPost && rec.Path == "/messages"
 }
 
-// SentBefore reports whether the stored POST /messages rec already took
-// effect: AlreadySent over the room's messages created since its first
-// attempt (less a margin for clocks that disagree). For any other call it
-// answers false.
-func (c *Client) SentBefore(ctx context.Context, rec *outbox.Call) (bool, error) {
+// SentBefore looks for the effect of the stored POST /messages rec: see
+// LookForSent, over the messages created since its first attempt (less a
+// margin for clocks that disagree), with the client's Witness. For any
+// other call it answers Unverified.
+func (c *Client) SentBefore(ctx context.Context, rec *outbox.Call) (Evidence, error) {
 	if !CheckableCall(rec) {
-		return false, nil
+		return Unverified, nil
 	}
 	var req webex.MessageRequest
 	if err := json.Unmarshal(rec.Body, &req); err != nil {
-		return false, fmt.Errorf("decode stored message: %w", err)
+		return NotSent, fmt.Errorf("decode stored message: %w", err)
 	}
 	bot, err := c.BotID(ctx)
 	if err != nil {
-		return false, err
+		return NotSent, err
 	}
 	since := rec.FirstAttempt
 	if !since.IsZero() {
 		since = since.Add(-clockSkew)
 	}
-	return AlreadySent(ctx, c, bot, &req, since)
+	return LookForSent(ctx, c, c.witness, bot, &req, since)
 }

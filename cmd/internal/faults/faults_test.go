@@ -184,3 +184,88 @@ func TestWebexErrors(t *testing.T) {
 		t.Errorf("%d events dead-lettered; every failure injected was retryable", n)
 	}
 }
+
+// TestNATSKilledWithRepliesInFlight kills nats-server, running as a
+// process of its own, with SIGKILL as a reply has just been sent to Webex
+// (which holds it), then the echo worker too, as a crash of their machine
+// would, and starts both again on the same store. The restarted server may
+// have forgotten the delivery (it writes a consumer's state to disk up to
+// 100ms late) and deliver the event as a first delivery; the marker was
+// never written (the worker's buffered write died with it). Each message
+// must still get one reply.
+func TestNATSKilledWithRepliesInFlight(t *testing.T) {
+	r := newRig(t, rigOptions{natsProcess: true})
+	_, echo, _ := r.startAll()
+	r.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Delay: 400 * time.Millisecond})
+	n, rate := size()
+	wait := r.load(n, rate)
+	r.waitPosted(n / 2)
+	var held time.Duration
+	r.waitFor("a reply just sent to Webex", func() bool {
+		for _, c := range r.sim.Calls() {
+			if c.Method == http.MethodPost && c.Status == 0 && time.Since(c.At) < 30*time.Millisecond {
+				held = time.Since(c.At)
+				return true
+			}
+		}
+		return false
+	})
+	r.natsProc.kill()
+	r.natsProc = nil
+	echo.Kill(t)
+	t.Logf("killed nats-server and the echo worker with SIGKILL %s after a reply was sent to Webex, which holds it", held)
+	r.startNATS()
+	r.startEcho()
+	wait()
+	r.sim.ClearFaults()
+	o := r.settle(90 * time.Second)
+	if o.duplicates > 0 {
+		t.Errorf("%d duplicate replies after nats-server was killed", o.duplicates)
+	}
+}
+
+// TestOrderedWebexErrors runs the echo worker in ordered mode while the
+// emulator answers about a fifth of the bot's replies with 500 or 503: the
+// failed replies are retried in place, not handed to the retry worker, so
+// every room's replies come out in the order its messages were stored,
+// one each.
+func TestOrderedWebexErrors(t *testing.T) {
+	r := newRig(t, rigOptions{workerEnv: []string{"WORKER_ORDERED=true"}})
+	r.startAll()
+	n, rate := size()
+	stop := make(chan struct{})
+	injected := make(chan int, 1)
+	go func() {
+		tick := time.NewTicker(5 * time.Second / time.Duration(rate))
+		defer tick.Stop()
+		k := 0
+		for {
+			select {
+			case <-stop:
+				injected <- k
+				return
+			case <-tick.C:
+			}
+			status := http.StatusServiceUnavailable
+			if k%2 == 0 {
+				status = http.StatusInternalServerError
+			}
+			r.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: status, Times: 1})
+			k++
+		}
+	}()
+	wait := r.load(n, rate)
+	wait()
+	close(stop)
+	k := <-injected
+	r.sim.ClearFaults()
+	o := r.settle(90 * time.Second)
+	t.Logf("%d faults injected", k)
+	if o.accepted != o.posted {
+		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
+	}
+	if n := r.deadLetters(); n > 0 {
+		t.Errorf("%d events dead-lettered; every failure injected was retryable", n)
+	}
+	r.checkRoomOrder()
+}

@@ -47,6 +47,7 @@ func binaries(t *testing.T) map[string]string {
 		for _, name := range []string{"ingest", "echo-worker", "retry-worker"} {
 			m[name] = proctest.Build(t, binDir, "../../"+name)
 		}
+		m["nats-server"] = buildNATSServer(t, binDir)
 		built = m
 	})
 	if built == nil {
@@ -62,6 +63,11 @@ func long() bool { return os.Getenv("FAULTS_LONG") != "" }
 type rigOptions struct {
 	spool          bool  // ingest gets a SPOOL_DIR
 	eventsMaxBytes int64 // 0: no limit
+	// natsProcess runs nats-server as a process of its own, which the test
+	// can kill with SIGKILL (killNATS), instead of in the test's process.
+	natsProcess bool
+	// workerEnv is added to the workers' environment.
+	workerEnv []string
 }
 
 // rig is one pipeline of real processes around an embedded JetStream and
@@ -74,7 +80,8 @@ type rig struct {
 	storeDir   string
 	spoolDir   string
 	natsPort   int
-	nats       *localnats.Server // nil while stopped
+	nats       *localnats.Server // nil while stopped or with natsProcess
+	natsProc   *natsProcess      // with natsProcess; nil while killed
 	sim        *emulator.Server
 	ingestAddr string // fixed, so a restarted ingest gets the same deliveries
 
@@ -85,11 +92,19 @@ type rig struct {
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
 	r := &rig{t: t, bins: binaries(t), opts: o, storeDir: t.TempDir(), spoolDir: t.TempDir()}
+	if o.natsProcess {
+		r.natsPort = freePort(t)
+	}
 	r.startNATS()
-	r.natsPort = r.nats.Port()
+	if r.nats != nil {
+		r.natsPort = r.nats.Port()
+	}
 	t.Cleanup(func() {
 		if r.nats != nil {
 			r.nats.Shutdown()
+		}
+		if r.natsProc != nil {
+			r.natsProc.kill()
 		}
 	})
 	r.sim = emulator.NewTest(t, emulator.Options{Token: token})
@@ -122,6 +137,10 @@ func freeAddr(t *testing.T) string {
 // port as before when it ran already.
 func (r *rig) startNATS() {
 	r.t.Helper()
+	if r.opts.natsProcess {
+		r.natsProc = startNATSProcess(r.t, r.bins["nats-server"], r.natsPort, r.storeDir)
+		return
+	}
 	s, err := localnats.Start(localnats.Config{Port: r.natsPort, StoreDir: r.storeDir})
 	if err != nil {
 		r.t.Fatal(err)
@@ -155,8 +174,9 @@ func (r *rig) startIngest() *proctest.Process {
 }
 
 func (r *rig) workerEnv() []string {
-	return append(r.natsEnv(), "WEBEX_TOKEN="+token, "WEBEX_API_URL="+r.sim.URL(), "METRICS_ADDR=127.0.0.1:0",
+	env := append(r.natsEnv(), "WEBEX_TOKEN="+token, "WEBEX_API_URL="+r.sim.URL(), "METRICS_ADDR=127.0.0.1:0",
 		"WORKER_ACK_WAIT=2s", "ECHO_MODE=text")
+	return append(env, r.opts.workerEnv...)
 }
 
 func (r *rig) startEcho() *proctest.Process {
@@ -372,7 +392,7 @@ func (r *rig) replies(posted []webex.Message) map[int]int {
 // connect opens a short-lived client of the rig's server.
 func (r *rig) connect() (*nats.Conn, jetstream.JetStream) {
 	r.t.Helper()
-	nc, err := nats.Connect(r.nats.ClientURL())
+	nc, err := nats.Connect("nats://127.0.0.1:" + strconv.Itoa(r.natsPort))
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -11,6 +11,9 @@ var (
 	// ErrNothingSelected means the resource and event asked for are not
 	// among the events the worker consumes.
 	ErrNothingSelected = errors.New("the worker does not consume these events")
+	// ErrRunMismatch means a run id was given that an earlier run to
+	// another worker type already uses.
+	ErrRunMismatch = errors.New("the run id belongs to another replay")
 	// ErrInvalidOptions wraps every problem Options.Validate finds.
 	ErrInvalidOptions = errors.New("invalid replay options")
 )

@@ -21,8 +21,8 @@ type Options struct {
 	// starts it at a time. With neither, the whole stream is replayed.
 	FromSeq uint64
 	Since   time.Time
-	// Until ends the window (inclusive); zero means the last event stored
-	// when the replay began.
+	// Until ends the window (inclusive); the window also ends at the last
+	// event stored when the run first began.
 	Until time.Time
 	// Resource and Event narrow the worker's events; empty means all of
 	// them.
@@ -38,7 +38,9 @@ type Options struct {
 	// idempotency marker says it handled.
 	Force bool
 	// RunID names the run; empty means a new one. Running a run again with
-	// its id stores no second copy of an event within the duplicate window.
+	// its id stores no second copy of an event within the duplicate window,
+	// and reads the window, filters and Force the run was started with
+	// (stored in events.ReplayRunsBucket): the ones given again are ignored.
 	RunID string
 	// OnEvent, when set, is called for every selected event, after its copy
 	// was stored (or instead, in a dry run).

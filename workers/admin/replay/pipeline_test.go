@@ -109,10 +109,12 @@ func TestReplayWindowThroughEcho(t *testing.T) {
 		if sum.Stored != inWindow || sum.FirstSeq == 0 {
 			t.Fatalf("summary %+v", sum)
 		}
-		// Six copies at 20/s are five intervals of 50ms apart: 250ms.
+		// Six copies at 20/s are five intervals of 50ms apart: at least
+		// 250ms. A loaded machine may take longer; only a faster run
+		// breaks the pace.
 		want := time.Duration(float64(inWindow-1) / rate * float64(time.Second))
-		if took < want*9/10 || took > want+2*time.Second {
-			t.Errorf("replay took %s, want about %s", took, want)
+		if took < want*9/10 {
+			t.Errorf("replay took %s, want at least %s", took, want)
 		}
 		if sum.Rate > rate*1.5 {
 			t.Errorf("rate %.1f/s, asked for %.0f/s", sum.Rate, rate)

@@ -28,6 +28,12 @@ type Progress struct {
 	Worker string `json:"worker"`
 	DryRun bool   `json:"dry_run"`
 	Force  bool   `json:"force"`
+	// Resumed is true when the run id named an earlier run: its stored
+	// window and selection were used, not the options'.
+	Resumed bool `json:"resumed"`
+	// ToSeq is the end of the run's window: the events stream's last
+	// sequence when the run first started.
+	ToSeq uint64 `json:"to_seq"`
 	// Total is how many events the window held when the replay began, an
 	// upper bound of Scanned (events of other rooms count, and events
 	// stored later do not).

@@ -25,19 +25,65 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, erro
 		return Progress{}, err
 	}
 	o = o.withDefaults()
+	o, w, resumed, err := resolveWindow(ctx, js, o)
+	if err != nil {
+		return Progress{}, err
+	}
 	filters, err := workerFilters(ctx, js, o.Worker, o.Resource, o.Event)
 	if err != nil {
 		return Progress{}, err
 	}
 	r := &run{js: js, o: o, markers: openMarkers(ctx, js), pace: newPacer(o.Rate), start: time.Now()}
-	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force}
+	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force, Resumed: resumed, ToSeq: w.ToSeq}
 	r.reported = r.start
-	err = scan.Each(ctx, js, scan.Range{Filters: filters, FromSeq: o.FromSeq, Since: o.Since, Until: o.Until},
+	if w.ToSeq == 0 {
+		return r.p, nil // the stream was empty when the run started
+	}
+	err = scan.Each(ctx, js, scan.Range{Filters: filters, FromSeq: o.FromSeq, Since: o.Since, Until: o.Until, ToSeq: w.ToSeq},
 		func(s scan.Start) { r.p.Total = s.Pending },
 		func(m *scan.Msg) error { return r.one(ctx, m) })
 	r.p.update(time.Since(r.start))
 	r.p.ETA = 0
 	return r.p, err
+}
+
+// resolveWindow returns the window of o's run. A run seen before keeps the
+// window it was started with (o's window, filters and force are replaced by
+// it); a new one ends at the stream's last sequence now, and is stored
+// under its id unless it is a dry run. Checking the worker first keeps a
+// run for a worker that cannot be replayed to from being stored.
+func resolveWindow(ctx context.Context, js jetstream.JetStream, o Options) (Options, window, bool, error) {
+	rs, err := openRuns(ctx, js, !o.DryRun)
+	if err != nil {
+		return o, window{}, false, err
+	}
+	if rs != nil {
+		w, ok, err := rs.load(ctx, o.RunID)
+		if err != nil {
+			return o, window{}, false, err
+		}
+		if ok {
+			if w.Worker != o.Worker {
+				return o, window{}, false, fmt.Errorf("run %s replays to worker %s, not %s: %w", o.RunID, w.Worker, o.Worker, ErrRunMismatch)
+			}
+			return w.apply(o), w, true, nil
+		}
+	}
+	if _, err := workerFilters(ctx, js, o.Worker, o.Resource, o.Event); err != nil {
+		return o, window{}, false, err
+	}
+	last, err := lastSeq(ctx, js)
+	if err != nil {
+		return o, window{}, false, err
+	}
+	w := windowOf(o, last, time.Now())
+	if o.DryRun || rs == nil {
+		return o, w, false, nil
+	}
+	if w, err = rs.create(ctx, o.RunID, w); err != nil {
+		return o, window{}, false, err
+	}
+	return w.apply(o), w, false, nil
 }
 
 // run is the state of one Run; it is used by one goroutine.

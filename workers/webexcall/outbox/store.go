@@ -19,6 +19,9 @@ type Store struct {
 // NewStore returns a Store writing through js.
 func NewStore(js jetstream.JetStream) *Store { return &Store{js: js} }
 
+// JetStream is the connection the store writes through.
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
 // Put stores c on its subject, replacing any older record of the same call,
 // and waits for JetStream's acknowledgement. A record already stored with
 // the same MsgID within the duplicate window is not stored again; dup says
