@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -91,169 +95,206 @@ func (o *devOptions) addFlags(fs *pflag.FlagSet) {
 }
 
 func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	d := &devMode{o: o, log: log}
+	defer d.closers.close()
+	steps := []func(context.Context) error{
+		d.resolveToken, d.startDebug, d.startNATS, d.startWebex, d.startIngest, d.startWorkers, d.ensureWebhooks,
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return errors.Join(err, d.services.stop())
+		}
+	}
+	d.printNextSteps(out)
+	err := d.services.wait(ctx)
+	log.Info("webexpipe dev stopped")
+	return err
+}
 
-	token, err := o.webex.ResolveToken()
+// devMode is one run of `webexpipe dev`: what its steps set up, in order.
+type devMode struct {
+	o   devOptions
+	log *slog.Logger
+
+	closers  closers  // undone at the end, the last first
+	services services // ingest, then the workers
+
+	token    string // the Webex token; "" until the emulator gives one
+	emulated bool   // no token was given: the emulator stands in for Webex
+	srv      *localnats.Server
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	sim      *emulator.Server // nil with a real token
+	client   *webex.Client
+	reg      *prometheus.Registry
+	icfg     ingest.Config
+	ingest   string // ingest's webhook URL
+}
+
+func (d *devMode) resolveToken(context.Context) error {
+	token, err := d.o.webex.ResolveToken()
+	d.token, d.emulated = token, token == ""
+	return err
+}
+
+func (d *devMode) startDebug(context.Context) error {
+	stop, err := d.o.debug.Start(d.log)
 	if err != nil {
 		return err
 	}
-	emulated := token == ""
-	stopDebug, err := o.debug.Start(log)
-	if err != nil {
-		return err
-	}
-	defer stopDebug()
+	d.closers.add(stop)
+	return nil
+}
 
-	// JetStream, embedded.
-	srv, err := localnats.Start(localnats.Config{Port: o.natsPort, StoreDir: filepath.Join(o.dataDir, "jetstream")})
+// startNATS starts the embedded JetStream server and connects to it.
+func (d *devMode) startNATS(ctx context.Context) error {
+	srv, err := localnats.Start(localnats.Config{Port: d.o.natsPort, StoreDir: filepath.Join(d.o.dataDir, "jetstream")})
 	if err != nil {
 		return fmt.Errorf("embedded NATS (is another `webexpipe dev` running? try --nats-port -1): %w", err)
 	}
-	defer srv.Shutdown()
-	o.nats.URL = srv.ClientURL()
-	o.nats.NoReconnectBuffer = true // ingest's rule; the workers' acks are redelivered if lost
-	nc, js, err := process.Connect(ctx, o.nats, "webexpipe-dev", log)
+	d.srv = srv
+	d.closers.add(srv.Shutdown)
+	d.o.nats.URL = srv.ClientURL()
+	d.o.nats.NoReconnectBuffer = true // ingest's rule; the workers' acks are redelivered if lost
+	d.nc, d.js, err = process.Connect(ctx, d.o.nats, "webexpipe-dev", d.log)
 	if err != nil {
 		return err
 	}
-	defer process.Drain(nc, log)
+	d.closers.add(func() { process.Drain(d.nc, d.log) })
+	return nil
+}
 
-	// Webex: the emulator unless a real token is given.
-	var sim *emulator.Server
-	if emulated {
-		// The emulator's state lives beside the JetStream store: the
-		// stored events name its messages, rooms and people, so both must
-		// survive a restart together (and `rm -rf` of the data dir resets
-		// both).
-		sim, err = emulator.Load(filepath.Join(o.dataDir, emulatorStateFile), emulator.Options{Logger: log.With("component", "emulator")})
+// startWebex makes the Webex client: of the emulator unless a real token
+// is given. The emulator's state lives beside the JetStream store: the
+// stored events name its messages, rooms and people, so both must survive a
+// restart together (and removing the data dir resets both).
+func (d *devMode) startWebex(context.Context) error {
+	if d.emulated {
+		sim, err := emulator.Load(filepath.Join(d.o.dataDir, emulatorStateFile), emulator.Options{Logger: d.log.With("component", "emulator")})
 		if err != nil {
 			return err
 		}
-		defer func() {
+		d.closers.add(func() {
 			if err := sim.Close(); err != nil {
-				log.Error("Webex emulator: its last state was not saved", "err", err)
+				d.log.Error("Webex emulator: its last state was not saved", "err", err)
 			}
-		}()
-		if err := sim.Start(o.simAddr); err != nil {
-			return fmt.Errorf("Webex emulator on %s: %w", o.simAddr, err)
+		})
+		if err := sim.Start(d.o.simAddr); err != nil {
+			return fmt.Errorf("Webex emulator on %s: %w", d.o.simAddr, err)
 		}
-		o.webex.APIURL = sim.URL()
-		token = sim.Token()
+		d.sim = sim
+		d.o.webex.APIURL = sim.URL()
+		d.token = sim.Token()
 	}
-	client, err := webex.New(webex.Config{BaseURL: o.webex.APIURL, Token: token, Timeout: o.webex.Timeout, UserAgent: "webexpipe-dev"})
-	if err != nil {
-		return err
-	}
+	client, err := webex.New(webex.Config{BaseURL: d.o.webex.APIURL, Token: d.token, Timeout: d.o.webex.Timeout, UserAgent: "webexpipe-dev"})
+	d.client = client
+	return err
+}
 
-	// Ingest. With the emulator, a fresh random secret signs the webhooks.
-	reg := process.NewRegistry()
-	if emulated && len(o.ingest.Secrets) == 0 && o.ingest.SecretFile == "" && !o.ingest.Insecure {
-		o.ingest.Secrets = []string{randomSecret()}
+// startIngest serves ingest. With the emulator, a fresh random secret
+// signs the webhooks unless one is given.
+func (d *devMode) startIngest(context.Context) error {
+	d.reg = process.NewRegistry()
+	in := d.o.ingest
+	if d.emulated && len(in.Secrets) == 0 && in.SecretFile == "" && !in.Insecure {
+		in.Secrets = []string{randomSecret()}
 	}
-	if o.ingest.SpoolDir == "" {
-		o.ingest.SpoolDir = filepath.Join(o.dataDir, "spool")
+	if in.SpoolDir == "" {
+		in.SpoolDir = filepath.Join(d.o.dataDir, "spool")
 	}
-	icfg, err := o.ingest.Config(log.With("component", "ingest"), reg)
+	icfg, err := in.Config(d.log.With("component", "ingest"), d.reg)
 	if err != nil {
 		return err
 	}
-	svc, err := ingest.New(icfg, nc, js)
+	svc, err := ingest.New(icfg, d.nc, d.js)
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
-	ln, err := net.Listen("tcp", o.ingest.Addr)
+	d.closers.add(func() { svc.Close() })
+	ln, err := net.Listen("tcp", in.Addr)
 	if err != nil {
-		return fmt.Errorf("ingest on %s: %w", o.ingest.Addr, err)
+		return fmt.Errorf("ingest on %s: %w", in.Addr, err)
 	}
-	ingestURL := "http://" + loopbackAddr(ln.Addr()) + icfg.Path
-	ingestDone := make(chan error, 1)
-	go func() { ingestDone <- svc.Serve(ctx, ln, ingest.ServerConfig{}) }()
+	d.icfg = icfg
+	d.ingest = "http://" + loopbackAddr(ln.Addr()) + icfg.Path
+	d.services.start(context.Background(), "ingest", func(ctx context.Context) error {
+		return svc.Serve(ctx, ln, ingest.ServerConfig{})
+	})
+	return nil
+}
 
-	// Workers.
-	echoRunner, err := shipped.NewEcho(js, client, o.echo, o.worker, log, reg)
+// startWorkers runs the echo, cards and retry workers and returns once
+// their consumers exist: each starts at new events, so none may arrive
+// before.
+func (d *devMode) startWorkers(ctx context.Context) error {
+	echoRunner, err := shipped.NewEcho(d.js, d.client, d.o.echo, d.o.worker, d.log, d.reg)
 	if err != nil {
 		return err
 	}
-	cardsRunner, err := shipped.NewCards(js, client, o.cards, o.worker, log, reg)
+	cardsRunner, err := shipped.NewCards(d.js, d.client, d.o.cards, d.o.worker, d.log, d.reg)
 	if err != nil {
 		return err
 	}
-	retryRunner, err := shipped.NewRetry(ctx, js, client, o.retry, o.worker, log, reg)
+	retryRunner, err := shipped.NewRetry(ctx, d.js, d.client, d.o.retry, d.o.worker, d.log, d.reg)
 	if err != nil {
 		return err
 	}
 	runners := []*workers.Runner{echoRunner, cardsRunner, retryRunner}
-	workersDone := make(chan error, 1)
-	go func() { workersDone <- workerkit.RunRunners(ctx, runners...) }()
-	// Each consumer starts at new events: let them exist before any arrive.
+	ended := make(chan struct{})
+	d.services.start(context.Background(), "workers", func(ctx context.Context) error {
+		defer close(ended)
+		return workerkit.RunRunners(ctx, runners...)
+	})
 	for _, r := range runners {
 		select {
 		case <-r.Ready():
-		case err := <-workersDone:
-			cancel()
-			<-ingestDone
-			return fmt.Errorf("workers: %w", err)
+		case <-ended:
+			return errors.New("the workers stopped while starting")
 		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
+	return nil
+}
 
-	// The webhooks, pointing at ingest: messages for echo, card
-	// submissions for the cards worker.
-	target := ingestURL
-	if !emulated {
-		target = o.publicURL
+// ensureWebhooks makes the webhooks point at ingest (messages for echo,
+// card submissions for the cards worker), at the public URL with a real
+// token, and warns about any that cannot deliver.
+func (d *devMode) ensureWebhooks(ctx context.Context) error {
+	target := d.ingest
+	if !d.emulated {
+		target = d.o.publicURL
 	}
 	if target != "" {
 		secret := ""
-		if len(icfg.Secrets) > 0 {
-			secret = string(icfg.Secrets[0])
+		if len(d.icfg.Secrets) > 0 {
+			secret = string(d.icfg.Secrets[0])
 		}
-		ectx, cancelEnsure := context.WithTimeout(ctx, time.Minute)
-		rep, err := webhooks.Ensure(ectx, client, js, webhooks.Spec{
+		ectx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		rep, err := webhooks.Ensure(ectx, d.client, d.js, webhooks.Spec{
 			TargetURL: target, Secret: secret, Unsigned: secret == "", Events: shipped.Events(),
-		}, webhooks.Options{NamePrefix: devWebhookPrefix, Logger: log})
-		cancelEnsure()
+		}, webhooks.Options{NamePrefix: devWebhookPrefix, Logger: d.log})
 		if err != nil {
-			cancel()
-			<-ingestDone
-			<-workersDone
 			return fmt.Errorf("register the webhooks: %w", err)
 		}
 		for _, a := range rep.Actions {
 			if a.Kind == webhooks.KindWaiting {
-				log.Warn("a webhook is disabled on Webex and may be re-activated only later (the five-minute rule)",
+				d.log.Warn("a webhook is disabled on Webex and may be re-activated only later (the five-minute rule)",
 					"webhook", a.Name, "from", a.At)
 			}
 		}
 	}
-	app.CheckWebhooks(ctx, client, shipped.Events(), log)
-	simURL := ""
-	if sim != nil {
-		simURL = sim.URL()
-	}
-	printNextSteps(out, ingestURL, o, simURL, srv.ClientURL())
+	app.CheckWebhooks(ctx, d.client, shipped.Events(), d.log)
+	return nil
+}
 
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-ingestDone:
-		ingestDone <- nil
-	case runErr = <-workersDone:
-		workersDone <- nil
+func (d *devMode) printNextSteps(out io.Writer) {
+	simURL := ""
+	if d.sim != nil {
+		simURL = d.sim.URL()
 	}
-	// Ordered shutdown: stop taking webhooks, let the workers drain, then
-	// the deferred emulator, NATS connection and server stop in turn.
-	cancel()
-	if err := <-ingestDone; err != nil && runErr == nil {
-		runErr = err
-	}
-	if err := <-workersDone; err != nil && runErr == nil {
-		runErr = err
-	}
-	log.Info("webexpipe dev stopped")
-	return runErr
+	printNextSteps(out, d.ingest, d.o, simURL, d.srv.ClientURL())
 }
 
 // emulatorStateFile is the emulator's state in the data dir.
