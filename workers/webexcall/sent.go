@@ -65,14 +65,9 @@ func LookForSent(ctx context.Context, api MessageReader, w Witness, botID string
 	if req.RoomID == "" {
 		return Unverified, nil // a message addressed to a person: no room to look in
 	}
-	recent, err := api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, ParentID: req.ParentID, Max: recentMessages})
+	found, err := lookInRoom(ctx, api, botID, req, since)
 	if err == nil {
-		for _, m := range recent {
-			if isCopy(m, botID, req, since) {
-				return Sent, nil
-			}
-		}
-		return NotSent, nil
+		return found, nil
 	}
 	var apiErr *webex.APIError
 	if !errors.As(err, &apiErr) || !apiErr.Permanent() {
@@ -101,6 +96,49 @@ func LookForSent(ctx context.Context, api MessageReader, w Witness, botID string
 	// moment ago may not be stored yet, and a bot without a messages
 	// webhook never gets one.
 	return Unverified, nil
+}
+
+// lookBack is the most messages lookInRoom reads to reach back to since: a
+// busy room may bury an earlier reply under many newer messages by the time
+// it is looked for.
+const lookBack = 1000
+
+// lookInRoom lists the room newest first, a page at a time, until it finds
+// req, reaches messages older than since (less clockSkew), or has read
+// lookBack messages without getting there: then nothing is proved, and
+// the answer is Unverified. Without since it reads one page. The first
+// page's error is returned as is (a group room refuses the list).
+func lookInRoom(ctx context.Context, api MessageReader, botID string, req *webex.MessageRequest, since time.Time) (Evidence, error) {
+	before := ""
+	for read := 0; ; {
+		page, err := api.ListMessages(ctx, webex.ListMessagesParams{RoomID: req.RoomID, ParentID: req.ParentID, BeforeMessage: before, Max: recentMessages})
+		if err != nil {
+			if read > 0 {
+				return NotSent, fmt.Errorf("list older messages: %w", err) // retried: never NotSent unproved
+			}
+			return NotSent, err
+		}
+		for _, m := range page {
+			if isCopy(m, botID, req, since) {
+				return Sent, nil
+			}
+		}
+		read += len(page)
+		switch {
+		case len(page) < recentMessages || since.IsZero() || olderThan(page[len(page)-1], since.Add(-clockSkew)):
+			return NotSent, nil
+		case read >= lookBack:
+			return Unverified, nil
+		}
+		before = page[len(page)-1].ID
+	}
+}
+
+// olderThan reports whether m was created before t; an unreadable time
+// is not older.
+func olderThan(m webex.Message, t time.Time) bool {
+	c, err := time.Parse(time.RFC3339Nano, m.Created)
+	return err == nil && c.Before(t)
 }
 
 // isCopy reports whether m is req as the bot posted it since since.

@@ -109,3 +109,35 @@ func TestSentBefore(t *testing.T) {
 		t.Error("a DELETE cannot be looked for")
 	}
 }
+
+// TestLookForSentReadsBackToSince: a reply buried under more newer messages
+// than one page holds is still found, by reading the room back to the time
+// it could have been posted; and one that cannot be reached within the
+// look-back proves nothing (Unverified), rather than "not sent".
+func TestLookForSentReadsBackToSince(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 5*time.Second, 0)
+	ctx := testCtx(t)
+	first, err := e.sim.PostAsUser(emulator.UserMessage{Text: "question"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	req := &webex.MessageRequest{RoomID: first.RoomID, Markdown: "the buried reply"}
+	if _, err := e.api.SendMessage(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 120 {
+		if _, err := e.sim.PostAsUser(emulator.UserMessage{Text: "later " + string(rune('a'+i%26))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, err := webexcall.LookForSent(ctx, e.api, nil, e.sim.Bot().ID, req, since)
+	if err != nil || found != webexcall.Sent {
+		t.Errorf("LookForSent = %v, %v; want sent (the reply is 121 messages back)", found, err)
+	}
+	other := &webex.MessageRequest{RoomID: first.RoomID, Markdown: "never sent"}
+	if found, err := webexcall.LookForSent(ctx, e.api, nil, e.sim.Bot().ID, other, since); err != nil || found != webexcall.NotSent {
+		t.Errorf("LookForSent of a reply never sent = %v, %v; want not sent (the room was read back to since)", found, err)
+	}
+}
