@@ -13,7 +13,8 @@ import (
 const HelmUsersConfigMap = "nats-nkeys"
 
 // HelmChartVersion is the version of the NATS Helm chart the values are
-// written for (its install command pins it).
+// written for (its install command pins it) and checked against
+// (testdata/nats-chart/values.yaml, a copy of that version's values).
 const HelmChartVersion = "1.3.16"
 
 // HelmValues renders the values for the official NATS Helm chart (1.x): a
@@ -35,6 +36,9 @@ func HelmValues(roles []events.Role) []byte {
 #   kubectl -n webexpipe create secret generic nats-ca --from-file=ca.crt=secrets/tls/ca.crt
 #   kubectl -n webexpipe create secret tls nats-tls --cert=secrets/tls/nats/server.crt --key=secrets/tls/nats/server.key
 #   helm install nats nats/nats --version ` + HelmChartVersion + ` -n webexpipe -f deploy/k8s/nats-values.yaml
+#
+# A test of deploy/natsconf checks every key here against that chart
+# version's values.yaml.
 #
 # Routes: mutual TLS with the deployment's CA (verify: true), so a server
 # without a certificate of that CA cannot join the cluster; the route URLs
