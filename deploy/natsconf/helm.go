@@ -12,6 +12,11 @@ import (
 // public nkeys from (keys named as NKeyVar and SysNKeyVar).
 const HelmUsersConfigMap = "nats-nkeys"
 
+// HelmChartVersion is the version of the NATS Helm chart the values are
+// written for (its install command pins it) and checked against
+// (testdata/nats-chart/values.yaml, a copy of that version's values).
+const HelmChartVersion = "1.3.16"
+
 // HelmValues renders the values for the official NATS Helm chart (1.x): a
 // 3-node JetStream cluster whose routes need a certificate of the
 // deployment's CA (mutual TLS), TLS on the client port, and the same users
@@ -30,13 +35,19 @@ func HelmValues(roles []events.Role) []byte {
 #   kubectl -n webexpipe create configmap ` + HelmUsersConfigMap + ` --from-env-file=secrets/nats/nkeys.env
 #   kubectl -n webexpipe create secret generic nats-ca --from-file=ca.crt=secrets/tls/ca.crt
 #   kubectl -n webexpipe create secret tls nats-tls --cert=secrets/tls/nats/server.crt --key=secrets/tls/nats/server.key
-#   helm install nats nats/nats -n webexpipe -f deploy/k8s/nats-values.yaml
+#   helm install nats nats/nats --version ` + HelmChartVersion + ` -n webexpipe -f deploy/k8s/nats-values.yaml
+#
+# A test of deploy/natsconf checks every key here against that chart
+# version's values.yaml.
 #
 # Routes: mutual TLS with the deployment's CA (verify: true), so a server
-# without a certificate of that CA cannot join the cluster. Clients: TLS
-# (the binaries need NATS_TLS_CA) and nkeys (NATS_NKEY_SEED); the users'
-# public keys come from the ConfigMap above. The monitoring port stays on
-# for the chart's probes but is not in the Service.
+# without a certificate of that CA cannot join the cluster; the route URLs
+# are the pods' full DNS names, which the certificate's *.nats-headless name
+# covers (so install in webexpipe). Clients: TLS (the binaries need
+# NATS_TLS_CA) and nkeys (NATS_NKEY_SEED); the users' public keys come from
+# the ConfigMap above, as the container's env (a map, as the chart takes
+# it). The monitoring port stays on for the chart's probes but is not in
+# the Service.
 tlsCA:
   enabled: true
   secretName: nats-ca
@@ -45,6 +56,8 @@ config:
   cluster:
     enabled: true
     replicas: 3
+    routeURLs:
+      useFQDN: true
     tls:
       enabled: true
       secretName: nats-tls
@@ -80,13 +93,15 @@ config:
 		writeYAMLList(&b, "publish", r.Publish)
 		writeYAMLList(&b, "subscribe", r.Subscribe)
 	}
+	// The chart takes container.env as a map of name to value or to an
+	// EnvVar without its name (a list would not become env vars).
 	b.WriteString("container:\n  env:\n")
 	vars := []string{SysNKeyVar}
 	for _, r := range roles {
 		vars = append(vars, NKeyVar(r.User))
 	}
 	for _, v := range vars {
-		fmt.Fprintf(&b, "    - name: %s\n      valueFrom: {configMapKeyRef: {name: %s, key: %s}}\n", v, HelmUsersConfigMap, v)
+		fmt.Fprintf(&b, "    %s:\n      valueFrom: {configMapKeyRef: {name: %s, key: %s}}\n", v, HelmUsersConfigMap, v)
 	}
 	b.WriteString(`service:
   ports:
