@@ -424,11 +424,17 @@ func drained(t *testing.T, js jetstream.JetStream) string {
 		if err != nil {
 			return fmt.Sprintf("stream %s: %v", name, err)
 		}
+		// The whole list is read even once the answer is known: the
+		// lister's goroutine blocks until its channel is drained.
 		l := s.ListConsumers(ctx(t, 5*time.Second))
+		busy := ""
 		for ci := range l.Info() {
-			if ci.NumPending > 0 || ci.NumAckPending > 0 {
-				return fmt.Sprintf("consumer %s has %d pending, %d unacknowledged", ci.Name, ci.NumPending, ci.NumAckPending)
+			if busy == "" && (ci.NumPending > 0 || ci.NumAckPending > 0) {
+				busy = fmt.Sprintf("consumer %s has %d pending, %d unacknowledged", ci.Name, ci.NumPending, ci.NumAckPending)
 			}
+		}
+		if busy != "" {
+			return busy
 		}
 		if err := l.Err(); err != nil && !errors.Is(err, jetstream.ErrEndOfData) {
 			return fmt.Sprintf("consumers of %s: %v", name, err)

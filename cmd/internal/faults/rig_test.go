@@ -417,13 +417,14 @@ func (r *rig) drained() bool {
 	if err != nil {
 		return false
 	}
+	// Read the whole list even once the answer is known: the lister's
+	// goroutine blocks, and leaks, until its channel is drained.
 	lister := s.ListConsumers(ctx)
+	busy := false
 	for ci := range lister.Info() {
-		if ci.NumPending > 0 || ci.NumAckPending > 0 {
-			return false
-		}
+		busy = busy || ci.NumPending > 0 || ci.NumAckPending > 0
 	}
-	if lister.Err() != nil {
+	if busy || lister.Err() != nil {
 		return false
 	}
 	calls, err := js.Stream(ctx, events.CallsStream)
