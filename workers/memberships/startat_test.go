@@ -44,11 +44,14 @@ func (r *recorder) seen() []string {
 // returns.
 func join(t *testing.T, p *pipelinetest.Pipeline, who string) string {
 	t.Helper()
+	// Counted before the change: its delivery may be recorded by the time
+	// ChangeMembership returns.
+	before := len(p.Sim.Deliveries())
 	m, err := p.Sim.ChangeMembership(emulator.MembershipChange{RoomID: "space", PersonEmail: who + "@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Settle(len(p.Sim.Deliveries()) + 1)
+	p.Settle(before + 1)
 	return m.ID
 }
 

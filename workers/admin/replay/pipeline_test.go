@@ -37,11 +37,12 @@ func echoPipeline(t *testing.T) *pipelinetest.Pipeline {
 // message and the reply were handled; it returns the room.
 func post(t *testing.T, p *pipelinetest.Pipeline, email string) string {
 	t.Helper()
+	before := len(p.Sim.Deliveries()) // counted first: the message's delivery may be recorded before PostAsUser returns
 	m, err := p.Sim.PostAsUser(emulator.UserMessage{PersonEmail: email, Text: "hi from " + email})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Settle(len(p.Sim.Deliveries()) + 2) // the message and the bot's reply
+	p.Settle(before + 2) // the message and the bot's reply
 	return m.RoomID
 }
 
