@@ -12,9 +12,10 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 )
 
-// markerWriteTimeout bounds writing a marker; the write does not follow the
-// handler's context, which may be about to expire.
-const markerWriteTimeout = 5 * time.Second
+// markerTimeout bounds reading and writing a marker or an attempt
+// record; the write does not follow the handler's context, which may be
+// about to expire.
+const markerTimeout = 5 * time.Second
 
 // Idempotency skips events worker already processed. Before calling the
 // handler it looks up the event's marker in kv (events.ProcessedBucket):
@@ -42,7 +43,7 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 			}
 			key := events.MarkerKey(worker, ev.DedupKey)
 			if !ev.Force {
-				_, err := kv.Get(ctx, key)
+				_, err := getMarker(ctx, kv, key)
 				switch {
 				case err == nil:
 					return duplicate()
@@ -65,12 +66,21 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 	}
 }
 
+// getMarker reads a marker within markerTimeout: a read that hangs
+// while the bucket's leader moves fails fast and the event is retried,
+// instead of holding its handler slot until the handler's timeout.
+func getMarker(ctx context.Context, kv jetstream.KeyValue, key string) (jetstream.KeyValueEntry, error) {
+	ctx, cancel := context.WithTimeout(ctx, markerTimeout)
+	defer cancel()
+	return kv.Get(ctx, key)
+}
+
 func putMarker(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event) error {
 	val, err := json.Marshal(events.Marker{StreamSeq: ev.StreamSeq, Subject: ev.Subject, At: time.Now().UTC()})
 	if err != nil {
 		return fmt.Errorf("encode idempotency marker: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markerWriteTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markerTimeout)
 	defer cancel()
 	if _, err := kv.Put(ctx, key, val); err != nil {
 		return fmt.Errorf("write idempotency marker %s: %w", key, err)
@@ -85,7 +95,7 @@ func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *
 	if ev.Force {
 		copySeq = ev.StreamSeq
 	}
-	ctx, cancel := context.WithTimeout(ctx, markerWriteTimeout)
+	ctx, cancel := context.WithTimeout(ctx, markerTimeout)
 	defer cancel()
 	key := events.AttemptKey(worker, ev.DedupKey, copySeq)
 	_, err := kv.Create(ctx, key, nil)
