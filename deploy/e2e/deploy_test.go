@@ -77,22 +77,54 @@ func TestComposeDeployment(t *testing.T) {
 		tr.waitReplies(t, []webex.Message{m})
 	})
 
-	t.Run("a reply that fails with 503 is sent by the retry worker", func(t *testing.T) {
+	// failed503 counts the POST /messages the emulator answered 503.
+	failed503 := func() int {
+		n := 0
+		for _, c := range d.sim.Calls() {
+			if c.Method == http.MethodPost && c.Path == "/messages" && c.Status == http.StatusServiceUnavailable {
+				n++
+			}
+		}
+		return n
+	}
+	retrySent := regexp.MustCompile(`stored call sent`)
+
+	t.Run("in ordered mode a reply that fails with 503 is retried in place", func(t *testing.T) {
+		// compose runs echo with WORKER_ORDERED=true: a failed reply holds
+		// its room and is sent by echo itself, not stored for the retry
+		// worker, so the room's later replies cannot overtake it.
 		retry := d.procs["retry-worker"]
-		sent := regexp.MustCompile(`stored call sent`)
-		before := retry.count(sent)
+		before, failedBefore := retry.count(retrySent), failed503()
 		d.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: http.StatusServiceUnavailable, Times: 1})
 		m := tr.post(t, "bob@example.com", "")
 		tr.waitReplies(t, []webex.Message{m})
-		waitfor.True(t, 30*time.Second, "the retry worker logs the stored call sent", func() bool { return retry.count(sent) > before })
-		failed := 0
-		for _, c := range d.sim.Calls() {
-			if c.Method == http.MethodPost && c.Path == "/messages" && c.Status == http.StatusServiceUnavailable {
-				failed++
-			}
+		if n := failed503() - failedBefore; n != 1 {
+			t.Errorf("%d POST /messages answered 503, want the one injected", n)
 		}
-		if failed != 1 {
-			t.Errorf("%d POST /messages answered 503, want the one injected", failed)
+		if retry.count(retrySent) != before {
+			t.Error("the retry worker sent a call: an ordered worker's reply must not leave its room")
+		}
+	})
+
+	t.Run("a card answer that fails with 503 is sent by the retry worker", func(t *testing.T) {
+		// The cards worker is not ordered: its failed write is stored on
+		// WEBEX_CALLS and the retry worker sends it.
+		retry := d.procs["retry-worker"]
+		before := retry.count(retrySent)
+		card := tr.demoCard(t, "frank@example.com")
+		failedBefore := failed503()
+		d.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: http.StatusServiceUnavailable, Times: 1})
+		if _, err := d.sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, PersonEmail: "frank@example.com",
+			Inputs: map[string]any{"action": "demo", "name": "Frank"}}); err != nil {
+			t.Fatal(err)
+		}
+		waitfor.True(t, 60*time.Second, "the card's answer in its thread", func() bool { return len(tr.threadReplies(card)) > 0 })
+		waitfor.True(t, 30*time.Second, "the retry worker logs the stored call sent", func() bool { return retry.count(retrySent) > before })
+		if n := failed503() - failedBefore; n != 1 {
+			t.Errorf("%d POST /messages answered 503, want the one injected", n)
+		}
+		if n := len(tr.threadReplies(card)); n != 1 {
+			t.Errorf("%d answers in the card's thread, want 1", n)
 		}
 	})
 
@@ -125,32 +157,12 @@ func TestComposeDeployment(t *testing.T) {
 	})
 
 	t.Run("a card submission is answered", func(t *testing.T) {
-		m, err := d.sim.PostAsUser(emulator.UserMessage{PersonEmail: "dave@example.com", Text: "card"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var card webex.Message
-		waitfor.True(t, 60*time.Second, "the bot sends the demo card", func() bool {
-			for _, r := range d.sim.BotMessages(m.RoomID) {
-				if len(r.Attachments) > 0 {
-					card = r
-					return true
-				}
-			}
-			return false
-		})
+		card := tr.demoCard(t, "dave@example.com")
 		if _, err := d.sim.SubmitCard(emulator.CardSubmit{MessageID: card.ID, PersonEmail: "dave@example.com",
 			Inputs: map[string]any{"action": "demo", "name": "Ana"}}); err != nil {
 			t.Fatal(err)
 		}
-		waitfor.True(t, 60*time.Second, "the cards worker answers in the card's thread", func() bool {
-			for _, r := range d.sim.BotMessages(m.RoomID) {
-				if r.ParentID == card.ID {
-					return true
-				}
-			}
-			return false
-		})
+		waitfor.True(t, 60*time.Second, "the cards worker answers in the card's thread", func() bool { return len(tr.threadReplies(card)) > 0 })
 	})
 
 	t.Run("a membership reaches the membership worker", func(t *testing.T) {
@@ -481,4 +493,36 @@ func (d *deployment) pretendDisabledLongAgo(t *testing.T) {
 		}
 		return false, "the watchdog has not recorded the disabled webhook"
 	})
+}
+
+// demoCard has user ask the bot for the demo card and returns the card's
+// message once the echo worker has sent it.
+func (tr *traffic) demoCard(t *testing.T, user string) webex.Message {
+	t.Helper()
+	m, err := tr.d.sim.PostAsUser(emulator.UserMessage{PersonEmail: user, Text: "card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var card webex.Message
+	waitfor.True(t, 60*time.Second, "the bot sends the demo card", func() bool {
+		for _, r := range tr.d.sim.BotMessages(m.RoomID) {
+			if len(r.Attachments) > 0 {
+				card = r
+				return true
+			}
+		}
+		return false
+	})
+	return card
+}
+
+// threadReplies are the bot's messages in card's thread.
+func (tr *traffic) threadReplies(card webex.Message) []webex.Message {
+	var out []webex.Message
+	for _, r := range tr.d.sim.BotMessages(card.RoomID) {
+		if r.ParentID == card.ID {
+			out = append(out, r)
+		}
+	}
+	return out
 }
