@@ -18,8 +18,10 @@ func EnvName(flag string) string {
 // value of its environment variable (see EnvNames), when that is set. A
 // flag given on the command line wins over the environment, and the
 // environment over a NATS context (--nats-context, see ApplyNATSContext),
-// which is applied last when fs has that flag. Every invalid value is
-// reported: which variable, what is wrong and what would be valid.
+// which is applied last when fs has that flag. A value given under a
+// setting's deprecated name (AddOldName) then moves to the setting. Every
+// invalid value is reported: which variable, what is wrong and what would
+// be valid.
 func BindEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -40,6 +42,9 @@ func BindEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	})
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("environment: %w", err)
+	}
+	if err := applyOldNames(fs); err != nil {
+		return err
 	}
 	return ApplyNATSContext(fs, lookup)
 }
