@@ -19,7 +19,8 @@ import (
 // TestBinaries runs ingest and cards-worker as separate processes
 // configured only through the environment, against an embedded JetStream
 // and the emulator. Both warn at start that Webex has no
-// attachmentActions/created webhook; once it exists, a card submission gets
+// attachmentActions/created webhook (ingest told so through the deprecated
+// name of its setting, which it warns about); once it exists, a card submission gets
 // its threaded answer; both stop cleanly on SIGTERM, and no log line holds
 // the token or the secret.
 func TestBinaries(t *testing.T) {
@@ -37,6 +38,9 @@ func TestBinaries(t *testing.T) {
 
 	in := proctest.Start(t, ingestBin, "NATS_URL="+nats.ClientURL(), "WEBEX_WEBHOOK_SECRET="+secret, "LISTEN_ADDR=127.0.0.1:0",
 		"WEBEX_TOKEN="+token, "WEBEX_API_URL="+sim.URL(), "EXPECT_WEBHOOKS=attachmentActions/created")
+	// EXPECT_WEBHOOKS is the deprecated name of WEBHOOK_RESOURCES: it
+	// still works, with a warning.
+	in.Await(t, regexp.MustCompile(`level=WARN msg="EXPECT_WEBHOOKS \(--expect-webhooks\) is deprecated.*WEBHOOK_RESOURCES()`))
 	addr := in.Await(t, regexp.MustCompile(`msg="ingest listening".* addr=(\S+)`))
 	worker := proctest.Start(t, workerBin, "NATS_URL="+nats.ClientURL(), "WEBEX_TOKEN="+token, "WEBEX_API_URL="+sim.URL(),
 		"METRICS_ADDR=127.0.0.1:0", "CARDS_RECHECK_AFTER=3s")

@@ -11,9 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
@@ -24,34 +22,28 @@ import (
 func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
-	var (
-		webexO process.WebexOptions
-		cardsO shipped.CardsOptions
-	)
+	var cardsO shipped.CardsOptions
 	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "cards-worker",
 		Short:       "Answer Webex card submissions stored in JetStream",
 		MetricsAddr: ":9092",
-		Flags: func(fs *pflag.FlagSet) {
-			webexO.AddFlags(fs)
-			cardsO.AddFlags(fs)
-		},
+		Events:      cards.Events,
+		CallsWebex:  true,
+		Flags:       cardsO.AddFlags,
 		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
-			return runWorker(ctx, log, natsO, webexO, wo, cardsO)
+			return runWorker(ctx, log, natsO, wo, cardsO)
 		},
 	})
 }
 
-func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, webexO process.WebexOptions, wo workerkit.WorkerOptions, co shipped.CardsOptions) error {
-	client, err := webexO.Client()
+func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, co shipped.CardsOptions) error {
+	client, err := wo.Webex.Client()
 	if err != nil {
 		return err
 	}
-	log.Info("starting cards worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", process.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting cards worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", wo.Webex.APIURL, "webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile),
 		"actions", len(cards.DefaultRoutes()), "recheck_after", co.RecheckAfter,
 		"concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
-	waitCheck := app.CheckWebhooksAsync(ctx, client, cards.Events, log)
-	defer waitCheck()
 	return workerkit.RunWorker(ctx, "cards-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
 		runner, err := shipped.NewCards(js, client, co, wo, log, reg)
 		return []*workers.Runner{runner}, err

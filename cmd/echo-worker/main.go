@@ -10,9 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
@@ -23,33 +21,27 @@ import (
 func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
-	var (
-		webexO process.WebexOptions
-		echoO  shipped.EchoOptions
-	)
+	var echoO shipped.EchoOptions
 	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "echo-worker",
 		Short:       "Answer Webex messages stored in JetStream",
 		MetricsAddr: ":9091",
-		Flags: func(fs *pflag.FlagSet) {
-			webexO.AddFlags(fs)
-			echoO.AddFlags(fs)
-		},
+		Events:      echo.Events,
+		CallsWebex:  true,
+		Flags:       echoO.AddFlags,
 		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
-			return runWorker(ctx, log, natsO, webexO, wo, echoO)
+			return runWorker(ctx, log, natsO, wo, echoO)
 		},
 	})
 }
 
-func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, webexO process.WebexOptions, wo workerkit.WorkerOptions, eo shipped.EchoOptions) error {
-	client, err := webexO.Client()
+func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, eo shipped.EchoOptions) error {
+	client, err := wo.Webex.Client()
 	if err != nil {
 		return err
 	}
-	log.Info("starting echo worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", process.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting echo worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", wo.Webex.APIURL, "webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile),
 		"mode", eo.Mode, "concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
-	waitCheck := app.CheckWebhooksAsync(ctx, client, echo.Events, log)
-	defer waitCheck()
 	return workerkit.RunWorker(ctx, "echo-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
 		runner, err := shipped.NewEcho(js, client, eo, wo, log, reg)
 		return []*workers.Runner{runner}, err

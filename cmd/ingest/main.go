@@ -38,7 +38,6 @@ func command() *cobra.Command {
 		nats   process.NATSOptions
 		in     app.IngestOptions
 		webexO process.WebexOptions
-		check  app.WebhookCheckOptions
 		wh     app.WebhookOptions
 		debug  process.DebugOptions
 	)
@@ -56,9 +55,10 @@ func command() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			process.WarnOldNames(cmd.Flags(), log)
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
 				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
-			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, check, log)
+			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, wh, log)
 			if err != nil {
 				return err
 			}
@@ -91,8 +91,10 @@ func command() *cobra.Command {
 	nats.AddFlags(cmd.Flags())
 	in.AddFlags(cmd.Flags())
 	webexO.AddFlags(cmd.Flags())
-	check.AddFlags(cmd.Flags())
 	wh.AddFlags(cmd.Flags(), 0)
+	// Ingest's start check had a setting of its own; it is now
+	// --webhook-resources, the one list of the webhooks that must exist.
+	process.AddOldName(cmd.Flags(), "webhook-resources", "expect-webhooks")
 	debug.AddFlags(cmd.Flags())
 	return cmd
 }

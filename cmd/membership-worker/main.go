@@ -25,6 +25,7 @@ func command() *cobra.Command {
 		Name:        "membership-worker",
 		Short:       "Log who joins and leaves the bot's rooms, from the memberships events stored in JetStream",
 		MetricsAddr: ":9094",
+		Events:      memberships.Events,
 		Run:         runWorker,
 	})
 }

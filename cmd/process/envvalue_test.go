@@ -34,7 +34,8 @@ func TestBindEnvExplainsInvalidValues(t *testing.T) {
 			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 			nats.AddFlags(fs)
 			in.AddFlags(fs)
-			wo.AddFlags(fs, ":0")
+			wo.RuntimeOptions.AddFlags(fs)
+			wo.EventOptions.AddFlags(fs)
 			err := process.BindEnv(fs, func(k string) (string, bool) {
 				if k == tc.variable {
 					return tc.value, true

@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
 	"github.com/webexpipe/webexpipe/cmd/process"
@@ -22,39 +21,31 @@ import (
 
 func main() { os.Exit(process.Execute(command())) }
 
+// command registers what the retry worker reads: the runtime and the Webex
+// settings, not those of the event workers (it stores no calls of its own,
+// takes every stored call whenever its consumer is created, and bounds
+// attempts by its policy).
 func command() *cobra.Command {
-	var (
-		webexO process.WebexOptions
-		retryO shipped.RetryOptions
-	)
+	var retryO shipped.RetryOptions
 	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "retry-worker",
 		Short:       "Retry failed Webex calls stored in JetStream",
 		MetricsAddr: ":9093",
-		Flags: func(fs *pflag.FlagSet) {
-			webexO.AddFlags(fs)
-			retryO.AddFlags(fs)
-			// Settings of the event workers that do not apply here: the
-			// retry worker stores no calls of its own, takes every stored
-			// call whenever its consumer is created, and bounds attempts
-			// by its policy.
-			for _, name := range []string{"webex-outbox", "start-at", "worker-max-deliver", "worker-ordered", "worker-partitions", "worker-pin-timeout"} {
-				fs.MarkHidden(name)
-			}
-		},
+		CallsWebex:  true,
+		Flags:       retryO.AddFlags,
 		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
-			return run(ctx, log, natsO, webexO, wo, retryO)
+			return run(ctx, log, natsO, wo, retryO)
 		},
 	})
 }
 
-func run(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, webexO process.WebexOptions, wo workerkit.WorkerOptions, ro shipped.RetryOptions) error {
-	client, err := webexO.Client()
+func run(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, ro shipped.RetryOptions) error {
+	client, err := wo.Webex.Client()
 	if err != nil {
 		return err
 	}
 	p := ro.Policy
-	log.Info("starting retry worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL, "webex_token", process.Mask(webexO.Token+webexO.TokenFile),
+	log.Info("starting retry worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", wo.Webex.APIURL, "webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile),
 		"initial_interval", p.Initial, "multiplier", p.Multiplier, "randomization", p.Randomization,
 		"max_interval", p.MaxInterval, "max_elapsed", p.MaxElapsed, "recheck_after", ro.RecheckAfter,
 		"not_found_grace", ro.NotFoundGrace, "max_pause", wo.Calls.MaxPause, "concurrency", wo.Concurrency)

@@ -37,7 +37,6 @@ import (
 type devOptions struct {
 	logs      process.LogOptions
 	nats      process.NATSOptions
-	webex     process.WebexOptions
 	ingest    app.IngestOptions
 	worker    workerkit.WorkerOptions
 	echo      shipped.EchoOptions
@@ -75,9 +74,14 @@ const devListenAddr = "127.0.0.1:8080"
 func (o *devOptions) addFlags(fs *pflag.FlagSet) {
 	o.logs.AddFlags(fs)
 	o.nats.AddFlags(fs)
-	o.webex.AddFlags(fs)
 	o.ingest.AddFlags(fs)
-	o.worker.AddFlags(fs, "-")
+	// Dev mode runs the echo, cards and retry workers: every group of
+	// worker settings applies but the listeners, which are its own.
+	o.worker.RuntimeOptions.AddFlags(fs)
+	o.worker.EventOptions.AddFlags(fs)
+	o.worker.Webex.AddFlags(fs)
+	o.worker.Calls.AddFlags(fs)
+	o.worker.Calls.AddOutboxFlag(fs)
 	o.echo.AddFlags(fs)
 	o.cards.AddFlags(fs)
 	o.retry.AddFlags(fs)
@@ -132,7 +136,7 @@ type devMode struct {
 }
 
 func (d *devMode) resolveToken(context.Context) error {
-	token, err := d.o.webex.ResolveToken()
+	token, err := d.o.worker.Webex.ResolveToken()
 	d.token, d.emulated = token, token == ""
 	return err
 }
@@ -183,10 +187,10 @@ func (d *devMode) startWebex(context.Context) error {
 			return fmt.Errorf("Webex emulator on %s: %w", d.o.simAddr, err)
 		}
 		d.sim = sim
-		d.o.webex.APIURL = sim.URL()
+		d.o.worker.Webex.APIURL = sim.URL()
 		d.token = sim.Token()
 	}
-	client, err := webex.New(webex.Config{BaseURL: d.o.webex.APIURL, Token: d.token, Timeout: d.o.webex.Timeout, UserAgent: "webexpipe-dev"})
+	client, err := webex.New(webex.Config{BaseURL: d.o.worker.Webex.APIURL, Token: d.token, Timeout: d.o.worker.Webex.Timeout, UserAgent: "webexpipe-dev"})
 	d.client = client
 	return err
 }
@@ -285,7 +289,7 @@ func (d *devMode) ensureWebhooks(ctx context.Context) error {
 			}
 		}
 	}
-	app.CheckWebhooks(ctx, d.client, shipped.Events(), d.log)
+	webhooks.Warn(ctx, d.client, shipped.Events(), d.log)
 	return nil
 }
 
@@ -325,7 +329,7 @@ func printNextSteps(out io.Writer, ingestURL string, o devOptions, simURL, natsU
 		fmt.Fprintf(out, "  %s sim send card       # the bot answers with a demo card; its message id is printed\n", run)
 		fmt.Fprintf(out, "  %s sim click <id> action=demo name=Ana   # submit the card; the threaded answer is printed\n", run)
 	} else {
-		fmt.Fprintf(out, "  Webex      %s\n", o.webex.APIURL)
+		fmt.Fprintf(out, "  Webex      %s\n", o.worker.Webex.APIURL)
 		if o.publicURL == "" {
 			fmt.Fprintln(out, "\nNo --public-url given: no webhook was registered. Expose ingest publicly and pass")
 			fmt.Fprintln(out, "--public-url https://<your host>"+o.ingest.Path+" (see the README).")

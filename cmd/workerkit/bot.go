@@ -37,32 +37,29 @@ type Bot struct {
 }
 
 // BotCommand is the root command of b's binary: the settings every worker
-// shares (logs, NATS, the runtime, Webex calls), the Webex token settings
-// (WEBEX_TOKEN or WEBEX_TOKEN_FILE, WEBEX_API_URL, WEBEX_TIMEOUT) and b's
-// own; it runs one runner of b.Worker until SIGTERM and drains. Run it
-// with process.Execute.
+// shares (logs, NATS, the runtime), those of a worker of webhook events,
+// those of a worker that calls Webex (WEBEX_TOKEN or WEBEX_TOKEN_FILE,
+// WEBEX_API_URL, WEBEX_TIMEOUT, WEBEX_MAX_PAUSE, WEBEX_OUTBOX) and b's own;
+// it warns at start about a missing webhook for b.Events, and runs one
+// runner of b.Worker until SIGTERM and drains. Run it with process.Execute.
 func BotCommand(b Bot) *cobra.Command {
-	var webexO process.WebexOptions
 	return WorkerCommand(WorkerBinary{
 		Name:        b.Binary,
 		Short:       b.Short,
 		MetricsAddr: b.MetricsAddr,
-		Flags: func(fs *pflag.FlagSet) {
-			webexO.AddFlags(fs)
-			if b.Flags != nil {
-				b.Flags(fs)
-			}
-		},
+		Events:      b.Events,
+		CallsWebex:  true,
+		Flags:       b.Flags,
 		Run: func(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo WorkerOptions) error {
-			if b.Handler == nil || !events.ValidToken(b.Worker) {
-				return fmt.Errorf("%s: a worker name that is a valid subject token and a handler are required", b.Binary)
+			if b.Handler == nil || !events.ValidToken(b.Worker) || len(b.Events) == 0 {
+				return fmt.Errorf("%s: a worker name that is a valid subject token, events and a handler are required", b.Binary)
 			}
-			client, err := webexO.Client()
+			client, err := wo.Webex.Client()
 			if err != nil {
 				return err
 			}
-			log.Info("starting "+b.Binary, "worker", b.Worker, "nats_url", process.RedactURL(natsO.URL), "webex_api_url", webexO.APIURL,
-				"webex_token", process.Mask(webexO.Token+webexO.TokenFile), "concurrency", wo.Concurrency)
+			log.Info("starting "+b.Binary, "worker", b.Worker, "nats_url", process.RedactURL(natsO.URL), "webex_api_url", wo.Webex.APIURL,
+				"webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile), "concurrency", wo.Concurrency)
 			return RunWorker(ctx, b.Binary, natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
 				r, err := WebexRunner(js, client, b.Worker, b.Events, wo, log, reg, b.Handler)
 				return []*workers.Runner{r}, err

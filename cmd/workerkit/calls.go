@@ -21,13 +21,20 @@ import (
 // retry worker.
 type CallOptions struct {
 	MaxPause time.Duration
-	Outbox   bool
+	// Outbox applies to workers of webhook events only: the retry worker
+	// keeps its calls in their records.
+	Outbox bool
 }
 
-// AddFlags registers the Webex call settings of a worker binary.
+// AddFlags registers the settings of every worker that calls Webex.
 func (o *CallOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.MaxPause, "webex-max-pause", ratelimit.DefaultMaxPause,
 		"longest pause a 429's Retry-After may impose on every worker of the bot token (garbage reads as 15s, huge values are clamped to this)")
+}
+
+// AddOutboxFlag registers --webex-outbox, for a worker of webhook events
+// that calls Webex.
+func (o *CallOptions) AddOutboxFlag(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Outbox, "webex-outbox", true,
 		"store Webex writes that failed retryably on WEBEX_CALLS for the retry worker (run retry-worker); false retries them by redelivering the event")
 }

@@ -41,7 +41,7 @@ func TestRunWorkerStopsWhenItsOpsPortIsTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	wo := workerkit.WorkerOptions{MetricsAddr: taken.Addr().String()}
+	wo := workerkit.WorkerOptions{OpsOptions: workerkit.OpsOptions{MetricsAddr: taken.Addr().String()}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = workerkit.RunWorker(ctx, "test-worker", natsFor(t), wo, slog.New(slog.DiscardHandler),
@@ -62,7 +62,11 @@ func TestRefusedTokenMakesTheWorkerUnready(t *testing.T) {
 	port := freePort(t)
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	wo := workerkit.WorkerOptions{MetricsAddr: fmt.Sprintf("127.0.0.1:%d", port), Concurrency: 1, MaxDeliver: 3, AckWait: 5 * time.Second, HandlerTimeout: 5 * time.Second}
+	wo := workerkit.WorkerOptions{
+		RuntimeOptions: workerkit.RuntimeOptions{Concurrency: 1, AckWait: 5 * time.Second, HandlerTimeout: 5 * time.Second},
+		EventOptions:   workerkit.EventOptions{MaxDeliver: 3},
+		OpsOptions:     workerkit.OpsOptions{MetricsAddr: fmt.Sprintf("127.0.0.1:%d", port)},
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

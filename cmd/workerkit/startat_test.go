@@ -46,7 +46,7 @@ func TestParseStartAt(t *testing.T) {
 func TestStartAtFlagFromEnv(t *testing.T) {
 	var wo WorkerOptions
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-	wo.AddFlags(fs, "-")
+	wo.EventOptions.AddFlags(fs)
 	if got := wo.Config("w", nil, nil, nil).StartAt; got != workers.StartNew {
 		t.Errorf("default start = %s, want new", got)
 	}
@@ -57,7 +57,7 @@ func TestStartAtFlagFromEnv(t *testing.T) {
 		t.Errorf("START_AT gave %s", got)
 	}
 	fresh := pflag.NewFlagSet("test", pflag.ContinueOnError)
-	(&WorkerOptions{}).AddFlags(fresh, "-")
+	(&EventOptions{}).AddFlags(fresh)
 	if err := process.BindEnv(fresh, func(k string) (string, bool) { return "soon", k == "START_AT" }); err == nil {
 		t.Error("START_AT=soon accepted")
 	}

@@ -7,10 +7,15 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
-// WorkerBinary describes a worker binary for WorkerCommand.
+// WorkerBinary describes a worker binary for WorkerCommand. Events and
+// CallsWebex say which groups of settings apply to it (see WorkerOptions);
+// only those are registered.
 type WorkerBinary struct {
 	// Name is the command's name, e.g. "echo-worker".
 	Name string
@@ -18,9 +23,17 @@ type WorkerBinary struct {
 	Short string
 	// MetricsAddr is the default of --metrics-addr.
 	MetricsAddr string
-	// Flags registers the worker type's own settings; the log, NATS and
-	// runtime ones are registered before it, so it may also hide those
-	// that do not apply.
+	// Events are the webhook events the binary's worker consumes. With
+	// any, the binary takes the event settings (EventOptions); with none it
+	// consumes another stream (the retry worker: the stored calls).
+	Events []events.ResourceEvent
+	// CallsWebex gives the binary the Webex settings (WorkerOptions.Webex:
+	// the token, the API URL and timeout; CallOptions) and, with Events,
+	// --webex-outbox. Such a binary checks at start that Webex has a
+	// webhook for each of Events, and warns about any missing or disabled
+	// (webhooks.WarnAsync): without one, those events never come.
+	CallsWebex bool
+	// Flags registers the worker type's own settings (may be nil).
 	Flags func(fs *pflag.FlagSet)
 	// Run starts the worker once every setting is read, usually with a
 	// start log line and RunWorker.
@@ -28,8 +41,9 @@ type WorkerBinary struct {
 }
 
 // WorkerCommand is the root command of a worker binary: the settings every
-// worker shares (logs, NATS, the consumer runtime) plus b's own, and b.Run
-// with a logger built from them.
+// worker shares (logs, NATS, the consumer runtime, the listeners), those of
+// the groups that apply to b, and b's own; it runs b.Run with a logger
+// built from them.
 func WorkerCommand(b WorkerBinary) *cobra.Command {
 	var (
 		logs   process.LogOptions
@@ -45,13 +59,21 @@ func WorkerCommand(b WorkerBinary) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if b.CallsWebex && len(b.Events) > 0 {
+				client, err := worker.Webex.Client()
+				if err != nil {
+					return err
+				}
+				wait := webhooks.WarnAsync(cmd.Context(), client, b.Events, log)
+				defer wait()
+			}
 			return b.Run(cmd.Context(), log, natsO, worker)
 		},
 	}
 	fs := cmd.Flags()
 	logs.AddFlags(fs)
 	natsO.AddFlags(fs)
-	worker.AddFlags(fs, b.MetricsAddr)
+	worker.addFlags(fs, b)
 	if b.Flags != nil {
 		b.Flags(fs)
 	}

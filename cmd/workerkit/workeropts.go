@@ -12,15 +12,43 @@ import (
 	"github.com/webexpipe/webexpipe/workers"
 )
 
-// WorkerOptions configure the consumer runtime of a worker binary.
+// WorkerOptions are a worker binary's settings, in groups. A binary
+// registers only the groups that apply to it (WorkerCommand does so from
+// its WorkerBinary), so its --help lists what it reads and nothing else;
+// the groups it does not register keep their zero values, which mean the
+// runtime's defaults.
 type WorkerOptions struct {
+	// RuntimeOptions: every worker.
+	RuntimeOptions
+	// EventOptions: workers of webhook events, not the retry worker.
+	EventOptions
+	// Webex and Calls: workers that call Webex.
+	Webex process.WebexOptions
+	Calls CallOptions
+	// OpsOptions: a worker binary's own listeners; dev mode has its own.
+	OpsOptions
+}
+
+// RuntimeOptions are the consumer runtime settings every worker has.
+type RuntimeOptions struct {
 	Concurrency    int
-	MaxDeliver     int
 	AckWait        time.Duration
 	HandlerTimeout time.Duration
-	MetricsAddr    string
-	// Calls say how the worker calls Webex (see CallOptions).
-	Calls CallOptions
+}
+
+// AddFlags registers the runtime settings.
+func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once")
+	fs.DurationVar(&o.AckWait, "worker-ack-wait", workers.DefaultAckWait, "how long an event may stay unacknowledged before it is redelivered")
+	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", workers.DefaultHandlerTimeout, "bound on handling one event")
+}
+
+// EventOptions are the settings of a worker of webhook events: how often
+// an event is delivered before it is dead-lettered, per-room order, and
+// where a new worker type starts. The retry worker has none of them: its
+// input is the stored calls, its limits come from its policy.
+type EventOptions struct {
+	MaxDeliver int
 	// Ordered handles each room's events one at a time in stream order
 	// (--worker-ordered); Partitions must then match ingest's and
 	// PinTimeout is how long a dead replica keeps its partitions.
@@ -30,29 +58,51 @@ type WorkerOptions struct {
 	// StartAt is where the worker type's consumer begins when it is
 	// created (--start-at); an existing consumer keeps its place.
 	StartAt StartAtFlag
-	// Debug is the optional profiling listener (--debug-addr).
-	Debug process.DebugOptions
 }
 
-// AddFlags registers the worker runtime settings. metricsAddr is the
-// binary's default address for /metrics and /healthz ("" for none).
-func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
-	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once")
+// AddFlags registers the event settings.
+func (o *EventOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.MaxDeliver, "worker-max-deliver", workers.DefaultMaxDeliver, "deliveries of one event before it goes to the dead-letter queue")
-	fs.DurationVar(&o.AckWait, "worker-ack-wait", workers.DefaultAckWait, "how long an event may stay unacknowledged before it is redelivered")
-	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", workers.DefaultHandlerTimeout, "bound on handling one event")
 	fs.BoolVar(&o.Ordered, "worker-ordered", false, "handle the events of one room one at a time, in the order stored, across all replicas "+
 		"(one consumer per partition); off: events are handled in parallel whatever their room")
 	fs.IntVar(&o.Partitions, "worker-partitions", events.DefaultPartitions, "with --worker-ordered: the partitions ingest spreads events over (ingest's --partitions)")
 	fs.DurationVar(&o.PinTimeout, "worker-pin-timeout", workers.DefaultPinTimeout, "with --worker-ordered: how long the partitions of a replica that stopped pulling "+
 		"wait before another replica takes them over")
-	o.Calls.AddFlags(fs)
 	fs.Var(&o.StartAt, "start-at", "where a worker type that runs for the first time begins: new (events stored from now on), "+
 		"all (every event still stored), an RFC 3339 time, or a duration meaning that long ago (2h); "+
 		"ignored once the worker's consumer exists")
-	if metricsAddr != "-" {
-		fs.StringVar(&o.MetricsAddr, "metrics-addr", metricsAddr, "address serving /metrics and /healthz (empty: none)")
-		o.Debug.AddFlags(fs)
+}
+
+// OpsOptions are a worker binary's listeners: /metrics, /healthz and
+// /readyz, and the optional profiler.
+type OpsOptions struct {
+	MetricsAddr string
+	Debug       process.DebugOptions
+}
+
+// AddFlags registers the listener settings; metricsAddr is the binary's
+// default address for /metrics and the health endpoints.
+func (o *OpsOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", metricsAddr, "address serving /metrics, /healthz and /readyz (empty: none)")
+	o.Debug.AddFlags(fs)
+}
+
+// addFlags registers the groups that apply to b: the runtime and the
+// listeners always, the event settings for a worker of webhook events,
+// the Webex settings for one that calls Webex, and the outbox for one that
+// does both.
+func (o *WorkerOptions) addFlags(fs *pflag.FlagSet, b WorkerBinary) {
+	o.RuntimeOptions.AddFlags(fs)
+	o.OpsOptions.AddFlags(fs, b.MetricsAddr)
+	if len(b.Events) > 0 {
+		o.EventOptions.AddFlags(fs)
+	}
+	if b.CallsWebex {
+		o.Webex.AddFlags(fs)
+		o.Calls.AddFlags(fs)
+		if len(b.Events) > 0 {
+			o.Calls.AddOutboxFlag(fs)
+		}
 	}
 }
 

@@ -11,11 +11,14 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // WebhookOptions describe the webhooks a deployment wants on Webex, for
-// `webexpipe webhooks ensure|watch` and the watchdog in ingest. The secret
+// ingest (its start check and its watchdog) and `webexpipe webhooks
+// ensure|watch`. Resources is the one setting that says which webhooks must
+// exist: checked with webhooks.Check, and created by ensure. The secret
 // comes from the ingest settings (--webex-webhook-secret, -file): the
 // first one is registered.
 type WebhookOptions struct {
@@ -32,13 +35,26 @@ type WebhookOptions struct {
 func (o *WebhookOptions) AddFlags(fs *pflag.FlagSet, watchDefault time.Duration) {
 	o.AddPrefixFlag(fs)
 	fs.StringVar(&o.Target, "webhook-target", "", "the public URL Webex delivers to (ingest's webhook path behind the proxy)")
-	fs.StringSliceVar(&o.Resources, "webhook-resources", []string{"messages", "attachmentActions"},
-		"webhooks wanted, comma-separated: resource (its created event) or resource/event, e.g. memberships/all")
+	fs.StringSliceVar(&o.Resources, "webhook-resources", DefaultWebhookResources,
+		"the webhooks that must exist, comma-separated: resource (its created event) or resource/event, e.g. memberships/all; "+
+			"checked against Webex, and created by ensure (or the watchdog) with --webhook-target (empty: none)")
 	fs.StringVar(&o.Filter, "webhook-filter", "", "a Webex filter for every managed webhook, e.g. roomType=direct")
 	if watchDefault >= 0 {
 		fs.DurationVar(&o.WatchInterval, "webhook-watch-interval", watchDefault,
 			"how often the watchdog checks the webhooks and re-activates disabled ones (0: no watchdog)")
 	}
+}
+
+// DefaultWebhookResources are the webhooks that must exist by default:
+// those the shipped worker types (echo and cards) consume. A test in
+// package shipped keeps the two equal; ingest does not import the worker
+// types to learn it.
+var DefaultWebhookResources = []string{"messages", "attachmentActions"}
+
+// Wanted parses Resources: the resource/event pairs that must have a
+// webhook, none when Resources is empty.
+func (o WebhookOptions) Wanted() ([]events.ResourceEvent, error) {
+	return webhooks.ParseEvents(o.Resources)
 }
 
 // AddPrefixFlag registers --webhook-name-prefix alone, for commands that
@@ -50,7 +66,7 @@ func (o *WebhookOptions) AddPrefixFlag(fs *pflag.FlagSet) {
 
 // Spec is the desired set, signed with secret; unsigned allows none.
 func (o WebhookOptions) Spec(secret string, unsigned bool) (webhooks.Spec, error) {
-	evs, err := webhooks.ParseEvents(o.Resources)
+	evs, err := o.Wanted()
 	if err != nil {
 		return webhooks.Spec{}, err
 	}
@@ -84,8 +100,9 @@ func WebhookSecret(in IngestOptions) (string, error) {
 // --webhook-watch-interval is set and a Webex token is: with
 // --webhook-target every round ensures the desired set (signed with the
 // first ingest secret), otherwise it only re-activates disabled managed
-// webhooks. Its metrics go to reg. The returned function waits for it to
-// stop after ctx ends.
+// webhooks; either way every round checks the webhooks that must exist
+// (--webhook-resources). Its metrics go to reg. The returned function
+// waits for it to stop after ctx ends.
 func StartWebhookWatch(ctx context.Context, js jetstream.JetStream, webexO process.WebexOptions, wh WebhookOptions, in IngestOptions,
 	reg prometheus.Registerer, log *slog.Logger) (func(), error) {
 	if wh.WatchInterval <= 0 {
@@ -99,7 +116,11 @@ func StartWebhookWatch(ctx context.Context, js jetstream.JetStream, webexO proce
 		log.Warn("webhook watchdog off: it needs WEBEX_TOKEN or WEBEX_TOKEN_FILE")
 		return func() {}, nil
 	}
-	o := webhooks.WatchOptions{Interval: wh.WatchInterval, Metrics: reg}
+	wanted, err := wh.Wanted()
+	if err != nil {
+		return nil, err
+	}
+	o := webhooks.WatchOptions{Interval: wh.WatchInterval, Want: wanted, Metrics: reg}
 	if wh.Target != "" {
 		secret, err := WebhookSecret(in)
 		if err != nil {

@@ -162,7 +162,7 @@ func ingestRuns(ctx context.Context, o options, work string) ([]ingestRow, error
 		"NATS_URL=nats://127.0.0.1:" + strconv.Itoa(natsPort),
 		"LISTEN_ADDR=127.0.0.1:" + strconv.Itoa(ingestPort),
 		"WEBEX_WEBHOOK_SECRET=" + secret,
-		"EXPECT_WEBHOOKS=",
+		"WEBHOOK_RESOURCES=", // no webhook check: there is no Webex here
 	})
 	if err != nil {
 		return nil, err

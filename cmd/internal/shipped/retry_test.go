@@ -21,7 +21,6 @@ func TestRetryOptionsFromTheEnvironment(t *testing.T) {
 		"RETRY_RECHECK_AFTER":    "20s",
 		"RETRY_NOT_FOUND_GRACE":  "45s",
 		"WEBEX_MAX_PAUSE":        "90s",
-		"WEBEX_OUTBOX":           "false",
 	}
 	var (
 		ro RetryOptions
@@ -29,7 +28,7 @@ func TestRetryOptionsFromTheEnvironment(t *testing.T) {
 	)
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	ro.AddFlags(fs)
-	wo.AddFlags(fs, "-")
+	wo.Calls.AddFlags(fs) // the retry worker's Webex settings: no outbox
 	if err := fs.Parse(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +40,7 @@ func TestRetryOptionsFromTheEnvironment(t *testing.T) {
 	if cfg.Policy != want || cfg.RecheckAfter != 20*time.Second || cfg.NotFoundGrace != 45*time.Second {
 		t.Errorf("retry config = %+v", cfg)
 	}
-	if wo.Calls.MaxPause != 90*time.Second || wo.Calls.Outbox {
+	if wo.Calls.MaxPause != 90*time.Second {
 		t.Errorf("call options = %+v", wo.Calls)
 	}
 	if err := cfg.Validate(); err != nil {

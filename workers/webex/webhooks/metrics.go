@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/events"
 )
 
 // watchMetrics are the watchdog's view of webhook health.
@@ -13,6 +15,7 @@ type watchMetrics struct {
 	active        *prometheus.GaugeVec   // per managed webhook: 1 active, 0 not
 	disabledSecs  *prometheus.GaugeVec   // per managed webhook: time since first seen disabled
 	reactivations *prometheus.CounterVec // per resource/event
+	missing       *prometheus.GaugeVec   // per wanted resource/event: 1 not delivered, 0 delivered
 	checks        *prometheus.CounterVec // per result
 	lastCheck     prometheus.Gauge       // time of the last successful round
 }
@@ -35,6 +38,10 @@ func newWatchMetrics(reg prometheus.Registerer) (*watchMetrics, error) {
 			Name: "webexpipe_webhook_reactivations_total",
 			Help: "Disabled webhooks re-activated by the watchdog.",
 		}, []string{"resource", "event"}),
+		missing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "webexpipe_webhook_missing",
+			Help: "1 when no active Webex webhook (managed or not) delivers this wanted resource/event, 0 when one does.",
+		}, []string{"resource", "event"}),
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_webhook_checks_total",
 			Help: "Watchdog rounds, by result (ok, error).",
@@ -44,7 +51,7 @@ func newWatchMetrics(reg prometheus.Registerer) (*watchMetrics, error) {
 			Help: "Unix time of the watchdog's last successful round.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.active, m.disabledSecs, m.reactivations, m.checks, m.lastCheck} {
+	for _, c := range []prometheus.Collector{m.active, m.disabledSecs, m.reactivations, m.missing, m.checks, m.lastCheck} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {
@@ -87,5 +94,15 @@ func (m *watchMetrics) observe(rep *Report, err error, now time.Time) {
 		if a.Kind == KindReactivated {
 			m.reactivations.WithLabelValues(a.Resource, a.Event).Inc()
 		}
+	}
+}
+
+// observeMissing sets webexpipe_webhook_missing for every wanted pair.
+func (m *watchMetrics) observeMissing(want []events.ResourceEvent, gaps []Gap) {
+	for _, re := range want {
+		m.missing.WithLabelValues(re.Resource, re.Event).Set(0)
+	}
+	for _, g := range gaps {
+		m.missing.WithLabelValues(g.Resource, g.Event).Set(1)
 	}
 }

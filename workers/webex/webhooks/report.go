@@ -51,10 +51,13 @@ type Action struct {
 
 // Report is what an Ensure did: one Action per desired webhook (and per
 // duplicate or extra one), and how many webhooks were left alone because
-// they are not managed.
+// they are not managed; in a watchdog round, also what is still missing.
 type Report struct {
 	Actions []Action `json:"actions"`
 	Foreign int      `json:"foreign"`
+	// Missing, in a watchdog round, are the wanted webhooks (WatchOptions.
+	// Want) that no active webhook delivers after the round's changes.
+	Missing []Gap `json:"missing,omitempty"`
 }
 
 // Changed reports whether anything on Webex was changed.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/events"
 )
 
 // DefaultWatchInterval is how often the watchdog looks by default: well
@@ -20,6 +22,12 @@ type WatchOptions struct {
 	// disabled managed webhooks (Reactivate), which needs neither the
 	// target nor the secret.
 	Spec *Spec
+	// Want are the webhooks that must exist (default: Spec's events). After
+	// its changes every round checks them (Check), fills Report.Missing,
+	// sets webexpipe_webhook_missing and logs a warning when one goes
+	// missing: without a Spec nothing else would notice a webhook that was
+	// deleted or never created.
+	Want []events.ResourceEvent
 	// Metrics is where the webhook health metrics go; nil keeps them in a
 	// private registry.
 	Metrics prometheus.Registerer
@@ -42,6 +50,9 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 	if o.Interval <= 0 {
 		o.Interval = DefaultWatchInterval
 	}
+	if o.Want == nil && o.Spec != nil {
+		o.Want = o.Spec.Events
+	}
 	met, err := newWatchMetrics(o.Metrics)
 	if err != nil {
 		return err
@@ -49,12 +60,18 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 	m.o.Logger.Info("webhook watchdog started", "interval", o.Interval, "name_prefix", m.o.NamePrefix, "ensure", o.Spec != nil)
 	t := time.NewTicker(o.Interval)
 	defer t.Stop()
+	var missing []Gap // found by the last round that could check
 	for {
 		rep, err := m.round(ctx, o)
 		if ctx.Err() != nil {
 			return nil
 		}
 		met.observe(rep, err, m.o.Now())
+		if err == nil && len(o.Want) > 0 {
+			met.observeMissing(o.Want, rep.Missing)
+			m.logMissingChanges(missing, rep.Missing)
+			missing = rep.Missing
+		}
 		if err != nil {
 			m.o.Logger.Warn("webhook check failed; trying again next round", "err", err, "next_in", o.Interval)
 		}
@@ -70,12 +87,43 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 }
 
 // round is one check, bounded by the interval so that a hung call does not
-// stall the watchdog.
+// stall the watchdog: the changes (Ensure with a Spec, Reactivate without),
+// then the check of what must exist.
 func (m *Manager) round(ctx context.Context, o WatchOptions) (*Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, max(o.Interval, m.o.LockWait+10*time.Second))
 	defer cancel()
+	var (
+		rep *Report
+		err error
+	)
 	if o.Spec != nil {
-		return m.Ensure(ctx, *o.Spec)
+		rep, err = m.Ensure(ctx, *o.Spec)
+	} else {
+		rep, err = m.Reactivate(ctx)
 	}
-	return m.Reactivate(ctx)
+	if err != nil || len(o.Want) == 0 {
+		return rep, err
+	}
+	rep.Missing, err = Check(ctx, m.api, o.Want)
+	return rep, err
+}
+
+// logMissingChanges logs a webhook that went missing since the last round
+// (a warning, with the fix) and one that is back; a gap that lasts is
+// logged once, and stays visible in webexpipe_webhook_missing.
+func (m *Manager) logMissingChanges(before, now []Gap) {
+	was := map[events.ResourceEvent]bool{}
+	for _, g := range before {
+		was[events.ResourceEvent{Resource: g.Resource, Event: g.Event}] = true
+	}
+	for _, g := range now {
+		re := events.ResourceEvent{Resource: g.Resource, Event: g.Event}
+		if !was[re] {
+			logGap(m.o.Logger, g)
+		}
+		delete(was, re)
+	}
+	for re := range was {
+		m.o.Logger.Info("the Webex webhook for "+re.Resource+"/"+re.Event+" delivers again", "resource", re.Resource, "event", re.Event)
+	}
 }

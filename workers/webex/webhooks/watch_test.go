@@ -2,6 +2,9 @@ package webhooks_test
 
 import (
 	"context"
+	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/internal/metricstest"
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
@@ -101,5 +105,76 @@ func TestWatch(t *testing.T) {
 				t.Errorf("re-activations %v, want 1", v)
 			}
 		})
+	}
+}
+
+// TestWatchChecksWhatMustExist: without a desired set the watchdog creates
+// nothing, but it still checks the webhooks that must exist, exports which
+// are missing, and logs a gap once when it appears and once when it ends.
+func TestWatchChecksWhatMustExist(t *testing.T) {
+	e := newEnv(t)
+	var logs syncbuf.Buffer
+	m := e.manager(t, webhooks.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	e.create(t, webex.WebhookRequest{Name: "webexpipe messages/created", TargetURL: okTarget(t), Resource: "messages", Secret: secret})
+	reg := prometheus.NewRegistry()
+	rounds := make(chan *webhooks.Report, 100)
+	o := webhooks.WatchOptions{Interval: 20 * time.Millisecond, Metrics: reg, Want: []events.ResourceEvent{messages, actions},
+		OnRound: func(r *webhooks.Report, err error) {
+			if err == nil {
+				rounds <- r
+			}
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Watch(ctx, o) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Watch = %v", err)
+		}
+	})
+	// await waits for n more rounds whose Missing is want.
+	await := func(n int, want []webhooks.Gap) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for n > 0 {
+			select {
+			case r := <-rounds:
+				if slices.Equal(r.Missing, want) {
+					n--
+				}
+			case <-timeout:
+				t.Fatalf("no round missing %v within 10s", want)
+			}
+		}
+	}
+	missing := func(re events.ResourceEvent) float64 {
+		t.Helper()
+		v, ok := metricstest.Lookup(t, reg, "webexpipe_webhook_missing", map[string]string{"resource": re.Resource, "event": re.Event})
+		if !ok {
+			t.Fatalf("no webexpipe_webhook_missing for %v", re)
+		}
+		return v
+	}
+
+	await(3, []webhooks.Gap{{Resource: "attachmentActions", Event: "created"}})
+	if missing(actions) != 1 || missing(messages) != 0 {
+		t.Errorf("missing: actions %v (want 1), messages %v (want 0)", missing(actions), missing(messages))
+	}
+	if n := strings.Count(logs.String(), "no Webex webhook for attachmentActions/created"); n != 1 {
+		t.Errorf("the gap was logged %d times over three rounds, want once:\n%s", n, logs.String())
+	}
+
+	// A webhook someone else registered delivers it as well as a managed one.
+	e.create(t, webex.WebhookRequest{Name: "by hand", TargetURL: okTarget(t), Resource: "attachmentActions", Secret: secret})
+	await(1, nil)
+	if missing(actions) != 0 {
+		t.Errorf("missing: actions %v once registered, want 0", missing(actions))
+	}
+	if !strings.Contains(logs.String(), "the Webex webhook for attachmentActions/created delivers again") {
+		t.Errorf("the end of the gap was not logged:\n%s", logs.String())
+	}
+	if len(e.hooks(t)) != 2 {
+		t.Errorf("the watchdog without a desired set changed the webhooks: %+v", e.hooks(t))
 	}
 }
