@@ -45,10 +45,18 @@ type NATSOptions struct {
 	NoReconnectBuffer bool
 }
 
-// AddFlags registers the NATS and stream settings.
+// AddFlags registers the NATS connection settings and the stream
+// settings, for a binary that provisions the streams at start.
 func (o *NATSOptions) AddFlags(fs *pflag.FlagSet) {
+	o.AddConnFlags(fs)
+	o.AddStreamFlags(fs)
+}
+
+// AddStreamFlags registers how the streams are declared (--provision and
+// the stream settings). A binary that never provisions (an operator's
+// tool) leaves them out: Provision then stays false.
+func (o *NATSOptions) AddStreamFlags(fs *pflag.FlagSet) {
 	def := events.DefaultStreamOptions()
-	fs.StringVar(&o.URL, "nats-url", nats.DefaultURL, "NATS server URLs, comma-separated (all servers of a cluster)")
 	fs.BoolVar(&o.Provision, "provision", true, "create or update the streams and buckets at start")
 	fs.IntVar(&o.Streams.Replicas, "stream-replicas", def.Replicas, "replicas of every stream and bucket (1 single server, 3 in a cluster)")
 	fs.StringVar(&o.Storage, "stream-storage", "file", "stream storage: file or memory")
@@ -57,6 +65,11 @@ func (o *NATSOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Streams.DuplicateWindow, "duplicate-window", def.DuplicateWindow, "how long a redelivered webhook is recognised and stored once")
 	fs.DurationVar(&o.Streams.DLQMaxAge, "dlq-max-age", def.DLQMaxAge, "how long dead letters are kept")
 	fs.DurationVar(&o.Streams.ProcessedTTL, "processed-ttl", def.ProcessedTTL, "how long a worker remembers it handled an event")
+}
+
+// AddConnFlags registers where NATS is and how to authenticate.
+func (o *NATSOptions) AddConnFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.URL, "nats-url", nats.DefaultURL, "NATS server URLs, comma-separated (all servers of a cluster)")
 	fs.StringVar(&o.User, "nats-user", "", "NATS user name")
 	fs.StringVar(&o.Password, "nats-password", "", "NATS password (prefer --nats-password-file)")
 	fs.StringVar(&o.PasswordFile, "nats-password-file", "", "file holding the NATS password")
@@ -141,9 +154,12 @@ func (o NATSOptions) streamOptions() (events.StreamOptions, error) {
 // before NATS waits for it instead of crash-looping. URLs in logs and
 // errors are redacted.
 func Connect(ctx context.Context, o NATSOptions, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
-	streams, err := o.streamOptions()
-	if err != nil {
-		return nil, nil, err
+	var streams events.StreamOptions
+	if o.Provision { // without it the stream settings may be unset: they are not needed
+		var err error
+		if streams, err = o.streamOptions(); err != nil {
+			return nil, nil, err
+		}
 	}
 	auth, err := o.authOptions()
 	if err != nil {

@@ -56,12 +56,9 @@ func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
 		return process.BindEnv(conn, os.LookupEnv)
 	}
 	fs := cmd.PersistentFlags()
-	o.nats.AddFlags(fs)
 	// An operator's tool reads and writes messages; it never changes how
 	// the streams are declared.
-	for _, name := range []string{"provision", "stream-replicas", "stream-storage", "events-max-age", "events-max-bytes", "duplicate-window", "dlq-max-age", "processed-ttl"} {
-		fs.MarkHidden(name)
-	}
+	o.nats.AddConnFlags(fs)
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command"+noEnv)
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table"+noEnv)
 	process.DescribeEnv(fs)

@@ -109,4 +109,33 @@ func TestWebhooksCommands(t *testing.T) {
 			t.Errorf("%d webhooks after the watch, want 2", len(hs))
 		}
 	})
+	t.Run("watch without a target reports what is missing", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		cmd := rootCommand()
+		var out, errOut syncbuf.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(&errOut)
+		cmd.SetArgs([]string{"webhooks", "watch", "--resources", "messages,memberships/all",
+			"--interval", "50ms", "--metrics-addr", "", "--log-level", "error",
+			"--nats-url", srv.ClientURL(), "--webex-token", sim.Token(), "--webex-api-url", sim.URL()})
+		go func() { done <- cmd.ExecuteContext(ctx) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(errOut.String(), "missing     memberships/all: no webhook delivers it") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the watchdog did not report the missing webhook:\n%s", errOut.String())
+			}
+			time.Sleep(20 * time.Millisecond) // poll, bounded by the deadline
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("watch = %v", err)
+		}
+		if strings.Contains(errOut.String(), "missing     messages/created") {
+			t.Errorf("messages/created has webhooks, yet was reported missing:\n%s", errOut.String())
+		}
+		if hs, _ := client.Webhooks(context.Background()); len(hs) != 2 {
+			t.Errorf("%d webhooks after a watch without a target, want the 2 there were", len(hs))
+		}
+	})
 }

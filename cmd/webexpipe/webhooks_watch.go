@@ -23,10 +23,15 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 		Short: "Check the webhooks on an interval, re-activate disabled ones with backoff, and serve their health as metrics",
 		Long: "Without --target the watchdog only re-activates disabled managed webhooks (five minutes after they were\n" +
 			"first seen disabled, longer each time one is disabled again soon after). With --target every round is an\n" +
-			"ensure: missing webhooks are created and drift is fixed too. Runs until interrupted.",
+			"ensure: missing webhooks are created and drift is fixed too. Either way every round checks that the webhooks\n" +
+			"of --resources exist and are active (webexpipe_webhook_missing). Runs until interrupted.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o := webhooks.WatchOptions{Interval: c.wh.WatchInterval}
+			wanted, err := c.wh.Wanted()
+			if err != nil {
+				return err
+			}
+			o := webhooks.WatchOptions{Interval: c.wh.WatchInterval, Want: wanted}
 			if c.wh.Target != "" {
 				spec, err := c.spec(unsigned)
 				if err != nil {
@@ -86,6 +91,17 @@ func printWatchRound(cmd *cobra.Command, rep *webhooks.Report, err error) {
 		}
 		fmt.Fprintf(w, "%s %s\n", stamp, actionLine(a))
 	}
+	for _, g := range rep.Missing {
+		fmt.Fprintf(w, "%s %s\n", stamp, gapLine(g))
+	}
+}
+
+// gapLine is one webhook that must exist and does not deliver.
+func gapLine(g webhooks.Gap) string {
+	if g.DisabledID != "" {
+		return fmt.Sprintf("missing     %s/%s: %s (%s) is disabled", g.Resource, g.Event, g.DisabledName, g.DisabledID)
+	}
+	return fmt.Sprintf("missing     %s/%s: no webhook delivers it", g.Resource, g.Event)
 }
 
 // printWatchRoundJSON prints every round as one line of JSON.

@@ -25,17 +25,11 @@ type ToolOptions struct {
 	JSON    bool
 }
 
-// streamFlags declare streams; a tool never changes them.
-var streamFlags = []string{"provision", "stream-replicas", "stream-storage", "events-max-age", "events-max-bytes",
-	"duplicate-window", "dlq-max-age", "processed-ttl"}
-
-// AddFlags registers the NATS settings (those declaring streams hidden),
-// --timeout (timeout is its default; 0 means none) and --json on fs.
+// AddFlags registers the NATS connection settings (not those declaring
+// streams: a tool never changes them), --timeout (timeout is its default;
+// 0 means none) and --json on fs.
 func (o *ToolOptions) AddFlags(fs *pflag.FlagSet, timeout time.Duration) {
-	o.NATS.AddFlags(fs)
-	for _, name := range streamFlags {
-		_ = fs.MarkHidden(name)
-	}
+	o.NATS.AddConnFlags(fs)
 	fs.DurationVar(&o.Timeout, "timeout", timeout, "bound on the whole command (0: none)")
 	// TIMEOUT alone is too common a name: a shell may have it for anything.
 	process.SetEnvNames(fs, "timeout", "WEBEXPIPE_TIMEOUT")

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/proctest"
+)
+
+// subcommand finds the command at path under a fresh root.
+func subcommand(t *testing.T, path ...string) *cobra.Command {
+	t.Helper()
+	cmd, rest, err := rootCommand().Find(path)
+	if err != nil || len(rest) > 0 {
+		t.Fatalf("no command %v: %v", path, err)
+	}
+	return cmd
+}
+
+// TestSettings checks what the commands that share the worker and webhook
+// settings read: dev mode runs ingest and the echo, cards and retry
+// workers, so every worker group applies but the listeners (it has its
+// own); the webhook commands read the one list of webhooks that must exist,
+// and, being tools, no stream settings.
+func TestSettings(t *testing.T) {
+	webhookSettings := []string{"WEBHOOK_TARGET", "WEBHOOK_RESOURCES", "WEBHOOK_NAME_PREFIX", "WEBHOOK_FILTER",
+		"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE", "WEBEXPIPE_TIMEOUT"}
+	tests := []struct {
+		path   []string
+		groups [][]string
+	}{
+		{path: []string{"dev"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings,
+			proctest.RuntimeSettings, proctest.EventSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings,
+			{"LISTEN_ADDR", "WEBHOOK_PATH", "WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE", "INSECURE_SKIP_SIGNATURE", "PARTITIONS",
+				"PUBLISH_TIMEOUT", "RETRY_AFTER", "SPOOL_DIR", "SPOOL_MAX_BYTES", "MAX_EVENT_AGE", "DEBUG_ADDR",
+				"ECHO_MODE", "ECHO_RECHECK_AFTER", "CARDS_RECHECK_AFTER",
+				"RETRY_INITIAL_INTERVAL", "RETRY_MULTIPLIER", "RETRY_RANDOMIZATION", "RETRY_MAX_INTERVAL", "RETRY_MAX_ELAPSED",
+				"RETRY_RECHECK_AFTER", "RETRY_NOT_FOUND_GRACE",
+				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL"}}},
+		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings}},
+		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings,
+			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path[len(tt.path)-1], func(t *testing.T) {
+			proctest.ExpectSettings(t, subcommand(t, tt.path...), tt.groups...)
+		})
+	}
+}
