@@ -1,9 +1,11 @@
 // Package deploy_test checks that the deployment files in this folder (and
-// the README's configuration table) use
-// only settings the binaries know: every environment variable the compose
-// file and the Kubernetes manifests set must be a flag of the binary they
-// run, so a typo or a renamed setting fails here instead of being silently
-// ignored in production.
+// the README's configuration table) use only settings the binaries know:
+// every environment variable the compose file and the Kubernetes manifests
+// set for a container must be a flag of the binary that container runs, so
+// a typo, a renamed setting or one set for the wrong binary fails here
+// instead of being silently ignored in production. A binary's variables are
+// those its --help lists, which are exactly those it reads: no binary hides
+// a flag.
 package deploy_test
 
 import (
@@ -162,8 +164,33 @@ func TestKubernetesSettingsExist(t *testing.T) {
 	}
 }
 
+// readmeUsers maps the words of the configuration table's "used by"
+// column to the commands they name. Words not here (status, sim send,
+// bench, ...) are not checked one by one.
+var readmeUsers = map[string][][]string{
+	"ingest":                   {{"ingest"}},
+	"workers":                  {{"echo-worker"}, {"cards-worker"}, {"retry-worker"}, {"membership-worker"}},
+	"event workers":            {{"echo-worker"}, {"cards-worker"}, {"membership-worker"}},
+	"Webex workers":            {{"echo-worker"}, {"cards-worker"}, {"retry-worker"}},
+	"echo-worker":              {{"echo-worker"}},
+	"cards-worker":             {{"cards-worker"}},
+	"retry-worker":             {{"retry-worker"}},
+	"membership-worker":        {{"membership-worker"}},
+	"dev":                      {{"webexpipe", "dev"}},
+	"provision":                {{"webexpipe", "provision"}},
+	"webexpipe webhooks":       {{"webexpipe", "webhooks", "ensure"}, {"webexpipe", "webhooks", "watch"}},
+	"webexpipe webhooks watch": {{"webexpipe", "webhooks", "watch"}},
+	"all":                      {{"ingest"}, {"echo-worker"}, {"cards-worker"}, {"retry-worker"}, {"membership-worker"}, {"webexpipe", "dev"}, {"webexpipe", "provision"}},
+}
+
+// exactlyDocumented are the binaries whose every variable the table must
+// list under them: ingest and the workers, the deployed binaries.
+var exactlyDocumented = [][]string{{"ingest"}, {"echo-worker"}, {"cards-worker"}, {"retry-worker"}, {"membership-worker"}}
+
 // TestReadmeSettingsExist checks the README's configuration table the same
-// way: every variable it documents is read by at least one binary.
+// way: every variable it documents is read by at least one binary, and by
+// each binary its "used by" column names; and ingest and each worker
+// binary read nothing the table does not list under it.
 func TestReadmeSettingsExist(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -178,32 +205,69 @@ func TestReadmeSettingsExist(t *testing.T) {
 	table := readme[start : start+1+end]
 	bins := map[string]string{}
 	known := map[string]bool{}
+	reads := map[string]map[string]bool{} // command -> its variables
 	for _, command := range [][]string{
 		{"ingest"}, {"echo-worker"}, {"cards-worker"}, {"retry-worker"}, {"membership-worker"},
 		{"webexpipe", "dev"}, {"webexpipe", "sim", "send"}, {"webexpipe", "sim", "serve"},
 		{"webexpipe", "provision"}, {"webexpipe", "replay"}, {"webexpipe", "events", "list"},
-		{"webexpipe", "status"}, {"webexpipe", "webhooks", "watch"}, {"webexpipe", "backfill"},
+		{"webexpipe", "status"}, {"webexpipe", "webhooks", "watch"}, {"webexpipe", "webhooks", "ensure"}, {"webexpipe", "backfill"},
 		{"webexpipe", "dlq", "list"}, {"webexpipe", "bench"}, {"webexpipe", "sim", "click"},
 	} {
-		for v := range envOf(t, bins, command) {
+		env := envOf(t, bins, command)
+		reads[strings.Join(command, " ")] = env
+		for v := range env {
 			known[v] = true
 		}
 	}
 	name := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
 	documented := 0
+	listed := map[string]map[string]bool{} // command -> variables the table lists under it
 	for _, line := range strings.Split(table, "\n") {
 		if !strings.HasPrefix(line, "| `") {
 			continue
 		}
-		first := strings.SplitN(line, "|", 3)[1]
-		for _, m := range name.FindAllStringSubmatch(first, -1) {
+		cols := strings.Split(line, "|") // "", variables, default, used by, meaning...
+		if len(cols) < 5 {
+			t.Errorf("a table row without its columns: %s", line)
+			continue
+		}
+		var users [][]string
+		for _, word := range strings.Split(strings.TrimSpace(cols[3]), ", ") {
+			users = append(users, readmeUsers[word]...)
+		}
+		for _, m := range name.FindAllStringSubmatch(cols[1], -1) {
+			v := m[1]
 			documented++
-			if !known[m[1]] {
-				t.Errorf("the README documents %s, which no binary reads", m[1])
+			if !known[v] {
+				t.Errorf("the README documents %s, which no binary reads", v)
+				continue
+			}
+			for _, u := range users {
+				c := strings.Join(u, " ")
+				if !reads[c][v] {
+					t.Errorf("the README says %s reads %s; it does not", c, v)
+				}
+				if listed[c] == nil {
+					listed[c] = map[string]bool{}
+				}
+				listed[c][v] = true
 			}
 		}
 	}
 	if documented < 30 {
 		t.Errorf("found %d documented variables; is the table still there?", documented)
+	}
+	for _, command := range exactlyDocumented {
+		c := strings.Join(command, " ")
+		var missing []string
+		for v := range reads[c] {
+			if !listed[c][v] {
+				missing = append(missing, v)
+			}
+		}
+		sort.Strings(missing)
+		for _, v := range missing {
+			t.Errorf("%s reads %s, which the README's table does not list under it", c, v)
+		}
 	}
 }
