@@ -73,12 +73,14 @@ func TestStartWebhookWatch(t *testing.T) {
 			t.Errorf("webhooks %v", hooks)
 		}
 		mfs, _ := reg.Gather()
-		found := false
-		for _, mf := range mfs {
-			found = found || mf.GetName() == "webexpipe_webhook_active"
-		}
-		if !found {
-			t.Error("no webhook metrics in the registry")
+		for _, name := range []string{"webexpipe_webhook_active", "webexpipe_webhook_missing"} {
+			found := false
+			for _, mf := range mfs {
+				found = found || mf.GetName() == name
+			}
+			if !found {
+				t.Errorf("no %s in the registry", name)
+			}
 		}
 	})
 
