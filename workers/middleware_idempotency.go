@@ -34,6 +34,12 @@ const markerTimeout = 5 * time.Second
 // handler then looks before it acts, which costs a look-up, never a
 // duplicate.
 //
+// The record is created before any marker of the event can be written, so
+// when a first delivery creates it, no marker can exist and none is read:
+// an event as ingest stored it, handled once, costs two writes and no
+// read. A copy (a replay, a requeue, a redriven dead letter) and a
+// redelivery always read the marker.
+//
 // Events without a dedup key pass straight through.
 func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Event, err error)) Middleware {
 	return func(next Handler) Handler {
@@ -42,7 +48,11 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 				return next.Handle(ctx, ev)
 			}
 			key := events.MarkerKey(worker, ev.DedupKey)
-			if !ev.Force {
+			fresh := false
+			if ev.Delivered == 1 && !ev.attempted {
+				fresh = noteAttempt(ctx, kv, worker, ev) && !isCopy(ev)
+			}
+			if !ev.Force && !fresh {
 				_, err := getMarker(ctx, kv, key)
 				switch {
 				case err == nil:
@@ -51,19 +61,27 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 					return fmt.Errorf("read idempotency marker %s: %w", key, err)
 				}
 			}
-			if ev.Delivered == 1 {
-				noteAttempt(ctx, kv, worker, ev)
-			}
 			herr := next.Handle(ctx, ev)
 			if herr != nil && !IsDeferred(herr) {
 				return herr
 			}
-			if err := putMarker(ctx, kv, key, ev); err != nil && onWriteError != nil {
-				onWriteError(ev, err)
+			if err := putMarker(ctx, kv, key, ev); err != nil {
+				if onWriteError != nil {
+					onWriteError(ev, err)
+				}
+			} else {
+				ev.marked = true
 			}
 			return herr
 		})
 	}
+}
+
+// isCopy reports whether ev is a copy of a stored event (its original's
+// stream sequence travels with it), which may have been handled as the
+// original.
+func isCopy(ev *Event) bool {
+	return ev.Replay || ev.Header.Get(events.HeaderOrigSeq) != "" || ev.Header.Get(events.HeaderDedupKey) != ""
 }
 
 // getMarker reads a marker within markerTimeout: a read that hangs
@@ -88,9 +106,9 @@ func putMarker(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event
 	return nil
 }
 
-// noteAttempt creates ev's attempt record, or marks ev as retried when one
-// exists or the bucket cannot tell.
-func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *Event) {
+// noteAttempt creates ev's attempt record and reports whether it did; it
+// marks ev as retried when a record exists or the bucket cannot tell.
+func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *Event) bool {
 	var copySeq uint64
 	if ev.Force {
 		copySeq = ev.StreamSeq
@@ -100,7 +118,7 @@ func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *
 	key := events.AttemptKey(worker, ev.DedupKey, copySeq)
 	_, err := kv.Create(ctx, key, nil)
 	if err == nil {
-		return
+		return true
 	}
 	ev.attempted = true
 	if errors.Is(err, jetstream.ErrKeyExists) {
@@ -108,4 +126,5 @@ func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *
 			ev.earlier = e.Created()
 		}
 	}
+	return false
 }
