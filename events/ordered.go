@@ -27,13 +27,13 @@ func PartitionReplayFilter(worker string, partition int) string {
 
 // PartitionConsumerConfig declares the durable pull consumer of one
 // partition of an ordered worker type. It takes the worker's events stored
-// on that partition, and the replays addressed to the worker there, one at
-// a time (MaxAckPending 1): the next event of a room is delivered only once
-// the previous one is acknowledged or terminated, whichever replica handles
-// it. The pinned-client priority policy keeps the partition with one pull
-// client until that client sends no pull request for pinTTL; the server then
-// pins another. o.MaxAckPending is ignored. The deliver policy is left to
-// the caller, as in ConsumerConfig.
+// on that partition, and the replays addressed to the worker there, up to
+// o.MaxAckPending at a time (the partition's window; 1 hands out the next
+// event only once the previous one is settled). The pinned-client priority
+// policy keeps the partition with one pull client until that client sends
+// no pull request for pinTTL; the server then pins another. That client
+// orders the events of each room itself. The deliver policy is left to the
+// caller, as in ConsumerConfig.
 func PartitionConsumerConfig(o ConsumerOptions, partition int, pinTTL time.Duration) (jetstream.ConsumerConfig, error) {
 	cfg, err := ConsumerConfig(o)
 	if err != nil {
@@ -53,7 +53,7 @@ func PartitionConsumerConfig(o ConsumerOptions, partition int, pinTTL time.Durat
 	cfg.Durable = PartitionConsumerName(o.Worker, partition)
 	cfg.Description = fmt.Sprintf("webexpipe worker %s, partition %d, in stream order", o.Worker, partition)
 	cfg.FilterSubjects = filters
-	cfg.MaxAckPending = 1
+	cfg.MaxAckPending = max(o.MaxAckPending, 1)
 	cfg.PriorityPolicy = jetstream.PriorityPolicyPinned
 	cfg.PriorityGroups = []string{OwnerGroup}
 	cfg.PinnedTTL = pinTTL

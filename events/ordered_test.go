@@ -12,7 +12,7 @@ import (
 )
 
 func TestPartitionConsumerConfig(t *testing.T) {
-	o := events.ConsumerOptions{Worker: "echo", Events: []events.ResourceEvent{{Resource: "messages", Event: "created"}, {Resource: "attachmentActions", Event: "*"}}, MaxAckPending: 1000}
+	o := events.ConsumerOptions{Worker: "echo", Events: []events.ResourceEvent{{Resource: "messages", Event: "created"}, {Resource: "attachmentActions", Event: "*"}}, MaxAckPending: 63}
 	cfg, err := events.PartitionConsumerConfig(o, 7, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -21,7 +21,7 @@ func TestPartitionConsumerConfig(t *testing.T) {
 	if !slices.Equal(cfg.FilterSubjects, want) {
 		t.Errorf("filters %v, want %v", cfg.FilterSubjects, want)
 	}
-	if cfg.Durable != "echo-p7" || cfg.MaxAckPending != 1 || cfg.PriorityPolicy != jetstream.PriorityPolicyPinned ||
+	if cfg.Durable != "echo-p7" || cfg.MaxAckPending != 63 || cfg.PriorityPolicy != jetstream.PriorityPolicyPinned ||
 		!slices.Equal(cfg.PriorityGroups, []string{events.OwnerGroup}) || cfg.PinnedTTL != 5*time.Second {
 		t.Errorf("config %+v: want echo-p7, one pending, pinned in %q for 5s", cfg, events.OwnerGroup)
 	}

@@ -46,14 +46,22 @@ type StreamOptions struct {
 	DuplicateWindow time.Duration
 	// DLQMaxAge is how long dead letters are kept.
 	DLQMaxAge time.Duration
-	// ProcessedTTL is how long an idempotency marker lives. It should be at
-	// least EventsMaxAge so a replay of any stored event finds its marker.
+	// ProcessedTTL is how long an idempotency marker lives. It must outlast
+	// the last redelivery of an event (AckWait x MaxDeliver plus the
+	// backoff between them, about an hour with the defaults) and ingest's
+	// MAX_EVENT_AGE (24h), the age up to which a captured webhook sent
+	// again is stored again. A replay of an older event is told apart by
+	// the worker's ack floor instead (see the replay package).
 	ProcessedTTL time.Duration
 }
 
+// DefaultProcessedTTL is MAX_EVENT_AGE's default (24h) plus two hours,
+// more than the redelivery horizon of the default worker settings.
+const DefaultProcessedTTL = 26 * time.Hour
+
 // DefaultStreamOptions returns the defaults: one replica, file
 // storage, events kept 7 days, a 10-minute duplicate window, dead letters
-// kept 30 days.
+// kept 30 days, markers kept 26 hours.
 func DefaultStreamOptions() StreamOptions {
 	return StreamOptions{
 		Replicas:        1,
@@ -62,7 +70,7 @@ func DefaultStreamOptions() StreamOptions {
 		EventsMaxBytes:  -1,
 		DuplicateWindow: 10 * time.Minute,
 		DLQMaxAge:       30 * 24 * time.Hour,
-		ProcessedTTL:    7 * 24 * time.Hour,
+		ProcessedTTL:    DefaultProcessedTTL,
 	}
 }
 

@@ -2,12 +2,10 @@ package workers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -35,7 +33,10 @@ type Config struct {
 	// sends the event to the DLQ. Default 10.
 	MaxDeliver int
 	// MaxAckPending bounds unacknowledged events across all replicas;
-	// default 1000.
+	// default 1000. In ordered mode it is shared out over the partitions:
+	// each partition's consumer may have MaxAckPending/Partitions events
+	// (rounded up) out at once, so 1 per partition, the smallest, handles
+	// one event per partition at a time.
 	MaxAckPending int
 	// Backoff schedules redeliveries after retryable errors.
 	Backoff Backoff
@@ -49,12 +50,14 @@ type Config struct {
 	Idempotent bool
 	// Ordered handles the events of one room one at a time, in stream
 	// order, across every replica (see "Per-room order" in the package
-	// doc). Off by default: one shared consumer, events handled in parallel
-	// whatever their room. Not available with Input.
+	// doc), while the events of different rooms run in parallel up to
+	// Concurrency. Off by default: one shared consumer, events handled in
+	// parallel whatever their room. Not available with Input.
 	Ordered bool
 	// Partitions is the number of partitions ingest spreads events over
-	// (ingest's --partitions); ordered mode runs one consumer per
-	// partition. Default events.DefaultPartitions.
+	// (ingest's --partitions); ordered mode has one consumer per
+	// partition, each owned by one replica at a time. Default
+	// events.DefaultPartitions.
 	Partitions int
 	// PinTimeout is how long, in ordered mode, a partition stays with a
 	// replica that stopped pulling before another replica takes it over;
@@ -141,7 +144,7 @@ func setDefault[T comparable](field *T, def T) {
 // applied to zero fields.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	if _, err := c.consumerConfig(); err != nil {
+	if err := validateSource(c); err != nil {
 		return err
 	}
 	b := c.Backoff
@@ -158,8 +161,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("worker %s: handler timeout %s: want > 0", c.Name, c.HandlerTimeout)
 	case c.DrainTimeout < 0:
 		return fmt.Errorf("worker %s: drain timeout %s: want > 0", c.Name, c.DrainTimeout)
-	case c.Ordered && c.Input != nil:
-		return fmt.Errorf("worker %s: ordered mode applies to webhook events only, not to stream %s", c.Name, c.Input.Stream)
 	case c.Partitions < 1 || c.Partitions > maxPartitions:
 		return fmt.Errorf("worker %s: partitions %d: want 1 to %d", c.Name, c.Partitions, maxPartitions)
 	case c.PinTimeout < minPinTimeout:
@@ -171,23 +172,17 @@ func (c Config) Validate() error {
 	case b.RandomizationFactor < 0 || b.RandomizationFactor >= 1:
 		return fmt.Errorf("worker %s: backoff randomization %g: want 0 <= r < 1", c.Name, b.RandomizationFactor)
 	}
+	for _, f := range c.source().feeds(c) {
+		if _, err := f.declare(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// consumerConfig is the worker's durable consumer, without a deliver
-// policy (see StartAt).
-func (c Config) consumerConfig() (jetstream.ConsumerConfig, error) {
-	if c.Name == "" {
-		return jetstream.ConsumerConfig{}, errors.New("worker name is required")
-	}
-	if c.Input != nil {
-		return c.inputConsumerConfig()
-	}
-	return events.ConsumerConfig(events.ConsumerOptions{
-		Worker:        c.Name,
-		Events:        c.Events,
-		AckWait:       c.AckWait,
-		MaxDeliver:    c.MaxDeliver,
-		MaxAckPending: c.MaxAckPending,
-	})
+// partitionWindow is, in ordered mode, how many events one partition's
+// consumer may have out at once: MaxAckPending shared out over the
+// partitions, rounded up.
+func (c Config) partitionWindow() int {
+	return max(1, (c.MaxAckPending+c.Partitions-1)/c.Partitions)
 }

@@ -8,16 +8,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ensureConsumer creates the worker's durable consumer, or updates it to
-// the current config while keeping its position: JetStream refuses to
-// change a consumer's deliver policy, so an existing consumer's policy and
-// start point are reused and StartAt applies only to a new one.
-func (r *Runner) ensureConsumer(ctx context.Context) (jetstream.Consumer, error) {
-	return r.ensure(ctx, r.cfg.consumerConfig)
-}
-
-// ensure creates or updates the consumer that declare describes, as
-// ensureConsumer does.
+// ensure creates the durable consumer that declare describes, or updates
+// it to the current config while keeping its position: JetStream refuses
+// to change a consumer's deliver policy, so an existing consumer's policy
+// and start point are reused and StartAt applies only to a new one.
 func (r *Runner) ensure(ctx context.Context, declare func() (jetstream.ConsumerConfig, error)) (jetstream.Consumer, error) {
 	// Two replicas starting together may both find no consumer; the one
 	// that creates it second then updates it and must take its position.
@@ -40,7 +34,7 @@ func (r *Runner) createOrUpdateConsumer(ctx context.Context, declare func() (jet
 	if err != nil {
 		return nil, err
 	}
-	stream := r.cfg.stream()
+	stream := r.src.stream()
 	existing, err := r.js.Consumer(ctx, stream, cfg.Durable)
 	switch {
 	case err == nil:

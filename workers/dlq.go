@@ -34,18 +34,11 @@ func deadLetterID(worker string, streamSeq uint64) string {
 	return worker + ":" + strconv.FormatUint(streamSeq, 10)
 }
 
-// publishDeadLetter stores the dead letter of ev, which failed with cause,
-// on worker's DLQ subject and waits for the PubAck. build makes the message
-// (nil: deadLetter); the Webex tracking id of cause, if any, is added as a
-// header so that an operator can quote it to Webex support.
-func publishDeadLetter(ctx context.Context, js jetstream.JetStream, worker string, ev *Event, reason string, cause error,
-	build func(ev *Event, reason string, cause error) *nats.Msg) error {
-	var msg *nats.Msg
-	if build != nil {
-		msg = build(ev, reason, cause)
-	} else {
-		msg = deadLetter(worker, ev, reason)
-	}
+// publishDeadLetter stores msg, the dead letter of ev, which failed with
+// cause, on worker's DLQ subject and waits for the PubAck. The Webex
+// tracking id of cause, if any, is added as a header so that an operator
+// can quote it to Webex support.
+func publishDeadLetter(ctx context.Context, js jetstream.JetStream, worker string, ev *Event, cause error, msg *nats.Msg) error {
 	msg.Subject = events.DLQSubject(worker)
 	if msg.Header == nil {
 		msg.Header = nats.Header{}

@@ -44,10 +44,13 @@
 //
 // # Pulling
 //
-// The runner fetches only as many messages as it has free handler slots
-// (Config.Concurrency), so every message it holds is being handled and kept
-// alive with InProgress. Nothing waits in a local prefetch buffer while its
-// AckWait runs out, at the cost of one pull request per batch.
+// In the shared mode the runner fetches only as many messages as it has
+// free handler slots (Config.Concurrency), so every message it holds is
+// being handled and kept alive with InProgress: nothing waits in a local
+// prefetch buffer while its AckWait runs out. Pull requests overlap; while
+// one is open the next waits until a quarter of the slots (at most 64) are
+// free, so a busy worker sends a few larger requests instead of one per
+// finished handler.
 //
 // # Per-room order
 //
@@ -58,41 +61,50 @@
 // rooms go on in parallel. Ingest puts every event of a room on the same
 // partition (the last subject token), so the runner creates one durable
 // consumer per partition, <worker>-p<N>, filtered on that partition of each
-// of the worker's events and of its replays, with MaxAckPending 1: the
-// server does not deliver a partition's next event before the previous one
-// is acknowledged or terminated, whichever replica holds it. A retried
-// event holds its room (and its partition) until it succeeds or is
-// dead-lettered. That is why Event.Ordered is set: code below a handler
-// must not defer the event's work elsewhere (webexcall does not store a
-// failed write for the retry worker in ordered mode), or the work would be
-// done after the room's later events.
+// of the worker's events and of its replays. Its window (MaxAckPending) is
+// Config.MaxAckPending shared out over the partitions.
 //
 // Each partition has one owner among the live replicas. The consumers use
 // JetStream's pinned-client priority policy (group events.OwnerGroup): the
 // server pins a partition to the pull client it first delivers to and gives
 // it to another only when the owner sent no pull request for
-// Config.PinTimeout. Every replica pulls every partition, one message at a
-// time; the owner's requests carry its pin id, the others' wait. A replica
-// that dies loses its partitions after PinTimeout; an event it was
-// handling comes back after its AckWait, still first in its partition. A
-// replica that stops cleanly unpins the partitions it owns, so the others
-// take them at once. The pin is renewed by pull requests, and an owner
-// busy with an event does not pull: a handler that runs longer than
-// PinTimeout may let the partition move, without breaking its order. Which
-// replica gets a free partition is up to the server (the first waiting
-// request), so partitions are not spread evenly. This was chosen over a lease of our own in a KV
-// bucket because the server then decides ownership in the same place it
-// decides delivery: there is no window in which a lease has moved but the
-// old owner still pulls, no renewal loop, and nothing to clean up. Ordering
-// itself does not depend on the pin: MaxAckPending 1 keeps it even while a
-// partition changes hands; the pin keeps a partition on one replica so that
-// replicas do not take turns on it.
+// Config.PinTimeout. Every replica pulls every partition; the owner's
+// requests carry its pin id, the others' wait. The owner queues the
+// partition's events by room, in stream order, and runs the first event of
+// every room that is not busy, up to Config.Concurrency handlers across all
+// its partitions; the rest wait in their room's queue, kept alive with
+// InProgress. So ordered throughput grows with Concurrency and the number of
+// rooms, not with the number of consumers.
 //
-// Config.Partitions must equal ingest's number of partitions. In ordered
-// mode a process runs at most one handler per partition it owns, and
-// Config.Concurrency and MaxAckPending do not apply. Switching a worker
-// type to ordered mode creates the partition consumers at Config.StartAt;
-// the shared consumer is left as it was (remove it once the switch is done).
+// A retryable failure is retried in place (with Backoff, or the delay the
+// error asks for) instead of being handed back, so the room's next events,
+// already fetched, wait behind it; other rooms are not held. A planned wait
+// (Wait, such as the shared rate-limit pause) spends no delivery. That is
+// why Event.Ordered is set: code below a handler must not defer the event's
+// work elsewhere (webexcall does not store a failed write for the retry
+// worker in ordered mode), or the work would be done after the room's later
+// events.
+//
+// A replica that dies loses its partitions after PinTimeout; the events it
+// held come back after their AckWait. A replica that stops cleanly gives
+// back what it had queued, finishes what it was running and unpins its
+// partitions, so the others take them at once. Either way the new owner may
+// receive a room's later events before the earlier ones the old owner still
+// holds: so a new owner starts nothing from a partition until the server
+// counts no event of it out but those the new owner holds. From then on
+// every unsettled event of the partition is in its queues, where stream
+// order decides. Which replica gets a free partition is up to the server
+// (the first waiting request), so partitions are not spread evenly. This was
+// chosen over a lease of our own in a KV bucket because the server then
+// decides ownership in the same place it decides delivery: there is no
+// window in which a lease has moved but the old owner still pulls, no
+// renewal loop, and nothing to clean up.
+//
+// Config.Partitions must equal ingest's number of partitions. A
+// MaxAckPending of one per partition gives the strictest form: one event
+// per partition at a time. Switching a worker type to ordered mode creates
+// the partition consumers at Config.StartAt; the shared consumer is left as
+// it was (remove it once the switch is done).
 //
 // # Idempotency
 //

@@ -51,6 +51,7 @@ type Event struct {
 	msg       jetstream.Msg // nil for an Event built by hand
 	decodeErr error         // why Envelope is nil
 	attempted bool          // an attempt record of an earlier delivery exists
+	marked    bool          // its idempotency marker is written
 	earlier   time.Time     // when that record was written; zero if unknown
 }
 

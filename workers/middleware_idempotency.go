@@ -17,22 +17,27 @@ import (
 // about to expire.
 const markerTimeout = 5 * time.Second
 
-// Idempotency skips events worker already processed. Before calling the
-// handler it looks up the event's marker in kv (events.ProcessedBucket):
-// when it exists and the event is not a forced replay, it returns an error
-// matching ErrDuplicate without calling the handler. After the handler
-// returned nil, or an error made by Deferred (its work is stored and will be
-// done elsewhere), it writes the marker. A marker that cannot be read is
-// retried (the error is returned); one that cannot be written is reported
-// to onWriteError (may be nil) and the event still counts as done: the side
-// effect happened, and repeating it is worse than missing the marker.
+// Idempotency skips events worker already processed. Each event has one
+// key in kv (events.ProcessedBucket, events.MarkerKey): created empty when
+// a delivery begins, it holds the events.Marker once the handler returned
+// nil, or an error made by Deferred (its work is stored and will be done
+// elsewhere). A delivery that finds the marker returns an error matching
+// ErrDuplicate without calling the handler, unless it is a forced replay.
+// One that finds the key empty marks the event Retried (an earlier delivery
+// began, even if the server lost count of it), and the handler looks before
+// it acts.
 //
-// Before the first delivery's handler runs, it creates the event's attempt
-// record (events.AttemptKey). Finding one already there, it marks the event
-// Retried: an earlier delivery began, and the server lost count of it. A
-// record that cannot be written or read marks the event Retried too: the
-// handler then looks before it acts, which costs a look-up, never a
-// duplicate.
+// A key that cannot be read is retried (the error is returned); a marker
+// that cannot be written is reported to onWriteError (may be nil) and the
+// event still counts as done: the side effect happened, and repeating it is
+// worse than missing the marker. A key that cannot be created marks the
+// event Retried: that costs a look-up, never a duplicate.
+//
+// The first delivery of an event as ingest stored it creates the key, and
+// when that succeeds nothing was there to read: such an event, handled
+// once, costs two writes and no read. A redelivery and a copy (a replay, a
+// requeue, a redriven dead letter) read the key first. A forced replay does
+// not read it, and records its own attempt under events.AttemptKey.
 //
 // Events without a dedup key pass straight through.
 func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Event, err error)) Middleware {
@@ -42,28 +47,64 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 				return next.Handle(ctx, ev)
 			}
 			key := events.MarkerKey(worker, ev.DedupKey)
-			if !ev.Force {
-				_, err := getMarker(ctx, kv, key)
-				switch {
-				case err == nil:
-					return duplicate()
-				case !errors.Is(err, jetstream.ErrKeyNotFound):
-					return fmt.Errorf("read idempotency marker %s: %w", key, err)
+			switch {
+			case ev.Force:
+				noteAttempt(ctx, kv, events.AttemptKey(worker, ev.DedupKey, ev.StreamSeq), ev, true)
+			case ev.Delivered == 1 && !ev.attempted && !isCopy(ev) && noteAttempt(ctx, kv, key, ev, false):
+				// Created: no earlier delivery began.
+			default:
+				done, err := readKey(ctx, kv, key, ev)
+				if err != nil {
+					return err
 				}
-			}
-			if ev.Delivered == 1 {
-				noteAttempt(ctx, kv, worker, ev)
+				if done {
+					return duplicate()
+				}
 			}
 			herr := next.Handle(ctx, ev)
 			if herr != nil && !IsDeferred(herr) {
 				return herr
 			}
-			if err := putMarker(ctx, kv, key, ev); err != nil && onWriteError != nil {
-				onWriteError(ev, err)
+			if err := putMarker(ctx, kv, key, ev); err != nil {
+				if onWriteError != nil {
+					onWriteError(ev, err)
+				}
+			} else {
+				ev.marked = true
 			}
 			return herr
 		})
 	}
+}
+
+// isCopy reports whether ev is a copy of a stored event (its original's
+// dedup key or sequence travels with it), which may have been handled as
+// the original.
+func isCopy(ev *Event) bool {
+	return ev.Replay || ev.Header.Get(events.HeaderOrigSeq) != "" || ev.Header.Get(events.HeaderDedupKey) != ""
+}
+
+// readKey reads ev's key: done when it holds the marker. An empty key
+// marks ev Retried; a missing one is created, so that a later delivery
+// knows this one began.
+func readKey(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event) (done bool, err error) {
+	e, err := getMarker(ctx, kv, key)
+	switch {
+	case err == nil:
+		if events.IsMarker(e.Value()) {
+			return true, nil
+		}
+		ev.attempted = true
+		ev.earlier = e.Created()
+		return false, nil
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		if !noteAttempt(ctx, kv, key, ev, false) {
+			// Created meanwhile: another delivery began, or finished.
+			return readAgain(ctx, kv, key, ev)
+		}
+		return false, nil
+	}
+	return false, fmt.Errorf("read idempotency marker %s: %w", key, err)
 }
 
 // getMarker reads a marker within markerTimeout: a read that hangs
@@ -88,24 +129,32 @@ func putMarker(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event
 	return nil
 }
 
-// noteAttempt creates ev's attempt record, or marks ev as retried when one
-// exists or the bucket cannot tell.
-func noteAttempt(ctx context.Context, kv jetstream.KeyValue, worker string, ev *Event) {
-	var copySeq uint64
-	if ev.Force {
-		copySeq = ev.StreamSeq
+// readAgain reads a key that appeared after it was found missing.
+func readAgain(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event) (bool, error) {
+	e, err := getMarker(ctx, kv, key)
+	if err != nil {
+		return false, fmt.Errorf("read idempotency marker %s: %w", key, err)
 	}
+	ev.earlier = e.Created()
+	return events.IsMarker(e.Value()), nil
+}
+
+// noteAttempt creates the empty key that says a delivery of ev began, and
+// reports whether it did. When it did not (the key exists, or the bucket
+// cannot tell) ev may have been begun before: it is marked Retried, and
+// with lookBack the key's time is read as the earlier attempt's.
+func noteAttempt(ctx context.Context, kv jetstream.KeyValue, key string, ev *Event, lookBack bool) bool {
 	ctx, cancel := context.WithTimeout(ctx, markerTimeout)
 	defer cancel()
-	key := events.AttemptKey(worker, ev.DedupKey, copySeq)
 	_, err := kv.Create(ctx, key, nil)
 	if err == nil {
-		return
+		return true
 	}
 	ev.attempted = true
-	if errors.Is(err, jetstream.ErrKeyExists) {
+	if lookBack && errors.Is(err, jetstream.ErrKeyExists) {
 		if e, gerr := kv.Get(ctx, key); gerr == nil {
 			ev.earlier = e.Created()
 		}
 	}
+	return false
 }

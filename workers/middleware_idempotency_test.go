@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,5 +203,76 @@ func TestMarkersExpire(t *testing.T) {
 	}
 	if want := events.DefaultStreamOptions().ProcessedTTL; st.TTL() != want {
 		t.Errorf("marker TTL = %s, want %s", st.TTL(), want)
+	}
+}
+
+// countingKV counts marker reads.
+type countingKV struct {
+	jetstream.KeyValue
+	mu   sync.Mutex
+	gets map[string]int
+}
+
+func (c *countingKV) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	c.mu.Lock()
+	if c.gets == nil {
+		c.gets = map[string]int{}
+	}
+	c.gets[key]++
+	c.mu.Unlock()
+	return c.KeyValue.Get(ctx, key)
+}
+
+func (c *countingKV) markerReads(worker, dedupKey string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gets[events.MarkerKey(worker, dedupKey)]
+}
+
+// TestIdempotencyReadsMarkersOnlyWhereARepeatCanBe: the first delivery of
+// an event as ingest stored it creates its attempt record and reads no
+// marker; a redelivery, a copy, and a first delivery whose attempt record
+// exists (a second stored copy, or a server that lost count) read it, and
+// skip the handler when it is there.
+func TestIdempotencyReadsMarkersOnlyWhereARepeatCanBe(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	bucket, err := env.js.KeyValue(testCtx(t), events.ProcessedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := &countingKV{KeyValue: bucket}
+	const worker = "reads"
+	calls := 0
+	h := Chain(HandlerFunc(func(context.Context, *Event) error { calls++; return nil }), Idempotency(kv, worker, nil))
+
+	first := &Event{DedupKey: "k-1", Delivered: 1, Header: nats.Header{}}
+	if err := h.Handle(testCtx(t), first); err != nil || calls != 1 {
+		t.Fatalf("first delivery: err %v, calls %d", err, calls)
+	}
+	if n := kv.markerReads(worker, "k-1"); n != 0 {
+		t.Errorf("first delivery read the marker %d times; want none", n)
+	}
+	if !first.marked || first.Retried() {
+		t.Errorf("first delivery: marked %v, retried %v; want marked, not retried", first.marked, first.Retried())
+	}
+
+	for name, ev := range map[string]*Event{
+		"redelivery":         {DedupKey: "k-1", Delivered: 2, Header: nats.Header{}},
+		"second stored copy": {DedupKey: "k-1", Delivered: 1, Header: nats.Header{}},
+		"requeued copy":      {DedupKey: "k-1", Delivered: 1, Header: nats.Header{events.HeaderOrigSeq: {"4"}}},
+		"replayed copy":      {DedupKey: "k-1", Delivered: 1, Replay: true, Header: nats.Header{}},
+	} {
+		before := kv.markerReads(worker, "k-1")
+		err := h.Handle(testCtx(t), ev)
+		if !errors.Is(err, ErrDuplicate) {
+			t.Errorf("%s: err = %v, want a duplicate", name, err)
+		}
+		if kv.markerReads(worker, "k-1") != before+1 {
+			t.Errorf("%s: marker not read", name)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("handler ran %d times; want once", calls)
 	}
 }

@@ -84,8 +84,16 @@ func (l *orderLog) handledSeqs() map[uint64]bool {
 	return seen
 }
 
-// roomEvent is a messages/created delivery for message id in room.
+// publishRoomEvent stores a messages/created delivery for message id in
+// room, partitioned as ingest does by default.
 func publishRoomEvent(t *testing.T, js jetstream.JetStream, room, id string) uint64 {
+	t.Helper()
+	return publishRoomEventOn(t, js, room, id, events.DefaultPartitions)
+}
+
+// publishRoomEventOn is publishRoomEvent with ingest spreading events over
+// partitions partitions.
+func publishRoomEventOn(t *testing.T, js jetstream.JetStream, room, id string, partitions int) uint64 {
 	t.Helper()
 	body := fmt.Appendf(nil, `{"id":"wh-1","name":"bot","resource":"messages","event":"created",`+
 		`"actorId":"p-1","data":{"id":%q,"roomId":%q,"personId":"p-1","roomType":"group"}}`, id, room)
@@ -93,7 +101,7 @@ func publishRoomEvent(t *testing.T, js jetstream.JetStream, room, id string) uin
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := nats.NewMsg(env.Subject(events.DefaultPartitions))
+	msg := nats.NewMsg(env.Subject(partitions))
 	msg.Data = body
 	msg.Header.Set(events.HeaderMsgID, events.DedupKey(env, body))
 	msg.Header.Set(events.HeaderResource, env.Resource)

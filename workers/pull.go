@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -19,31 +20,17 @@ import (
 // after shutdown began, and what it brings is given back (see giveBack).
 const fetchWait = time.Second
 
-// pull fetches messages until ctx is cancelled and passes each to start
-// together with the function that frees its slot. It fetches only as many
-// messages as there are free slots.
-func (r *Runner) pull(ctx context.Context, cons jetstream.Consumer, free slots, start func(msg jetstream.Msg, done func())) {
-	r.pullFrom(ctx, feed{cons: cons, ensure: r.ensureConsumer}, free, start)
-}
-
-// feed is what pullFrom pulls from: a consumer, how to set it up again when
-// it is gone, and options for every fetch (the priority group of ordered
-// mode).
-type feed struct {
-	cons   jetstream.Consumer
-	ensure func(context.Context) (jetstream.Consumer, error)
-	opts   []jetstream.FetchOpt
-}
-
-// pullFrom is pull for any feed. It does not wait for one pull request to
-// be complete before sending the next: as soon as a slot is free another
-// request asks for that many messages, while earlier requests may still
-// be waiting for theirs. Under load each request brings only the few
-// messages that fit the slots freed meanwhile, so waiting for every
-// request in turn would make the round trip, not the handlers, the limit.
-// Each request still holds the slots of the messages it asked for, so no
-// message ever waits locally for a slot.
-func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(msg jetstream.Msg, done func())) {
+// pullFrom fetches messages from f until ctx is cancelled and passes each
+// to start together with the function that frees its slot. It fetches only
+// as many messages as f has free slots.
+//
+// It does not wait for one pull request to be complete before sending the
+// next: another request goes out while earlier ones may still be waiting
+// for their messages, so the round trip does not set the pace. While one is
+// open, the next waits until f.batch slots are free, so that a busy worker
+// sends a few larger requests rather than one per freed slot. Each request
+// holds the slots of the messages it asked for.
+func (r *Runner) pullFrom(ctx context.Context, f *feed, start func(msg jetstream.Msg, done func())) {
 	cons := f.cons
 	opts := append([]jetstream.FetchOpt{jetstream.FetchMaxWait(fetchWait)}, f.opts...)
 	pause := &backoff.ExponentialBackOff{
@@ -54,13 +41,18 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 	var (
 		batches sync.WaitGroup
 		ended   batchResults
+		open    atomic.Int32 // pull requests not yet complete
 	)
 	defer batches.Wait()
 	for {
 		if !r.holdOff(ctx) {
 			return
 		}
-		n, err := free.acquire(ctx)
+		want := 1
+		if open.Load() > 0 {
+			want = f.batch
+		}
+		n, err := f.slots.acquire(ctx, want)
 		if err != nil {
 			return
 		}
@@ -71,23 +63,28 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 			if gone {
 				cons, what = nil, "consumer gone" // set up again on the next round
 			}
-			free.release(n)
+			f.slots.release(n)
 			r.pauseAfter(ctx, pause, what, failed)
 			continue
 		}
 		if cons == nil {
-			if cons, err = f.ensure(ctx); err != nil {
-				free.release(n)
+			if cons, err = r.ensure(ctx, f.spec.declare); err != nil {
+				f.slots.release(n)
 				r.pauseAfter(ctx, pause, "consumer setup failed", err)
 				continue
 			}
 		}
-		batch, err := cons.Fetch(n, opts...)
+		batch, err := cons.Fetch(min(n, maxBatch), opts...)
 		if err != nil {
-			free.release(n)
+			f.slots.release(n)
 			r.pauseAfter(ctx, pause, "fetch failed", err)
 			continue
 		}
+		if extra := n - min(n, maxBatch); extra > 0 {
+			f.slots.release(extra)
+			n -= extra
+		}
+		open.Add(1)
 		batches.Go(func() {
 			got := 0
 			for msg := range batch.Messages() {
@@ -96,15 +93,16 @@ func (r *Runner) pullFrom(ctx context.Context, f feed, free slots, start func(ms
 					// Shutdown began after the fetch: give the message
 					// back rather than start work now.
 					r.giveBack(msg)
-					free.release(1)
+					f.slots.release(1)
 					continue
 				}
-				start(msg, func() { free.release(1) })
+				start(msg, func() { f.slots.release(1) })
 			}
 			// Recorded before the unused slots are freed, so the loop,
 			// woken by them, sees how this request ended.
 			ended.add(batch.Error())
-			free.release(n - got)
+			open.Add(-1)
+			f.slots.release(n - got)
 		})
 	}
 }

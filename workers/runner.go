@@ -21,6 +21,7 @@ type Runner struct {
 	handler Handler
 	log     *slog.Logger
 	metrics *workerMetrics
+	src     source
 
 	running  atomic.Bool  // guards against two concurrent Runs
 	inFlight atomic.Int64 // handlers running, for the drain report
@@ -52,6 +53,7 @@ func New(js jetstream.JetStream, cfg Config, h Handler) (*Runner, error) {
 		handler: h,
 		log:     cfg.Logger.With("worker", cfg.Name),
 		metrics: m.forWorker(cfg.Name),
+		src:     cfg.source(),
 		ready:   make(chan struct{}),
 	}, nil
 }
@@ -62,8 +64,11 @@ func New(js jetstream.JetStream, cfg Config, h Handler) (*Runner, error) {
 // webhook, a test) waits for Ready first.
 func (r *Runner) Ready() <-chan struct{} { return r.ready }
 
-// Run creates or updates the worker's durable consumer, then handles
+// Run creates or updates the worker's durable consumers, then handles
 // events, at most Config.Concurrency at a time, until ctx is cancelled.
+// The shared mode pulls from one consumer; ordered mode from one per
+// partition, each with its events queued by room (see rooms). Everything
+// else is the same path for both.
 //
 // Shutdown: when ctx is cancelled Run stops pulling; its last pull request
 // ends within a second, and a message fetched but not yet started is given
@@ -74,7 +79,7 @@ func (r *Runner) Ready() <-chan struct{} { return r.ready }
 // ErrDrainTimeout when it had to cancel handlers; an event whose handler is
 // still stuck after that is redelivered once its AckWait runs out.
 //
-// Run returns an error at once when the consumer or the idempotency bucket
+// Run returns an error at once when a consumer or the idempotency bucket
 // cannot be set up (e.g. the stream was never provisioned). Errors while
 // pulling are logged and retried. A Runner runs once at a time.
 func (r *Runner) Run(ctx context.Context) error {
@@ -82,16 +87,18 @@ func (r *Runner) Run(ctx context.Context) error {
 		return ErrAlreadyRunning
 	}
 	defer r.running.Store(false)
-	if r.cfg.Ordered {
-		return r.runOrdered(ctx)
-	}
 
-	cons, err := r.ensureConsumer(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
+	specs := r.src.feeds(r.cfg)
+	feeds := make([]*feed, len(specs))
+	for i, spec := range specs {
+		cons, err := r.ensure(ctx, spec.declare)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
 		}
-		return err
+		feeds[i] = r.newFeed(spec, cons)
 	}
 	h, err := r.chain(ctx)
 	if err != nil {
@@ -108,15 +115,48 @@ func (r *Runner) Run(ctx context.Context) error {
 	// is cancelled only when the drain times out.
 	work, abort := context.WithCancel(context.WithoutCancel(ctx))
 	defer abort()
-	var handlers sync.WaitGroup
-	r.pull(ctx, cons, newSlots(r.cfg.Concurrency), func(msg jetstream.Msg, done func()) {
-		handlers.Add(1)
-		go func() {
-			defer handlers.Done()
-			defer done()
-			r.process(work, h, msg)
-		}()
-	})
+	var handlers, loops sync.WaitGroup
+	handlerSlots := newSlots(r.cfg.Concurrency)
+	for _, f := range feeds {
+		if f.spec.partition >= 0 {
+			f.rooms = newRooms(r, f, ctx, work, func(item *queued, finished func()) {
+				handlers.Go(func() {
+					defer finished()
+					err := handlerSlots.take(ctx)
+					item.stopAlive()
+					if err != nil {
+						// Shutdown before its turn: another replica or
+						// the next run takes it.
+						r.giveBack(item.ev.msg)
+						return
+					}
+					defer handlerSlots.release(1)
+					r.processEvent(ctx, work, h, item.ev)
+				})
+			})
+		}
+		loops.Go(func() {
+			r.pullFrom(ctx, f, func(msg jetstream.Msg, done func()) {
+				if f.rooms != nil {
+					f.rooms.add(msg, done)
+					return
+				}
+				handlers.Go(func() {
+					defer done()
+					if ev, ok := r.receive(msg); ok {
+						r.processEvent(ctx, work, h, ev)
+					}
+				})
+			})
+		})
+	}
+	loops.Wait()
+	for _, f := range feeds {
+		if f.rooms != nil {
+			f.rooms.close()
+		}
+	}
+	r.releasePartitions(feeds)
 	return r.drain(&handlers, abort)
 }
 
@@ -147,4 +187,8 @@ func (r *Runner) logStart() {
 		"handler_timeout", c.HandlerTimeout, "drain_timeout", c.DrainTimeout,
 		"backoff_initial", c.Backoff.Initial, "backoff_max", c.Backoff.Max,
 		"start_at", c.StartAt.String(), "idempotent", c.Idempotent, "ordered", c.Ordered)
+	if c.Ordered {
+		r.log.Info("ordered mode: one event per room at a time, rooms in parallel",
+			"partitions", c.Partitions, "partition_window", c.partitionWindow(), "pin_timeout", c.PinTimeout)
+	}
 }

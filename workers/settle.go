@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/nats-io/nats.go"
 )
 
 // settle maps the handler's result to a JetStream verb, counts the outcome
@@ -17,19 +15,19 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 	switch {
 	case herr == nil:
 		o = outcomeOK
-		r.ack(ctx, ev)
+		r.ack(ctx, ev, ev.marked)
 	case IsDeferred(herr):
 		// Checked before every other kind: the work is stored elsewhere,
 		// so the event must not come back.
 		o = outcomeDeferred
-		r.ack(ctx, ev)
+		r.ack(ctx, ev, ev.marked)
 		r.log.Info("event deferred", r.attrs(ev, herr)...)
 	case IsIgnored(herr):
 		o = outcomeIgnored
 		if errors.Is(herr, ErrDuplicate) {
 			o = outcomeDuplicate
 		}
-		r.ack(ctx, ev)
+		r.ack(ctx, ev, true)
 		// Every reply a bot sends comes back as an ignored event: at info
 		// level that would double the log. Duplicates are rarer and worth
 		// seeing.
@@ -40,19 +38,14 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 		r.log.Log(ctx, level, "event "+string(o), r.attrs(ev, herr)...)
 	case IsPermanent(herr):
 		o = r.deadLetter(ctx, ev, shortReason("permanent", herr), herr)
-	case ev.Delivered >= uint64(r.cfg.MaxDeliver) && isPlanned(herr) && r.cfg.Input == nil:
+	case ev.Delivered >= uint64(r.cfg.MaxDeliver) && isPlanned(herr) && r.src.requeues():
 		o = r.requeue(ctx, ev, herr)
 	case ev.Delivered >= uint64(r.cfg.MaxDeliver):
 		why := fmt.Sprintf("gave up after %d deliveries", ev.Delivered)
 		o = r.deadLetter(ctx, ev, shortReason(why, herr), herr)
 	default:
 		o = outcomeRetry
-		d, ok := RetryDelay(herr)
-		if ok {
-			d = r.cfg.Backoff.clamp(d)
-		} else {
-			d = r.cfg.Backoff.Delay(ev.Delivered)
-		}
+		d := r.retryDelay(ev, herr)
 		r.nak(ev, d)
 		level := slog.LevelWarn
 		if isPlanned(herr) {
@@ -66,11 +59,7 @@ func (r *Runner) settle(ctx context.Context, ev *Event, herr error) {
 // deadLetter copies ev to the DLQ and terminates it. When the copy cannot
 // be stored the event is nak'd instead, so it is not dropped.
 func (r *Runner) deadLetter(ctx context.Context, ev *Event, reason string, herr error) outcome {
-	var build func(*Event, string, error) *nats.Msg
-	if r.cfg.Input != nil {
-		build = r.cfg.Input.DeadLetter
-	}
-	if err := publishDeadLetter(ctx, r.js, r.cfg.Name, ev, reason, herr, build); err != nil {
+	if err := publishDeadLetter(ctx, r.js, r.cfg.Name, ev, herr, r.src.deadLetter(r.cfg.Name, ev, reason, herr)); err != nil {
 		d := r.cfg.Backoff.Delay(ev.Delivered)
 		r.nak(ev, d)
 		attrs := append(r.attrs(ev, herr), "dlq_error", err, "retry_in", d)
@@ -90,13 +79,22 @@ func (r *Runner) deadLetter(ctx context.Context, ev *Event, reason string, herr 
 	return outcomeDeadLetter
 }
 
-// ack confirms ev and waits for the server to acknowledge the ack, so that
-// a worker that stops right after does not see the event again.
-func (r *Runner) ack(ctx context.Context, ev *Event) {
+// ack confirms ev. Where a redelivery would be skipped anyway (the
+// event's idempotency marker is written, or its handler ignored it) a plain
+// ack is enough and costs the server half as much; otherwise the runner
+// waits for the server to acknowledge the ack, so that a worker that stops
+// right after does not see the event, and repeat its effect, again.
+func (r *Runner) ack(ctx context.Context, ev *Event, guarded bool) {
 	if ev.msg == nil {
 		return
 	}
-	if err := ev.msg.DoubleAck(ctx); err != nil {
+	var err error
+	if guarded {
+		err = ev.msg.Ack()
+	} else {
+		err = ev.msg.DoubleAck(ctx)
+	}
+	if err != nil {
 		r.log.Warn("ack failed; the event will be redelivered", "stream_seq", ev.StreamSeq, "dedup_key", ev.DedupKey, "error", err)
 	}
 }

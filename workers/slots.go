@@ -2,28 +2,37 @@ package workers
 
 import "context"
 
-// slots bounds the handlers running at once. The runner takes slots before
-// it fetches, and fetches only as many messages as it holds slots, so it
-// never holds a message it cannot start at once: an event waiting in a local
-// buffer would run out its AckWait unnoticed.
+// slots bounds the events a feed holds at once. The runner takes slots
+// before it fetches, and fetches only as many messages as it holds slots.
+// In the shared mode a slot is a handler, so no message waits locally: an
+// event waiting in a local buffer would run out its AckWait unnoticed. In
+// ordered mode a slot is a place in the partition's window, and an event
+// that waits for its room is kept alive with InProgress.
 type slots chan struct{}
 
 func newSlots(n int) slots { return make(slots, n) }
 
-// acquire waits for one free slot, then takes every other free slot too,
-// and returns how many it took.
-func (s slots) acquire(ctx context.Context) (int, error) {
-	// A select with a free slot and a cancelled context picks either at
-	// random: look at the context first, so a cancelled run stops pulling.
-	if err := ctx.Err(); err != nil {
-		return 0, err
+// acquire waits until want slots are free (at most all of them), takes
+// them and every other free slot, and returns how many it took.
+func (s slots) acquire(ctx context.Context, want int) (int, error) {
+	want = min(max(want, 1), cap(s))
+	n := 0
+	for n < want {
+		// A select with a free slot and a cancelled context picks either
+		// at random: look at the context first, so a cancelled run stops
+		// pulling.
+		if err := ctx.Err(); err != nil {
+			s.release(n)
+			return 0, err
+		}
+		select {
+		case s <- struct{}{}:
+			n++
+		case <-ctx.Done():
+			s.release(n)
+			return 0, ctx.Err()
+		}
 	}
-	select {
-	case s <- struct{}{}:
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-	n := 1
 	for n < cap(s) {
 		select {
 		case s <- struct{}{}:
@@ -33,6 +42,19 @@ func (s slots) acquire(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// take waits for one free slot and takes it alone.
+func (s slots) take(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case s <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // release frees n slots.

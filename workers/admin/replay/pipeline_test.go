@@ -3,6 +3,7 @@ package replay_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,9 +83,13 @@ func TestReplayWindowThroughEcho(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The bot's replies were ignored, not handled: they have no marker.
-		if sum.Selected != inWindow || sum.Stored != 0 || sum.Handled != uint64(len(window)) || len(items) != inWindow {
-			t.Errorf("summary %+v, %d items; want %d selected, %d handled, none stored", sum, len(items), inWindow, len(window))
+		// The bot's replies were ignored, not handled: they have no
+		// marker, but the worker's consumer settled them, so no copy of
+		// them would be stored.
+		if sum.Selected != inWindow || sum.Stored != 0 || sum.Handled != inWindow ||
+			sum.Skipped != inWindow-uint64(len(window)) || len(items) != inWindow {
+			t.Errorf("summary %+v, %d items; want %d selected and handled, %d skipped, none stored",
+				sum, len(items), inWindow, inWindow-len(window))
 		}
 		for _, it := range items {
 			if it.CopySubject == "" || it.CopySeq != 0 || it.Time.Before(since) {
@@ -107,20 +112,17 @@ func TestReplayWindowThroughEcho(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum.Stored != inWindow || sum.FirstSeq == 0 {
+		if sum.Stored != uint64(len(window)) || sum.FirstSeq == 0 {
 			t.Fatalf("summary %+v", sum)
 		}
-		// Six copies at 20/s are five intervals of 50ms apart: at least
-		// 250ms. A loaded machine may take longer; only a faster run
+		// Three copies at 20/s are two intervals of 50ms apart: at least
+		// 100ms. A loaded machine may take longer; only a faster run
 		// breaks the pace.
-		want := time.Duration(float64(inWindow-1) / rate * float64(time.Second))
+		want := time.Duration(float64(len(window)-1) / rate * float64(time.Second))
 		if took < want*9/10 {
 			t.Errorf("replay took %s, want at least %s", took, want)
 		}
-		if sum.Rate > rate*1.5 {
-			t.Errorf("rate %.1f/s, asked for %.0f/s", sum.Rate, rate)
-		}
-		if len(reports) < 2 || reports[0].Total != inWindow {
+		if len(reports) < 1 || reports[0].Total != inWindow {
 			t.Errorf("progress reports %+v", reports)
 		}
 		p.Settle(deliveries)
@@ -197,5 +199,64 @@ func TestReplayRefuses(t *testing.T) {
 				t.Errorf("Run = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReplayAfterMarkersExpired: markers live only PROCESSED_TTL, events
+// longer. A replay of a handled event whose marker is gone stores no copy
+// (the worker's consumer settled it), so no reply is repeated; a forced
+// replay still answers it again.
+func TestReplayAfterMarkersExpired(t *testing.T) {
+	p := echoPipeline(t)
+	since := time.Now()
+	waitfor.Until(t, 5*time.Second, func() (bool, string) {
+		return time.Now().After(since), "clock did not move"
+	})
+	room := post(t, p, "old@example.com")
+
+	kv, err := p.JS.KeyValue(testCtx(t), events.ProcessedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := kv.ListKeys(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	purged := 0
+	for k := range keys.Keys() {
+		if strings.HasPrefix(k, echo.Name+".") {
+			if err := kv.Purge(testCtx(t), k); err != nil {
+				t.Fatal(err)
+			}
+			purged++
+		}
+	}
+	if purged == 0 {
+		t.Fatal("no marker of the echo worker to expire: the test proves nothing")
+	}
+
+	deliveries := len(p.Sim.Deliveries())
+	sum, err := replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, Until: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Selected != 2 || sum.Handled != 2 || sum.Skipped != 2 || sum.Stored != 0 {
+		t.Errorf("summary %+v; want the message and the reply selected, handled and skipped, nothing stored", sum)
+	}
+	p.Settle(deliveries)
+	if n := len(p.BotMessages(room)); n != 1 {
+		t.Errorf("room has %d replies after the replay, want 1", n)
+	}
+
+	sum, err = replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, Until: time.Now(), Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Stored != 2 || sum.Skipped != 0 {
+		t.Errorf("forced summary %+v; want both stored", sum)
+	}
+	p.Settle(deliveries + 1)
+	if n := len(p.BotMessages(room)); n != 2 {
+		t.Errorf("room has %d replies after a forced replay, want 2", n)
 	}
 }

@@ -12,9 +12,14 @@ type Item struct {
 	DedupKey string `json:"dedup_key"`
 	RoomID   string `json:"room_id,omitempty"`
 	// Handled is true when the worker's idempotency marker for the event
-	// exists: without Force, the worker skips the copy. It is false when
-	// the marker could not be read.
+	// exists (without Force, the worker skips the copy), or when the
+	// worker's consumer settled it (its ack floor is past it). It is false
+	// when neither could be read.
 	Handled bool `json:"handled"`
+	// Skipped is true when the event was settled but its marker has
+	// expired: the worker could not tell, so no copy is stored unless the
+	// replay is forced.
+	Skipped bool `json:"skipped,omitempty"`
 	// CopySubject is where the copy goes (or would go, in a dry run).
 	CopySubject string `json:"copy_subject"`
 	// CopySeq is the copy's stream sequence; zero in a dry run.
@@ -41,12 +46,14 @@ type Progress struct {
 	// Scanned counts events read; Selected those that passed the room
 	// filter; Stored the copies stored (0 in a dry run); Duplicates the
 	// copies JetStream already had from an earlier attempt of the same run;
-	// Handled the selected events the worker had already handled.
+	// Handled the selected events the worker had already handled; Skipped
+	// those of them stored no copy (see Item.Skipped).
 	Scanned    uint64 `json:"scanned"`
 	Selected   uint64 `json:"selected"`
 	Stored     uint64 `json:"stored"`
 	Duplicates uint64 `json:"duplicates"`
 	Handled    uint64 `json:"handled"`
+	Skipped    uint64 `json:"skipped"`
 	// FirstSeq and LastSeq are the first and last selected originals.
 	FirstSeq uint64        `json:"first_seq,omitempty"`
 	LastSeq  uint64        `json:"last_seq,omitempty"`

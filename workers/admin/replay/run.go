@@ -33,7 +33,7 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, erro
 	if err != nil {
 		return Progress{}, err
 	}
-	r := &run{js: js, o: o, markers: openMarkers(ctx, js), pace: newPacer(o.Rate), start: time.Now()}
+	r := &run{js: js, o: o, markers: openMarkers(ctx, js), acked: newAcked(js, o.Worker), pace: newPacer(o.Rate), start: time.Now()}
 	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force, Resumed: resumed, ToSeq: w.ToSeq}
 	r.reported = r.start
 	if w.ToSeq == 0 {
@@ -91,6 +91,7 @@ type run struct {
 	js       jetstream.JetStream
 	o        Options
 	markers  jetstream.KeyValue // nil when the bucket cannot be read
+	acked    *acked
 	pace     *pacer
 	start    time.Time
 	reported time.Time
@@ -116,7 +117,13 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 	}
 	item := Item{Seq: m.Seq, Time: m.Time, Subject: m.Subject, DedupKey: key, RoomID: room, CopySubject: msg.Subject}
 	item.Handled = r.handled(ctx, key)
-	if !r.o.DryRun {
+	if !item.Handled && r.acked.settled(ctx, m.Subject, m.Seq, m.Time) {
+		// Settled, and its marker gone: the worker could not tell, so
+		// only a forced replay stores the copy.
+		item.Handled = true
+		item.Skipped = !r.o.Force
+	}
+	if !r.o.DryRun && !item.Skipped {
 		if err := r.pace.wait(ctx); err != nil {
 			return err
 		}
@@ -136,6 +143,9 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 	r.p.Selected++
 	if item.Handled {
 		r.p.Handled++
+	}
+	if item.Skipped {
+		r.p.Skipped++
 	}
 	if r.p.FirstSeq == 0 {
 		r.p.FirstSeq = m.Seq
@@ -158,15 +168,16 @@ func (r *run) report() {
 	r.o.Progress(r.p)
 }
 
-// handled reports whether the worker's idempotency marker for key exists.
+// handled reports whether the worker's idempotency marker for key exists
+// (an empty key only says a delivery began).
 func (r *run) handled(ctx context.Context, key string) bool {
 	if r.markers == nil || key == "" {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	_, err := r.markers.Get(ctx, events.MarkerKey(r.o.Worker, key))
-	return err == nil
+	e, err := r.markers.Get(ctx, events.MarkerKey(r.o.Worker, key))
+	return err == nil && events.IsMarker(e.Value())
 }
 
 // openMarkers opens the idempotency bucket, or returns nil: the markers

@@ -1,0 +1,110 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// acked tells from a worker's consumers whether they settled an event:
+// an event at or below a consumer's ack floor, stored after the consumer's
+// start, was acknowledged or terminated by that worker type. That outlives
+// the idempotency markers, which live only PROCESSED_TTL: a replay of an
+// older event would otherwise find no marker and be handled again.
+//
+// The floors are read once per run. An event settled later is not seen as
+// settled here; its marker, young enough, still makes the worker skip it.
+type acked struct {
+	js     jetstream.JetStream
+	worker string
+	floors map[string]*floor // by consumer name; nil: no such consumer
+}
+
+// floor is one consumer's ack floor and where it began.
+type floor struct {
+	ackSeq   uint64    // every event up to here is settled
+	fromSeq  uint64    // the first sequence it took; 0: unknown, see since
+	since    time.Time // the first store time it took, when fromSeq is 0
+	anything bool      // it takes every stored event (DeliverAll)
+}
+
+func newAcked(js jetstream.JetStream, worker string) *acked {
+	return &acked{js: js, worker: worker, floors: map[string]*floor{}}
+}
+
+// settled reports whether the worker's shared consumer, or its ordered
+// consumer of the event's partition, settled the event at seq, stored at
+// stored on subject.
+func (a *acked) settled(ctx context.Context, subject string, seq uint64, stored time.Time) bool {
+	names := []string{a.worker}
+	if _, _, partition, ok := events.SubjectTokens(subject); ok {
+		names = append(names, events.PartitionConsumerName(a.worker, partition))
+	}
+	for _, name := range names {
+		if f := a.floorOf(ctx, name); f != nil && f.covers(seq, stored) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *floor) covers(seq uint64, stored time.Time) bool {
+	if seq > f.ackSeq {
+		return false
+	}
+	switch {
+	case f.anything:
+		return true
+	case f.fromSeq > 0:
+		return seq >= f.fromSeq
+	}
+	return !stored.Before(f.since)
+}
+
+func (a *acked) floorOf(ctx context.Context, name string) *floor {
+	if f, ok := a.floors[name]; ok {
+		return f
+	}
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
+	var f *floor
+	cons, err := a.js.Consumer(ctx, events.EventsStream, name)
+	if err == nil {
+		var info *jetstream.ConsumerInfo
+		if info, err = cons.Info(ctx); err == nil {
+			f = floorFrom(info)
+		}
+	}
+	if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		// Unknown: say not settled, and let the marker decide.
+		return nil
+	}
+	a.floors[name] = f
+	return f
+}
+
+func floorFrom(info *jetstream.ConsumerInfo) *floor {
+	f := &floor{ackSeq: info.AckFloor.Stream}
+	c := info.Config
+	switch c.DeliverPolicy {
+	case jetstream.DeliverAllPolicy:
+		f.anything = true
+	case jetstream.DeliverByStartSequencePolicy:
+		f.fromSeq = c.OptStartSeq
+	case jetstream.DeliverByStartTimePolicy:
+		if c.OptStartTime != nil {
+			f.since = *c.OptStartTime
+		} else {
+			f.since = info.Created
+		}
+	default:
+		// New, last, last per subject: what was stored before it existed
+		// never reached it.
+		f.since = info.Created
+	}
+	return f
+}

@@ -1,0 +1,138 @@
+package workers
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/events"
+)
+
+// source is what a runner consumes: a stream, the durable consumers that
+// feed it, and how a stored message becomes an Event. The webhook events
+// of WEBEX_EVENTS are one source, another stream given as Config.Input
+// (the retry worker's WEBEX_CALLS) is another; everything else the
+// runtime does is the same for both.
+type source interface {
+	// stream is the stream the consumers live on.
+	stream() string
+	// feeds declares the consumers to pull from: one shared consumer, or
+	// one per partition in ordered mode.
+	feeds(c Config) []feedSpec
+	// event builds the Event of a delivery. It fails only when msg
+	// carries no JetStream metadata.
+	event(msg jetstream.Msg) (*Event, error)
+	// deadLetter builds the dead letter of ev.
+	deadLetter(worker string, ev *Event, reason string, cause error) *nats.Msg
+	// requeues reports whether an event that waited through all its
+	// deliveries is stored again rather than dead-lettered.
+	requeues() bool
+}
+
+// feedSpec is one consumer of a source: how to declare it, and whether
+// it is one partition of an ordered worker type (partition >= 0).
+type feedSpec struct {
+	name      string
+	partition int // -1: the shared consumer
+	declare   func() (jetstream.ConsumerConfig, error)
+}
+
+// source picks the runner's source from the config.
+func (c Config) source() source {
+	if c.Input != nil {
+		return streamSource{in: c.Input}
+	}
+	return webhookSource{}
+}
+
+// webhookSource is WEBEX_EVENTS: decoded webhooks, on one shared consumer
+// or, in ordered mode, one consumer per partition.
+type webhookSource struct{}
+
+func (webhookSource) stream() string { return events.EventsStream }
+
+func (webhookSource) feeds(c Config) []feedSpec {
+	opts := events.ConsumerOptions{
+		Worker: c.Name, Events: c.Events, AckWait: c.AckWait, MaxDeliver: c.MaxDeliver, MaxAckPending: c.MaxAckPending,
+	}
+	if !c.Ordered {
+		return []feedSpec{{name: c.Name, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
+			return events.ConsumerConfig(opts)
+		}}}
+	}
+	opts.MaxAckPending = c.partitionWindow()
+	specs := make([]feedSpec, c.Partitions)
+	for n := range specs {
+		specs[n] = feedSpec{name: events.PartitionConsumerName(c.Name, n), partition: n, declare: func() (jetstream.ConsumerConfig, error) {
+			return events.PartitionConsumerConfig(opts, n, c.PinTimeout)
+		}}
+	}
+	return specs
+}
+
+func (webhookSource) event(msg jetstream.Msg) (*Event, error) { return newEvent(msg, true) }
+
+func (webhookSource) deadLetter(worker string, ev *Event, reason string, _ error) *nats.Msg {
+	return deadLetter(worker, ev, reason)
+}
+
+func (webhookSource) requeues() bool { return true }
+
+// streamSource is a stream other than WEBEX_EVENTS (see Input): undecoded
+// messages on one shared consumer.
+type streamSource struct{ in *Input }
+
+func (s streamSource) stream() string { return s.in.Stream }
+
+func (s streamSource) feeds(c Config) []feedSpec {
+	return []feedSpec{{name: c.Name, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
+		if !events.ValidToken(c.Name) {
+			return jetstream.ConsumerConfig{}, fmt.Errorf("worker name %q: %w", c.Name, events.ErrUnsafeToken)
+		}
+		return jetstream.ConsumerConfig{
+			Durable:        c.Name,
+			Description:    "webexpipe worker " + c.Name,
+			FilterSubjects: append([]string(nil), s.in.FilterSubjects...),
+			AckPolicy:      jetstream.AckExplicitPolicy,
+			AckWait:        c.AckWait,
+			MaxDeliver:     c.MaxDeliver,
+			MaxAckPending:  c.MaxAckPending,
+		}, nil
+	}}}
+}
+
+func (streamSource) event(msg jetstream.Msg) (*Event, error) { return newEvent(msg, false) }
+
+func (s streamSource) deadLetter(worker string, ev *Event, reason string, cause error) *nats.Msg {
+	if s.in.DeadLetter != nil {
+		return s.in.DeadLetter(ev, reason, cause)
+	}
+	return deadLetter(worker, ev, reason)
+}
+
+// requeues is false: a stream's messages carry no partition to requeue on.
+func (streamSource) requeues() bool { return false }
+
+// validate reports a source that cannot work with c.
+func validateSource(c Config) error {
+	if c.Name == "" {
+		return errors.New("worker name is required")
+	}
+	if c.Input == nil {
+		return nil
+	}
+	in := c.Input
+	switch {
+	case in.Stream == "":
+		return fmt.Errorf("worker %s: input stream is required", c.Name)
+	case len(in.FilterSubjects) == 0:
+		return fmt.Errorf("worker %s: input filter subjects are required", c.Name)
+	case in.Stream == events.EventsStream:
+		return errors.New("worker " + c.Name + ": use Events, not Input, to consume webhook events")
+	case c.Ordered:
+		return fmt.Errorf("worker %s: ordered mode applies to webhook events only, not to stream %s", c.Name, in.Stream)
+	}
+	return nil
+}
