@@ -39,6 +39,10 @@ func (s *Server) routes() http.Handler {
 	ctl.HandleFunc("GET /_sim/delivery", s.simDelivery)
 	ctl.HandleFunc("PUT /_sim/delivery", s.simSetDelivery)
 	ctl.HandleFunc("POST /_sim/memberships", s.simMembership)
+	ctl.HandleFunc("GET /_sim/rooms", s.simRooms)
+	ctl.HandleFunc("POST /_sim/rooms", s.simCreateRoom)
+	ctl.HandleFunc("GET /_sim/people", s.simPeople)
+	ctl.HandleFunc("GET /_sim/events", s.simEvents)
 	ctl.Handle("/_sim/", unrouted(ctl))
 
 	root := http.NewServeMux()
@@ -91,11 +95,16 @@ func (s *Server) apiMiddleware(next http.Handler) http.Handler {
 			writeError(sw, failf(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBodyBytes))
 			return
 		}
-		if s.applyFault(sw, r, path) {
+		answered, served := s.applyFault(sw, r, path)
+		if answered {
 			return
 		}
 		if r.Header.Get("Authorization") != "Bearer "+s.token {
 			writeError(sw, failf(http.StatusUnauthorized, "The request requires a valid access token set in the Authorization request header."))
+			return
+		}
+		if served != nil {
+			answerServed(sw, r, next, *served)
 			return
 		}
 		next.ServeHTTP(sw, r)
