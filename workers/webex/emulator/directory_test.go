@@ -181,3 +181,28 @@ func TestControlEvents(t *testing.T) {
 		t.Errorf("the version did not move: %s then %s", first, second)
 	}
 }
+
+// The page and its files are served from the binary, the card renderer
+// included.
+func TestPage(t *testing.T) {
+	s := NewTest(t, Options{})
+	for path, want := range map[string]string{
+		"/":                                 "<title>Webex emulator</title>",
+		"/web/app.js":                       "/_sim/events",
+		"/web/vendor/adaptivecards.min.js":  "AdaptiveCards",
+		"/web/vendor/LICENSE.adaptivecards": "MIT License",
+	} {
+		resp, body := call(t, s, "GET", path, "", "", "")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, %d bytes", path, resp.StatusCode, len(body))
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("GET %s: Content-Security-Policy %q", path, csp)
+		}
+	}
+	for _, path := range []string{"/web/build/vendor.sh", "/web/nothing.js", "/elsewhere"} {
+		if resp, _ := call(t, s, "GET", path, "", "", ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+}

@@ -45,9 +45,12 @@ func (s *Server) routes() http.Handler {
 	ctl.HandleFunc("GET /_sim/events", s.simEvents)
 	ctl.Handle("/_sim/", unrouted(ctl))
 
+	page := pageHandler()
 	root := http.NewServeMux()
 	root.Handle("/v1/", s.apiMiddleware(api))
 	root.Handle("/_sim/", withTrackingID(ctl))
+	root.Handle("GET /{$}", page)
+	root.Handle("GET /web/", page)
 	root.Handle("/", withTrackingID(unrouted(root)))
 	return root
 }
