@@ -136,7 +136,7 @@ func TestOverview(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<tr data-worker="stalled" class="warn">`, `<td class="num pending">2</td>`, // the backlog
-		"1m30s", // the oldest event's age at the fake clock
+		"1m30s",                                       // the oldest event's age at the fake clock
 		`<a href="dlq/1">show</a>`, "400 Bad Request", // the dead letter
 		`<meta http-equiv="refresh" content="5">`, "read-only",
 		"not checked: no Webex token",
