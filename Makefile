@@ -4,7 +4,7 @@ BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
 
-.PHONY: all run build image test-image test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate web-vendor clean
+.PHONY: all run build image test-image test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate web-vendor screenshots clean
 
 all: build test
 
@@ -76,6 +76,10 @@ validate-deploy:
 ## web-vendor: the Adaptive Cards renderer of the emulator's page, from npm (needs npm and a network; the result is committed, CI does not run it)
 web-vendor:
 	workers/webex/emulator/web/build/vendor.sh
+
+## screenshots: the README's pictures of the emulator's page and the operations view (docs/*.png), taken by the browser test (needs Chromium)
+screenshots:
+	WEBEXPIPE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestBrowser$$' ./cmd/webexpipe/
 
 clean:
 	rm -rf $(BIN)
