@@ -4,7 +4,7 @@ BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
 
-.PHONY: all run build image test-image test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate clean
+.PHONY: all run build image test-image test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate web-vendor screenshots clean
 
 all: build test
 
@@ -72,6 +72,14 @@ fuzz:
 ## validate-deploy: kustomize build of deploy/k8s, every object decoded strictly into its Kubernetes type, and the deployment rules (a module of its own: the product's go.mod carries no Kubernetes dependency)
 validate-deploy:
 	cd deploy/k8s/validate && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) run . ..
+
+## web-vendor: the Adaptive Cards renderer of the emulator's page, from npm (needs npm and a network; the result is committed, CI does not run it)
+web-vendor:
+	workers/webex/emulator/web/build/vendor.sh
+
+## screenshots: the README's pictures of the emulator's page and the operations view (docs/*.png), taken by the browser test (needs Chromium)
+screenshots:
+	WEBEXPIPE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestBrowser$$' ./cmd/webexpipe/
 
 clean:
 	rm -rf $(BIN)

@@ -43,6 +43,7 @@ type devOptions struct {
 	cards     shipped.CardsOptions
 	retry     shipped.RetryOptions
 	debug     process.DebugOptions
+	console   consoleOptions
 	dataDir   string
 	natsPort  int
 	simAddr   string
@@ -86,6 +87,7 @@ func (o *devOptions) addFlags(fs *pflag.FlagSet) {
 	o.cards.AddFlags(fs)
 	o.retry.AddFlags(fs)
 	o.debug.AddFlags(fs)
+	o.console.addFlags(fs, "", "address of the operations view, e.g. 127.0.0.1:8070 (see the README); empty: off")
 	fs.StringVar(&o.dataDir, "data-dir", "./data", "where the embedded JetStream server keeps its files")
 	fs.IntVar(&o.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (-1: any free port)")
 	fs.StringVar(&o.simAddr, "sim-addr", defaultSimAddr, "address of the Webex emulator (used when no Webex token is set)")
@@ -103,6 +105,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	defer d.closers.close()
 	steps := []func(context.Context) error{
 		d.resolveToken, d.startDebug, d.startNATS, d.startWebex, d.startIngest, d.startWorkers, d.ensureWebhooks,
+		d.startConsole,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -133,6 +136,7 @@ type devMode struct {
 	reg      *prometheus.Registry
 	icfg     ingest.Config
 	ingest   string // ingest's webhook URL
+	console  string // the operations view's URL; "" when off
 }
 
 func (d *devMode) resolveToken(context.Context) error {
@@ -293,12 +297,29 @@ func (d *devMode) ensureWebhooks(ctx context.Context) error {
 	return nil
 }
 
+// startConsole serves the operations view when --console-addr is given.
+// It is stopped before the workers, as the ingest it sits beside.
+func (d *devMode) startConsole(ctx context.Context) error {
+	hooks := webhookLister(ctx, d.client, d.js, webhooks.Options{NamePrefix: devWebhookPrefix})
+	s, err := startConsole(d.o.console, d.js, hooks, d.reg, d.log)
+	if err != nil || s == nil {
+		return err
+	}
+	d.console = s.url
+	d.services.start(context.Background(), "console", func(ctx context.Context) error {
+		<-ctx.Done()
+		s.stop()
+		return nil
+	})
+	return nil
+}
+
 func (d *devMode) printNextSteps(out io.Writer) {
 	simURL := ""
 	if d.sim != nil {
 		simURL = d.sim.URL()
 	}
-	printNextSteps(out, d.ingest, d.o, simURL, d.srv.ClientURL())
+	printNextSteps(out, d.ingest, d.o, simURL, d.srv.ClientURL(), d.console)
 }
 
 // emulatorStateFile is the emulator's state in the data dir.
@@ -308,14 +329,19 @@ const emulatorStateFile = "emulator.json"
 const devWebhookPrefix = "webexpipe-dev"
 
 // printNextSteps tells the developer what runs where and what to try;
-// simURL is the emulator's API root, empty when Webex is real.
-func printNextSteps(out io.Writer, ingestURL string, o devOptions, simURL, natsURL string) {
+// simURL is the emulator's API root, empty when Webex is real; consoleURL
+// the operations view's, empty when it is off.
+func printNextSteps(out io.Writer, ingestURL string, o devOptions, simURL, natsURL, consoleURL string) {
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "webexpipe dev is running.")
 	fmt.Fprintf(out, "  ingest     %s  (also /healthz, /readyz, /metrics)\n", ingestURL)
 	fmt.Fprintf(out, "  JetStream  %s  (data in %s)\n", natsURL, o.dataDir)
+	if consoleURL != "" {
+		fmt.Fprintf(out, "  console    %s  (the operations view)\n", consoleURL)
+	}
 	if simURL != "" {
 		fmt.Fprintf(out, "  Webex      emulated at %s  (no WEBEX_TOKEN set)\n", simURL)
+		fmt.Fprintf(out, "  page       %s/  (write to the bot, submit its cards, inject faults)\n", strings.TrimSuffix(simURL, "/v1"))
 		fmt.Fprintln(out)
 		fmt.Fprintln(out, "Next, in another terminal:")
 		// The sim commands find the emulator at its default address; on

@@ -21,19 +21,21 @@ import (
 // devRun is one `webexpipe dev` running in this process.
 type devRun struct {
 	simURL, natsURL string
+	consoleURL      string // "" unless --console-addr was given
 	stop            func()
 }
 
-// startDev runs `webexpipe dev` on dataDir, on free ports, until stop.
-func startDev(t *testing.T, dataDir string) devRun {
+// startDev runs `webexpipe dev` on dataDir, on free ports, until stop;
+// extra are more flags.
+func startDev(t *testing.T, dataDir string, extra ...string) devRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := devCommand()
 	var out, errOut syncbuf.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
-	cmd.SetArgs([]string{"--data-dir", dataDir, "--nats-port", "-1", "--sim-addr", "127.0.0.1:0",
-		"--listen-addr", "127.0.0.1:0", "--log-level", "error"})
+	cmd.SetArgs(append([]string{"--data-dir", dataDir, "--nats-port", "-1", "--sim-addr", "127.0.0.1:0",
+		"--listen-addr", "127.0.0.1:0", "--log-level", "error"}, extra...))
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 	stopped := false
@@ -67,10 +69,16 @@ func startDev(t *testing.T, dataDir string) devRun {
 			return false, "dev has not printed its addresses"
 		}
 		run = devRun{simURL: m[1], natsURL: n[1], stop: stop}
+		if c := consoleLine.FindStringSubmatch(out.String()); c != nil {
+			run.consoleURL = c[1]
+		}
 		return true, ""
 	})
 	return run
 }
+
+// consoleLine is where dev mode's start-up hint names the operations view.
+var consoleLine = regexp.MustCompile(`console    (http://\S+)`)
 
 // Dev mode restarted on the same data keeps an emulator that agrees with
 // its stream: an event replayed after the restart is handled as before,

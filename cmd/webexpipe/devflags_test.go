@@ -57,7 +57,7 @@ func TestDevHintNamesTheEmulatorWhenMoved(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			printNextSteps(&out, "http://127.0.0.1:8080/webhooks/webex", devOptions{dataDir: "./data"}, tt.simURL, "nats://127.0.0.1:4222")
+			printNextSteps(&out, "http://127.0.0.1:8080/webhooks/webex", devOptions{dataDir: "./data"}, tt.simURL, "nats://127.0.0.1:4222", "")
 			text := out.String()
 			hasEnv := strings.Contains(text, "SIM_URL=")
 			switch {

@@ -17,6 +17,6 @@ func rootCommand() *cobra.Command {
 		Short: "A queue-backed pipeline for Webex bots",
 	}
 	root.AddCommand(devCommand(), simCommand(), provisionCommand(), dlqCommand(),
-		replayCommand(), eventsCommand(), statusCommand(), webhooksCommand(), backfillCommand(), benchCommand())
+		replayCommand(), eventsCommand(), statusCommand(), webhooksCommand(), backfillCommand(), benchCommand(), consoleCommand())
 	return root
 }

@@ -92,7 +92,8 @@ func simServeCommand() *cobra.Command {
 				return err
 			}
 			defer sim.Close()
-			fmt.Fprintf(cmd.OutOrStdout(), "Webex emulator at %s (bot token %q, control API under /_sim). Stop with Ctrl-C.\n", sim.URL(), sim.Token())
+			fmt.Fprintf(cmd.OutOrStdout(), "Webex emulator at %s (bot token %q, control API under /_sim, page at %s/). Stop with Ctrl-C.\n",
+				sim.URL(), sim.Token(), strings.TrimSuffix(sim.URL(), "/v1"))
 			<-cmd.Context().Done()
 			return nil
 		},

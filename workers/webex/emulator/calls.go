@@ -37,11 +37,19 @@ func (c Call) MarshalJSON() ([]byte, error) {
 
 // Calls returns every API call received so far (the latest 10000), oldest
 // first. Calls to the control API are not recorded.
-func (s *Server) Calls() []Call {
+func (s *Server) Calls() []Call { return s.lastCalls(-1) }
+
+// lastCalls returns the n latest calls, oldest first; all of them when n
+// is negative.
+func (s *Server) lastCalls(n int) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Call, len(s.st.calls))
-	for i, c := range s.st.calls {
+	calls := s.st.calls
+	if n >= 0 && n < len(calls) {
+		calls = calls[len(calls)-n:]
+	}
+	out := make([]Call, len(calls))
+	for i, c := range calls {
 		out[i] = *c
 		out[i].Body = bytes.Clone(c.Body)
 	}
@@ -71,6 +79,7 @@ func (s *Server) recordCall(r *http.Request, path string, body []byte) *Call {
 	c.Body = bytes.Clone(body)
 	s.mu.Lock()
 	s.st.calls = appendRecord(s.st.calls, c)
+	s.st.bump()
 	s.mu.Unlock()
 	s.log.Debug("webex emulator: call", "method", c.Method, "path", c.Path)
 	return c
@@ -79,5 +88,6 @@ func (s *Server) recordCall(r *http.Request, path string, body []byte) *Call {
 func (s *Server) finishCall(c *Call, status int) {
 	s.mu.Lock()
 	c.Status = status
+	s.st.bump()
 	s.mu.Unlock()
 }

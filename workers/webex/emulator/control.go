@@ -68,8 +68,17 @@ func (s *Server) simSubmitCard(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
+// simCalls is GET /_sim/calls; ?last=N keeps the N latest.
 func (s *Server) simCalls(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, items[Call]{Items: s.Calls()})
+	n := -1
+	if v := r.URL.Query().Get("last"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 0 {
+			writeError(w, failf(http.StatusBadRequest, "last must be a number of calls."))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, items[Call]{Items: s.lastCalls(n)})
 }
 
 func (s *Server) simFaults(w http.ResponseWriter, r *http.Request) {

@@ -220,6 +220,7 @@ func (s *Server) startDeliveryLocked(o outgoing) {
 	}
 	if s.st.deliveryOff {
 		s.st.dropped++
+		s.st.bump()
 		s.log.Debug("webex emulator: delivery switched off; webhook dropped", "webhook", o.webhookID)
 		return
 	}
@@ -281,6 +282,7 @@ func (s *Server) send(o outgoing) Delivery {
 // webhook, disabling it at the limit. It must be called with s.mu held.
 func (s *Server) recordLocked(d Delivery) {
 	s.st.deliveries = appendRecord(s.st.deliveries, d)
+	s.st.bump()
 	if d.OK() {
 		s.log.Debug("webex emulator: delivered", "webhook", d.WebhookID, "status", d.Status)
 		return

@@ -32,7 +32,8 @@
 // and the bot.
 //
 // Webex behaviour it does not reproduce: rate limits (inject them with
-// InjectFault), files and their upload, membership lists and room management,
+// InjectFault), files and their upload (a user's message carries file
+// names, as given), membership lists and room management,
 // message edits, mentions parsed from a bot's markdown, rendered html of
 // markdown messages, and the read restrictions on a bot's view of group
 // rooms beyond the mentionedPeople=me rule of GET /v1/messages.
@@ -55,7 +56,15 @@
 //	GET    /_sim/delivery                    {"enabled": bool, "dropped": n}
 //	PUT    /_sim/delivery                    {"enabled": false} loses webhooks until {"enabled": true}
 //	POST   /_sim/memberships                 MembershipChange as JSON → the announced membership
+//	GET    /_sim/rooms                       {"items": [RoomInfo...]} oldest first
+//	POST   /_sim/rooms                       NewRoom as JSON → a new group room
+//	GET    /_sim/people                      {"bot": Person, "items": [the users...]}
+//	GET    /_sim/events                      server-sent events: "change" after every change (Watch)
 //
+// GET /_sim/calls takes ?last=N for the N latest calls. A Fault with
+// "served": true serves the request and answers its status instead of the
+// result: a POST that took effect and looks failed, as Webex's ambiguous
+// 502 and 504 are.
 // The control API needs no token and the API accepts a fixed one: the
 // emulator is meant for loopback use only. Never expose it on a network.
 //

@@ -32,6 +32,11 @@ type Fault struct {
 	// Times is how many requests the fault applies to; 0 means until
 	// ClearFaults.
 	Times int
+	// Served makes the answer ambiguous: the request is served (a message
+	// posted, say) and Status is answered instead of its result, as when
+	// Webex acted on a request and the caller got a 502 or 504 from the
+	// way back. It needs a Status.
+	Served bool
 }
 
 // faultJSON is Fault on the control API. Delay is a number of milliseconds
@@ -43,6 +48,7 @@ type faultJSON struct {
 	RetryAfter string          `json:"retryAfter,omitempty"`
 	Delay      json.RawMessage `json:"delay,omitempty"`
 	Times      int             `json:"times,omitempty"`
+	Served     bool            `json:"served,omitempty"`
 }
 
 func (f *Fault) UnmarshalJSON(b []byte) error {
@@ -54,12 +60,12 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*f = Fault{Method: j.Method, Path: j.Path, Status: j.Status, RetryAfter: j.RetryAfter, Delay: d, Times: j.Times}
+	*f = Fault{Method: j.Method, Path: j.Path, Status: j.Status, RetryAfter: j.RetryAfter, Delay: d, Times: j.Times, Served: j.Served}
 	return nil
 }
 
 func (f Fault) MarshalJSON() ([]byte, error) {
-	j := faultJSON{Method: f.Method, Path: f.Path, Status: f.Status, RetryAfter: f.RetryAfter, Times: f.Times}
+	j := faultJSON{Method: f.Method, Path: f.Path, Status: f.Status, RetryAfter: f.RetryAfter, Times: f.Times, Served: f.Served}
 	if f.Delay != 0 {
 		j.Delay, _ = json.Marshal(f.Delay.String())
 	}
@@ -100,6 +106,7 @@ func (s *Server) InjectFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.faults = append(s.st.faults, &activeFault{Fault: f, left: f.Times})
+	s.st.bump()
 }
 
 // ClearFaults removes every fault.
@@ -107,6 +114,7 @@ func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.faults = nil
+	s.st.bump()
 }
 
 // Faults returns the faults still in force, with Times showing how many
@@ -145,6 +153,7 @@ func (s *Server) takeFault(method, path string) (Fault, bool) {
 			continue
 		}
 		if f.left > 0 {
+			s.st.bump()
 			f.left--
 			if f.left == 0 {
 				s.st.faults = append(s.st.faults[:i:i], s.st.faults[i+1:]...)
@@ -156,11 +165,12 @@ func (s *Server) takeFault(method, path string) (Fault, bool) {
 }
 
 // applyFault applies a matching fault; it reports whether it answered the
-// request.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, path string) bool {
+// request. A served fault (Fault.Served) is returned after its delay for
+// the caller to answer once the request was served (see answerServed).
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, path string) (answered bool, served *Fault) {
 	f, ok := s.takeFault(r.Method, path)
 	if !ok {
-		return false
+		return false, nil
 	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
@@ -169,18 +179,40 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, path string)
 		case <-t.C:
 		case <-s.done:
 			writeError(w, failf(http.StatusServiceUnavailable, "The emulator is shutting down."))
-			return true
+			return true, nil
 		}
 	}
-	if f.Status == 0 {
-		return false
+	switch {
+	case f.Status == 0:
+		return false, nil
+	case f.Served:
+		return false, &f
 	}
+	answerFault(w, f)
+	return true, nil
+}
+
+// answerFault answers f's status with a Webex error body.
+func answerFault(w http.ResponseWriter, f Fault) {
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
 	writeError(w, failf(f.Status, "Injected fault: %d %s.", f.Status, http.StatusText(f.Status)))
-	return true
 }
+
+// answerServed serves r with next, drops its answer and answers f's status
+// instead.
+func answerServed(w http.ResponseWriter, r *http.Request, next http.Handler, f Fault) {
+	next.ServeHTTP(&droppedAnswer{header: http.Header{}}, r)
+	answerFault(w, f)
+}
+
+// droppedAnswer is a ResponseWriter that keeps nothing.
+type droppedAnswer struct{ header http.Header }
+
+func (d *droppedAnswer) Header() http.Header         { return d.header }
+func (d *droppedAnswer) Write(b []byte) (int, error) { return len(b), nil }
+func (d *droppedAnswer) WriteHeader(int)             {}
 
 // validate checks a fault from the control API.
 func (f *Fault) validate() error {
@@ -189,6 +221,8 @@ func (f *Fault) validate() error {
 		return fmt.Errorf("status %d is not an HTTP status", f.Status)
 	case f.Status == 0 && f.Delay <= 0:
 		return errors.New("a fault needs a status or a delay")
+	case f.Served && f.Status == 0:
+		return errors.New("a served fault needs the status to answer")
 	case f.Delay < 0 || f.Times < 0:
 		return errors.New("delay and times must not be negative")
 	}

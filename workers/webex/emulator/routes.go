@@ -39,11 +39,18 @@ func (s *Server) routes() http.Handler {
 	ctl.HandleFunc("GET /_sim/delivery", s.simDelivery)
 	ctl.HandleFunc("PUT /_sim/delivery", s.simSetDelivery)
 	ctl.HandleFunc("POST /_sim/memberships", s.simMembership)
+	ctl.HandleFunc("GET /_sim/rooms", s.simRooms)
+	ctl.HandleFunc("POST /_sim/rooms", s.simCreateRoom)
+	ctl.HandleFunc("GET /_sim/people", s.simPeople)
+	ctl.HandleFunc("GET /_sim/events", s.simEvents)
 	ctl.Handle("/_sim/", unrouted(ctl))
 
+	page := pageHandler()
 	root := http.NewServeMux()
 	root.Handle("/v1/", s.apiMiddleware(api))
 	root.Handle("/_sim/", withTrackingID(ctl))
+	root.Handle("GET /{$}", page)
+	root.Handle("GET /web/", page)
 	root.Handle("/", withTrackingID(unrouted(root)))
 	return root
 }
@@ -91,11 +98,16 @@ func (s *Server) apiMiddleware(next http.Handler) http.Handler {
 			writeError(sw, failf(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBodyBytes))
 			return
 		}
-		if s.applyFault(sw, r, path) {
+		answered, served := s.applyFault(sw, r, path)
+		if answered {
 			return
 		}
 		if r.Header.Get("Authorization") != "Bearer "+s.token {
 			writeError(sw, failf(http.StatusUnauthorized, "The request requires a valid access token set in the Authorization request header."))
+			return
+		}
+		if served != nil {
+			answerServed(sw, r, next, *served)
 			return
 		}
 		next.ServeHTTP(sw, r)

@@ -51,6 +51,12 @@ type state struct {
 	// changes counts the changes of what a state file keeps (people,
 	// rooms, messages, actions, webhooks); see changed.
 	changes uint64
+
+	// version counts every change a watcher may want to see (changes,
+	// calls, deliveries, faults, the delivery switch); moved is closed and
+	// replaced at each (see bump and Server.Watch).
+	version uint64
+	moved   chan struct{}
 }
 
 // room is a Webex space. Direct rooms hold the bot and one user.
@@ -118,7 +124,20 @@ func (st *state) nextSeq() int64 {
 
 // changed notes a change of what a state file keeps, so that a persistent
 // server writes it again. It must be called with Server.mu held.
-func (st *state) changed() { st.changes++ }
+func (st *state) changed() {
+	st.changes++
+	st.bump()
+}
+
+// bump tells the watchers (Server.Watch) that something changed. It must
+// be called with Server.mu held.
+func (st *state) bump() {
+	st.version++
+	if st.moved != nil {
+		close(st.moved)
+		st.moved = nil
+	}
+}
 
 // appendRecord appends to a bounded record list.
 func appendRecord[T any](list []T, v T) []T {

@@ -11,6 +11,7 @@ func (s *Server) SetDelivery(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.deliveryOff = !on
+	s.st.bump()
 	s.log.Info("webex emulator: webhook delivery switched", "on", on)
 }
 

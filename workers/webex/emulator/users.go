@@ -3,6 +3,7 @@ package emulator
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -31,7 +32,14 @@ type UserMessage struct {
 	// starts the message's text (unless Text already starts with it) and
 	// html carries the mention.
 	MentionBot bool `json:"mentionBot,omitempty"`
+	// Files are the message's attachments, as names or URLs: the emulator
+	// keeps no content and stores them as given (Webex gives content URLs).
+	// A message with files needs no text.
+	Files []string `json:"files,omitempty"`
 }
+
+// maxUserFiles bounds the files of one user message.
+const maxUserFiles = 10
 
 // ErrInvalidMessage is wrapped by PostAsUser's errors: the message cannot be
 // posted as described.
@@ -51,8 +59,10 @@ func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
 		return webex.Message{}, fmt.Errorf("%w: roomType must be direct or group", ErrInvalidMessage)
 	case um.RoomID == "" && um.RoomType == "group":
 		return webex.Message{}, fmt.Errorf("%w: a group message needs a roomId", ErrInvalidMessage)
-	case um.Text == "" && um.Markdown == "":
-		return webex.Message{}, fmt.Errorf("%w: text or markdown is required", ErrInvalidMessage)
+	case um.Text == "" && um.Markdown == "" && len(um.Files) == 0:
+		return webex.Message{}, fmt.Errorf("%w: text, markdown or files are required", ErrInvalidMessage)
+	case len(um.Files) > maxUserFiles || slices.Contains(um.Files, ""):
+		return webex.Message{}, fmt.Errorf("%w: at most %d files, none empty", ErrInvalidMessage, maxUserFiles)
 	case len(um.Text) > maxTextBytes || len(um.Markdown) > maxTextBytes:
 		return webex.Message{}, fmt.Errorf("%w: text and markdown may have at most %d bytes each", ErrInvalidMessage, maxTextBytes)
 	}
@@ -72,7 +82,7 @@ func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
 			return webex.Message{}, fmt.Errorf("%w: parent %s is not a message in room %s", ErrInvalidMessage, um.ParentID, rm.ID)
 		}
 	}
-	m := webex.Message{ParentID: um.ParentID, Text: um.Text, Markdown: um.Markdown}
+	m := webex.Message{ParentID: um.ParentID, Text: um.Text, Markdown: um.Markdown, Files: slices.Clone(um.Files)}
 	if m.Text == "" {
 		m.Text = m.Markdown
 	}
