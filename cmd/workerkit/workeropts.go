@@ -32,6 +32,7 @@ type WorkerOptions struct {
 // RuntimeOptions are the consumer runtime settings every worker has.
 type RuntimeOptions struct {
 	Concurrency    int
+	MaxAckPending  int
 	AckWait        time.Duration
 	HandlerTimeout time.Duration
 }
@@ -39,6 +40,8 @@ type RuntimeOptions struct {
 // AddFlags registers the runtime settings.
 func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once")
+	fs.IntVar(&o.MaxAckPending, "worker-max-ack-pending", workers.DefaultMaxAckPending, "events of the worker type out at once across all its replicas, "+
+		"at least --worker-concurrency times the replicas; with --worker-ordered shared out over the partitions")
 	fs.DurationVar(&o.AckWait, "worker-ack-wait", workers.DefaultAckWait, "how long an event may stay unacknowledged before it is redelivered")
 	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", workers.DefaultHandlerTimeout, "bound on handling one event")
 }
@@ -111,6 +114,7 @@ func (o WorkerOptions) Config(name string, evs []events.ResourceEvent, log *slog
 	cfg := workers.DefaultConfig(name)
 	cfg.Events = evs
 	cfg.Concurrency = o.Concurrency
+	cfg.MaxAckPending = o.MaxAckPending
 	cfg.MaxDeliver = o.MaxDeliver
 	cfg.AckWait = o.AckWait
 	cfg.HandlerTimeout = o.HandlerTimeout
