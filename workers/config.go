@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -81,6 +82,9 @@ type Config struct {
 	// Metrics is where the runner registers its metrics; nil keeps them in
 	// a private registry. Several runners may share one registerer.
 	Metrics prometheus.Registerer
+	// TracerProvider makes the span of each handler run (see Tracing); nil
+	// means OpenTelemetry's global provider.
+	TracerProvider trace.TracerProvider
 }
 
 // Defaults applied by DefaultConfig and, for zero fields, by New.
