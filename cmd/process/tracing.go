@@ -13,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/propagation"
@@ -34,9 +35,12 @@ const tracingFlushTimeout = 5 * time.Second
 // OTEL_RESOURCE_ATTRIBUTES; these are the ones that decide whether there
 // is anything to export and how to sample.
 type TracingSettings struct {
-	// OTLP sends spans to an OTLP/HTTP collector; Console writes them to
+	// OTLP sends spans to an OTLP collector; Console writes them to
 	// Stdout as JSON, one span a line. Neither: tracing is off.
 	OTLP, Console bool
+	// GRPC sends OTLP over gRPC (OTEL_EXPORTER_OTLP_PROTOCOL=grpc) rather
+	// than HTTP (http/protobuf, the default, or http/json).
+	GRPC bool
 	// Sampler decides which traces are kept.
 	Sampler sdktrace.Sampler
 }
@@ -78,12 +82,17 @@ func TracingFromEnv(lookup func(string) (string, bool)) (TracingSettings, error)
 	}
 	if s.OTLP {
 		for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
-			if p := get(k); p != "" {
-				if p != "http/protobuf" {
-					return s, fmt.Errorf("%w: %s=%s: only http/protobuf is built in (a collector's OTLP/HTTP port, 4318 by default)", ErrTracingConfig, k, p)
-				}
-				break // the traces-only variable wins
+			p := get(k)
+			switch p {
+			case "":
+				continue
+			case "grpc":
+				s.GRPC = true
+			case "http/protobuf", "http/json":
+			default:
+				return s, fmt.Errorf("%w: %s=%s: want http/protobuf, http/json or grpc", ErrTracingConfig, k, p)
 			}
+			break // the traces-only variable wins
 		}
 	}
 	var err error
@@ -142,7 +151,12 @@ func StartTracing(ctx context.Context, s TracingSettings, service string, stdout
 	}
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(s.Sampler)}
 	if s.OTLP {
-		exp, err := otlptracehttp.New(ctx)
+		var exp sdktrace.SpanExporter
+		if s.GRPC {
+			exp, err = otlptracegrpc.New(ctx)
+		} else {
+			exp, err = otlptracehttp.New(ctx)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: OTLP exporter: %w", ErrTracingConfig, err)
 		}
@@ -161,7 +175,7 @@ func StartTracing(ctx context.Context, s TracingSettings, service string, stdout
 	}))
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagation.TraceContext{})
-	log.Debug("tracing on", "otlp", s.OTLP, "console", s.Console, "sampler", s.Sampler.Description())
+	log.Debug("tracing on", "otlp", s.OTLP, "grpc", s.GRPC, "console", s.Console, "sampler", s.Sampler.Description())
 	return func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, tracingFlushTimeout)
 		defer cancel()

@@ -6,16 +6,20 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace/noop"
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"go.uber.org/goleak"
+	"google.golang.org/grpc"
 )
 
 func TestTracingFromEnv(t *testing.T) {
@@ -23,6 +27,7 @@ func TestTracingFromEnv(t *testing.T) {
 		name          string
 		env           map[string]string
 		otlp, console bool
+		grpc          bool
 		wantErr       bool
 		sampler       string // the sampler's description, when on
 	}{
@@ -37,9 +42,11 @@ func TestTracingFromEnv(t *testing.T) {
 		{name: "none wins over an endpoint", env: map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}},
 		{name: "SDK disabled wins", env: map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}},
 		{name: "unknown exporter", env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, wantErr: true},
-		{name: "grpc is refused", env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, wantErr: true},
+		{name: "grpc", env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, otlp: true, grpc: true},
+		{name: "http/json", env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, otlp: true},
+		{name: "unknown protocol", env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "udp"}, wantErr: true},
 		{name: "the traces protocol wins", env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, otlp: true},
-		{name: "grpc does not matter for console", env: map[string]string{"OTEL_TRACES_EXPORTER": "console", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, console: true},
+		{name: "the protocol does not matter for console", env: map[string]string{"OTEL_TRACES_EXPORTER": "console", "OTEL_EXPORTER_OTLP_PROTOCOL": "udp"}, console: true},
 		{name: "ratio sampler", env: map[string]string{"OTEL_TRACES_EXPORTER": "console", "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"}, console: true,
 			sampler: "TraceIDRatioBased{0.25}"},
 		{name: "ratio over 1", env: map[string]string{"OTEL_TRACES_EXPORTER": "console", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"}, wantErr: true},
@@ -58,8 +65,8 @@ func TestTracingFromEnv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.OTLP != tt.otlp || s.Console != tt.console {
-				t.Errorf("otlp, console = %v, %v; want %v, %v", s.OTLP, s.Console, tt.otlp, tt.console)
+			if s.OTLP != tt.otlp || s.Console != tt.console || s.GRPC != tt.grpc {
+				t.Errorf("otlp, console, grpc = %v, %v, %v; want %v, %v, %v", s.OTLP, s.Console, s.GRPC, tt.otlp, tt.console, tt.grpc)
 			}
 			if tt.sampler != "" && s.Sampler.Description() != tt.sampler {
 				t.Errorf("sampler = %s, want %s", s.Sampler.Description(), tt.sampler)
@@ -140,6 +147,65 @@ func TestTracingExportsOverOTLPAndFlushesAtShutdown(t *testing.T) {
 	if paths[0] != "/v1/traces" {
 		t.Errorf("exported to %s, want /v1/traces", paths[0])
 	}
+}
+
+// The same over gRPC, to a collector's trace service.
+func TestTracingExportsOverOTLPgRPC(t *testing.T) {
+	resetTracing(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	collector := &traceCollector{}
+	srv := grpc.NewServer()
+	coltrace.RegisterTraceServiceServer(srv, collector)
+	go srv.Serve(ln)
+	defer srv.Stop()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+ln.Addr().String())
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+
+	s, err := TracingFromEnv(os.LookupEnv)
+	if err != nil || !s.GRPC {
+		t.Fatalf("settings %+v, %v; want gRPC", s, err)
+	}
+	shutdown, err := StartTracing(context.Background(), s, "retry-worker", io.Discard, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := otel.Tracer("test").Start(context.Background(), "a-grpc-span")
+	span.End()
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := collector.names(); !slices.Contains(got, "a-grpc-span") {
+		t.Errorf("collector received spans %v, want a-grpc-span", got)
+	}
+}
+
+// traceCollector is an OTLP trace service that keeps the span names.
+type traceCollector struct {
+	coltrace.UnimplementedTraceServiceServer
+	mu    sync.Mutex
+	spans []string
+}
+
+func (c *traceCollector) Export(_ context.Context, req *coltrace.ExportTraceServiceRequest) (*coltrace.ExportTraceServiceResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				c.spans = append(c.spans, sp.GetName())
+			}
+		}
+	}
+	return &coltrace.ExportTraceServiceResponse{}, nil
+}
+
+func (c *traceCollector) names() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.spans)
 }
 
 func TestTracingConsoleWritesSpans(t *testing.T) {
