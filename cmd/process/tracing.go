@@ -125,7 +125,7 @@ func samplerFromEnv(name, arg string) (sdktrace.Sampler, error) {
 	case "traceidratio":
 		return sdktrace.TraceIDRatioBased(ratio), nil
 	}
-	return nil, fmt.Errorf("%w: OTEL_TRACES_SAMPLER=%s: want always_on, always_off, traceidratio or parentbased_ one of them", ErrTracingConfig, name)
+	return nil, fmt.Errorf("%w: OTEL_TRACES_SAMPLER=%s: want always_on, always_off, traceidratio, or one of them prefixed with parentbased_", ErrTracingConfig, name)
 }
 
 // StartTracing installs the process's tracer provider as s asks and
