@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -77,6 +79,10 @@ type Config struct {
 	// checked, not those the spool forwards. Default DefaultMaxEventAge;
 	// negative turns the check off.
 	MaxEventAge time.Duration
+	// TracerProvider makes the span of each delivery (see "Tracing" in the
+	// package doc); nil means OpenTelemetry's global provider, a no-op
+	// unless the process installed one.
+	TracerProvider trace.TracerProvider
 }
 
 // Validate reports the first setting that cannot work. Zero values are
@@ -136,6 +142,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.TracerProvider == nil {
+		c.TracerProvider = otel.GetTracerProvider()
 	}
 	secrets := make([][]byte, 0, len(c.Secrets))
 	for _, s := range c.Secrets {

@@ -33,6 +33,14 @@
 //     NATS server one stream lookup a second; /healthz never looks at NATS,
 //     so an outage does not get ingest restarted in a loop.
 //
+// Tracing: each request to the webhook path has a server span, "ingest
+// webhook", from Config.TracerProvider. Its trace context is written on
+// the stored event (events.HeaderTraceParent) so that the workers' spans
+// join its trace. A traceparent arriving with the request is only
+// linked, never made the parent: the signature does not cover headers, so
+// a caller must not choose the trace or its sampling. With no tracer
+// provider installed nothing is recorded and nothing added to the event.
+//
 // A Service is built with New and served with Serve or ListenAndServe; both
 // stop gracefully when their context is cancelled. The caller owns the NATS
 // connection and closes it after Serve returned.

@@ -16,6 +16,8 @@ import (
 // acknowledged it.
 func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	receivedAt := s.cfg.Now()
+	r, span := s.startSpan(r)
+	defer span.End()
 	if rej := checkRequest(r, s.cfg.MaxBodyBytes); rej != nil {
 		s.reject(w, r, *rej)
 		return
@@ -32,6 +34,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, *rej)
 		return
 	}
+	traceEnvelope(r.Context(), env)
 	if rej := checkAge(env, receivedAt, s.cfg.MaxEventAge); rej != nil {
 		s.reject(w, r, *rej)
 		return
@@ -39,6 +42,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 
 	d := delivery{env: env, body: body, signature: sig, receivedAt: receivedAt}
 	msg := s.pub.message(d)
+	traceStored(r.Context(), msg)
 	if rej := headersFit(d, msg.Header); rej != nil {
 		s.reject(w, r, *rej)
 		return
@@ -68,6 +72,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	counter.Inc()
 	writeStored(w, ack.Sequence, ack.Duplicate)
+	traceAnswer(r.Context(), http.StatusOK, outcome, ack.Sequence)
 	// Checked first so that a stored delivery costs no log attributes
 	// unless they are written.
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
@@ -93,6 +98,7 @@ func (s *Service) notStored(w http.ResponseWriter, r *http.Request, env *events.
 	writeJSON(w, f.status, errorBody{Error: ErrNotStored.Error() + ": " + f.reason})
 	s.metrics.requests.WithLabelValues(outcome).Inc()
 	s.metrics.publishErrors.WithLabelValues(string(f.kind)).Inc()
+	traceAnswer(r.Context(), f.status, outcome, 0)
 	// err comes from nats.go and the server: subject, causes, no secrets.
 	s.log.LogAttrs(r.Context(), slog.LevelError, "webhook not stored",
 		slog.String("outcome", outcome),
@@ -120,6 +126,7 @@ func (s *Service) spoolOrFail(w http.ResponseWriter, r *http.Request, env *event
 	}
 	s.metrics.requests.WithLabelValues(outcomeSpooled).Inc()
 	writeJSON(w, http.StatusOK, storedBody{Status: "spooled"})
+	traceAnswer(r.Context(), http.StatusOK, outcomeSpooled, 0)
 	attrs := []slog.Attr{slog.String("resource", env.Resource), slog.String("event", env.Event)}
 	if pubErr != nil {
 		attrs = append(attrs, slog.String("publish_error", pubErr.Error()))

@@ -94,6 +94,7 @@ func (s *Service) reject(w http.ResponseWriter, r *http.Request, rej rejection) 
 	}
 	writeJSON(w, rej.status, errorBody{Error: rej.reason})
 	s.metrics.requests.WithLabelValues(rej.outcome).Inc()
+	traceAnswer(r.Context(), rej.status, rej.outcome, 0)
 	msg := "webhook refused"
 	if r.URL.Path != s.cfg.Path {
 		msg = "request refused"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -23,6 +24,7 @@ type Service struct {
 	spool    *spooler // nil without Config.SpoolDir
 	ready    *readiness
 	metrics  *metrics
+	tracer   trace.Tracer
 	handler  http.Handler
 }
 
@@ -48,6 +50,7 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 		pub:      pub,
 		ready:    &readiness{nc: nc, js: js, now: cfg.Now, log: cfg.Logger},
 		metrics:  m,
+		tracer:   cfg.TracerProvider.Tracer(tracerName),
 	}
 	if cfg.SpoolDir != "" {
 		if s.spool, err = openSpooler(cfg, pub, cfg.Metrics); err != nil {

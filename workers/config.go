@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -84,6 +85,9 @@ type Config struct {
 	// Metrics is where the runner registers its metrics; nil keeps them in
 	// a private registry. Several runners may share one registerer.
 	Metrics prometheus.Registerer
+	// TracerProvider makes the span of each handler run (see Tracing); nil
+	// means OpenTelemetry's global provider.
+	TracerProvider trace.TracerProvider
 }
 
 // Defaults applied by DefaultConfig and, for zero fields, by New.

@@ -162,7 +162,7 @@ func (r *Runner) Run(ctx context.Context) error {
 
 // chain wraps the worker's handler with the runtime's middleware.
 func (r *Runner) chain(ctx context.Context) (Handler, error) {
-	mw := []Middleware{Recover(r.log)}
+	mw := []Middleware{Tracing(r.cfg.TracerProvider, r.cfg.Name), Recover(r.log)}
 	if r.cfg.Idempotent {
 		kv, err := r.js.KeyValue(ctx, events.ProcessedBucket)
 		if err != nil {

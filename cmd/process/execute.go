@@ -19,15 +19,35 @@ func Execute(root *cobra.Command) int {
 	defer stop()
 	root.SilenceUsage = true
 	root.SilenceErrors = true
+	flushTraces := func(context.Context) error { return nil }
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		return BindEnv(cmd.Flags(), os.LookupEnv)
+		if err := BindEnv(cmd.Flags(), os.LookupEnv); err != nil {
+			return err
+		}
+		var err error
+		flushTraces, err = startProcessTracing(ctx, root.Name(), flagValue(cmd, "log-format"))
+		return err
 	}
 	describeAll(root)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	// The spans of the command's last moments (a drain, a final reply)
+	// are exported before the process exits.
+	if ferr := flushTraces(context.WithoutCancel(ctx)); ferr != nil {
+		fmt.Fprintf(os.Stderr, "%s: tracing: %v\n", root.Name(), ferr)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", root.Name(), err)
 		return 1
 	}
 	return 0
+}
+
+// flagValue is the value of cmd's flag name, or "" when it has none.
+func flagValue(cmd *cobra.Command, name string) string {
+	if f := cmd.Flags().Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
 }
 
 func describeAll(cmd *cobra.Command) {

@@ -53,6 +53,7 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	if err != nil {
 		return workers.Permanent(fmt.Errorf("unusable call record: %w", err))
 	}
+	webexcall.LinkCall(ctx, rec)
 	if !rec.Scheduled && rec.Attempts > 0 {
 		// Stored by a worker: only Webex's own lower bound is in it yet.
 		return h.reschedule(ctx, rec)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
@@ -44,11 +45,13 @@ type harness struct {
 	timeout time.Duration
 	log     *syncbuf.Buffer
 	retryM  *prometheus.Registry
-	gates   []*ratelimit.Gate // one per process started, in start order
+	gates   []*ratelimit.Gate    // one per process started, in start order
+	tracer  trace.TracerProvider // nil: the global one
 }
 
 type options struct {
-	webexTimeout time.Duration // default 5s
+	webexTimeout time.Duration        // default 5s
+	tracer       trace.TracerProvider // makes the spans of every component
 }
 
 func newHarness(t *testing.T, o options) *harness {
@@ -57,7 +60,7 @@ func newHarness(t *testing.T, o options) *harness {
 		o.webexTimeout = 5 * time.Second
 	}
 	srv, nc, js := localnats.StartProvisioned(t)
-	h := &harness{t: t, srv: srv, js: js, timeout: o.webexTimeout, log: &syncbuf.Buffer{}, retryM: prometheus.NewRegistry()}
+	h := &harness{t: t, srv: srv, js: js, timeout: o.webexTimeout, log: &syncbuf.Buffer{}, retryM: prometheus.NewRegistry(), tracer: o.tracer}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", h.log.String())
@@ -68,7 +71,7 @@ func newHarness(t *testing.T, o options) *harness {
 	})
 
 	const secret = "retry-test-secret"
-	svc, err := ingest.New(ingest.Config{Secrets: [][]byte{[]byte(secret)}, Logger: h.logger("ingest")}, nc, js)
+	svc, err := ingest.New(ingest.Config{Secrets: [][]byte{[]byte(secret)}, Logger: h.logger("ingest"), TracerProvider: o.tracer}, nc, js)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +119,7 @@ func (h *harness) process(worker string, withOutbox bool) process {
 	}
 	h.t.Cleanup(func() { gate.Close() })
 	h.gates = append(h.gates, gate)
-	o := webexcall.Options{Worker: worker, Gate: gate, Logger: h.logger(worker)}
+	o := webexcall.Options{Worker: worker, Gate: gate, Logger: h.logger(worker), TracerProvider: h.tracer}
 	if withOutbox {
 		o.Outbox = outbox.NewStore(js)
 	}
@@ -131,6 +134,7 @@ func (h *harness) process(worker string, withOutbox bool) process {
 func (h *harness) run(js jetstream.JetStream, cfg workers.Config, hd workers.Handler) {
 	h.t.Helper()
 	cfg.Logger = h.logger(cfg.Name)
+	cfg.TracerProvider = h.tracer
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 	}

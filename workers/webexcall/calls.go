@@ -16,8 +16,9 @@ import (
 
 // call sends one request through the pause: it refuses with a
 // *ratelimit.PausedError while the token is paused, counts the call, and
-// starts or extends the pause when Webex answers 429 or 423.
-func (c *Client) call(ctx context.Context, method, path string, send func(context.Context) error) error {
+// starts or extends the pause when Webex answers 429 or 423. A request
+// sent has a span; rec is the stored call it makes again, or nil.
+func (c *Client) call(ctx context.Context, method, path string, rec *outbox.Call, send func(context.Context) error) error {
 	tmpl := Template(path)
 	if err := c.token.blocked(); err != nil {
 		c.m.calls.WithLabelValues(c.worker, method, tmpl, "token_refused").Inc()
@@ -30,7 +31,9 @@ func (c *Client) call(ctx context.Context, method, path string, send func(contex
 		}
 	}
 	start := c.now()
-	err := send(ctx)
+	sctx, span := c.startCallSpan(ctx, method, tmpl, rec)
+	err := send(sctx)
+	endCallSpan(span, err)
 	c.m.duration.WithLabelValues(c.worker, method, tmpl).Observe(c.now().Sub(start).Seconds())
 	c.m.count(method, tmpl, err)
 	if isUnauthorized(err) {
@@ -54,7 +57,7 @@ func (c *Client) call(ctx context.Context, method, path string, send func(contex
 // handler unchanged, except that a pause becomes a workers.Wait for its
 // remaining time.
 func (c *Client) read(ctx context.Context, path string, send func(context.Context) error) error {
-	return forHandler(c.call(ctx, http.MethodGet, path, send))
+	return forHandler(c.call(ctx, http.MethodGet, path, nil, send))
 }
 
 // write makes a call with an effect. In a handler (the context carries a
@@ -68,7 +71,7 @@ func (c *Client) write(ctx context.Context, method, path string, body json.RawMe
 		return c.writeInPlace(ctx, ev, method, path, body, send)
 	}
 	if c.store == nil || !inHandler {
-		return forHandler(c.call(ctx, method, path, send))
+		return forHandler(c.call(ctx, method, path, nil, send))
 	}
 	rec := outbox.New(c.worker, method, path, body, &outbox.EventRef{
 		Stream: ev.Stream, Seq: ev.StreamSeq, Subject: ev.Subject, DedupKey: ev.DedupKey,
@@ -84,13 +87,14 @@ func (c *Client) write(ctx context.Context, method, path string, body json.RawMe
 		}
 	}
 	start := c.now()
-	err := c.call(ctx, method, path, send)
+	err := c.call(ctx, method, path, nil, send)
 	if err == nil || errors.Is(err, ratelimit.ErrPaused) || !webex.IsRetryable(err) {
 		return forHandler(err)
 	}
 	a := NewAttempt(c.worker, start, c.now().Sub(start), err)
 	rec.Record(a)
 	rec.NotBefore = c.earliest(ctx, rec.LastAttemptEnd(), a.RetryAfter)
+	traceRecord(ctx, rec)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sideTimeout)
 	defer cancel()
 	if _, serr := c.store.Put(sctx, rec); serr != nil {
@@ -134,9 +138,10 @@ func forHandler(err error) error {
 // Send makes a stored call once, through the pause, as the retry worker
 // does. It returns the webex client's error, or a *ratelimit.PausedError
 // (matching ratelimit.ErrPaused) when the token is paused and nothing was
-// sent. The answer's body is discarded.
+// sent. The answer's body is discarded. Its span links to the handler
+// that first made the call (outbox.Call.Trace).
 func (c *Client) Send(ctx context.Context, rec *outbox.Call) error {
-	return c.call(ctx, rec.Method, rec.Path, func(ctx context.Context) error {
+	return c.call(ctx, rec.Method, rec.Path, rec, func(ctx context.Context) error {
 		return c.api.Do(ctx, rec.Method, rec.Path, rec.Body, nil)
 	})
 }

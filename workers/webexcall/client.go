@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -54,6 +56,10 @@ type Options struct {
 	// before sending again; Webex may still be storing the first attempt.
 	// Default DefaultRecheckAfter.
 	RecheckAfter time.Duration
+	// TracerProvider makes a span per request sent to Webex; nil means
+	// OpenTelemetry's global provider, a no-op unless the process
+	// installed one.
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultRecheckAfter is Options.RecheckAfter's default.
@@ -72,6 +78,7 @@ type Client struct {
 	now          func() time.Time
 	id           *Identity
 	token        *tokenState // whether Webex refuses the token (401)
+	tracer       trace.Tracer
 }
 
 // New wraps api for worker o.Worker.
@@ -105,11 +112,15 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if o.Events == nil && o.Outbox != nil {
 		o.Events = o.Outbox.JetStream()
 	}
+	if o.TracerProvider == nil {
+		o.TracerProvider = otel.GetTracerProvider()
+	}
 	log := o.Logger.With("worker", o.Worker)
 	c := &Client{
 		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
 		log: log, m: m, now: o.Now, recheckAfter: o.RecheckAfter, id: o.Identity,
-		token: &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log, gauge: refused},
+		token:  &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log, gauge: refused},
+		tracer: o.TracerProvider.Tracer(tracerName),
 	}
 	if c.id == nil {
 		c.id = NewIdentity(c)

@@ -50,7 +50,7 @@ func (c *Client) writeInPlace(ctx context.Context, ev *workers.Event, method, pa
 			return err
 		}
 	}
-	err := c.call(ctx, method, path, send)
+	err := c.call(ctx, method, path, nil, send)
 	if err != nil && webex.OutcomeUnknown(err) {
 		return workers.RetryAfter(err, c.recheckAfter)
 	}

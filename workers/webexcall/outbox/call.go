@@ -40,6 +40,10 @@ type Call struct {
 	Body   json.RawMessage `json:"body,omitempty"`
 	// Event is the event whose handler made the call.
 	Event *EventRef `json:"event,omitempty"`
+	// Trace is the W3C trace context (traceparent, tracestate) of that
+	// handler's span, when tracing was on: the spans of later attempts
+	// link to it. It is kept as the record changes and is redriven.
+	Trace map[string]string `json:"trace,omitempty"`
 
 	// Attempts counts attempts since the call was stored or redriven.
 	Attempts int `json:"attempts"`
