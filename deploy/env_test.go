@@ -18,6 +18,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
 // envOf builds the binary for command (e.g. "ingest" or
@@ -219,7 +221,15 @@ func TestReadmeSettingsExist(t *testing.T) {
 			known[v] = true
 		}
 	}
-	name := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
+	// Every command started by process.Execute honours the OTEL_*
+	// variables; they are read from the environment, not as flags.
+	for c := range reads {
+		for _, v := range process.TracingVariables {
+			reads[c][v] = true
+			known[v] = true
+		}
+	}
+	name := regexp.MustCompile("`([A-Z][A-Z0-9_]*[A-Z0-9])`")
 	documented := 0
 	listed := map[string]map[string]bool{} // command -> variables the table lists under it
 	for _, line := range strings.Split(table, "\n") {

@@ -29,6 +29,20 @@ var ErrTracingConfig = errors.New("tracing configuration")
 // tracingFlushTimeout bounds the export of the spans still buffered at exit.
 const tracingFlushTimeout = 5 * time.Second
 
+// TracingVariables are the OTEL_* variables a process honours, read by
+// TracingFromEnv or by the OpenTelemetry SDK and its exporters (which also
+// read the OTEL_EXPORTER_OTLP_TRACES_ form of each exporter variable).
+var TracingVariables = []string{
+	"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+	"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
+	"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+	"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_COMPRESSION",
+	"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+	"OTEL_EXPORTER_OTLP_CLIENT_KEY",
+	"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+}
+
 // TracingSettings is what the OTEL_* variables ask of a process. The
 // exporter reads its own variables (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT,
 // certificates and the like) and the resource OTEL_SERVICE_NAME and
