@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -66,10 +65,10 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 		return resp.StatusCode == http.StatusOK
 	})
 	if err == nil && in.exited() {
-		err = fmt.Errorf("ingest exited")
+		err = exitError(in)
 	}
 	if err != nil {
-		return row, fmt.Errorf("%w (see %s)", err, in.logPath)
+		return row, err
 	}
 	inCPU, srvCPU := cpuSeconds(in.pid()), cl.cpu()
 	res, err := bench.Run(ctx, bench.Config{

@@ -57,6 +57,18 @@ func (p *process) exited() bool {
 	}
 }
 
+// exitError says that p exited, with the last line of its log (the
+// reason a binary gives when it stops on an error), since the log itself
+// goes with the work directory.
+func exitError(p *process) error {
+	b, _ := os.ReadFile(p.logPath)
+	last := strings.TrimSpace(string(b))
+	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+		last = last[i+1:]
+	}
+	return fmt.Errorf("%s exited: %s", p.name, last)
+}
+
 // stop asks the process to shut down (SIGTERM, as an orchestrator does)
 // and kills it if it has not within 15 s.
 func (p *process) stop() {

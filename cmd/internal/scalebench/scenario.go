@@ -117,6 +117,23 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 			return row, err
 		}
 		workers = append(workers, p)
+		if i > 0 {
+			continue
+		}
+		// The first replica provisions the streams and buckets and makes
+		// its consumer before the others start: replicas provisioning a
+		// fresh cluster all at once can time out on a loaded machine,
+		// which is a start-up matter, not what is measured here.
+		err = poll(ctx, "the first worker's consumer", cfg.StartTimeout, func() bool {
+			_, _, err := consumerState(ctx, js)
+			return err == nil || p.exited()
+		})
+		if err == nil && p.exited() {
+			err = exitError(p)
+		}
+		if err != nil {
+			return row, err
+		}
 	}
 	feedCtx, stopFeed := context.WithCancel(ctx)
 	fed := make(chan error, 1)
@@ -124,13 +141,13 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	defer func() { stopFeed(); <-fed }()
 
 	err = poll(ctx, "the first reply", cfg.StartTimeout, func() bool {
-		return web.replies.Load() > 0 || anyExited(workers)
+		return web.replies.Load() > 0 || exitedOne(workers) != nil
 	})
-	if err == nil && anyExited(workers) {
-		err = errors.New("a worker exited")
+	if p := exitedOne(workers); err == nil && p != nil {
+		err = exitError(p)
 	}
 	if err != nil {
-		return row, fmt.Errorf("%w (see %s)", err, workers[0].logPath)
+		return row, err
 	}
 	if err := pause(ctx, cfg.Warmup); err != nil {
 		return row, err
@@ -146,8 +163,8 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	if err != nil {
 		return row, err
 	}
-	if anyExited(workers) {
-		return row, fmt.Errorf("a worker exited during the window (see the logs under %s)", dir)
+	if p := exitedOne(workers); p != nil {
+		return row, fmt.Errorf("during the window: %w", exitError(p))
 	}
 	select {
 	case err := <-fed:
@@ -273,13 +290,14 @@ func maxAckPending(cfg config, sc scenario) int {
 	return 0
 }
 
-func anyExited(ps []*process) bool {
+// exitedOne returns a process of ps that has exited, nil if none has.
+func exitedOne(ps []*process) *process {
 	for _, p := range ps {
 		if p.exited() {
-			return true
+			return p
 		}
 	}
-	return false
+	return nil
 }
 
 // scenarioDir is where one scenario's stores and logs go.
