@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
 )
 
@@ -38,6 +41,20 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 		return row, err
 	}
 	defer cl.stop()
+	nc, err := nats.Connect(cl.url(), nats.Name("scalebench"))
+	if err != nil {
+		return row, err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return row, err
+	}
+	// Ingest provisions at start and exits if it cannot; a cluster still
+	// learning its peers would make it.
+	if err := createEventsStream(ctx, js, servers, cfg.StartTimeout); err != nil {
+		return row, err
+	}
 	port, err := freePort()
 	if err != nil {
 		return row, err

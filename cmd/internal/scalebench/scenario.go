@@ -90,12 +90,8 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	if err != nil {
 		return row, err
 	}
-	// Only the events stream: the workers provision the rest as their own
-	// version defines it (marker lifetimes, say).
-	so := events.DefaultStreamOptions()
-	so.Replicas = servers
-	if _, err := js.CreateOrUpdateStream(ctx, events.EventsStreamConfig(so)); err != nil {
-		return row, fmt.Errorf("create the events stream: %w", err)
+	if err := createEventsStream(ctx, js, servers, cfg.StartTimeout); err != nil {
+		return row, err
 	}
 
 	web, err := startStandIn(cfg)
@@ -177,6 +173,28 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	fill(&row, start, end)
 	row.BacklogRanOut = feed.exhausted()
 	return row, nil
+}
+
+// createEventsStream creates the events stream with a replica on each
+// server, and only that stream: the binaries provision the rest as their
+// own version defines it (marker lifetimes, say). A cluster that has just
+// elected its meta leader may not know every peer yet and refuses a stream
+// of three replicas ("no suitable peers"), so the creation is retried for
+// up to limit.
+func createEventsStream(ctx context.Context, js jetstream.JetStream, servers int, limit time.Duration) error {
+	so := events.DefaultStreamOptions()
+	so.Replicas = servers
+	var err error
+	perr := poll(ctx, "the events stream", limit, func() bool {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_, err = js.CreateOrUpdateStream(cctx, events.EventsStreamConfig(so))
+		return err == nil
+	})
+	if perr != nil {
+		return fmt.Errorf("create the events stream: %w (last: %v)", perr, err)
+	}
+	return nil
 }
 
 // take reads the snapshot. The heap is read first at the start and last at
