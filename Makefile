@@ -4,7 +4,7 @@ BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
 
-.PHONY: all run build image test-image test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate web-vendor screenshots clean
+.PHONY: all run build image test-image test vet fmt-check unit bench bench-scale fuzz test-faults test-deploy validate-deploy generate web-vendor screenshots clean
 
 all: build test
 
@@ -45,6 +45,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./events/ ./ingest/ ./workers/ ./workers/echo/
 	$(GO) build -o $(BIN)/bench/ ./cmd/ingest ./cmd/webexpipe github.com/nats-io/nats-server/v2
 	$(GO) run ./cmd/internal/loadrun -bin $(BIN)/bench $(LOADRUN_FLAGS)
+
+## bench-scale: how the workers scale (nats-server R1 and R3, echo-worker replicas against the emulator at 150 ms per Webex call, ingest CPU per event), base commit (BASE, default ecefb1f) against the working tree; about five minutes; not run by CI
+BASE ?= ecefb1f
+SCALEBENCH_FLAGS ?=
+bench-scale:
+	$(GO) run ./cmd/internal/scalebench -base '$(BASE)' -json $(BIN)/scalebench.json $(SCALEBENCH_FLAGS)
 
 ## test-faults: the fault tests with long loads (1,200 messages each; a few minutes)
 test-faults:

@@ -54,6 +54,9 @@ type Options struct {
 	// Now is the clock for timestamps and the failure window; nil means
 	// time.Now.
 	Now func() time.Time
+	// Pace adds latency and per-token rate limits to the API (see Pace);
+	// the zero value adds neither.
+	Pace Pace
 }
 
 // Server is the emulator. Create it with New (or NewTest), then Start it or
@@ -159,7 +162,7 @@ func New(opts Options) *Server {
 		s.st.byEmail[emailKey(e)] = bot.ID
 	}
 
-	s.handler = s.routes()
+	s.handler = newPacer(opts.Pace, s.now, s.done).wrap(s.routes())
 	return s
 }
 
