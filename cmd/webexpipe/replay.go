@@ -135,6 +135,9 @@ func printReplaySummary(w io.Writer, p replay.Progress) {
 	case p.Handled > 0:
 		fmt.Fprintf(w, "%d of them were handled before: the worker skips them (--force handles them again)\n", p.Handled)
 	}
+	if p.Skipped > 0 {
+		fmt.Fprintf(w, "%d of them the worker settled with no marker left to say so (ignored, or the marker expired): no copy stored\n", p.Skipped)
+	}
 }
 
 func printReplayItems(w io.Writer, items []replay.Item) error {

@@ -37,7 +37,7 @@ func TestSettings(t *testing.T) {
 				"ECHO_MODE", "ECHO_RECHECK_AFTER", "CARDS_RECHECK_AFTER",
 				"RETRY_INITIAL_INTERVAL", "RETRY_MULTIPLIER", "RETRY_RANDOMIZATION", "RETRY_MAX_INTERVAL", "RETRY_MAX_ELAPSED",
 				"RETRY_RECHECK_AFTER", "RETRY_NOT_FOUND_GRACE",
-				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL"}}},
+				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL", "CONSOLE_ADDR", "CONSOLE_TOKEN_FILE", "CONSOLE_WRITE"}}},
 		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings}},
 		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings,
 			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR"}}},
