@@ -74,6 +74,9 @@ func command() *cobra.Command {
 				return err
 			}
 			defer process.Drain(nc, log)
+			if err := process.RegisterNATSConnected(reg, nc); err != nil {
+				return err
+			}
 			svc, err := ingest.New(cfg, nc, js)
 			if err != nil {
 				return err
