@@ -77,6 +77,10 @@ type Config struct {
 	// checked, not those the spool forwards. Default DefaultMaxEventAge;
 	// negative turns the check off.
 	MaxEventAge time.Duration
+	// KnownWebhooks are the deployment's webhook ids (see WebhookIDs);
+	// the service adds those of validly signed deliveries. Nil: a set of
+	// the service's own.
+	KnownWebhooks *WebhookIDs
 }
 
 // Validate reports the first setting that cannot work. Zero values are

@@ -58,7 +58,10 @@ func command() *cobra.Command {
 			}
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
 				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
-			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, check, log)
+			// The bot's webhooks as Webex lists them at start, and those
+			// of signed deliveries, name ingest's signature failures.
+			cfg.KnownWebhooks = ingest.NewWebhookIDs()
+			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, check, cfg.KnownWebhooks.Add, log)
 			if err != nil {
 				return err
 			}

@@ -138,8 +138,10 @@ func (o WebhookCheckOptions) Needed() ([]events.ResourceEvent, error) {
 // what c expects; without one, or with nothing expected, it logs that at
 // debug level and checks nothing. wait returns once the check is done. The
 // error is for settings that cannot work (an unreadable token file, a
-// malformed expectation).
-func StartWebhookCheck(ctx context.Context, o process.WebexOptions, c WebhookCheckOptions, log *slog.Logger) (wait func(), err error) {
+// malformed expectation). learn, when set, gets the id of every webhook the
+// check lists: the bot's own, which ingest then names in its signature
+// failures.
+func StartWebhookCheck(ctx context.Context, o process.WebexOptions, c WebhookCheckOptions, learn func(id string), log *slog.Logger) (wait func(), err error) {
 	needed, err := c.Needed()
 	if err != nil {
 		return nil, err
@@ -152,7 +154,25 @@ func StartWebhookCheck(ctx context.Context, o process.WebexOptions, c WebhookChe
 		log.Debug("Webex webhook check skipped: no Webex token, or no webhook expected")
 		return func() {}, nil
 	}
-	return CheckWebhooksAsync(ctx, client, needed, log), nil
+	var api WebhookLister = client
+	if learn != nil {
+		api = learningLister{api: client, learn: learn}
+	}
+	return CheckWebhooksAsync(ctx, api, needed, log), nil
+}
+
+// learningLister passes the id of every webhook it lists to learn.
+type learningLister struct {
+	api   WebhookLister
+	learn func(id string)
+}
+
+func (l learningLister) Webhooks(ctx context.Context) ([]webex.Webhook, error) {
+	hooks, err := l.api.Webhooks(ctx)
+	for _, h := range hooks {
+		l.learn(h.ID)
+	}
+	return hooks, err
 }
 
 // optionalClient is the Webex client o describes, or nil when no token is
