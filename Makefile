@@ -8,7 +8,7 @@ FUZZTIME ?= 15s
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null)
 VERSION_LDFLAGS := $(if $(VERSION),-X github.com/webexpipe/webexpipe/cmd/process.version=$(VERSION))
 
-.PHONY: all run build image test-image test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate clean
+.PHONY: all run build image test-image test vet fmt-check unit bench fuzz test-faults test-deploy validate-deploy generate check-ops clean
 
 all: build test
 
@@ -76,6 +76,13 @@ fuzz:
 ## validate-deploy: kustomize build of deploy/k8s, every object decoded strictly into its Kubernetes type, and the deployment rules (a module of its own: the product's go.mod carries no Kubernetes dependency)
 validate-deploy:
 	cd deploy/k8s/validate && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) run . ..
+
+## check-ops: the alerting rules of deploy/observability checked and unit-tested with promtool (Debian's prometheus package; CI installs it), and the dashboard's and rules' metric names against a scrape of the binaries
+PROMTOOL ?= promtool
+check-ops:
+	$(PROMTOOL) check rules deploy/observability/alerts.yaml
+	cd deploy/observability && $(PROMTOOL) test rules alerts_test.yaml
+	$(GO) test -count=1 -run '^TestOperationsPackUsesExportedMetrics$$' ./cmd/webexpipe/
 
 clean:
 	rm -rf $(BIN)
