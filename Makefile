@@ -3,8 +3,12 @@ GO      ?= go
 BIN     ?= bin
 PKGS    := ./...
 FUZZTIME ?= 15s
+# VERSION names the build in --version and webexpipe_build_info; empty
+# (no git), the binaries report the module version Go stamped.
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null)
+VERSION_LDFLAGS := $(if $(VERSION),-X github.com/webexpipe/webexpipe/cmd/process.version=$(VERSION))
 
-.PHONY: all run build image test-image test vet fmt-check unit bench bench-scale fuzz test-faults test-deploy validate-deploy generate web-vendor screenshots clean
+.PHONY: all run build image test-image test vet fmt-check unit bench bench-scale fuzz test-faults test-deploy validate-deploy generate check-ops web-vendor screenshots clean
 
 all: build test
 
@@ -14,7 +18,7 @@ run:
 
 ## build: static binaries into ./bin
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(VERSION_LDFLAGS)" -o $(BIN)/ ./cmd/...
 
 ## image: the container image of deploy/Dockerfile (static binaries, the CA bundle, no base image) with podman or docker, tagged webexpipe:local as compose expects
 IMAGE        ?= webexpipe:local
@@ -22,7 +26,7 @@ IMAGE_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo
 IMAGE_CTX    ?= $(BIN)/image
 image:
 	rm -rf $(IMAGE_CTX) && mkdir -p $(IMAGE_CTX)/bin $(IMAGE_CTX)/spool
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o $(IMAGE_CTX)/bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w $(VERSION_LDFLAGS)" -o $(IMAGE_CTX)/bin/ ./cmd/...
 	cp /etc/ssl/certs/ca-certificates.crt $(IMAGE_CTX)/
 	$(IMAGE_ENGINE) build -f deploy/Dockerfile -t $(IMAGE) $(IMAGE_CTX)
 
@@ -86,6 +90,13 @@ web-vendor:
 ## screenshots: the README's pictures of the emulator's page and the operations view (docs/*.png), taken by the browser test (needs Chromium)
 screenshots:
 	WEBEXPIPE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestBrowser$$' ./cmd/webexpipe/
+
+## check-ops: the alerting rules of deploy/observability checked and unit-tested with promtool (Debian's prometheus package; CI installs it), and the dashboard's and rules' metric names against a scrape of the binaries
+PROMTOOL ?= promtool
+check-ops:
+	$(PROMTOOL) check rules deploy/observability/alerts.yaml
+	cd deploy/observability && $(PROMTOOL) test rules alerts_test.yaml
+	$(GO) test -count=1 -run '^TestOperationsPackUsesExportedMetrics$$' ./cmd/webexpipe/
 
 clean:
 	rm -rf $(BIN)

@@ -142,10 +142,21 @@ func ingestPermissions() Permissions {
 	return Permissions{Publish: append(pub, webhooksState()...), Subscribe: subscribeOwnInbox(IngestUser)}
 }
 
+// backlogRead is what a worker's /metrics reads of its backlog: the stored
+// time of the first event its consumer has not handled (a message get by
+// sequence and subject, which NATS cannot narrow to the worker's subjects:
+// the request names them in its body) and how many dead letters it has.
+func backlogRead(stream string) []string {
+	return []string{
+		jsAPI("STREAM.MSG.GET." + stream),
+		jsAPI("STREAM.INFO." + DLQStream),
+	}
+}
+
 // workerPermissions is a worker type on WEBEX_EVENTS: its durable consumer,
 // or in ordered mode one consumer per partition (which it also unpins when
 // it stops); requeued copies on its replay subjects; its dead letters; its
-// outbox; its markers; the shared pause.
+// outbox; its markers; the shared pause; reading its backlog.
 func workerPermissions(worker string, partitions int) Permissions {
 	pub := []string{
 		jsAPI("INFO"),
@@ -153,6 +164,7 @@ func workerPermissions(worker string, partitions int) Permissions {
 		ReplayFilter(worker),
 		DLQSubject(worker),
 	}
+	pub = append(pub, backlogRead(EventsStream)...)
 	pub = append(pub, consumerUse(EventsStream, worker)...)
 	for p := range max(partitions, 1) {
 		name := PartitionConsumerName(worker, p)
@@ -167,12 +179,14 @@ func workerPermissions(worker string, partitions int) Permissions {
 
 // retryPermissions is the retry worker: its consumer on WEBEX_CALLS,
 // storing the updated record of any worker's call, its dead letters, its
-// markers and the shared pause.
+// markers, the shared pause and reading its backlog (the message get on
+// WEBEX_CALLS it has anyway, and the DLQ's info).
 func retryPermissions() Permissions {
 	pub := []string{
 		jsAPI("INFO"),
 		jsAPI("STREAM.INFO." + CallsStream),
 		jsAPI("STREAM.MSG.GET." + CallsStream),
+		jsAPI("STREAM.INFO." + DLQStream),
 		CallsFilter,
 		DLQSubject(RetryWorker),
 	}

@@ -83,6 +83,10 @@ type Config struct {
 	// package doc); nil means OpenTelemetry's global provider, a no-op
 	// unless the process installed one.
 	TracerProvider trace.TracerProvider
+	// KnownWebhooks are the deployment's webhook ids (see WebhookIDs);
+	// the service adds those of validly signed deliveries. Nil: a set of
+	// the service's own.
+	KnownWebhooks *WebhookIDs
 }
 
 // Validate reports the first setting that cannot work. Zero values are

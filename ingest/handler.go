@@ -31,10 +31,16 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	sig := r.Header.Get(events.SignatureHeader)
 	env, rej := admit(body, sig, s.verifier, s.cfg.Insecure)
 	if rej != nil {
+		if rej.outcome == outcomeUnauthorized {
+			s.countSignatureFailure(body)
+		}
 		s.reject(w, r, *rej)
 		return
 	}
 	traceEnvelope(r.Context(), env)
+	if !s.cfg.Insecure {
+		s.cfg.KnownWebhooks.Add(env.ID) // signed: one of the deployment's
+	}
 	if rej := checkAge(env, receivedAt, s.cfg.MaxEventAge); rej != nil {
 		s.reject(w, r, *rej)
 		return
@@ -132,4 +138,15 @@ func (s *Service) spoolOrFail(w http.ResponseWriter, r *http.Request, env *event
 		attrs = append(attrs, slog.String("publish_error", pubErr.Error()))
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "webhook spooled", attrs...)
+}
+
+// countSignatureFailure counts a refused signature under the webhook the
+// body claims when that is a known one. The body is looked at only when
+// some webhook is known.
+func (s *Service) countSignatureFailure(body []byte) {
+	label := UnknownWebhook
+	if !s.cfg.KnownWebhooks.empty() {
+		label = s.cfg.KnownWebhooks.label(claimedWebhook(body))
+	}
+	s.metrics.signatureFailures.WithLabelValues(label).Inc()
 }

@@ -39,6 +39,8 @@ type metrics struct {
 	publishTime   *prometheus.HistogramVec // by result: ok, error
 	publishErrors *prometheus.CounterVec   // by failureKind
 	bodyBytes     prometheus.Histogram
+	// signatureFailures is by webhook: a known id or UnknownWebhook.
+	signatureFailures *prometheus.CounterVec
 
 	// The series every stored delivery touches, looked up once.
 	stored, duplicate      prometheus.Counter
@@ -65,8 +67,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Size of webhook bodies read (refused ones included).",
 			Buckets: prometheus.ExponentialBuckets(256, 4, 8), // 256 B to 4 MiB
 		}),
+		signatureFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "webexpipe_ingest_signature_failures_total",
+			Help: "Deliveries refused for a missing or wrong signature, by webhook: its id when it is one of the deployment's, else \"unknown\".",
+		}, []string{"webhook"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.publishTime, m.publishErrors, m.bodyBytes} {
+	for _, c := range []prometheus.Collector{m.requests, m.publishTime, m.publishErrors, m.bodyBytes, m.signatureFailures} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {
@@ -82,6 +88,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, r := range []string{"ok", "error"} {
 		m.publishTime.WithLabelValues(r)
 	}
+	m.signatureFailures.WithLabelValues(UnknownWebhook)
 	for _, k := range allFailureKinds {
 		m.publishErrors.WithLabelValues(string(k))
 	}

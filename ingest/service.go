@@ -57,6 +57,12 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 			return nil, err
 		}
 	}
+	if cfg.KnownWebhooks == nil {
+		s.cfg.KnownWebhooks = NewWebhookIDs()
+	}
+	// A known webhook's series exists from the moment it is known, so
+	// the first failure shows as an increase.
+	s.cfg.KnownWebhooks.watch(func(id string) { m.signatureFailures.WithLabelValues(id) })
 	s.handler = s.routes()
 	s.logConfig(nc)
 	return s, nil

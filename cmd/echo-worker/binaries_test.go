@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -63,5 +66,45 @@ func TestBinaries(t *testing.T) {
 		t.Errorf("ECHO_MODE=text not applied; reply:\n%s", reply.Markdown)
 	}
 
+	// What an operator reads of each: the build, the NATS connection, and
+	// ingest's signature failures and the worker's backlog and reply time.
+	metricsAddr := worker.Await(t, regexp.MustCompile(`msg="serving metrics".* addr=(\S+)`))
+	for url, want := range map[string][]string{
+		"http://" + addr + "/metrics":        {"webexpipe_build_info", "webexpipe_nats_connected 1", `webexpipe_ingest_signature_failures_total{webhook="unknown"} 0`},
+		"http://" + metricsAddr + "/metrics": {"webexpipe_build_info", "webexpipe_nats_connected 1", `webexpipe_worker_backlog_pending{worker="echo"} 0`, `webexpipe_worker_dead_letters{worker="echo"}`, `webexpipe_reply_latency_seconds_count{worker="echo"} 1`},
+	} {
+		// The reply is in the room a moment before the worker records
+		// its latency.
+		waitfor.True(t, 10*time.Second, url+" with "+strings.Join(want, ", "), func() bool {
+			body := get(t, url)
+			for _, w := range want {
+				if !strings.Contains(body, w) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	for _, bin := range []string{ingestBin, workerBin} {
+		out, err := exec.Command(bin, "--version").CombinedOutput()
+		if err != nil || !regexp.MustCompile(`^\S+ version \S+ \(revision \S+`).Match(out) {
+			t.Errorf("%s --version: %v, %q", bin, err, out)
+		}
+	}
+
 	proctest.StopAll(t, []string{token, secret}, in, worker)
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s, %v", url, resp.Status, err)
+	}
+	return string(b)
 }

@@ -58,7 +58,10 @@ func command() *cobra.Command {
 			process.WarnOldNames(cmd.Flags(), log)
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
 				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
-			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, wh, log)
+			// The bot's webhooks as Webex lists them at start, and those
+			// of signed deliveries, name ingest's signature failures.
+			cfg.KnownWebhooks = ingest.NewWebhookIDs()
+			waitCheck, err := app.StartWebhookCheck(cmd.Context(), webexO, wh, cfg.KnownWebhooks.Add, log)
 			if err != nil {
 				return err
 			}
@@ -74,6 +77,9 @@ func command() *cobra.Command {
 				return err
 			}
 			defer process.Drain(nc, log)
+			if err := process.RegisterNATSConnected(reg, nc); err != nil {
+				return err
+			}
 			svc, err := ingest.New(cfg, nc, js)
 			if err != nil {
 				return err

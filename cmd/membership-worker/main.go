@@ -38,7 +38,7 @@ func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions,
 		if err != nil {
 			return nil, err
 		}
-		runner, err := workers.New(js, wo.Config(memberships.Name, memberships.Events, log, reg), h)
+		runner, err := workerkit.NewRunner(js, wo.Config(memberships.Name, memberships.Events, log, reg), h)
 		return []*workers.Runner{runner}, err
 	})
 }

@@ -13,10 +13,18 @@ import (
 // Execute runs a binary's root command and returns its exit code. SIGINT
 // and SIGTERM cancel the command's context; every flag of every command also
 // reads its environment variable (see BindEnv) and says so in --help; an
-// error is printed once, prefixed with the binary's name.
+// error is printed once, prefixed with the binary's name. --version prints
+// what Build says (the root command's Version, when it sets one).
 func Execute(root *cobra.Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if root.Version == "" {
+		root.Version = Build().String()
+	}
+	root.InitDefaultVersionFlag()
+	// A VERSION variable left in a shell or an image is not a request to
+	// print the version.
+	FlagOnly(root.Flags(), "version")
 	root.SilenceUsage = true
 	root.SilenceErrors = true
 	flushTraces := func(context.Context) error { return nil }

@@ -19,10 +19,11 @@ import (
 // would get it restarted or, worse, treated as healthy with no metrics.
 var ErrOpsListen = errors.New("ops server cannot listen")
 
-// NewRegistry returns a registry with the Go runtime and process collectors.
+// NewRegistry returns a registry with the Go runtime and process
+// collectors and webexpipe_build_info.
 func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoCollector(Build()))
 	return reg
 }
 

@@ -203,6 +203,9 @@ func (d *devMode) startWebex(context.Context) error {
 // signs the webhooks unless one is given.
 func (d *devMode) startIngest(context.Context) error {
 	d.reg = process.NewRegistry()
+	if err := process.RegisterNATSConnected(d.reg, d.nc); err != nil {
+		return err
+	}
 	in := d.o.ingest
 	if d.emulated && len(in.Secrets) == 0 && in.SecretFile == "" && !in.Insecure {
 		in.Secrets = []string{randomSecret()}

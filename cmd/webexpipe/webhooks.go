@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -69,9 +70,9 @@ func (c *webhooksCmd) desiredFlags(cmd *cobra.Command, watchDefault time.Duratio
 	fs.StringVar(&c.in.SecretFile, "webex-webhook-secret-file", "", "file with webhook secrets, one per line, as ingest reads it: the first is registered")
 }
 
-// manager connects to NATS and Webex and opens the webhook manager; close
-// ends the NATS connection.
-func (c *webhooksCmd) manager(ctx context.Context, cmd *cobra.Command) (m *webhooks.Manager, closeFn func(), err error) {
+// manager connects to NATS and Webex and opens the webhook manager; the
+// caller closes nc.
+func (c *webhooksCmd) manager(ctx context.Context, cmd *cobra.Command) (m *webhooks.Manager, nc *nats.Conn, err error) {
 	client, err := c.webex.Client()
 	if err != nil {
 		return nil, nil, err
@@ -90,7 +91,7 @@ func (c *webhooksCmd) manager(ctx context.Context, cmd *cobra.Command) (m *webho
 		nc.Close()
 		return nil, nil, err
 	}
-	return m, nc.Close, nil
+	return m, nc, nil
 }
 
 // spec is the desired set from the flags.
@@ -117,11 +118,11 @@ func (c *webhooksCmd) listCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
-			m, done, err := c.manager(ctx, cmd)
+			m, nc, err := c.manager(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer nc.Close()
 			hooks, err := m.List(ctx)
 			if err != nil {
 				return err
@@ -163,11 +164,11 @@ func (c *webhooksCmd) ensureCommand() *cobra.Command {
 			spec.Prune = prune
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
-			m, done, err := c.manager(ctx, cmd)
+			m, nc, err := c.manager(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer nc.Close()
 			rep, err := m.Ensure(ctx, spec)
 			if rep != nil {
 				if c.tool.JSON {
@@ -207,11 +208,11 @@ func (c *webhooksCmd) deleteCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
-			m, done, err := c.manager(ctx, cmd)
+			m, nc, err := c.manager(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer nc.Close()
 			var gone []webhooks.Hook
 			if all {
 				gone, err = m.DeleteManaged(ctx)

@@ -40,16 +40,19 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 				o.Spec = &spec
 			}
 			ctx := cmd.Context()
-			m, done, err := c.manager(ctx, cmd)
+			m, nc, err := c.manager(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer nc.Close()
 			log, err := c.logs.Logger(os.Stderr)
 			if err != nil {
 				return err
 			}
 			reg := process.NewRegistry()
+			if err := process.RegisterNATSConnected(reg, nc); err != nil {
+				return err
+			}
 			o.Metrics = reg
 			o.OnRound = func(rep *webhooks.Report, err error) { printWatchRound(cmd, rep, err) }
 			if c.tool.JSON {

@@ -39,6 +39,9 @@ func RunWorker(ctx context.Context, name string, natsO process.NATSOptions, wo W
 	}
 	defer process.Drain(nc, log)
 	reg := process.NewRegistry()
+	if err := process.RegisterNATSConnected(reg, nc); err != nil {
+		return err
+	}
 	runners, err := build(js, reg)
 	if err != nil {
 		return err

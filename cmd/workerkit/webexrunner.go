@@ -36,5 +36,5 @@ func WebexRunner(js jetstream.JetStream, client *webex.Client, name string, evs 
 	cfg := wo.Config(name, evs, log, reg)
 	cfg.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
 	cfg.Unready = api.Unready
-	return workers.New(js, cfg, h)
+	return NewRunner(js, cfg, h)
 }

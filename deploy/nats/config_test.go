@@ -21,10 +21,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/deploy/natsconf"
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/backlog"
+	"github.com/webexpipe/webexpipe/workers/retry"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
@@ -146,16 +150,18 @@ func denied(t *testing.T, what string, op func() error) {
 }
 
 // runWorker runs the worker runtime as user on the given events until
-// the test ends; handle gets every event.
-func runWorker(t *testing.T, js jetstream.JetStream, name string, ordered bool, res string, handle workers.HandlerFunc) {
+// the test ends, built as the worker binaries build it (with its backlog
+// metrics); handle gets every event. It returns the worker's registry.
+func runWorker(t *testing.T, js jetstream.JetStream, name string, ordered bool, res string, handle workers.HandlerFunc) *prometheus.Registry {
 	t.Helper()
 	cfg := workers.DefaultConfig(name)
 	cfg.Events = []events.ResourceEvent{{Resource: res, Event: "created"}}
 	cfg.StartAt = workers.StartAll
 	cfg.Ordered = ordered
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	cfg.Metrics = prometheus.NewRegistry()
-	r, err := workers.New(js, cfg, handle)
+	reg := prometheus.NewRegistry()
+	cfg.Metrics = reg
+	r, err := workerkit.NewRunner(js, cfg, handle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +174,64 @@ func runWorker(t *testing.T, js jetstream.JetStream, name string, ordered bool, 
 			t.Errorf("%s runner: %v", name, err)
 		}
 	})
+	return reg
+}
+
+// holder makes a handler hold the event with data id id until the test
+// releases it (or ends), so the worker has an event not yet handled.
+type holder struct {
+	id      string
+	held    chan struct{}
+	release chan struct{}
+}
+
+func newHolder(t *testing.T, id string) *holder {
+	h := &holder{id: id, held: make(chan struct{}, 1), release: make(chan struct{})}
+	t.Cleanup(func() { h.Release() })
+	return h
+}
+
+// hold blocks when ev is the held event; true when it was.
+func (h *holder) hold(ctx context.Context, ev *workers.Event) bool {
+	if ev.Envelope == nil || ev.Envelope.Data.ID != h.id {
+		return false
+	}
+	select {
+	case h.held <- struct{}{}:
+	default:
+	}
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+	}
+	return true
+}
+
+func (h *holder) Release() {
+	select {
+	case <-h.release:
+	default:
+		close(h.release)
+	}
+}
+
+// checkBacklog reads the backlog series a worker exports, as its own NATS
+// user: the consumers' counts, the age of the oldest event not handled (a
+// message get on the stream) and the dead letters, with no read failing.
+func checkBacklog(t *testing.T, reg prometheus.Gatherer, worker string, wantAge bool) {
+	t.Helper()
+	w := map[string]string{"worker": worker}
+	if n := metricstest.Value(t, reg, "webexpipe_worker_backlog_read_errors_total", w); n != 0 {
+		t.Errorf("%s: %v backlog readings failed as its own user", worker, n)
+	}
+	for _, name := range []string{"webexpipe_worker_backlog_pending", "webexpipe_worker_backlog_ack_pending", "webexpipe_worker_dead_letters"} {
+		if !metricstest.Exists(t, reg, name, w) {
+			t.Errorf("%s: %s missing", worker, name)
+		}
+	}
+	if age := metricstest.Value(t, reg, "webexpipe_worker_backlog_oldest_age_seconds", w); wantAge && age <= 0 {
+		t.Errorf("%s: oldest age %v with an event held, want > 0", worker, age)
+	}
 }
 
 // TestLeastPrivilegeUsers runs each binary's code as its user against a
@@ -223,14 +287,22 @@ func TestLeastPrivilegeUsers(t *testing.T) {
 				resource = "messages"
 			}
 			var handled atomic.Int32
-			runWorker(t, js, worker, false, resource, func(_ context.Context, ev *workers.Event) error {
+			hold := newHolder(t, "m-hold")
+			reg := runWorker(t, js, worker, false, resource, func(ctx context.Context, ev *workers.Event) error {
 				handled.Add(1)
+				if hold.hold(ctx, ev) {
+					return nil
+				}
 				if ev.Envelope.Data.ID == "m-bad" {
 					return workers.Permanent(errors.New("bad"))
 				}
 				return nil
 			})
 			if _, err := ingest.PublishMsg(ctx(t), eventMsg(resource, "m-bad", "r-"+worker)); err != nil {
+				t.Fatal(err)
+			}
+			// Held by the handler while the backlog is read below.
+			if _, err := ingest.PublishMsg(ctx(t), eventMsg(resource, "m-hold", "r-"+worker)); err != nil {
 				t.Fatal(err)
 			}
 			dlq, err := admin.Stream(ctx(t), events.DLQStream)
@@ -241,6 +313,13 @@ func TestLeastPrivilegeUsers(t *testing.T) {
 				_, err := dlq.GetLastMsgForSubject(ctx(t), events.DLQSubject(worker))
 				return err == nil
 			})
+
+			waitfor.True(t, 20*time.Second, worker+" holds an event", func() bool { return len(hold.held) > 0 })
+			checkBacklog(t, reg, worker, true)
+			if n := metricstest.Value(t, reg, "webexpipe_worker_dead_letters", map[string]string{"worker": worker}); n != 1 {
+				t.Errorf("%s: dead letters %v, want 1", worker, n)
+			}
+			hold.Release()
 
 			// The outbox: a failed call stored under its own subject and
 			// looked up again, as the worker's Webex client does.
@@ -287,7 +366,11 @@ func TestLeastPrivilegeUsers(t *testing.T) {
 	t.Run("echo ordered", func(t *testing.T) {
 		_, js := connect(t, url, u, "echo")
 		var handled atomic.Int32
-		runWorker(t, js, "echo", true, "messages", func(_ context.Context, ev *workers.Event) error {
+		hold := newHolder(t, "m-hold-ordered")
+		reg := runWorker(t, js, "echo", true, "messages", func(ctx context.Context, ev *workers.Event) error {
+			if hold.hold(ctx, ev) {
+				return nil
+			}
 			if ev.Envelope.Data.ID == "m-ordered" {
 				handled.Add(1)
 			}
@@ -299,6 +382,12 @@ func TestLeastPrivilegeUsers(t *testing.T) {
 		waitfor.True(t, 20*time.Second, "the ordered echo worker handles an event on its partition consumer", func() bool {
 			return handled.Load() > 0
 		})
+		if _, err := ingest.PublishMsg(ctx(t), eventMsg("messages", "m-hold-ordered", "room-held")); err != nil {
+			t.Fatal(err)
+		}
+		waitfor.True(t, 20*time.Second, "the ordered echo worker holds an event", func() bool { return len(hold.held) > 0 })
+		checkBacklog(t, reg, "echo", true)
+		hold.Release()
 	})
 
 	t.Run("retry", func(t *testing.T) {
@@ -309,6 +398,10 @@ func TestLeastPrivilegeUsers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("create its consumer: %v", err)
 		}
+		// The workers above stored calls: the retry worker's backlog.
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(backlog.NewCollector(js, backlog.SourceOf(retry.RunnerConfig(workers.DefaultConfig(events.RetryWorker), retry.Config{})), backlog.Options{}))
+		checkBacklog(t, reg, events.RetryWorker, true)
 		batch, err := c.Fetch(1, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			t.Fatal(err)

@@ -145,6 +145,10 @@ func (c *Client) BotMessages(ctx context.Context, botID, roomID string, since ti
 // Unverified): each may be a duplicate in the room.
 func (c *Client) UnverifiedResend() { c.m.unverified.Inc() }
 
+// ReplyLatency records how long a reply took from the event it answers
+// (webexpipe_reply_latency_seconds).
+func (c *Client) ReplyLatency(d time.Duration) { c.m.replyLatency.Observe(d.Seconds()) }
+
 // String names the API and the worker, never the token.
 func (c *Client) String() string { return "webexcall.Client(" + c.worker + ", " + c.api.String() + ")" }
 

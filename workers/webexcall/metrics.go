@@ -20,6 +20,9 @@ type metrics struct {
 	stored   prometheus.Counter
 	// unverified counts resends that may have doubled a message.
 	unverified prometheus.Counter
+	// replyLatency is from a user's message (or card submission) to the
+	// bot's reply to it.
+	replyLatency prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
@@ -44,8 +47,17 @@ func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
 		Name: "webexpipe_webex_resends_unverified_total",
 		Help: "POST /messages sent again after an attempt whose outcome was unknown, with nothing to show the first had not posted: each may be a duplicate.",
 	}, []string{"worker"})
+	replyLatency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "webexpipe_reply_latency_seconds",
+		Help: "From the data.created of the event a reply answers (a user's message or card submission) to the bot's reply " +
+			"posted by SendReply, both as Webex stamped them.",
+		Buckets: []float64{.1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600},
+	}, []string{"worker"})
 	var err error
 	if unverified, err = register(reg, unverified); err != nil {
+		return nil, err
+	}
+	if replyLatency, err = register(reg, replyLatency); err != nil {
 		return nil, err
 	}
 	if calls, err = register(reg, calls); err != nil {
@@ -58,7 +70,7 @@ func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
 		return nil, err
 	}
 	return &metrics{worker: worker, calls: calls, duration: duration, stored: stored.WithLabelValues(worker),
-		unverified: unverified.WithLabelValues(worker)}, nil
+		unverified: unverified.WithLabelValues(worker), replyLatency: replyLatency.WithLabelValues(worker)}, nil
 }
 
 func (m *metrics) count(method, tmpl string, err error) {

@@ -124,5 +124,32 @@ func SendReply(ctx context.Context, api Sender, ev *workers.Event, req *webex.Me
 		}
 		return nil, Classify(err)
 	}
+	if c, ok := api.(interface{ ReplyLatency(time.Duration) }); ok {
+		if d, ok := replyLatency(ev, sent, time.Now()); ok {
+			c.ReplyLatency(d)
+		}
+	}
 	return sent, nil
+}
+
+// replyLatency is the time from the event's data.created to the reply's
+// created, both Webex's clock, so no clock of ours is compared with
+// Webex's; without the reply's stamp, now stands in. ok is false when the
+// event has no readable data.created (a backfilled or replayed event
+// keeps the original's, so its reply counts its whole wait).
+func replyLatency(ev *workers.Event, sent *webex.Message, now time.Time) (time.Duration, bool) {
+	if ev.Envelope == nil {
+		return 0, false
+	}
+	from, err := time.Parse(time.RFC3339Nano, ev.Envelope.Data.Created)
+	if err != nil {
+		return 0, false
+	}
+	to := now
+	if sent != nil {
+		if t, err := time.Parse(time.RFC3339Nano, sent.Created); err == nil {
+			to = t
+		}
+	}
+	return max(to.Sub(from), 0), true
 }

@@ -62,7 +62,7 @@ func TestStartWebhookCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			wait, err := StartWebhookCheck(context.Background(), tt.o, tt.wh, log)
+			wait, err := StartWebhookCheck(context.Background(), tt.o, tt.wh, nil, log)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("no error")
@@ -78,17 +78,29 @@ func TestStartWebhookCheck(t *testing.T) {
 			}
 		})
 	}
-	t.Run("with a token it checks", func(t *testing.T) {
+	t.Run("with a token it checks, and learns the webhook ids", func(t *testing.T) {
 		sim := emulator.NewTest(t, emulator.Options{})
+		api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook, err := api.CreateWebhook(context.Background(), webex.WebhookRequest{Name: "m", TargetURL: "https://bot.example/hook", Resource: "messages", Event: "created"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		var buf bytes.Buffer
+		var learned []string // written before wait returns
 		wait, err := StartWebhookCheck(context.Background(), process.WebexOptions{Token: sim.Token(), APIURL: sim.URL(), Timeout: 5 * time.Second},
-			WebhookOptions{Resources: []string{"attachmentActions/created"}}, slog.New(slog.NewTextHandler(&buf, nil)))
+			WebhookOptions{Resources: []string{"attachmentActions/created"}}, func(id string) { learned = append(learned, id) }, slog.New(slog.NewTextHandler(&buf, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		wait()
 		if !strings.Contains(buf.String(), "no Webex webhook for attachmentActions/created") {
 			t.Errorf("log:\n%s", buf.String())
+		}
+		if len(learned) != 1 || learned[0] != hook.ID {
+			t.Errorf("learned %v, want the listed webhook %s", learned, hook.ID)
 		}
 	})
 }

@@ -64,5 +64,5 @@ func NewRetry(ctx context.Context, js jetstream.JetStream, client *webex.Client,
 	base := wo.Config(events.RetryWorker, nil, log, reg)
 	base.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
 	base.Unready = api.Unready
-	return workers.New(js, retry.RunnerConfig(base, cfg), h)
+	return workerkit.NewRunner(js, retry.RunnerConfig(base, cfg), h)
 }
