@@ -96,7 +96,7 @@ func newBackfillCommand(terminal func(any) bool) *cobra.Command {
 // the window's, and what their messages came to.
 func backfillStep(s backfill.Summary, rooms int) output.Step {
 	st := output.Step{What: "backfill", Done: uint64(s.Rooms), Total: uint64(rooms), Unit: "rooms",
-		Detail: fmt.Sprintf("%d messages, %d in the stream, %d missing", s.Messages, s.Seen, s.Missing)}
+		Detail: fmt.Sprintf("%d messages, %d missing", s.Messages, s.Missing)}
 	if !s.DryRun {
 		st.Detail += fmt.Sprintf(", %d stored", s.Stored)
 	}

@@ -199,7 +199,7 @@ func TestProgress(t *testing.T) {
 	}{
 		{name: "dlq redrive", run: dlq, line: "dlq redrive: 0/2 dead letters (0%), 0 events, 0 calls"},
 		{name: "backfill", run: backfill, line: "backfill: 1/"},
-		{name: "replay", run: replay, line: "replay "},
+		{name: "replay", run: replay, line: "replay: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" on a terminal", func(t *testing.T) {

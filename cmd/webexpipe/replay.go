@@ -113,12 +113,14 @@ const replayProgressEvery = 250 * time.Millisecond
 
 // replayStep is a replay's progress for output.Progress: events read of the
 // window (an upper bound, so the ETA errs long), and what became of them.
+// The run id comes last: a terminal line may be cut there (the summary
+// names it), a log line keeps it for a --run-id resume.
 func replayStep(p replay.Progress) output.Step {
-	s := output.Step{What: "replay " + p.Run, Done: p.Scanned, Total: p.Total, Unit: "events read"}
+	s := output.Step{What: "replay", Done: p.Scanned, Total: p.Total, Unit: "events"}
 	if p.DryRun {
-		s.Detail = fmt.Sprintf("%d selected (dry run)", p.Selected)
+		s.Detail = fmt.Sprintf("%d selected (dry run), run %s", p.Selected, p.Run)
 	} else {
-		s.Detail = fmt.Sprintf("%d selected, %d copies stored", p.Selected, p.Stored+p.Duplicates)
+		s.Detail = fmt.Sprintf("%d selected, %d stored, run %s", p.Selected, p.Stored+p.Duplicates, p.Run)
 	}
 	return s
 }
