@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/backfill"
@@ -17,12 +17,17 @@ import (
 
 // backfillCommand is `webexpipe backfill`: a thin layer over
 // workers/admin/backfill.
-func backfillCommand() *cobra.Command {
+func backfillCommand() *cobra.Command { return newBackfillCommand(output.IsTerminal) }
+
+// newBackfillCommand builds `webexpipe backfill`; tests choose what counts
+// as a terminal.
+func newBackfillCommand(terminal func(any) bool) *cobra.Command {
 	var (
 		tool  app.ToolOptions
 		webex process.WebexOptions
 		o     backfill.Options
 		since string
+		quiet bool
 	)
 	cmd := &cobra.Command{
 		Use:   "backfill --since WHEN [--room ID]...",
@@ -53,12 +58,15 @@ func backfillCommand() *cobra.Command {
 			defer nc.Close()
 			var items []backfill.Item
 			o.OnMessage = func(it backfill.Item) { items = append(items, it) }
+			prog := startProgress(cmd, quiet, terminal)
+			o.Progress = func(s backfill.Summary, rooms int) { prog.Update(backfillStep(s, rooms)) }
 			sum, err := backfill.Run(ctx, js, client, o)
-			if tool.JSON {
+			prog.Done()
+			if tool.Output.JSON() {
 				if items == nil {
 					items = []backfill.Item{}
 				}
-				if perr := printJSONTo(cmd.OutOrStdout(), struct {
+				if perr := output.PrintJSON(cmd.OutOrStdout(), struct {
 					Summary backfill.Summary `json:"summary"`
 					Items   []backfill.Item  `json:"items"`
 				}{sum, items}); perr != nil {
@@ -79,13 +87,24 @@ func backfillCommand() *cobra.Command {
 	fs.StringVar(&since, "since", "", "start of the window: an RFC 3339 time or a duration ago")
 	fs.StringSliceVar(&o.Rooms, "room", nil, "only these room ids (repeat, or comma-separated); default every room of the bot")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would be stored, and store nothing")
+	output.AddQuietFlag(fs, &quiet)
 	process.FlagOnly(fs, "since", "room", "dry-run")
 	return cmd
 }
 
+// backfillStep is a backfill's progress for output.Progress: rooms read of
+// the window's, and what their messages came to.
+func backfillStep(s backfill.Summary, rooms int) output.Step {
+	st := output.Step{What: "backfill", Done: uint64(s.Rooms), Total: uint64(rooms), Unit: "rooms",
+		Detail: fmt.Sprintf("%d messages, %d missing", s.Messages, s.Missing)}
+	if !s.DryRun {
+		st.Detail += fmt.Sprintf(", %d stored", s.Stored)
+	}
+	return st
+}
+
 func printBackfill(w io.Writer, sum backfill.Summary, items []backfill.Item) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MESSAGE\tCREATED\tROOM\tTYPE\tPERSON\tIN STREAM\tNOW")
+	t := output.NewTable(w, "MESSAGE", "CREATED", "ROOM", "TYPE", "PERSON", "IN STREAM", "NOW")
 	for _, it := range items {
 		now := "-"
 		switch {
@@ -96,10 +115,10 @@ func printBackfill(w io.Writer, sum backfill.Summary, items []backfill.Item) err
 		case !it.Seen && sum.DryRun:
 			now = "would be stored"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.MessageID, it.Created, it.RoomID, it.RoomType, orDash(it.PersonEmail), yesNo(it.Seen), now)
+		t.Row(it.MessageID, it.Created, it.RoomID, it.RoomType, orDash(it.PersonEmail), yesNo(it.Seen), now)
 	}
 	if len(items) > 0 {
-		if err := tw.Flush(); err != nil {
+		if err := t.Flush(); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
@@ -25,18 +25,18 @@ import (
 type dlqOptions struct {
 	nats    process.NATSOptions
 	timeout time.Duration
-	json    bool
-	// interactive reports whether r is a terminal a person can answer a
-	// question on; purge asks only then.
-	interactive func(r io.Reader) bool
+	output  output.Format
+	// terminal reports whether stdin or stderr is a terminal: purge asks
+	// a person only on one, redrive redraws its progress line on one.
+	terminal func(any) bool
 }
 
-func dlqCommand() *cobra.Command { return newDLQCommand(isTerminal) }
+func dlqCommand() *cobra.Command { return newDLQCommand(output.IsTerminal) }
 
 // newDLQCommand builds `webexpipe dlq`; tests choose what counts as a
 // terminal.
-func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
-	o := &dlqOptions{interactive: interactive}
+func newDLQCommand(terminal func(any) bool) *cobra.Command {
+	o := &dlqOptions{terminal: terminal}
 	cmd := &cobra.Command{
 		Use:   "dlq",
 		Short: "Inspect the dead-letter queue: list, show, redrive and purge what the workers gave up on",
@@ -60,7 +60,7 @@ func newDLQCommand(interactive func(io.Reader) bool) *cobra.Command {
 	// the streams are declared.
 	o.nats.AddConnFlags(fs)
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command"+noEnv)
-	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table"+noEnv)
+	o.output.AddFlags(fs)
 	process.DescribeEnv(fs)
 	cmd.AddCommand(dlqListCommand(o), dlqShowCommand(o), dlqRedriveCommand(o), dlqPurgeCommand(o))
 	return cmd
@@ -84,13 +84,6 @@ func (o *dlqOptions) run(cmd *cobra.Command, fn func(ctx context.Context, js jet
 	}
 	defer nc.Close()
 	return fn(ctx, js)
-}
-
-// printJSON writes v as indented JSON.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // parseSeqs reads dead-letter sequences given as arguments.
@@ -148,15 +141,4 @@ func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []s
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-// isTerminal reports whether r is a character device, i.e. a person can
-// answer there.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

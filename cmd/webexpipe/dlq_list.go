@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
@@ -22,11 +23,8 @@ func dlqListCommand(o *dlqOptions) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if o.json {
-					if entries == nil {
-						entries = []*deadletters.Entry{}
-					}
-					return printJSON(cmd.OutOrStdout(), entries)
+				if o.output.JSON() {
+					return output.PrintJSON(cmd.OutOrStdout(), entries)
 				}
 				if len(entries) == 0 {
 					fmt.Fprintln(cmd.ErrOrStderr(), "no dead letters")
@@ -56,8 +54,8 @@ func dlqShowCommand(o *dlqOptions) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if o.json {
-					return printJSON(cmd.OutOrStdout(), shownEntry{Entry: e, Headers: e.Header, Body: e.Body()})
+				if o.output.JSON() {
+					return output.PrintJSON(cmd.OutOrStdout(), shownEntry{Entry: e, Headers: e.Header, Body: e.Body()})
 				}
 				return printEntry(cmd.OutOrStdout(), e)
 			})

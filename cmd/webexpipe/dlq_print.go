@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
@@ -24,13 +25,11 @@ type shownEntry struct {
 
 // printTable writes one line per dead letter.
 func printTable(w io.Writer, entries []*deadletters.Entry) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME\tWORKER\tKIND\tWHAT\tTRACKING ID\tREASON")
+	t := output.NewTable(w, "SEQ", "TIME", "WORKER", "KIND", "WHAT", "TRACKING ID", "REASON")
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			e.Seq, e.Time.UTC().Format(time.RFC3339), e.Worker, e.Kind, what(e), dash(e.TrackingID), oneLine(e.Reason, 100))
+		t.Row(e.Seq, e.Time.UTC().Format(time.RFC3339), e.Worker, e.Kind, what(e), dash(e.TrackingID), oneLine(e.Reason, 100))
 	}
-	return tw.Flush()
+	return t.Flush()
 }
 
 // what names what was given up on, briefly.

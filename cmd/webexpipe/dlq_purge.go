@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
@@ -47,8 +48,8 @@ func dlqPurgeCommand(o *dlqOptions) *cobra.Command {
 					seqs[i] = e.Seq
 				}
 				n, err := deadletters.Delete(ctx, js, seqs...)
-				if o.json {
-					if jerr := printJSON(cmd.OutOrStdout(), map[string]any{"deleted": seqs[:n]}); jerr != nil && err == nil {
+				if o.output.JSON() {
+					if jerr := output.PrintJSON(cmd.OutOrStdout(), map[string]any{"deleted": seqs[:n]}); jerr != nil && err == nil {
 						err = jerr
 					}
 				} else {
@@ -66,7 +67,7 @@ func dlqPurgeCommand(o *dlqOptions) *cobra.Command {
 // confirm lists what purge would delete and asks on the terminal.
 func (o *dlqOptions) confirm(cmd *cobra.Command, entries []*deadletters.Entry) error {
 	in := cmd.InOrStdin()
-	if !o.interactive(in) {
+	if !o.terminal(in) {
 		return fmt.Errorf("%d dead letters selected; stdin is not a terminal to confirm on: add --yes to purge them", len(entries))
 	}
 	w := cmd.ErrOrStderr()

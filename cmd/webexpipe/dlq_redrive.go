@@ -7,13 +7,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
 func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 	var (
-		sel  selection
-		opts deadletters.RedriveOptions
+		sel   selection
+		opts  deadletters.RedriveOptions
+		quiet bool
 	)
 	cmd := &cobra.Command{
 		Use:   "redrive [SEQ...]",
@@ -29,15 +31,22 @@ func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				prog := startProgress(cmd, quiet, o.terminal)
 				done := make([]deadletters.Redriven, 0, len(entries))
+				if len(entries) > 0 {
+					prog.Update(redriveStep(done, len(entries)))
+				}
 				for _, e := range entries {
 					r, err := deadletters.Redrive(ctx, js, e, opts)
 					if err != nil {
-						o.reportRedriven(cmd, done)
+						prog.Done()
+						_ = o.reportRedriven(cmd, done)
 						return err
 					}
 					done = append(done, r)
+					prog.Update(redriveStep(done, len(entries)))
 				}
+				prog.Done()
 				return o.reportRedriven(cmd, done)
 			})
 		},
@@ -45,18 +54,45 @@ func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 	sel.addFlags(cmd, "redrive")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "handle a redriven event even if the worker's idempotency marker says it was handled"+noEnv)
 	cmd.Flags().BoolVar(&opts.Keep, "keep", false, "keep the dead letters after sending them back"+noEnv)
+	output.AddQuietFlag(cmd.Flags(), &quiet)
 	return cmd
 }
 
-func (o *dlqOptions) reportRedriven(cmd *cobra.Command, done []deadletters.Redriven) error {
-	if o.json {
-		return printJSON(cmd.OutOrStdout(), done)
-	}
+// redriveStep is a redrive's progress for output.Progress.
+func redriveStep(done []deadletters.Redriven, total int) output.Step {
+	var events, calls int
 	for _, r := range done {
-		fmt.Fprintf(cmd.OutOrStdout(), "redrove %d (%s) to %s\n", r.Seq, r.Kind, r.Subject)
+		if r.Kind == deadletters.KindCall {
+			calls++
+		} else {
+			events++
+		}
+	}
+	return output.Step{What: "dlq redrive", Done: uint64(len(done)), Total: uint64(total), Unit: "dead letters",
+		Detail: fmt.Sprintf("%d events, %d calls", events, calls)}
+}
+
+// reportRedriven prints what was sent back: the list, then a count.
+func (o *dlqOptions) reportRedriven(cmd *cobra.Command, done []deadletters.Redriven) error {
+	if o.output.JSON() {
+		return output.PrintJSON(cmd.OutOrStdout(), done)
 	}
 	if len(done) == 0 {
 		fmt.Fprintln(cmd.ErrOrStderr(), "nothing to redrive")
+		return nil
 	}
+	w := cmd.OutOrStdout()
+	t := output.NewTable(w, "SEQ", "KIND", "SENT TO", "DEAD LETTER")
+	for _, r := range done {
+		left := "kept"
+		if r.Deleted {
+			left = "deleted"
+		}
+		t.Row(r.Seq, r.Kind, r.Subject, left)
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "redrove %d dead letters\n", len(done))
 	return nil
 }

@@ -79,7 +79,7 @@ func dlqCtx(t *testing.T) context.Context {
 // run runs `webexpipe dlq args...` against the env's server.
 func (e *dlqEnv) run(t *testing.T, interactive bool, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	cmd := newDLQCommand(func(io.Reader) bool { return interactive })
+	cmd := newDLQCommand(func(any) bool { return interactive })
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
@@ -158,7 +158,7 @@ func TestDLQRedrive(t *testing.T) {
 		t.Fatal(err)
 	}
 	replay := events.ReplaySubject("echo", "messages", "created", 7)
-	if !strings.Contains(out, "to "+replay) {
+	if !strings.Contains(out, replay) || !strings.Contains(out, "redrove 1 dead letters") {
 		t.Errorf("redrive output: %s", out)
 	}
 	s, err := e.js.Stream(dlqCtx(t), events.EventsStream)
@@ -229,7 +229,7 @@ func TestDLQEnvironment(t *testing.T) {
 	t.Setenv("ALL", "true")
 	t.Setenv("JSON", "true")
 	run := func(args ...string) (string, error) {
-		cmd := newDLQCommand(func(io.Reader) bool { return false })
+		cmd := newDLQCommand(func(any) bool { return false })
 		var out bytes.Buffer
 		cmd.SetOut(&out)
 		cmd.SetErr(io.Discard)

@@ -6,12 +6,12 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/inspect"
 )
@@ -36,7 +36,7 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List stored events, newest first",
-		Example: "  webexpipe events list --since 1h --resource messages\n  webexpipe events list --room Y2lzY29... --limit 10 --json",
+		Example: "  webexpipe events list --since 1h --resource messages\n  webexpipe events list --room Y2lzY29... --limit 10 -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
@@ -62,11 +62,8 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if tool.JSON {
-				if recs == nil {
-					recs = []inspect.Record{}
-				}
-				return printJSONTo(cmd.OutOrStdout(), recs)
+			if tool.Output.JSON() {
+				return output.PrintJSON(cmd.OutOrStdout(), recs)
 			}
 			if len(recs) == 0 {
 				fmt.Fprintln(cmd.ErrOrStderr(), "no events")
@@ -117,8 +114,8 @@ func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
 				return err
 			}
 			verdict := ev.Verify(secrets)
-			if tool.JSON {
-				return printJSONTo(cmd.OutOrStdout(), struct {
+			if tool.Output.JSON() {
+				return output.PrintJSON(cmd.OutOrStdout(), struct {
 					inspect.Record
 					Headers   map[string][]string `json:"headers"`
 					Signature inspect.Verdict     `json:"signature"`
@@ -136,13 +133,12 @@ func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
 }
 
 func printRecords(w io.Writer, recs []inspect.Record) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tSTORED\tRESOURCE/EVENT\tROOM\tDATA ID\tPERSON\tNOTE")
+	t := output.NewTable(w, "SEQ", "STORED", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE")
 	for _, r := range recs {
-		fmt.Fprintf(tw, "%d\t%s\t%s/%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.UTC().Format(time.RFC3339), r.Resource, r.Event,
+		t.Row(r.Seq, r.Time.UTC().Format(time.RFC3339), r.Resource+"/"+r.Event,
 			orDash(r.RoomID), orDash(r.DataID), orDash(r.PersonEmail), orDash(recordNote(r)))
 	}
-	return tw.Flush()
+	return t.Flush()
 }
 
 // recordNote says what is special about a stored event.

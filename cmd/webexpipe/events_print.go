@@ -1,19 +1,9 @@
 package main
 
-import (
-	"encoding/json"
-	"io"
-)
+import "encoding/json"
 
 // The small printing helpers of the replay, events, status, webhooks and
 // backfill commands.
-
-// printJSONTo writes v as indented JSON.
-func printJSONTo(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
 
 func orDash(s string) string {
 	if s == "" {

@@ -4,22 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/replay"
 )
 
 // replayCommand is `webexpipe replay`: a thin layer over workers/admin/replay.
-func replayCommand() *cobra.Command {
+func replayCommand() *cobra.Command { return newReplayCommand(output.IsTerminal) }
+
+// newReplayCommand builds `webexpipe replay`; tests choose what counts as a
+// terminal.
+func newReplayCommand(terminal func(any) bool) *cobra.Command {
 	var (
 		tool         app.ToolOptions
 		o            replay.Options
 		since, until string
+		quiet        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "replay --worker NAME (--since WHEN | --from-seq N)",
@@ -58,15 +63,13 @@ func replayCommand() *cobra.Command {
 			if o.DryRun {
 				o.OnEvent = func(it replay.Item) { items = append(items, it) }
 			}
-			if !tool.JSON {
-				o.Progress = func(p replay.Progress) { printReplayProgress(cmd.ErrOrStderr(), p) }
-			}
+			prog := startProgress(cmd, quiet, terminal)
+			o.Progress = func(p replay.Progress) { prog.Update(replayStep(p)) }
+			o.ProgressEvery = replayProgressEvery
 			sum, err := replay.Run(ctx, js, o)
-			if tool.JSON {
-				if items == nil {
-					items = []replay.Item{}
-				}
-				if perr := printJSONTo(cmd.OutOrStdout(), struct {
+			prog.Done()
+			if tool.Output.JSON() {
+				if perr := output.PrintJSON(cmd.OutOrStdout(), struct {
 					Summary replay.Progress `json:"summary"`
 					Items   []replay.Item   `json:"items,omitempty"`
 				}{sum, items}); perr != nil {
@@ -98,17 +101,28 @@ func replayCommand() *cobra.Command {
 	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would be replayed and store nothing")
 	fs.BoolVar(&o.Force, "force", false, "handle every copy, even events the worker already handled")
 	fs.StringVar(&o.RunID, "run-id", "", "the run's id (default: new); repeat a run's id to finish it without storing copies twice")
+	output.AddQuietFlag(fs, &quiet)
 	process.FlagOnly(fs, "worker", "since", "until", "from-seq", "resource", "event", "room", "rate", "dry-run", "force", "run-id")
 	_ = cmd.MarkFlagRequired("worker")
 	return cmd
 }
 
-func printReplayProgress(w io.Writer, p replay.Progress) {
-	fmt.Fprintf(w, "replay %s: %d of at most %d events read, %d selected (%.1f/s)", p.Run, p.Scanned, p.Total, p.Selected, p.Rate)
-	if p.ETA >= time.Second {
-		fmt.Fprintf(w, ", about %s left", p.ETA.Round(time.Second))
+// replayProgressEvery is how often a replay reports: often enough for a
+// line redrawn on a terminal (the log lines are fewer, see output.Progress).
+const replayProgressEvery = 250 * time.Millisecond
+
+// replayStep is a replay's progress for output.Progress: events read of the
+// window (an upper bound, so the ETA errs long), and what became of them.
+// The run id comes last: a terminal line may be cut there (the summary
+// names it), a log line keeps it for a --run-id resume.
+func replayStep(p replay.Progress) output.Step {
+	s := output.Step{What: "replay", Done: p.Scanned, Total: p.Total, Unit: "events"}
+	if p.DryRun {
+		s.Detail = fmt.Sprintf("%d selected (dry run), run %s", p.Selected, p.Run)
+	} else {
+		s.Detail = fmt.Sprintf("%d selected, %d stored, run %s", p.Selected, p.Stored+p.Duplicates, p.Run)
 	}
-	fmt.Fprintln(w)
+	return s
 }
 
 func printReplaySummary(w io.Writer, p replay.Progress) {
@@ -144,10 +158,9 @@ func printReplayItems(w io.Writer, items []replay.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tSTORED\tSUBJECT\tROOM\tHANDLED\tDEDUP KEY")
+	t := output.NewTable(w, "SEQ", "STORED", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY")
 	for _, it := range items {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.Seq, it.Time.UTC().Format(time.RFC3339), it.Subject, orDash(it.RoomID), yesNo(it.Handled), it.DedupKey)
+		t.Row(it.Seq, it.Time.UTC().Format(time.RFC3339), it.Subject, orDash(it.RoomID), yesNo(it.Handled), it.DedupKey)
 	}
-	return tw.Flush()
+	return t.Flush()
 }

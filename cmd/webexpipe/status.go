@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/admin/status"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
@@ -57,8 +58,8 @@ func statusCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if tool.JSON {
-				err = printJSONTo(cmd.OutOrStdout(), r)
+			if tool.Output.JSON() {
+				err = output.PrintJSON(cmd.OutOrStdout(), r)
 			} else {
 				err = printStatus(cmd.OutOrStdout(), r)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
@@ -127,11 +128,8 @@ func (c *webhooksCmd) listCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if c.tool.JSON {
-				if hooks == nil {
-					hooks = []webhooks.Hook{}
-				}
-				return printJSONTo(cmd.OutOrStdout(), hooks)
+			if c.tool.Output.JSON() {
+				return output.PrintJSON(cmd.OutOrStdout(), hooks)
 			}
 			if len(hooks) == 0 {
 				fmt.Fprintln(cmd.ErrOrStderr(), "no webhooks")
@@ -171,8 +169,8 @@ func (c *webhooksCmd) ensureCommand() *cobra.Command {
 			defer nc.Close()
 			rep, err := m.Ensure(ctx, spec)
 			if rep != nil {
-				if c.tool.JSON {
-					if perr := printJSONTo(cmd.OutOrStdout(), rep); perr != nil {
+				if c.tool.Output.JSON() {
+					if perr := output.PrintJSON(cmd.OutOrStdout(), rep); perr != nil {
 						return perr
 					}
 				} else if perr := printEnsureReport(cmd.OutOrStdout(), rep); perr != nil {
@@ -219,11 +217,8 @@ func (c *webhooksCmd) deleteCommand() *cobra.Command {
 			} else {
 				gone, err = m.Delete(ctx, args, foreign)
 			}
-			if c.tool.JSON {
-				if gone == nil {
-					gone = []webhooks.Hook{}
-				}
-				if perr := printJSONTo(cmd.OutOrStdout(), gone); perr != nil {
+			if c.tool.Output.JSON() {
+				if perr := output.PrintJSON(cmd.OutOrStdout(), gone); perr != nil {
 					return perr
 				}
 				return err

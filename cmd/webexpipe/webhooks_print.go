@@ -3,26 +3,24 @@ package main
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // printHooks writes one line per webhook; a secret shows as "set", never
 // as itself.
 func printHooks(w io.Writer, hooks []webhooks.Hook) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tRESOURCE/EVENT\tSTATUS\tSECRET\tMANAGED\tTARGET\tNOTE")
+	t := output.NewTable(w, "ID", "NAME", "RESOURCE/EVENT", "STATUS", "SECRET", "MANAGED", "TARGET", "NOTE")
 	for _, h := range hooks {
 		secret := "none"
 		if h.Secret {
 			secret = "set"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Name, h.Resource, h.Event, orDash(h.Status), secret,
-			yesNo(h.Managed), h.TargetURL, orDash(hookNote(h)))
+		t.Row(h.ID, h.Name, h.Resource+"/"+h.Event, orDash(h.Status), secret, yesNo(h.Managed), h.TargetURL, orDash(hookNote(h)))
 	}
-	return tw.Flush()
+	return t.Flush()
 }
 
 func hookNote(h webhooks.Hook) string {

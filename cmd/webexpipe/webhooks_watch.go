@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
@@ -55,7 +55,7 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 			}
 			o.Metrics = reg
 			o.OnRound = func(rep *webhooks.Report, err error) { printWatchRound(cmd, rep, err) }
-			if c.tool.JSON {
+			if c.tool.Output.JSON() {
 				o.OnRound = func(rep *webhooks.Report, err error) { printWatchRoundJSON(cmd, rep, err) }
 			}
 			if metricsAddr != "" {
@@ -107,7 +107,8 @@ func gapLine(g webhooks.Gap) string {
 	return fmt.Sprintf("missing     %s/%s: no webhook delivers it", g.Resource, g.Event)
 }
 
-// printWatchRoundJSON prints every round as one line of JSON.
+// printWatchRoundJSON prints every round as one line of JSON: watch runs
+// until stopped, so its output is a stream (see cmd/internal/output).
 func printWatchRoundJSON(cmd *cobra.Command, rep *webhooks.Report, err error) {
 	line := struct {
 		At     time.Time        `json:"at"`
@@ -117,5 +118,5 @@ func printWatchRoundJSON(cmd *cobra.Command, rep *webhooks.Report, err error) {
 	if err != nil {
 		line.Error = err.Error()
 	}
-	_ = json.NewEncoder(cmd.OutOrStdout()).Encode(line)
+	_ = output.PrintJSONLine(cmd.OutOrStdout(), line)
 }

@@ -11,30 +11,31 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/pflag"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 )
 
 // ToolOptions are what the operator commands that act once (replay,
 // events, status, webhooks, backfill) share: where NATS is, how long the
-// command may take, and whether to print JSON. The flags that say what such
-// a command does (--since, --force, --dry-run, ...) are marked process.FlagOnly by
-// each command.
+// command may take, and how to print (-o table|json). The flags that say
+// what such a command does (--since, --force, --dry-run, ...) are marked
+// process.FlagOnly by each command.
 type ToolOptions struct {
 	NATS    process.NATSOptions
 	Timeout time.Duration
-	JSON    bool
+	Output  output.Format
 }
 
 // AddFlags registers the NATS connection settings (not those declaring
 // streams: a tool never changes them), --timeout (timeout is its default;
-// 0 means none) and --json on fs.
+// 0 means none) and -o/--output (with --json, its short form) on fs.
 func (o *ToolOptions) AddFlags(fs *pflag.FlagSet, timeout time.Duration) {
 	o.NATS.AddConnFlags(fs)
 	fs.DurationVar(&o.Timeout, "timeout", timeout, "bound on the whole command (0: none)")
 	// TIMEOUT alone is too common a name: a shell may have it for anything.
 	process.SetEnvNames(fs, "timeout", "WEBEXPIPE_TIMEOUT")
-	fs.BoolVar(&o.JSON, "json", false, "print JSON instead of text")
-	process.FlagOnly(fs, "json")
+	o.Output.AddFlags(fs)
 }
 
 // process.Connect connects to NATS without provisioning; the caller closes the

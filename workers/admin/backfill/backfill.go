@@ -79,6 +79,9 @@ func Run(ctx context.Context, js jetstream.JetStream, api WebexAPI, o Options) (
 				o.OnMessage(it)
 			}
 		}
+		if o.Progress != nil {
+			o.Progress(sum, len(rs))
+		}
 	}
 	return sum, nil
 }

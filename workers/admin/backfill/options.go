@@ -37,6 +37,9 @@ type Options struct {
 	Margin time.Duration
 	// OnMessage, when set, is called for every message of the window.
 	OnMessage func(Item)
+	// Progress, when set, is called after each room's messages were
+	// checked, with the summary so far and how many rooms the window has.
+	Progress func(sum Summary, rooms int)
 	// Now is the clock of the received-at header; nil means time.Now.
 	Now func() time.Time
 }
