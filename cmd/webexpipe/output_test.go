@@ -165,7 +165,7 @@ func TestProgress(t *testing.T) {
 	dlq := func(t *testing.T, terminal bool, extra ...string) (string, string) {
 		e := newDLQEnv(t)
 		cmd := newDLQCommand(func(any) bool { return terminal })
-		out, errOut, err := runCommand(t, cmd, append([]string{"redrive", "--all", "--keep", "--nats-url", e.url}, extra...)...)
+		out, errOut, err := runCaptured(t, cmd, append([]string{"redrive", "--all", "--keep", "--nats-url", e.url}, extra...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestProgress(t *testing.T) {
 	ops := newOpsEnv(t)
 	backfill := func(t *testing.T, terminal bool, extra ...string) (string, string) {
 		cmd := newBackfillCommand(func(any) bool { return terminal })
-		out, errOut, err := runCommand(t, cmd, append([]string{"--since", "1h", "--dry-run", "--nats-url", ops.natsURL,
+		out, errOut, err := runCaptured(t, cmd, append([]string{"--since", "1h", "--dry-run", "--nats-url", ops.natsURL,
 			"--webex-token", ops.Sim.Token(), "--webex-api-url", ops.Sim.URL()}, extra...)...)
 		if err != nil {
 			t.Fatal(err)
@@ -185,7 +185,7 @@ func TestProgress(t *testing.T) {
 	// first progress report, however fast the machine is.
 	replay := func(t *testing.T, terminal bool, extra ...string) (string, string) {
 		cmd := newReplayCommand(func(any) bool { return terminal })
-		out, errOut, err := runCommand(t, cmd, append([]string{"--worker", "echo", "--from-seq", "1", "--rate", "2",
+		out, errOut, err := runCaptured(t, cmd, append([]string{"--worker", "echo", "--from-seq", "1", "--rate", "2",
 			"--nats-url", ops.natsURL}, extra...)...)
 		if err != nil {
 			t.Fatal(err)
@@ -240,8 +240,8 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-// runCommand runs cmd in-process with args.
-func runCommand(t *testing.T, cmd *cobra.Command, args ...string) (stdout, stderr string, err error) {
+// runCaptured runs cmd in-process with args.
+func runCaptured(t *testing.T, cmd *cobra.Command, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
