@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/cardsworker"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
@@ -22,7 +22,7 @@ import (
 func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
-	var cardsO shipped.CardsOptions
+	var cardsO cardsworker.Options
 	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "cards-worker",
 		Short:       "Answer Webex card submissions stored in JetStream",
@@ -36,7 +36,7 @@ func command() *cobra.Command {
 	})
 }
 
-func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, co shipped.CardsOptions) error {
+func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, co cardsworker.Options) error {
 	client, err := wo.Webex.Client()
 	if err != nil {
 		return err
@@ -45,7 +45,7 @@ func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions,
 		"actions", len(cards.DefaultRoutes()), "recheck_after", co.RecheckAfter,
 		"concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
 	return workerkit.RunWorker(ctx, "cards-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		runner, err := shipped.NewCards(js, client, co, wo, log, reg)
+		runner, err := cardsworker.New(js, client, co, wo, log, reg)
 		return []*workers.Runner{runner}, err
 	})
 }

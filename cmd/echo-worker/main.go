@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/echoworker"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
@@ -21,7 +21,7 @@ import (
 func main() { os.Exit(process.Execute(command())) }
 
 func command() *cobra.Command {
-	var echoO shipped.EchoOptions
+	var echoO echoworker.Options
 	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "echo-worker",
 		Short:       "Answer Webex messages stored in JetStream",
@@ -35,7 +35,7 @@ func command() *cobra.Command {
 	})
 }
 
-func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, eo shipped.EchoOptions) error {
+func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, eo echoworker.Options) error {
 	client, err := wo.Webex.Client()
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions,
 	log.Info("starting echo worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", wo.Webex.APIURL, "webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile),
 		"mode", eo.Mode, "concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
 	return workerkit.RunWorker(ctx, "echo-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		runner, err := shipped.NewEcho(js, client, eo, wo, log, reg)
+		runner, err := echoworker.New(js, client, eo, wo, log, reg)
 		return []*workers.Runner{runner}, err
 	})
 }

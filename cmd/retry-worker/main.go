@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/retryworker"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
@@ -26,7 +26,7 @@ func main() { os.Exit(process.Execute(command())) }
 // takes every stored call whenever its consumer is created, and bounds
 // attempts by its policy).
 func command() *cobra.Command {
-	var retryO shipped.RetryOptions
+	var retryO retryworker.Options
 	return workerkit.WorkerCommand(workerkit.WorkerBinary{
 		Name:        "retry-worker",
 		Short:       "Retry failed Webex calls stored in JetStream",
@@ -39,7 +39,7 @@ func command() *cobra.Command {
 	})
 }
 
-func run(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, ro shipped.RetryOptions) error {
+func run(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, ro retryworker.Options) error {
 	client, err := wo.Webex.Client()
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func run(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo wo
 		"max_interval", p.MaxInterval, "max_elapsed", p.MaxElapsed, "recheck_after", ro.RecheckAfter,
 		"not_found_grace", ro.NotFoundGrace, "max_pause", wo.Calls.MaxPause, "concurrency", wo.Concurrency)
 	return workerkit.RunWorker(ctx, "retry-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		runner, err := shipped.NewRetry(ctx, js, client, ro, wo, log, reg)
+		runner, err := retryworker.New(ctx, js, client, ro, wo, log, reg)
 		return []*workers.Runner{runner}, err
 	})
 }

@@ -23,6 +23,9 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/cardsworker"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/echoworker"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/retryworker"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/events/localnats"
@@ -39,9 +42,9 @@ type devOptions struct {
 	nats      process.NATSOptions
 	ingest    app.IngestOptions
 	worker    workerkit.WorkerOptions
-	echo      shipped.EchoOptions
-	cards     shipped.CardsOptions
-	retry     shipped.RetryOptions
+	echo      echoworker.Options
+	cards     cardsworker.Options
+	retry     retryworker.Options
 	debug     process.DebugOptions
 	console   consoleOptions
 	dataDir   string
@@ -238,15 +241,15 @@ func (d *devMode) startIngest(context.Context) error {
 // their consumers exist: each starts at new events, so none may arrive
 // before.
 func (d *devMode) startWorkers(ctx context.Context) error {
-	echoRunner, err := shipped.NewEcho(d.js, d.client, d.o.echo, d.o.worker, d.log, d.reg)
+	echoRunner, err := echoworker.New(d.js, d.client, d.o.echo, d.o.worker, d.log, d.reg)
 	if err != nil {
 		return err
 	}
-	cardsRunner, err := shipped.NewCards(d.js, d.client, d.o.cards, d.o.worker, d.log, d.reg)
+	cardsRunner, err := cardsworker.New(d.js, d.client, d.o.cards, d.o.worker, d.log, d.reg)
 	if err != nil {
 		return err
 	}
-	retryRunner, err := shipped.NewRetry(ctx, d.js, d.client, d.o.retry, d.o.worker, d.log, d.reg)
+	retryRunner, err := retryworker.New(ctx, d.js, d.client, d.o.retry, d.o.worker, d.log, d.reg)
 	if err != nil {
 		return err
 	}

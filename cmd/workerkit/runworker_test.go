@@ -15,7 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/echoworker"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/events"
@@ -71,7 +71,7 @@ func TestRefusedTokenMakesTheWorkerUnready(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- workerkit.RunWorker(ctx, "echo-worker", natsFor(t), wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-			r, err := shipped.NewEcho(js, client, shipped.EchoOptions{Mode: "both", RecheckAfter: time.Second}, wo, log, reg)
+			r, err := echoworker.New(js, client, echoworker.Options{Mode: "both", RecheckAfter: time.Second}, wo, log, reg)
 			return []*workers.Runner{r}, err
 		})
 	}()

@@ -1,4 +1,4 @@
-package shipped
+package echoworker
 
 import (
 	"log/slog"
@@ -15,21 +15,21 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
-// EchoOptions configure the echo worker.
-type EchoOptions struct {
+// Options configure the echo worker.
+type Options struct {
 	Mode         string
 	RecheckAfter time.Duration
 }
 
 // AddFlags registers the echo worker's settings.
-func (o *EchoOptions) AddFlags(fs *pflag.FlagSet) {
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Mode, "echo-mode", string(echo.ModeBoth), "what the echo reply shows: text, webhook or both")
 	fs.DurationVar(&o.RecheckAfter, "echo-recheck-after", 10*time.Second, "after a reply whose outcome is unknown, wait this long before looking for it and sending again")
 }
 
-// NewEcho builds the echo worker's runner. Its Webex calls go through
+// New builds the echo worker's runner. Its Webex calls go through
 // WebexCaller: the shared pause and, per wo.Calls, the retry worker.
-func NewEcho(js jetstream.JetStream, client *webex.Client, eo EchoOptions, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+func New(js jetstream.JetStream, client *webex.Client, eo Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
 	return workerkit.WebexRunner(js, client, echo.Name, echo.Events, wo, log, reg,
 		func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
 			return echo.New(api, echo.Config{

@@ -1,4 +1,4 @@
-package shipped
+package cardsworker
 
 import (
 	"log/slog"
@@ -15,22 +15,22 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
-// CardsOptions configure the cards worker.
-type CardsOptions struct {
+// Options configure the cards worker.
+type Options struct {
 	RecheckAfter time.Duration
 }
 
 // AddFlags registers the cards worker's settings.
-func (o *CardsOptions) AddFlags(fs *pflag.FlagSet) {
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RecheckAfter, "cards-recheck-after", cards.DefaultRecheckAfter,
 		"after a card reply whose outcome is unknown, wait this long before looking for it in the thread and sending again")
 }
 
-// NewCards builds the cards worker's runner, answering the card actions
+// New builds the cards worker's runner, answering the card actions
 // registered in cards.DefaultRoutes. Its Webex calls go through
 // workerkit.WebexCaller (the shared pause and, per wo.Calls, the retry worker), and
 // its metrics go to reg beside the runtime's.
-func NewCards(js jetstream.JetStream, client *webex.Client, co CardsOptions, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+func New(js jetstream.JetStream, client *webex.Client, co Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
 	return workerkit.WebexRunner(js, client, cards.Name, cards.Events, wo, log, reg,
 		func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
 			return cards.New(api, cards.Config{

@@ -1,4 +1,4 @@
-package shipped
+package retryworker
 
 import (
 	"context"
@@ -17,16 +17,16 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
-// RetryOptions configure the retry worker: its backoff policy and how it
+// Options configure the retry worker: its backoff policy and how it
 // treats calls whose outcome is unknown and early 404s.
-type RetryOptions struct {
+type Options struct {
 	Policy        retry.Policy
 	RecheckAfter  time.Duration
 	NotFoundGrace time.Duration
 }
 
 // AddFlags registers the retry worker's settings.
-func (o *RetryOptions) AddFlags(fs *pflag.FlagSet) {
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	def := retry.DefaultConfig()
 	fs.DurationVar(&o.Policy.Initial, "retry-initial-interval", def.Policy.Initial, "delay after a call's first failure")
 	fs.Float64Var(&o.Policy.Multiplier, "retry-multiplier", def.Policy.Multiplier, "factor the delay grows by after each further failure")
@@ -38,17 +38,17 @@ func (o *RetryOptions) AddFlags(fs *pflag.FlagSet) {
 }
 
 // Config builds the retry handler's configuration.
-func (o RetryOptions) Config(log *slog.Logger, reg prometheus.Registerer) retry.Config {
+func (o Options) Config(log *slog.Logger, reg prometheus.Registerer) retry.Config {
 	return retry.Config{Policy: o.Policy, RecheckAfter: o.RecheckAfter, NotFoundGrace: o.NotFoundGrace, Logger: log, Metrics: reg}
 }
 
-// NewRetry builds the retry worker's runner: the "retry" consumer on
+// New builds the retry worker's runner: the "retry" consumer on
 // WEBEX_CALLS, making the calls other workers stored through the bot token's
 // shared pause (wo.Calls.MaxPause; wo.Calls.Outbox does not apply: the
 // retry worker keeps its calls in their records). Runtime settings
 // (concurrency, ack wait, handler timeout) come from wo; its delivery limit
 // and redelivery backoff are the retry package's. ctx bounds the setup.
-func NewRetry(ctx context.Context, js jetstream.JetStream, client *webex.Client, ro RetryOptions, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+func New(ctx context.Context, js jetstream.JetStream, client *webex.Client, ro Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
 	calls := wo.Calls
 	calls.Outbox = false
 	api, err := workerkit.WebexCaller(ctx, js, client, events.RetryWorker, calls, log, reg)

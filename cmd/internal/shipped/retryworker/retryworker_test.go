@@ -1,4 +1,4 @@
-package shipped
+package retryworker
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 	"github.com/webexpipe/webexpipe/workers/retry"
 )
 
-func TestRetryOptionsFromTheEnvironment(t *testing.T) {
+func TestOptionsFromTheEnvironment(t *testing.T) {
 	env := map[string]string{
 		"RETRY_INITIAL_INTERVAL": "3s",
 		"RETRY_MULTIPLIER":       "1.5",
@@ -23,7 +23,7 @@ func TestRetryOptionsFromTheEnvironment(t *testing.T) {
 		"WEBEX_MAX_PAUSE":        "90s",
 	}
 	var (
-		ro RetryOptions
+		ro Options
 		wo workerkit.WorkerOptions
 	)
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
@@ -48,8 +48,8 @@ func TestRetryOptionsFromTheEnvironment(t *testing.T) {
 	}
 }
 
-func TestRetryOptionsDefaultsAreValid(t *testing.T) {
-	var ro RetryOptions
+func TestOptionsDefaultsAreValid(t *testing.T) {
+	var ro Options
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	ro.AddFlags(fs)
 	if err := fs.Parse(nil); err != nil {

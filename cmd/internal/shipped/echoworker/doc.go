@@ -1,0 +1,5 @@
+// Package echoworker builds the echo worker webexpipe ships from its
+// settings, for the echo-worker binary and for dev mode. Each shipped
+// worker type has a package of its own, so that a binary links only the
+// worker type it runs.
+package echoworker
