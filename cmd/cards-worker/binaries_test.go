@@ -44,7 +44,7 @@ func TestBinaries(t *testing.T) {
 	addr := in.Await(t, regexp.MustCompile(`msg="ingest listening".* addr=(\S+)`))
 	worker := proctest.Start(t, workerBin, "NATS_URL="+nats.ClientURL(), "WEBEX_TOKEN="+token, "WEBEX_API_URL="+sim.URL(),
 		"METRICS_ADDR=127.0.0.1:0", "CARDS_RECHECK_AFTER=3s")
-	worker.Await(t, regexp.MustCompile(`msg="starting cards worker".* recheck_after=3s()`))
+	worker.Await(t, regexp.MustCompile(`msg="cards settings".* recheck_after=3s()`))
 	worker.Await(t, regexp.MustCompile(`msg="worker started"()`))
 	for _, p := range []*proctest.Process{in, worker} {
 		p.Await(t, regexp.MustCompile(`level=WARN msg="no Webex webhook for attachmentActions/created()`))

@@ -26,19 +26,34 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"after a card reply whose outcome is unknown, wait this long before looking for it in the thread and sending again")
 }
 
-// New builds the cards worker's runner, answering the card actions
-// registered in cards.DefaultRoutes. Its Webex calls go through
-// workerkit.WebexCaller (the shared pause and, per wo.Calls, the retry worker), and
-// its metrics go to reg beside the runtime's.
+// Handler builds the cards handler with api, the worker's Webex caller,
+// answering the card actions registered in cards.DefaultRoutes.
+func (o Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
+	routes := cards.DefaultRoutes()
+	log.Info("cards settings", "actions", len(routes), "recheck_after", o.RecheckAfter)
+	return cards.New(api, cards.Config{
+		Routes:       routes,
+		RecheckAfter: o.RecheckAfter,
+		Identity:     api.Identity(),
+		Logger:       log,
+		Metrics:      reg,
+	})
+}
+
+// Bot is the cards-worker binary: the cards worker type with o's settings.
+func (o *Options) Bot() workerkit.Bot {
+	return workerkit.Bot{
+		Binary: "cards-worker", Short: "Answer Webex card submissions stored in JetStream", MetricsAddr: ":9092",
+		Worker: cards.Name, Events: cards.Events, Flags: o.AddFlags, Handler: func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
+			return o.Handler(api, log, reg)
+		},
+	}
+}
+
+// New builds the cards worker's runner (dev mode runs it beside the
+// others). Its Webex calls go through workerkit.WebexCaller (the shared
+// pause and, per wo.Calls, the retry worker), and its metrics go to reg
+// beside the runtime's.
 func New(js jetstream.JetStream, client *webex.Client, co Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	return workerkit.WebexRunner(js, client, cards.Name, cards.Events, wo, log, reg,
-		func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
-			return cards.New(api, cards.Config{
-				Routes:       cards.DefaultRoutes(),
-				RecheckAfter: co.RecheckAfter,
-				Identity:     api.Identity(),
-				Logger:       log,
-				Metrics:      reg,
-			})
-		})
+	return workerkit.WebexRunner(js, client, cards.Name, cards.Events, wo, log, reg, co.Handler)
 }

@@ -27,13 +27,27 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RecheckAfter, "echo-recheck-after", 10*time.Second, "after a reply whose outcome is unknown, wait this long before looking for it and sending again")
 }
 
-// New builds the echo worker's runner. Its Webex calls go through
-// WebexCaller: the shared pause and, per wo.Calls, the retry worker.
+// Handler builds the echo handler with api, the worker's Webex caller.
+func (o Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
+	log.Info("echo settings", "mode", o.Mode, "recheck_after", o.RecheckAfter)
+	return echo.New(api, echo.Config{
+		Mode: echo.Mode(o.Mode), RecheckAfter: o.RecheckAfter, Identity: api.Identity(), Logger: log, Metrics: reg,
+	})
+}
+
+// Bot is the echo-worker binary: the echo worker type with o's settings.
+func (o *Options) Bot() workerkit.Bot {
+	return workerkit.Bot{
+		Binary: "echo-worker", Short: "Answer Webex messages stored in JetStream", MetricsAddr: ":9091",
+		Worker: echo.Name, Events: echo.Events, Flags: o.AddFlags, Handler: func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
+			return o.Handler(api, log, reg)
+		},
+	}
+}
+
+// New builds the echo worker's runner (dev mode runs it beside the
+// others). Its Webex calls go through workerkit.WebexCaller: the shared
+// pause and, per wo.Calls, the retry worker.
 func New(js jetstream.JetStream, client *webex.Client, eo Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	return workerkit.WebexRunner(js, client, echo.Name, echo.Events, wo, log, reg,
-		func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
-			return echo.New(api, echo.Config{
-				Mode: echo.Mode(eo.Mode), RecheckAfter: eo.RecheckAfter, Identity: api.Identity(), Logger: log, Metrics: reg,
-			})
-		})
+	return workerkit.WebexRunner(js, client, echo.Name, echo.Events, wo, log, reg, eo.Handler)
 }
