@@ -1,10 +1,8 @@
 package workers
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/webexpipe/webexpipe/internal/promreg"
 )
 
 // outcome is what became of one delivery; it labels the handled counter.
@@ -76,17 +74,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 // register registers c, or returns the collector already registered under
 // the same description, so that several runners can share a registry.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("register worker metrics: %w", err)
+	return promreg.Register(reg, c, "worker metrics")
 }
 
 // workerMetrics are the series of one worker type.

@@ -1,10 +1,8 @@
 package commands
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/webexpipe/webexpipe/internal/promreg"
 )
 
 // metrics count answered messages by command, beside the runtime's outcome
@@ -25,12 +23,9 @@ func newMetrics(reg prometheus.Registerer, worker string, names []string) (*metr
 		Name: "webexpipe_commands_total",
 		Help: "Messages a command router answered, by worker and command (help, default or unknown for the built-in routes).",
 	}, []string{"worker", "command"})
-	if err := reg.Register(vec); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, fmt.Errorf("register command metrics: %w", err)
-		}
-		vec = are.ExistingCollector.(*prometheus.CounterVec)
+	vec, err := promreg.Register(reg, vec, "command metrics")
+	if err != nil {
+		return nil, err
 	}
 	m := &metrics{handled: vec.MustCurryWith(prometheus.Labels{"worker": worker})}
 	// Every route exists from the start, so rates see a 0.

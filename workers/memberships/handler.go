@@ -2,13 +2,13 @@ package memberships
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/promreg"
 	"github.com/webexpipe/webexpipe/workers"
 )
 
@@ -49,12 +49,9 @@ func New(cfg Config) (*Handler, error) {
 		Name: "webexpipe_memberships_events_total",
 		Help: "Membership events handled, by event (created: joined, deleted: left, updated).",
 	}, []string{"event"})
-	if err := cfg.Metrics.Register(seen); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, fmt.Errorf("register memberships metrics: %w", err)
-		}
-		seen = are.ExistingCollector.(*prometheus.CounterVec)
+	seen, err := promreg.Register(cfg.Metrics, seen, "memberships metrics")
+	if err != nil {
+		return nil, err
 	}
 	for _, re := range Events {
 		seen.WithLabelValues(re.Event) // every series exists from the start

@@ -2,11 +2,11 @@ package webexcall
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/internal/promreg"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
@@ -99,15 +99,5 @@ func statusLabel(err error) string {
 // register registers c, or returns the collector already registered under
 // the same description, so that several clients can share a registry.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("register webex call metrics: %w", err)
+	return promreg.Register(reg, c, "webex call metrics")
 }

@@ -1,10 +1,8 @@
 package ratelimit
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/webexpipe/webexpipe/internal/promreg"
 )
 
 // metrics are a gate's collectors, shared by every gate registered on the
@@ -53,15 +51,5 @@ func newMetrics(reg prometheus.Registerer, worker string) (*metrics, error) {
 // register registers c, or returns the collector already registered under
 // the same description, so that several gates can share a registry.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("register rate-limit metrics: %w", err)
+	return promreg.Register(reg, c, "rate-limit metrics")
 }
