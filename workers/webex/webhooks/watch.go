@@ -31,7 +31,14 @@ type WatchOptions struct {
 	// Metrics is where the webhook health metrics go; nil keeps them in a
 	// private registry.
 	Metrics prometheus.Registerer
-	// OnRound, when set, is called after every round.
+	// Recovery, when set, is handed the outages that end (a disabled
+	// webhook re-activated, or found active again) and runs after every
+	// round, so that what was lost meanwhile is recovered without an
+	// operator (see Recovery). Outages a watchdog without one saw end wait
+	// in the webhook's record for one that has it.
+	Recovery Recovery
+	// OnRound, when set, is called after every round, and after the
+	// recovery that followed it.
 	OnRound func(*Report, error)
 }
 
@@ -75,6 +82,9 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 		if err != nil {
 			m.o.Logger.Warn("webhook check failed; trying again next round", "err", err, "next_in", o.Interval)
 		}
+		if o.Recovery != nil {
+			m.recover(ctx, rep, o)
+		}
 		if o.OnRound != nil {
 			o.OnRound(rep, err)
 		}
@@ -106,6 +116,20 @@ func (m *Manager) round(ctx context.Context, o WatchOptions) (*Report, error) {
 	}
 	rep.Missing, err = Check(ctx, m.api, o.Want)
 	return rep, err
+}
+
+// recover hands the outages that ended to the recovery, then runs it. Its
+// failures are logged; the next round tries again.
+func (m *Manager) recover(ctx context.Context, rep *Report, o WatchOptions) {
+	hctx, cancel := context.WithTimeout(ctx, max(o.Interval, m.o.LockWait))
+	err := m.handOver(hctx, rep, o.Recovery)
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		m.o.Logger.Warn("handing ended webhook outages to the recovery failed; trying again next round", "err", err)
+	}
+	if err := o.Recovery.Run(ctx); err != nil && ctx.Err() == nil {
+		m.o.Logger.Warn("recovery failed; trying again next round", "err", err)
+	}
 }
 
 // logMissingChanges logs a webhook that went missing since the last round
