@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
@@ -72,25 +75,44 @@ func (c *webhooksCmd) desiredFlags(cmd *cobra.Command, watchDefault time.Duratio
 // manager connects to NATS and Webex and opens the webhook manager; close
 // ends the NATS connection.
 func (c *webhooksCmd) manager(ctx context.Context, cmd *cobra.Command) (m *webhooks.Manager, closeFn func(), err error) {
-	client, err := c.webex.Client()
+	conn, err := c.connect(ctx, cmd)
 	if err != nil {
 		return nil, nil, err
 	}
+	return conn.m, conn.close, nil
+}
+
+// webhooksConn is what a webhooks command works with: the manager, and
+// for the watchdog's recovery the connections it was opened on.
+type webhooksConn struct {
+	m      *webhooks.Manager
+	js     jetstream.JetStream
+	client *webex.Client
+	log    *slog.Logger
+	close  func()
+}
+
+// connect connects to NATS and Webex and opens the webhook manager.
+func (c *webhooksCmd) connect(ctx context.Context, cmd *cobra.Command) (*webhooksConn, error) {
+	client, err := c.webex.Client()
+	if err != nil {
+		return nil, err
+	}
 	nc, js, err := c.tool.Connect(ctx, "webexpipe-webhooks", cmd.ErrOrStderr())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	log, err := c.logs.Logger(os.Stderr)
 	if err != nil {
 		nc.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	m, err = webhooks.Open(ctx, client, js, c.wh.ManagerOptions(log))
+	m, err := webhooks.Open(ctx, client, js, c.wh.ManagerOptions(log))
 	if err != nil {
 		nc.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return m, nc.Close, nil
+	return &webhooksConn{m: m, js: js, client: client, log: log, close: nc.Close}, nil
 }
 
 // spec is the desired set from the flags.
