@@ -44,7 +44,7 @@ func New(js jetstream.JetStream, kv jetstream.KeyValue, api backfill.WebexAPI, o
 		return nil, fmt.Errorf("%w: JetStream, the %s bucket and a Webex client are required", ErrInvalidOptions, events.WebhooksBucket)
 	}
 	o = o.withDefaults()
-	met, err := newMetrics(o.Metrics, []string{webhooks.CauseReactivated, webhooks.CauseFoundActive})
+	met, err := newMetrics(o.Metrics, []string{webhooks.CauseReactivated, webhooks.CauseFoundActive, webhooks.CauseWatchdogAbsent})
 	if err != nil {
 		return nil, err
 	}
@@ -249,12 +249,12 @@ func (r *Recoverer) recover(ctx context.Context, h *held, g Gap) (Result, error)
 	res.Gap = g
 	if res.Cut != "" {
 		r.met.cuts.WithLabelValues(res.Cut).Inc()
-		max := r.o.MaxRooms
+		limit := r.o.MaxRooms
 		if res.Cut == capMessages {
-			max = r.o.MaxMessages
+			limit = r.o.MaxMessages
 		}
 		r.o.Logger.Warn("recovery cut short by its cap: the messages left in the window are not recovered",
-			"cap", res.Cut, "max", max, "from", g.From, "to", g.To, "rooms", g.Rooms, "recovered", g.Stored,
+			"cap", res.Cut, "max", limit, "from", g.From, "to", g.To, "rooms", g.Rooms, "recovered", g.Stored,
 			"by_hand", backfillHint(g.From))
 	}
 	return res, nil

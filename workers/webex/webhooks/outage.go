@@ -29,7 +29,9 @@ type Outage struct {
 	Event     string    `json:"event"`
 	From      time.Time `json:"from"`
 	Until     time.Time `json:"until"`
-	// Cause says how it ended: CauseReactivated or CauseFoundActive.
+	// Cause says how it ended: CauseReactivated or CauseFoundActive; or
+	// CauseWatchdogAbsent for a time no watchdog watched (WebhookID and
+	// Name are then empty).
 	Cause string `json:"cause"`
 }
 

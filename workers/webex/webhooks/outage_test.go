@@ -120,3 +120,47 @@ func TestWatchHandsOutagesToTheRecovery(t *testing.T) {
 		t.Errorf("outages %+v: want the second found active, once", got)
 	}
 }
+
+// TestWatchRecoversItsOwnAbsence: a watchdog that starts long after the
+// last round of one with a recovery hands that time to its recovery, once;
+// one that starts soon after does not.
+func TestWatchRecoversItsOwnAbsence(t *testing.T) {
+	e := newEnv(t)
+	m := e.manager(t, webhooks.Options{})
+	e.create(t, webex.WebhookRequest{Name: "webexpipe messages/created", TargetURL: okTarget(t), Resource: "messages", Secret: secret})
+	want := []events.ResourceEvent{messages}
+	// watch runs a watchdog for a few rounds and returns what its
+	// recovery was handed.
+	watch := func() []webhooks.Outage {
+		t.Helper()
+		rec := &recovery{}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- m.Watch(ctx, webhooks.WatchOptions{Interval: 20 * time.Millisecond, Want: want, Recovery: rec, AbsentAfter: time.Minute})
+		}()
+		waitfor.True(t, 10*time.Second, "three rounds", func() bool { _, runs := rec.state(); return runs >= 3 })
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		out, _ := rec.state()
+		return out
+	}
+
+	if got := watch(); len(got) != 0 {
+		t.Fatalf("the first watchdog ever was handed %+v", got)
+	}
+	last := e.clock.Now()
+	e.clock.Set(last.Add(30 * time.Second))
+	if got := watch(); len(got) != 0 {
+		t.Fatalf("a watchdog back after 30s was handed %+v", got)
+	}
+	last = e.clock.Now()
+	e.clock.Set(last.Add(10 * time.Minute))
+	got := watch()
+	if len(got) != 1 || got[0].Cause != webhooks.CauseWatchdogAbsent || !got[0].From.Equal(last) || !got[0].Until.Equal(last.Add(10*time.Minute)) ||
+		got[0].Resource != "messages" {
+		t.Fatalf("a watchdog back after 10m was handed %+v, want the 10 minutes", got)
+	}
+}

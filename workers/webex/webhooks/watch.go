@@ -13,6 +13,10 @@ import (
 // within the five minutes a disabled webhook waits anyway.
 const DefaultWatchInterval = time.Minute
 
+// DefaultAbsentAfter is how long no watchdog may have run before its
+// absence counts as an outage: longer than a restart or a rollout takes.
+const DefaultAbsentAfter = 5 * time.Minute
+
 // WatchOptions configure Watch.
 type WatchOptions struct {
 	// Interval between rounds; default DefaultWatchInterval.
@@ -37,6 +41,12 @@ type WatchOptions struct {
 	// operator (see Recovery). Outages a watchdog without one saw end wait
 	// in the webhook's record for one that has it.
 	Recovery Recovery
+	// AbsentAfter: with a Recovery, a watchdog that starts and finds that
+	// no watchdog with one completed a round for longer than this hands
+	// the recovery that time as an outage (CauseWatchdogAbsent), when new
+	// messages are among Want. Default DefaultAbsentAfter, and at least
+	// three intervals.
+	AbsentAfter time.Duration
 	// OnRound, when set, is called after every round, and after the
 	// recovery that followed it.
 	OnRound func(*Report, error)
@@ -60,9 +70,19 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 	if o.Want == nil && o.Spec != nil {
 		o.Want = o.Spec.Events
 	}
+	if o.AbsentAfter <= 0 {
+		o.AbsentAfter = DefaultAbsentAfter
+	}
+	o.AbsentAfter = max(o.AbsentAfter, 3*o.Interval)
 	met, err := newWatchMetrics(o.Metrics)
 	if err != nil {
 		return err
+	}
+	var absent *Outage // handed to the recovery once it takes it
+	if o.Recovery != nil {
+		if absent, err = m.absence(ctx, o); err != nil {
+			m.o.Logger.Warn("the watchdog's heartbeat could not be read; a time without watchdog goes unrecovered", "err", err)
+		}
 	}
 	m.o.Logger.Info("webhook watchdog started", "interval", o.Interval, "name_prefix", m.o.NamePrefix, "ensure", o.Spec != nil)
 	t := time.NewTicker(o.Interval)
@@ -83,6 +103,18 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 			m.o.Logger.Warn("webhook check failed; trying again next round", "err", err, "next_in", o.Interval)
 		}
 		if o.Recovery != nil {
+			if err == nil {
+				if herr := m.watched(ctx, m.o.Now()); herr != nil {
+					m.o.Logger.Warn("writing the watchdog's heartbeat failed", "err", herr)
+				}
+			}
+			if absent != nil {
+				if rerr := o.Recovery.Record(ctx, *absent); rerr == nil {
+					absent = nil
+				} else if ctx.Err() == nil {
+					m.o.Logger.Warn("the time without watchdog was not handed to the recovery; trying again next round", "err", rerr)
+				}
+			}
 			m.recover(ctx, rep, o)
 		}
 		if o.OnRound != nil {
