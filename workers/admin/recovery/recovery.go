@@ -294,6 +294,11 @@ func (r *Recoverer) recoverRoom(ctx context.Context, sess *backfill.Session, roo
 			g.Stored++
 			res.Stored++
 			r.met.recovered.Inc()
+			// Counted at once, so that a recovery resumed after a crash
+			// keeps to its cap.
+			if err := r.st.saveGap(ctx, *g); err != nil {
+				return reached, false, err
+			}
 		} else {
 			res.Seen++
 		}
