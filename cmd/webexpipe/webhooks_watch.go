@@ -111,21 +111,24 @@ func (r *recoveryFlags) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&r.o.Partitions, "partitions", events.DefaultPartitions, "partitions per resource/event: the same as ingest's")
 }
 
-// validate refuses caps of 0, which recovery.Options would read as its
-// defaults: an operator who wants no recovery turns it off.
+// validate refuses values of 0 or less: recovery.Options would read 0
+// as its default, and an operator who wants no recovery turns it off.
 func (r *recoveryFlags) validate() error {
+	if r.o.Partitions <= 0 {
+		return fmt.Errorf("PARTITIONS=%d: it must be above 0, the same as ingest's", r.o.Partitions)
+	}
 	for _, c := range []struct {
-		name string
-		bad  bool
+		name  string
+		value string
+		bad   bool
 	}{
-		{"RECOVERY_MAX_WINDOW", r.o.MaxWindow <= 0},
-		{"RECOVERY_MAX_ROOMS", r.o.MaxRooms <= 0},
-		{"RECOVERY_MAX_MESSAGES", r.o.MaxMessages <= 0},
-		{"RECOVERY_LOOKBACK", r.o.Lookback < 0},
-		{"PARTITIONS", r.o.Partitions <= 0},
+		{"RECOVERY_MAX_WINDOW", r.o.MaxWindow.String(), r.o.MaxWindow <= 0},
+		{"RECOVERY_MAX_ROOMS", fmt.Sprint(r.o.MaxRooms), r.o.MaxRooms <= 0},
+		{"RECOVERY_MAX_MESSAGES", fmt.Sprint(r.o.MaxMessages), r.o.MaxMessages <= 0},
+		{"RECOVERY_LOOKBACK", r.o.Lookback.String(), r.o.Lookback <= 0},
 	} {
 		if c.bad {
-			return fmt.Errorf("%s must be above 0 (to recover nothing, set WEBHOOK_RECOVERY=false)", c.name)
+			return fmt.Errorf("%s=%s: it must be above 0 (WEBHOOK_RECOVERY=false turns the recovery off)", c.name, c.value)
 		}
 	}
 	return nil

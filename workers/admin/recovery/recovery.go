@@ -163,7 +163,7 @@ func (r *Recoverer) run(ctx context.Context) error {
 		return err
 	}
 	for i, g := range l.Gaps {
-		res, err := r.recover(ctx, h, g)
+		res, err := r.recoverGap(ctx, h, g)
 		if err != nil {
 			return fmt.Errorf("recover %s to %s: %w", g.From.UTC().Format(time.RFC3339), g.To.UTC().Format(time.RFC3339), err)
 		}
@@ -185,9 +185,9 @@ func (r *Recoverer) run(ctx context.Context) error {
 	return nil
 }
 
-// recover backfills one gap room by room, oldest message first, keeping
+// recoverGap backfills one gap room by room, oldest message first, keeping
 // to the caps, and moves each room's cursor as it goes.
-func (r *Recoverer) recover(ctx context.Context, h *held, g Gap) (Result, error) {
+func (r *Recoverer) recoverGap(ctx context.Context, h *held, g Gap) (Result, error) {
 	if !g.Started {
 		g.Started = true
 		if err := r.st.saveGap(ctx, g); err != nil {

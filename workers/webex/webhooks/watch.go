@@ -115,7 +115,7 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 					m.o.Logger.Warn("the time without watchdog was not handed to the recovery; trying again next round", "err", rerr)
 				}
 			}
-			m.recover(ctx, rep, o)
+			m.runRecovery(ctx, rep, o)
 		}
 		if o.OnRound != nil {
 			o.OnRound(rep, err)
@@ -150,9 +150,9 @@ func (m *Manager) round(ctx context.Context, o WatchOptions) (*Report, error) {
 	return rep, err
 }
 
-// recover hands the outages that ended to the recovery, then runs it. Its
+// runRecovery hands the outages that ended to the recovery, then runs it. Its
 // failures are logged; the next round tries again.
-func (m *Manager) recover(ctx context.Context, rep *Report, o WatchOptions) {
+func (m *Manager) runRecovery(ctx context.Context, rep *Report, o WatchOptions) {
 	hctx, cancel := context.WithTimeout(ctx, max(o.Interval, m.o.LockWait))
 	err := m.handOver(hctx, rep, o.Recovery)
 	cancel()
