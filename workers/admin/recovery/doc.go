@@ -13,6 +13,10 @@
 // so an event the stream holds is never stored again, and the workers'
 // idempotency markers keep a message from being answered twice.
 //
+// A watchdog that starts after no watchdog ran for a while hands over that
+// time too (webhooks.CauseWatchdogAbsent): nobody watched the webhooks,
+// and on one machine the watchdog being down is ingest being down.
+//
 // # The window
 //
 // The window starts Options.Lookback before the outage's first sighting:
