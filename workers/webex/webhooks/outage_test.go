@@ -126,7 +126,9 @@ func TestWatchHandsOutagesToTheRecovery(t *testing.T) {
 // one that starts soon after does not.
 func TestWatchRecoversItsOwnAbsence(t *testing.T) {
 	e := newEnv(t)
-	m := e.manager(t, webhooks.Options{})
+	// A watchdog stopped while it takes the lock may leave the lease
+	// behind: a short one keeps the next from waiting long for it.
+	m := e.manager(t, webhooks.Options{LockTTL: 200 * time.Millisecond})
 	e.create(t, webex.WebhookRequest{Name: "webexpipe messages/created", TargetURL: okTarget(t), Resource: "messages", Secret: secret})
 	want := []events.ResourceEvent{messages}
 	// watch runs a watchdog for a few rounds and returns what its
