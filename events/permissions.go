@@ -52,7 +52,7 @@ func Roles(partitions int) []Role {
 		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", partitions)},
 		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", partitions)},
 		{User: RetryWorker, Doc: "retry-worker (re-runs the stored calls of every worker)", Permissions: retryPermissions()},
-		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch", Permissions: webhooksPermissions()},
+		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch (with its recovery of lost messages)", Permissions: webhooksPermissions()},
 	}
 }
 
@@ -196,7 +196,25 @@ func retryPermissions() Permissions {
 	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(RetryWorker)}
 }
 
+// recoveryUse is the watchdog's recovery of lost messages: reading which
+// message events the stream holds through its one consumer
+// (RecoveryConsumer, filtered to messages/created, replaced and removed by
+// the client), and storing the missing ones as ingest would. Its state is
+// in the webhooks bucket.
+func recoveryUse() []string {
+	filter := EventFilter("messages", "created")
+	return []string{
+		jsAPI("STREAM.INFO." + EventsStream),
+		jsAPI("CONSUMER.CREATE." + EventsStream + "." + RecoveryConsumer + "." + filter),
+		jsAPI("CONSUMER.INFO." + EventsStream + "." + RecoveryConsumer),
+		jsAPI("CONSUMER.MSG.NEXT." + EventsStream + "." + RecoveryConsumer),
+		jsAPI("CONSUMER.DELETE." + EventsStream + "." + RecoveryConsumer),
+		filter,
+	}
+}
+
 func webhooksPermissions() Permissions {
 	pub := append([]string{jsAPI("INFO")}, webhooksState()...)
+	pub = append(pub, recoveryUse()...)
 	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(WebhooksUser)}
 }

@@ -4,16 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
@@ -71,28 +74,48 @@ func (c *webhooksCmd) desiredFlags(cmd *cobra.Command, watchDefault time.Duratio
 	fs.StringVar(&c.in.SecretFile, "webex-webhook-secret-file", "", "file with webhook secrets, one per line, as ingest reads it: the first is registered")
 }
 
-// manager connects to NATS and Webex and opens the webhook manager; the
-// caller closes nc.
-func (c *webhooksCmd) manager(ctx context.Context, cmd *cobra.Command) (m *webhooks.Manager, nc *nats.Conn, err error) {
-	client, err := c.webex.Client()
+// manager connects to NATS and Webex and opens the webhook manager; close
+// ends the NATS connection.
+func (c *webhooksCmd) manager(ctx context.Context, cmd *cobra.Command) (m *webhooks.Manager, closeFn func(), err error) {
+	conn, err := c.connect(ctx, cmd)
 	if err != nil {
 		return nil, nil, err
 	}
+	return conn.m, conn.close, nil
+}
+
+// webhooksConn is what a webhooks command works with: the manager, and
+// for the watchdog's recovery the connections it was opened on.
+type webhooksConn struct {
+	m      *webhooks.Manager
+	js     jetstream.JetStream
+	nc     *nats.Conn
+	client *webex.Client
+	log    *slog.Logger
+	close  func()
+}
+
+// connect connects to NATS and Webex and opens the webhook manager.
+func (c *webhooksCmd) connect(ctx context.Context, cmd *cobra.Command) (*webhooksConn, error) {
+	client, err := c.webex.Client()
+	if err != nil {
+		return nil, err
+	}
 	nc, js, err := c.tool.Connect(ctx, "webexpipe-webhooks", cmd.ErrOrStderr())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	log, err := c.logs.Logger(os.Stderr)
 	if err != nil {
 		nc.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	m, err = webhooks.Open(ctx, client, js, c.wh.ManagerOptions(log))
+	m, err := webhooks.Open(ctx, client, js, c.wh.ManagerOptions(log))
 	if err != nil {
 		nc.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return m, nc, nil
+	return &webhooksConn{m: m, js: js, client: client, log: log, nc: nc, close: nc.Close}, nil
 }
 
 // spec is the desired set from the flags.
@@ -119,11 +142,11 @@ func (c *webhooksCmd) listCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
-			m, nc, err := c.manager(ctx, cmd)
+			m, closeNATS, err := c.manager(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer closeNATS()
 			hooks, err := m.List(ctx)
 			if err != nil {
 				return err
@@ -162,11 +185,11 @@ func (c *webhooksCmd) ensureCommand() *cobra.Command {
 			spec.Prune = prune
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
-			m, nc, err := c.manager(ctx, cmd)
+			m, closeNATS, err := c.manager(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer closeNATS()
 			rep, err := m.Ensure(ctx, spec)
 			if rep != nil {
 				if c.tool.Output.JSON() {
@@ -206,11 +229,11 @@ func (c *webhooksCmd) deleteCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
-			m, nc, err := c.manager(ctx, cmd)
+			m, closeNATS, err := c.manager(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer closeNATS()
 			var gone []webhooks.Hook
 			if all {
 				gone, err = m.DeleteManaged(ctx)

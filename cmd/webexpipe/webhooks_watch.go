@@ -3,13 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/admin/recovery"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
@@ -17,6 +21,7 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 	var (
 		metricsAddr string
 		unsigned    bool
+		rec         recoveryFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "watch [--target URL ...]",
@@ -24,9 +29,14 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 		Long: "Without --target the watchdog only re-activates disabled managed webhooks (five minutes after they were\n" +
 			"first seen disabled, longer each time one is disabled again soon after). With --target every round is an\n" +
 			"ensure: missing webhooks are created and drift is fixed too. Either way every round checks that the webhooks\n" +
-			"of --resources exist and are active (webexpipe_webhook_missing). Runs until interrupted.",
+			"of --resources exist and are active (webexpipe_webhook_missing). When a disabled webhook is active again it\n" +
+			"recovers the messages lost meanwhile, as backfill does, within --recovery-max-* (--recovery=false: not).\n" +
+			"Runs until interrupted.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := rec.validate(); err != nil {
+				return err
+			}
 			wanted, err := c.wh.Wanted()
 			if err != nil {
 				return err
@@ -40,20 +50,27 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 				o.Spec = &spec
 			}
 			ctx := cmd.Context()
-			m, nc, err := c.manager(ctx, cmd)
+			conn, err := c.connect(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			log, err := c.logs.Logger(os.Stderr)
-			if err != nil {
-				return err
-			}
+			defer conn.close()
+			log := conn.log
 			reg := process.NewRegistry()
-			if err := process.RegisterNATSConnected(reg, nc); err != nil {
+			if err := process.RegisterNATSConnected(reg, conn.nc); err != nil {
 				return err
 			}
 			o.Metrics = reg
+			if rec.on {
+				ro := rec.options(reg, log.With("component", "recovery"))
+				ro.OnFinish = func(r recovery.Result) { printRecovery(cmd, r) }
+				if c.tool.Output.JSON() {
+					ro.OnFinish = func(r recovery.Result) { printRecoveryJSON(cmd, r) }
+				}
+				if o.Recovery, err = recovery.Open(ctx, conn.js, conn.client, ro); err != nil {
+					return err
+				}
+			}
 			o.OnRound = func(rep *webhooks.Report, err error) { printWatchRound(cmd, rep, err) }
 			if c.tool.Output.JSON() {
 				o.OnRound = func(rep *webhooks.Report, err error) { printWatchRoundJSON(cmd, rep, err) }
@@ -67,14 +84,79 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 				}
 				defer ops.Close()
 			}
-			return m.Watch(ctx, o)
+			return conn.m.Watch(ctx, o)
 		},
 	}
 	c.desiredFlags(cmd, webhooks.DefaultWatchInterval)
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", ":9095", "address serving /metrics and /healthz (empty: none)")
 	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "with --target: allow webhooks without a secret")
 	process.SetEnvNames(cmd.Flags(), "unsigned", "WEBHOOK_UNSIGNED") // UNSIGNED alone is too generic
+	rec.addFlags(cmd.Flags())
 	return cmd
+}
+
+// recoveryFlags are the settings of the watchdog's recovery.
+type recoveryFlags struct {
+	on bool
+	o  recovery.Options
+}
+
+func (r *recoveryFlags) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&r.on, "recovery", true, "when a disabled webhook is active again, recover the messages lost meanwhile")
+	process.SetEnvNames(fs, "recovery", "WEBHOOK_RECOVERY") // RECOVERY alone is too generic
+	fs.DurationVar(&r.o.MaxWindow, "recovery-max-window", recovery.DefaultMaxWindow,
+		"longest stretch recovered: of a longer outage only its latest part (the rest is logged, for a backfill by hand)")
+	fs.IntVar(&r.o.MaxRooms, "recovery-max-rooms", recovery.DefaultMaxRooms, "most rooms one recovery lists; beyond it the rest is logged and left")
+	fs.IntVar(&r.o.MaxMessages, "recovery-max-messages", recovery.DefaultMaxMessages,
+		"most messages one recovery stores; beyond it the rest is logged and left")
+	fs.DurationVar(&r.o.Lookback, "recovery-lookback", recovery.DefaultLookback,
+		"how long before a webhook was first seen disabled its recovery starts (Webex fails deliveries for up to 5m before it disables one)")
+	fs.IntVar(&r.o.Partitions, "partitions", events.DefaultPartitions, "partitions per resource/event: the same as ingest's")
+}
+
+// validate refuses values of 0 or less: recovery.Options would read 0
+// as its default, and an operator who wants no recovery turns it off.
+func (r *recoveryFlags) validate() error {
+	if r.o.Partitions <= 0 {
+		return fmt.Errorf("PARTITIONS=%d: it must be above 0, the same as ingest's", r.o.Partitions)
+	}
+	for _, c := range []struct {
+		name  string
+		value string
+		bad   bool
+	}{
+		{"RECOVERY_MAX_WINDOW", r.o.MaxWindow.String(), r.o.MaxWindow <= 0},
+		{"RECOVERY_MAX_ROOMS", fmt.Sprint(r.o.MaxRooms), r.o.MaxRooms <= 0},
+		{"RECOVERY_MAX_MESSAGES", fmt.Sprint(r.o.MaxMessages), r.o.MaxMessages <= 0},
+		{"RECOVERY_LOOKBACK", r.o.Lookback.String(), r.o.Lookback <= 0},
+	} {
+		if c.bad {
+			return fmt.Errorf("%s=%s: it must be above 0 (WEBHOOK_RECOVERY=false turns the recovery off)", c.name, c.value)
+		}
+	}
+	return nil
+}
+
+// options are the recovery options, with the metrics and log.
+func (r *recoveryFlags) options(reg prometheus.Registerer, log *slog.Logger) recovery.Options {
+	o := r.o
+	o.Metrics, o.Logger = reg, log
+	return o
+}
+
+// printRecovery prints a finished recovery.
+func printRecovery(cmd *cobra.Command, r recovery.Result) {
+	w := cmd.ErrOrStderr()
+	stamp := time.Now().UTC().Format(time.RFC3339)
+	g := r.Gap
+	fmt.Fprintf(w, "%s recovered   %s to %s: %d rooms listed (%d done before), %d messages recovered, %d in the stream already\n",
+		stamp, g.From.UTC().Format(time.RFC3339), g.To.UTC().Format(time.RFC3339), r.Rooms, r.Done, r.Stored, r.Seen)
+	if !g.CutFrom.IsZero() {
+		fmt.Fprintf(w, "%s   the outage began earlier: webexpipe backfill --since %s recovers the rest\n", stamp, g.CutFrom.UTC().Format(time.RFC3339))
+	}
+	if r.Cut != "" {
+		fmt.Fprintf(w, "%s   cut short by --recovery-max-%s: webexpipe backfill --since %s recovers the rest\n", stamp, r.Cut, g.From.UTC().Format(time.RFC3339))
+	}
 }
 
 // printWatchRound prints a round's changes, and its failure.
@@ -119,4 +201,12 @@ func printWatchRoundJSON(cmd *cobra.Command, rep *webhooks.Report, err error) {
 		line.Error = err.Error()
 	}
 	_ = output.PrintJSONLine(cmd.OutOrStdout(), line)
+}
+
+// printRecoveryJSON prints a finished recovery as one line of JSON.
+func printRecoveryJSON(cmd *cobra.Command, r recovery.Result) {
+	_ = output.PrintJSONLine(cmd.OutOrStdout(), struct {
+		At       time.Time       `json:"at"`
+		Recovery recovery.Result `json:"recovery"`
+	}{time.Now().UTC(), r})
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/webexpipe/webexpipe/internal/metricstest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/admin/recovery"
 	"github.com/webexpipe/webexpipe/workers/backlog"
 	"github.com/webexpipe/webexpipe/workers/retry"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -278,6 +279,39 @@ func TestLeastPrivilegeUsers(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("webhooks recovers lost messages", func(t *testing.T) {
+		_, js := connect(t, url, u, events.WebhooksUser)
+		sim := emulator.NewTest(t, emulator.Options{})
+		api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sim.PostAsUser(emulator.UserMessage{Text: "lost"}); err != nil { // no webhook: never stored
+			t.Fatal(err)
+		}
+		var res []recovery.Result
+		rec, err := recovery.Open(ctx(t), js, api, recovery.Options{OnFinish: func(r recovery.Result) { res = append(res, r) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		if err := rec.Record(ctx(t), webhooks.Outage{WebhookID: "w", Resource: "messages", Event: "created", From: now, Until: now.Add(time.Minute)}); err != nil {
+			t.Fatalf("record an outage (state in %s): %v", events.WebhooksBucket, err)
+		}
+		if err := rec.Run(ctx(t)); err != nil || len(res) != 1 || res[0].Stored != 1 {
+			t.Errorf("recover (read the stream through %s, store the event): %v %+v", events.RecoveryConsumer, err, res)
+		}
+		denied(t, "read the stream through another consumer", func() error {
+			_, err := js.CreateOrUpdateConsumer(short(t), events.EventsStream, jetstream.ConsumerConfig{Name: "spy",
+				FilterSubject: events.EventFilter("messages", "created")})
+			return err
+		})
+		denied(t, "store another kind of event", func() error {
+			_, err := js.PublishMsg(short(t), eventMsg("attachmentActions", "a-1", "r"))
+			return err
+		})
+	})
 
 	for _, worker := range []string{"echo", "cards", "memberships"} {
 		t.Run(worker, func(t *testing.T) {

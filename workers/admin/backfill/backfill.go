@@ -2,12 +2,9 @@ package backfill
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/webexpipe/webexpipe/events"
 )
 
 // publishTimeout bounds storing one backfilled event.
@@ -22,58 +19,42 @@ func Run(ctx context.Context, js jetstream.JetStream, api WebexAPI, o Options) (
 	}
 	o = o.withDefaults()
 	sum := Summary{Since: o.Since, DryRun: o.DryRun}
-	seen, oldest, partial, err := seenKeys(ctx, js, o.Since.Add(-o.Margin))
+	s, err := NewSession(ctx, js, api, SessionOptions{Since: o.Since, Partitions: o.Partitions, Margin: o.Margin, Now: o.Now})
 	if err != nil {
 		return sum, err
 	}
-	sum.StreamFrom, sum.Partial = oldest, partial
-	bot, err := api.Me(ctx)
-	if err != nil {
-		return sum, fmt.Errorf("who am I: %w", err)
-	}
-	rs, err := rooms(ctx, api, o.Rooms, o.Since)
+	sum.StreamFrom, sum.Partial = s.StreamFrom, s.Partial
+	rs, err := s.Rooms(ctx, o.Rooms, o.Since)
 	if err != nil {
 		return sum, err
 	}
 	for _, room := range rs {
-		msgs, err := messages(ctx, api, room, o.Since)
+		msgs, err := s.Messages(ctx, room, o.Since)
 		if err != nil {
 			return sum, err
 		}
 		sum.Rooms++
 		for _, m := range msgs {
-			if m.PersonID == bot.ID {
+			if s.Own(m) {
 				sum.Own++
 				continue
 			}
 			sum.Messages++
-			msg, err := newEvent(m, room.Type, bot, o.Partitions, o.Now())
+			it, err := s.Store(ctx, room, m, o.DryRun)
 			if err != nil {
-				return sum, fmt.Errorf("message %s: %w", m.ID, err)
+				return sum, err
 			}
-			key := dedupKey(m.ID)
-			it := Item{MessageID: m.ID, RoomID: m.RoomID, RoomType: room.Type, PersonEmail: m.PersonEmail, Created: m.Created,
-				Seen: seen[key], Subject: msg.Subject}
 			switch {
 			case it.Seen:
 				sum.Seen++
-			case o.DryRun:
+			case it.Duplicate:
 				sum.Missing++
-			default:
+				sum.Duplicates++
+			case it.Stored:
 				sum.Missing++
-				pctx, cancel := context.WithTimeout(ctx, publishTimeout)
-				ack, err := js.PublishMsg(pctx, msg, jetstream.WithMsgID(key), jetstream.WithExpectStream(events.EventsStream))
-				cancel()
-				if err != nil {
-					return sum, fmt.Errorf("store the event of message %s: %w", m.ID, err)
-				}
-				it.Seq, it.Duplicate, it.Stored = ack.Sequence, ack.Duplicate, !ack.Duplicate
-				if ack.Duplicate {
-					sum.Duplicates++
-				} else {
-					sum.Stored++
-				}
-				seen[key] = true
+				sum.Stored++
+			default: // dry run
+				sum.Missing++
 			}
 			if o.OnMessage != nil {
 				o.OnMessage(it)

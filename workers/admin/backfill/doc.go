@@ -33,4 +33,12 @@
 // fully (Summary.Partial): older events expired from the stream. The
 // workers' idempotency markers, which live as long as events, still keep a
 // message handled then from being handled again.
+//
+// # Sessions
+//
+// Run is one Session over the whole window. The automatic recovery after a
+// webhook outage (workers/admin/recovery) drives a Session itself, room by
+// room, to keep cursors and caps; it reads the stream through one named
+// consumer (SessionOptions.ConsumerName), the only one its NATS user may
+// create.
 package backfill

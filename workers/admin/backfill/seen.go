@@ -2,6 +2,7 @@ package backfill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 
 // seenKeys reads the dedup keys of the messages/created events stored since
 // from, headers only. It also says when the oldest stored event is from and
-// whether events older than from may have expired (partial).
-func seenKeys(ctx context.Context, js jetstream.JetStream, from time.Time) (keys map[string]bool, oldest time.Time, partial bool, err error) {
+// whether events older than from may have expired (partial). With a
+// consumer name it reads through a pull consumer of that name
+// (namedScan), otherwise through an ordered consumer (scan.Each).
+func seenKeys(ctx context.Context, js jetstream.JetStream, from time.Time, consumer string) (keys map[string]bool, oldest time.Time, partial bool, err error) {
 	s, err := js.Stream(ctx, events.EventsStream)
 	if err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("open %s: %w", events.EventsStream, err)
@@ -27,15 +30,108 @@ func seenKeys(ctx context.Context, js jetstream.JetStream, from time.Time) (keys
 	partial = info.State.FirstSeq > 1 && from.Before(oldest)
 
 	keys = map[string]bool{}
-	err = scan.Each(ctx, js, scan.Range{Filters: []string{events.EventFilter("messages", "created")}, Since: from, HeadersOnly: true}, nil,
-		func(m *scan.Msg) error {
-			if k := events.StoredDedupKey(m.Header, nil, nil); k != "" {
-				keys[k] = true
-			}
-			return nil
-		})
+	add := func(h map[string][]string) {
+		if k := events.StoredDedupKey(h, nil, nil); k != "" {
+			keys[k] = true
+		}
+	}
+	filter := events.EventFilter("messages", "created")
+	if consumer != "" {
+		err = namedScan(ctx, s, consumer, filter, from, info.State.LastSeq, add)
+	} else {
+		err = scan.Each(ctx, js, scan.Range{Filters: []string{filter}, Since: from, HeadersOnly: true}, nil,
+			func(m *scan.Msg) error {
+				add(m.Header)
+				return nil
+			})
+	}
 	if err != nil {
 		return nil, oldest, partial, fmt.Errorf("read the stored message events: %w", err)
 	}
 	return keys, oldest, partial, nil
+}
+
+// namedScanBatch is how many headers one fetch of namedScan asks for.
+const namedScanBatch = 500
+
+// namedScan reads the headers of the events on filter stored since from, up
+// to the stream's last sequence when it began (last), with a pull consumer
+// named name: created for the scan and deleted after it (the server also
+// removes it after a short inactivity, should the delete not arrive).
+// A consumer of that name left by an earlier scan is replaced. Without
+// acks a lost message is possible; the dedup key of an event stored again
+// because of it is still caught by the workers' idempotency markers.
+func namedScan(ctx context.Context, s jetstream.Stream, name, filter string, from time.Time, last uint64, fn func(map[string][]string)) error {
+	if last == 0 {
+		return nil
+	}
+	start := from
+	cfg := jetstream.ConsumerConfig{
+		Name: name, FilterSubject: filter, AckPolicy: jetstream.AckNonePolicy, HeadersOnly: true,
+		DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start,
+		InactiveThreshold: 30 * time.Second, MemoryStorage: true, Replicas: 1,
+	}
+	if err := s.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("remove the earlier scan consumer %s: %w", name, err)
+	}
+	cons, err := s.CreateConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("scan consumer %s: %w", name, err)
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = s.DeleteConsumer(dctx, name)
+	}()
+	if ci := cons.CachedInfo(); ci != nil && ci.NumPending == 0 {
+		return nil
+	}
+	for empty := 0; ; {
+		batch, err := cons.Fetch(namedScanBatch, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return fmt.Errorf("scan consumer %s: %w", name, err)
+		}
+		n := 0
+		done := false
+		for m := range batch.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				return fmt.Errorf("scan consumer %s: message metadata: %w", name, err)
+			}
+			if md.Sequence.Stream > last {
+				done = true
+				continue
+			}
+			fn(m.Headers())
+			if md.Sequence.Stream == last || md.NumPending == 0 {
+				done = true
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("scan consumer %s: %w", name, err)
+		}
+		if done {
+			return nil
+		}
+		if n > 0 {
+			empty = 0
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Nothing came although messages were pending: ask the server
+		// where the consumer stands, and give up rather than wait forever.
+		ci, err := cons.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("scan consumer %s: %w", name, err)
+		}
+		if ci.NumPending == 0 {
+			return nil
+		}
+		if empty++; empty == 5 {
+			return fmt.Errorf("scan consumer %s: %d events pending and none arrived", name, ci.NumPending)
+		}
+	}
 }

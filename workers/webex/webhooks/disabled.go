@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // record is what the bucket remembers of a managed webhook between runs.
@@ -22,6 +24,25 @@ type record struct {
 	// within MaxBackoff of the previous doubles the next wait.
 	Reactivations   int       `json:"reactivations,omitempty"`
 	LastReactivated time.Time `json:"last_reactivated,omitzero"`
+	// Ended are the outages seen to end that no recovery has taken yet
+	// (see Recovery), oldest first, at most maxEnded: a watchdog with a
+	// recovery hands them over, and without one they wait here.
+	Ended []Outage `json:"ended,omitempty"`
+}
+
+// maxEnded bounds the outages a record keeps for a recovery that does not
+// come; the oldest are dropped first.
+const maxEnded = 16
+
+// end notes in rec that the outage begun at rec.DisabledSince ended now,
+// and clears the mark.
+func (rec *record) end(h webex.Webhook, now time.Time, cause string) {
+	rec.Ended = append(rec.Ended, Outage{WebhookID: h.ID, Name: h.Name, Resource: h.Resource, Event: h.Event,
+		From: rec.DisabledSince, Until: now, Cause: cause})
+	if n := len(rec.Ended) - maxEnded; n > 0 {
+		rec.Ended = rec.Ended[n:]
+	}
+	rec.DisabledSince = time.Time{}
 }
 
 // recordKey is the bucket key of a webhook's record. Webex ids are opaque:
@@ -84,29 +105,34 @@ func (m *Manager) judge(ctx context.Context, id string) (verdict, error) {
 	return verdict{}, fmt.Errorf("record webhook %s as disabled: the record kept changing", id)
 }
 
-// reactivated records a successful re-activation.
-func (m *Manager) reactivated(ctx context.Context, id string, v verdict) {
+// reactivated records a successful re-activation, and the outage it ends.
+// Should the record not be written, the next round finds the webhook
+// active with its disabled mark still set, and seenActive records the
+// outage then.
+func (m *Manager) reactivated(ctx context.Context, h webex.Webhook, v verdict) {
 	now := m.o.Now()
 	rec := v.rec
 	if rec.LastReactivated.IsZero() || now.Sub(rec.LastReactivated) >= m.o.MaxBackoff {
 		rec.Reactivations = 0
 	}
 	rec.Reactivations++
-	rec.LastReactivated, rec.DisabledSince = now, time.Time{}
-	if _, err := m.write(ctx, recordKey(id), rec, v.rev); err != nil && !conflict(err) {
-		m.o.Logger.Warn("recording a webhook re-activation failed; the next wait will not be longer", "webhook_id", id, "err", err)
+	rec.LastReactivated = now
+	rec.end(h, now, CauseReactivated)
+	if _, err := m.write(ctx, recordKey(h.ID), rec, v.rev); err != nil && !conflict(err) {
+		m.o.Logger.Warn("recording a webhook re-activation failed; the next wait will not be longer", "webhook_id", h.ID, "err", err)
 	}
 }
 
 // seenActive clears the disabled mark of a webhook found active (re-enabled
-// by hand, or by a process whose record update was lost).
-func (m *Manager) seenActive(ctx context.Context, id string) error {
-	key := recordKey(id)
+// by hand, or by a process whose record update was lost), recording the
+// outage it ends.
+func (m *Manager) seenActive(ctx context.Context, h webex.Webhook) error {
+	key := recordKey(h.ID)
 	rec, rev, err := m.read(ctx, key)
 	if err != nil || rev == 0 || rec.DisabledSince.IsZero() {
 		return err
 	}
-	rec.DisabledSince = time.Time{}
+	rec.end(h, m.o.Now(), CauseFoundActive)
 	if _, err := m.write(ctx, key, rec, rev); err != nil && !conflict(err) {
 		return err
 	}

@@ -29,4 +29,14 @@
 // re-activation the wait doubles each time, up to Options.MaxBackoff: a
 // target that keeps failing is not hammered. The watchdog (Watch) runs
 // these checks on an interval and exports each webhook's health as metrics.
+//
+// # Outages
+//
+// Webex never sends again what it could not deliver. When a webhook
+// recorded as disabled is re-activated, or found active again, its record
+// keeps the outage that ended (Outage: from the first sighting to then)
+// until a watchdog with a Recovery (WatchOptions.Recovery) hands it over;
+// the record is cleared only once the recovery has taken it. An ensure run
+// by hand, or a watchdog without a recovery, thus loses no outage: the next
+// watchdog with one finds it there.
 package webhooks

@@ -122,7 +122,7 @@ func (m *Manager) fix(ctx context.Context, spec Spec, want string, h webex.Webho
 	}
 	var v verdict
 	if active(h) {
-		if err := m.seenActive(ctx, h.ID); err != nil {
+		if err := m.seenActive(ctx, h); err != nil {
 			m.o.Logger.Warn("clearing a webhook's disabled mark failed", "webhook_id", h.ID, "err", err)
 		}
 	} else {
@@ -153,7 +153,7 @@ func (m *Manager) fix(ctx context.Context, spec Spec, want string, h webex.Webho
 			return fmt.Errorf("update webhook %s (%s): %w", want, h.ID, err)
 		}
 		if u.Status == "active" {
-			m.reactivated(ctx, h.ID, v)
+			m.reactivated(ctx, h, v)
 		}
 	}
 	m.note(rep, a)

@@ -30,7 +30,7 @@ func (m *Manager) Reactivate(ctx context.Context) (*Report, error) {
 		}
 		a := Action{Kind: KindOK, WebhookID: h.ID, Name: h.Name, Resource: h.Resource, Event: h.Event, Status: "active"}
 		if active(h) {
-			if err := m.seenActive(ctx, h.ID); err != nil {
+			if err := m.seenActive(ctx, h); err != nil {
 				m.o.Logger.Warn("clearing a webhook's disabled mark failed", "webhook_id", h.ID, "err", err)
 			}
 			m.note(rep, a)
@@ -50,7 +50,7 @@ func (m *Manager) Reactivate(ctx context.Context) (*Report, error) {
 		if _, err := m.api.UpdateWebhook(ctx, h.ID, updateStatus(h)); err != nil {
 			return rep, fmt.Errorf("re-activate webhook %s (%s): %w", h.Name, h.ID, err)
 		}
-		m.reactivated(ctx, h.ID, v)
+		m.reactivated(ctx, h, v)
 		a.Kind = KindReactivated
 		m.note(rep, a)
 	}

@@ -13,6 +13,10 @@ import (
 // within the five minutes a disabled webhook waits anyway.
 const DefaultWatchInterval = time.Minute
 
+// DefaultAbsentAfter is how long no watchdog may have run before its
+// absence counts as an outage: longer than a restart or a rollout takes.
+const DefaultAbsentAfter = 5 * time.Minute
+
 // WatchOptions configure Watch.
 type WatchOptions struct {
 	// Interval between rounds; default DefaultWatchInterval.
@@ -31,7 +35,20 @@ type WatchOptions struct {
 	// Metrics is where the webhook health metrics go; nil keeps them in a
 	// private registry.
 	Metrics prometheus.Registerer
-	// OnRound, when set, is called after every round.
+	// Recovery, when set, is handed the outages that end (a disabled
+	// webhook re-activated, or found active again) and runs after every
+	// round, so that what was lost meanwhile is recovered without an
+	// operator (see Recovery). Outages a watchdog without one saw end wait
+	// in the webhook's record for one that has it.
+	Recovery Recovery
+	// AbsentAfter: with a Recovery, a watchdog that starts and finds that
+	// no watchdog with one completed a round for longer than this hands
+	// the recovery that time as an outage (CauseWatchdogAbsent), when new
+	// messages are among Want. Default DefaultAbsentAfter, and at least
+	// three intervals.
+	AbsentAfter time.Duration
+	// OnRound, when set, is called after every round, and after the
+	// recovery that followed it.
 	OnRound func(*Report, error)
 }
 
@@ -53,9 +70,19 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 	if o.Want == nil && o.Spec != nil {
 		o.Want = o.Spec.Events
 	}
+	if o.AbsentAfter <= 0 {
+		o.AbsentAfter = DefaultAbsentAfter
+	}
+	o.AbsentAfter = max(o.AbsentAfter, 3*o.Interval)
 	met, err := newWatchMetrics(o.Metrics)
 	if err != nil {
 		return err
+	}
+	var absent *Outage // handed to the recovery once it takes it
+	if o.Recovery != nil {
+		if absent, err = m.absence(ctx, o); err != nil {
+			m.o.Logger.Warn("the watchdog's heartbeat could not be read; a time without watchdog goes unrecovered", "err", err)
+		}
 	}
 	m.o.Logger.Info("webhook watchdog started", "interval", o.Interval, "name_prefix", m.o.NamePrefix, "ensure", o.Spec != nil)
 	t := time.NewTicker(o.Interval)
@@ -74,6 +101,21 @@ func (m *Manager) Watch(ctx context.Context, o WatchOptions) error {
 		}
 		if err != nil {
 			m.o.Logger.Warn("webhook check failed; trying again next round", "err", err, "next_in", o.Interval)
+		}
+		if o.Recovery != nil {
+			if err == nil {
+				if herr := m.watched(ctx, m.o.Now()); herr != nil {
+					m.o.Logger.Warn("writing the watchdog's heartbeat failed", "err", herr)
+				}
+			}
+			if absent != nil {
+				if rerr := o.Recovery.Record(ctx, *absent); rerr == nil {
+					absent = nil
+				} else if ctx.Err() == nil {
+					m.o.Logger.Warn("the time without watchdog was not handed to the recovery; trying again next round", "err", rerr)
+				}
+			}
+			m.runRecovery(ctx, rep, o)
 		}
 		if o.OnRound != nil {
 			o.OnRound(rep, err)
@@ -106,6 +148,20 @@ func (m *Manager) round(ctx context.Context, o WatchOptions) (*Report, error) {
 	}
 	rep.Missing, err = Check(ctx, m.api, o.Want)
 	return rep, err
+}
+
+// runRecovery hands the outages that ended to the recovery, then runs it. Its
+// failures are logged; the next round tries again.
+func (m *Manager) runRecovery(ctx context.Context, rep *Report, o WatchOptions) {
+	hctx, cancel := context.WithTimeout(ctx, max(o.Interval, m.o.LockWait))
+	err := m.handOver(hctx, rep, o.Recovery)
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		m.o.Logger.Warn("handing ended webhook outages to the recovery failed; trying again next round", "err", err)
+	}
+	if err := o.Recovery.Run(ctx); err != nil && ctx.Err() == nil {
+		m.o.Logger.Warn("recovery failed; trying again next round", "err", err)
+	}
 }
 
 // logMissingChanges logs a webhook that went missing since the last round
