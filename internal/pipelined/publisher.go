@@ -1,0 +1,195 @@
+package pipelined
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxInFlight = 128
+	DefaultAckTimeout  = 10 * time.Second
+)
+
+// Options configure a Publisher.
+type Options struct {
+	// MaxInFlight bounds the publishes sent whose acknowledgement has not
+	// been received; Publish waits for the oldest beyond it. Default
+	// DefaultMaxInFlight. It should stay below the JetStream context's
+	// own limit (jetstream.WithPublishAsyncMaxPending, 4000 by default).
+	MaxInFlight int
+	// AckTimeout bounds the wait for one acknowledgement, counted from
+	// when the message was sent. Default DefaultAckTimeout.
+	AckTimeout time.Duration
+	// PublishOpts go with every publish, before the ones given to
+	// Publish (e.g. jetstream.WithExpectStream).
+	PublishOpts []jetstream.PublishOpt
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = DefaultAckTimeout
+	}
+	return o
+}
+
+// Result is how one publish ended: Ack when JetStream acknowledged it
+// (Ack.Duplicate when the duplicate window dropped it as a copy), Err
+// otherwise.
+type Result struct {
+	Msg *nats.Msg
+	Ack *jetstream.PubAck
+	Err error
+}
+
+// Publisher sends messages with PublishMsgAsync, at most MaxInFlight
+// unacknowledged at a time, and hands each result to the callback given
+// with the message, in publish order, on the caller's goroutine (from
+// Publish, when it waits for room, or from Wait). It starts no goroutine.
+// Not safe for concurrent use: one producer owns it.
+type Publisher struct {
+	js   jetstream.JetStream
+	opts Options
+
+	queue    []entry // sent, result not yet reported; oldest first
+	inFlight int     // entries of queue that are publishes
+	failed   error   // first failure since the last Wait
+}
+
+// entry is a publish waiting for its result, or a Then callback waiting
+// for the publishes before it.
+type entry struct {
+	msg   *nats.Msg
+	fut   jetstream.PubAckFuture // nil for a Then, or when sending failed
+	err   error                  // sending failed
+	sent  time.Time
+	done  func(Result)
+	after func()
+}
+
+// New returns a Publisher sending through js.
+func New(js jetstream.JetStream, o Options) *Publisher {
+	o = o.withDefaults()
+	// The client retries a publish nobody answered on its own, later,
+	// which would store it after messages published behind it. A failure
+	// is reported instead; the caller resumes in order.
+	o.PublishOpts = append([]jetstream.PublishOpt{jetstream.WithRetryAttempts(0)}, o.PublishOpts...)
+	return &Publisher{js: js, opts: o}
+}
+
+// Publish sends msg without waiting for its acknowledgement, waiting
+// first, when MaxInFlight are outstanding, for the oldest to end. done, if
+// not nil, gets msg's result once every earlier result was reported.
+//
+// An error means msg was not sent: an earlier publish failed (ErrStopped,
+// wrapping that failure), ctx ended while waiting for room, or the client
+// refused to send it (e.g. nats.ErrMaxPayload; done still gets that
+// result, in its turn). Either way the Publisher sends nothing more until
+// Wait.
+func (p *Publisher) Publish(ctx context.Context, msg *nats.Msg, done func(Result), opts ...jetstream.PublishOpt) error {
+	for p.failed == nil && p.inFlight >= p.opts.MaxInFlight {
+		p.resolveHead(ctx)
+	}
+	if p.failed != nil {
+		return fmt.Errorf("%w: %w", ErrStopped, p.failed)
+	}
+	if len(opts) > 0 {
+		opts = append(append([]jetstream.PublishOpt{}, p.opts.PublishOpts...), opts...)
+	} else {
+		opts = p.opts.PublishOpts
+	}
+	e := entry{msg: msg, done: done, sent: time.Now()}
+	e.fut, e.err = p.js.PublishMsgAsync(msg, opts...)
+	if e.err != nil {
+		e.err = fmt.Errorf("publish %s: %w", msg.Subject, e.err)
+		p.queue = append(p.queue, e)
+		p.failed = e.err
+		return e.err
+	}
+	p.queue = append(p.queue, e)
+	p.inFlight++
+	return nil
+}
+
+// Then queues f to run once every publish before it has its result, so
+// that a caller's bookkeeping of messages it did not publish keeps their
+// place among those it did. It runs f at once when nothing is outstanding.
+func (p *Publisher) Then(f func()) {
+	if len(p.queue) == 0 {
+		f()
+		return
+	}
+	p.queue = append(p.queue, entry{after: f})
+}
+
+// InFlight is the number of publishes sent whose result has not been
+// reported.
+func (p *Publisher) InFlight() int { return p.inFlight }
+
+// Wait reports the result of every outstanding publish, in order, and
+// returns the first failure since the last Wait, nil when every publish
+// was acknowledged. When ctx ends first, the publishes still unanswered
+// are reported failed with ctx's error (they may have been stored). The
+// Publisher can be used again afterwards.
+func (p *Publisher) Wait(ctx context.Context) error {
+	for len(p.queue) > 0 {
+		p.resolveHead(ctx)
+	}
+	err := p.failed
+	p.failed = nil
+	return err
+}
+
+// resolveHead waits for the oldest entry's result and reports it.
+func (p *Publisher) resolveHead(ctx context.Context) {
+	e := p.queue[0]
+	p.queue[0] = entry{} // let go of the message
+	p.queue = p.queue[1:]
+	if e.after != nil {
+		e.after()
+		return
+	}
+	r := Result{Msg: e.msg, Err: e.err}
+	if e.fut != nil {
+		p.inFlight--
+		r.Ack, r.Err = p.await(ctx, e)
+	}
+	if r.Err != nil && p.failed == nil {
+		p.failed = r.Err
+	}
+	if e.done != nil {
+		e.done(r)
+	}
+}
+
+// await waits for e's acknowledgement until AckTimeout after it was sent
+// or until ctx ends.
+func (p *Publisher) await(ctx context.Context, e entry) (*jetstream.PubAck, error) {
+	// A result that is in already wins over an ended context.
+	select {
+	case ack := <-e.fut.Ok():
+		return ack, nil
+	case err := <-e.fut.Err():
+		return nil, fmt.Errorf("publish %s: %w", e.msg.Subject, err)
+	default:
+	}
+	t := time.NewTimer(time.Until(e.sent.Add(p.opts.AckTimeout)))
+	defer t.Stop()
+	select {
+	case ack := <-e.fut.Ok():
+		return ack, nil
+	case err := <-e.fut.Err():
+		return nil, fmt.Errorf("publish %s: %w", e.msg.Subject, err)
+	case <-t.C:
+		return nil, fmt.Errorf("publish %s: %w after %s", e.msg.Subject, ErrAckTimeout, p.opts.AckTimeout)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("publish %s: %w", e.msg.Subject, ctx.Err())
+	}
+}
