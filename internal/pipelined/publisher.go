@@ -52,7 +52,7 @@ type Result struct {
 // Publisher sends messages with PublishMsgAsync, at most MaxInFlight
 // unacknowledged at a time, and hands each result to the callback given
 // with the message, in publish order, on the caller's goroutine (from
-// Publish, when it waits for room, or from Wait). It starts no goroutine.
+// Publish, Poll or Wait). It starts no goroutine.
 // Not safe for concurrent use: one producer owns it.
 type Publisher struct {
 	js   jetstream.JetStream
@@ -88,17 +88,22 @@ func New(js jetstream.JetStream, o Options) *Publisher {
 // first, when MaxInFlight are outstanding, for the oldest to end. done, if
 // not nil, gets msg's result once every earlier result was reported.
 //
-// An error means msg was not sent: an earlier publish failed (ErrStopped,
-// wrapping that failure), ctx ended while waiting for room, or the client
-// refused to send it (e.g. nats.ErrMaxPayload; done still gets that
-// result, in its turn). Either way the Publisher sends nothing more until
-// Wait.
+// An error means msg was not sent: ctx had ended (the error is ctx's), an
+// earlier publish failed (ErrStopped, wrapping that failure), ctx ended
+// while waiting for room (the oldest publish is reported failed), or the
+// client refused to send it (e.g. nats.ErrMaxPayload; done still gets that
+// result, in its turn). But for the first case, the Publisher sends
+// nothing more until Wait.
 func (p *Publisher) Publish(ctx context.Context, msg *nats.Msg, done func(Result), opts ...jetstream.PublishOpt) error {
+	p.Poll()
 	for p.failed == nil && p.inFlight >= p.opts.MaxInFlight {
-		p.resolveHead(ctx)
+		p.resolveHead(ctx, true)
 	}
 	if p.failed != nil {
 		return fmt.Errorf("%w: %w", ErrStopped, p.failed)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if len(opts) > 0 {
 		opts = append(append([]jetstream.PublishOpt{}, p.opts.PublishOpts...), opts...)
@@ -140,26 +145,41 @@ func (p *Publisher) InFlight() int { return p.inFlight }
 // Publisher can be used again afterwards.
 func (p *Publisher) Wait(ctx context.Context) error {
 	for len(p.queue) > 0 {
-		p.resolveHead(ctx)
+		p.resolveHead(ctx, true)
 	}
 	err := p.failed
 	p.failed = nil
 	return err
 }
 
-// resolveHead waits for the oldest entry's result and reports it.
-func (p *Publisher) resolveHead(ctx context.Context) {
+// Poll reports the results that are in already, in order, without
+// waiting: the results of a slow stream of publishes need not wait for
+// the next Publish that makes room. Publish polls too.
+func (p *Publisher) Poll() {
+	for len(p.queue) > 0 && p.resolveHead(context.Background(), false) {
+	}
+}
+
+// resolveHead reports the oldest entry's result, waiting for it when wait
+// is set, and reports whether it did.
+func (p *Publisher) resolveHead(ctx context.Context, wait bool) bool {
 	e := p.queue[0]
+	r := Result{Msg: e.msg, Err: e.err}
+	if e.fut != nil {
+		var in bool
+		if r, in = e.result(); !in {
+			if !wait && time.Since(e.sent) < p.opts.AckTimeout {
+				return false
+			}
+			r.Ack, r.Err = p.await(ctx, e)
+		}
+		p.inFlight--
+	}
 	p.queue[0] = entry{} // let go of the message
 	p.queue = p.queue[1:]
 	if e.after != nil {
 		e.after()
-		return
-	}
-	r := Result{Msg: e.msg, Err: e.err}
-	if e.fut != nil {
-		p.inFlight--
-		r.Ack, r.Err = p.await(ctx, e)
+		return true
 	}
 	if r.Err != nil && p.failed == nil {
 		p.failed = r.Err
@@ -167,19 +187,25 @@ func (p *Publisher) resolveHead(ctx context.Context) {
 	if e.done != nil {
 		e.done(r)
 	}
+	return true
+}
+
+// result returns the result of e's publish when it is in.
+func (e entry) result() (r Result, in bool) {
+	r.Msg = e.msg
+	select {
+	case r.Ack = <-e.fut.Ok():
+	case err := <-e.fut.Err():
+		r.Err = fmt.Errorf("publish %s: %w", e.msg.Subject, err)
+	default:
+		return r, false
+	}
+	return r, true
 }
 
 // await waits for e's acknowledgement until AckTimeout after it was sent
 // or until ctx ends.
 func (p *Publisher) await(ctx context.Context, e entry) (*jetstream.PubAck, error) {
-	// A result that is in already wins over an ended context.
-	select {
-	case ack := <-e.fut.Ok():
-		return ack, nil
-	case err := <-e.fut.Err():
-		return nil, fmt.Errorf("publish %s: %w", e.msg.Subject, err)
-	default:
-	}
 	t := time.NewTimer(time.Until(e.sent.Add(p.opts.AckTimeout)))
 	defer t.Stop()
 	select {
