@@ -2,6 +2,7 @@ package pipelined
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -74,14 +75,28 @@ type entry struct {
 	after func()
 }
 
-// New returns a Publisher sending through js.
+// New returns a Publisher sending on js's connection.
+//
+// It publishes through a JetStream context of its own on that connection
+// (publishing needs none of js's API settings), whose asynchronous
+// publishes time out after AckTimeout: a JetStream context forgets a
+// publish nobody answered only when it has a timeout or the connection
+// reconnects, and enough forgotten ones (4,000 by default) would block
+// every later publish. The context's reply subscription and its watcher
+// of the connection's state last as long as the connection, so make one
+// Publisher per producer, not one per batch.
 func New(js jetstream.JetStream, o Options) *Publisher {
 	o = o.withDefaults()
 	// The client retries a publish nobody answered on its own, later,
 	// which would store it after messages published behind it. A failure
 	// is reported instead; the caller resumes in order.
 	o.PublishOpts = append([]jetstream.PublishOpt{jetstream.WithRetryAttempts(0)}, o.PublishOpts...)
-	return &Publisher{js: js, opts: o}
+	own, err := jetstream.New(js.Conn(), jetstream.WithPublishAsyncTimeout(o.AckTimeout))
+	if err != nil {
+		// jetstream.New fails only for a nil connection.
+		own = js
+	}
+	return &Publisher{js: own, opts: o}
 }
 
 // Publish sends msg without waiting for its acknowledgement, waiting
@@ -196,11 +211,18 @@ func (e entry) result() (r Result, in bool) {
 	select {
 	case r.Ack = <-e.fut.Ok():
 	case err := <-e.fut.Err():
-		r.Err = fmt.Errorf("publish %s: %w", e.msg.Subject, err)
+		r.Err = publishError(e, err)
 	default:
 		return r, false
 	}
 	return r, true
+}
+
+func publishError(e entry, err error) error {
+	if errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+		return fmt.Errorf("publish %s: %w: %w", e.msg.Subject, ErrAckTimeout, err)
+	}
+	return fmt.Errorf("publish %s: %w", e.msg.Subject, err)
 }
 
 // await waits for e's acknowledgement until AckTimeout after it was sent
@@ -212,7 +234,7 @@ func (p *Publisher) await(ctx context.Context, e entry) (*jetstream.PubAck, erro
 	case ack := <-e.fut.Ok():
 		return ack, nil
 	case err := <-e.fut.Err():
-		return nil, fmt.Errorf("publish %s: %w", e.msg.Subject, err)
+		return nil, publishError(e, err)
 	case <-t.C:
 		return nil, fmt.Errorf("publish %s: %w after %s", e.msg.Subject, ErrAckTimeout, p.opts.AckTimeout)
 	case <-ctx.Done():

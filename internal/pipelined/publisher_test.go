@@ -376,3 +376,36 @@ func TestPollReportsWhatIsIn(t *testing.T) {
 		t.Errorf("result %+v %v, %d in flight; want stored at 1, none in flight", got.Ack, got.Err, p.InFlight())
 	}
 }
+
+// TestUnansweredPublishesAreForgotten: publishes nobody answers, many more
+// than a JetStream context keeps pending (4,000), each time out and none
+// blocks the ones after it.
+func TestUnansweredPublishesAreForgotten(t *testing.T) {
+	nc, js := localnats.StartTest(t).ConnectTest(t)
+	if _, err := nc.SubscribeSync("pipe.silent"); err != nil {
+		t.Fatal(err)
+	}
+	const window, rounds = 500, 10
+	p := pipelined.New(js, pipelined.Options{MaxInFlight: window, AckTimeout: 100 * time.Millisecond})
+	ctx := testCtx(t)
+	for round := range rounds {
+		results := 0
+		for range window {
+			err := p.Publish(ctx, nats.NewMsg("pipe.silent"), func(r pipelined.Result) {
+				results++
+				if !errors.Is(r.Err, pipelined.ErrAckTimeout) {
+					t.Fatalf("round %d: %v, want ErrAckTimeout", round, r.Err)
+				}
+			})
+			if err != nil {
+				t.Fatalf("round %d: Publish: %v", round, err)
+			}
+		}
+		if err := p.Wait(ctx); !errors.Is(err, pipelined.ErrAckTimeout) {
+			t.Fatalf("round %d: Wait = %v, want ErrAckTimeout", round, err)
+		}
+		if results != window {
+			t.Fatalf("round %d: %d results, want %d", round, results, window)
+		}
+	}
+}
