@@ -20,8 +20,7 @@ const (
 type Options struct {
 	// MaxInFlight bounds the publishes sent whose acknowledgement has not
 	// been received; Publish waits for the oldest beyond it. Default
-	// DefaultMaxInFlight. It should stay below the JetStream context's
-	// own limit (jetstream.WithPublishAsyncMaxPending, 4000 by default).
+	// DefaultMaxInFlight.
 	MaxInFlight int
 	// AckTimeout bounds the wait for one acknowledgement, counted from
 	// when the message was sent. Default DefaultAckTimeout.
@@ -81,8 +80,8 @@ type entry struct {
 // (publishing needs none of js's API settings), whose asynchronous
 // publishes time out after AckTimeout: a JetStream context forgets a
 // publish nobody answered only when it has a timeout or the connection
-// reconnects, and enough forgotten ones (4,000 by default) would block
-// every later publish. The context's reply subscription and its watcher
+// reconnects, and enough unanswered ones (its limit, 4,000 by default)
+// would block every later publish. The context's reply subscription and its watcher
 // of the connection's state last as long as the connection, so make one
 // Publisher per producer, not one per batch.
 func New(js jetstream.JetStream, o Options) *Publisher {
@@ -91,7 +90,10 @@ func New(js jetstream.JetStream, o Options) *Publisher {
 	// which would store it after messages published behind it. A failure
 	// is reported instead; the caller resumes in order.
 	o.PublishOpts = append([]jetstream.PublishOpt{jetstream.WithRetryAttempts(0)}, o.PublishOpts...)
-	own, err := jetstream.New(js.Conn(), jetstream.WithPublishAsyncTimeout(o.AckTimeout))
+	// The context's own bound stays out of the way: it counts publishes
+	// this Publisher gave up on until the context's timeout drops them.
+	own, err := jetstream.New(js.Conn(), jetstream.WithPublishAsyncTimeout(o.AckTimeout),
+		jetstream.WithPublishAsyncMaxPending(max(4000, 2*o.MaxInFlight)))
 	if err != nil {
 		// jetstream.New fails only for a nil connection.
 		own = js
