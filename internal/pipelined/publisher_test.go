@@ -334,13 +334,10 @@ func TestServerStopMidway(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Shutdown() })
 	var s jetstream.Stream
-	deadline := time.Now().Add(10 * time.Second)
-	for s, err = js.Stream(ctx, testStream); err != nil; s, err = js.Stream(ctx, testStream) {
-		if time.Now().After(deadline) {
-			t.Fatalf("stream after restart: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
-	}
+	waitfor.Until(t, 10*time.Second, func() (bool, string) {
+		s, err = js.Stream(ctx, testStream)
+		return err == nil, fmt.Sprintf("stream after restart: %v", err)
+	})
 	b := storedBodies(t, s)
 	if len(b) < acked || !equal(b, bodies(0, len(b))) {
 		t.Fatalf("after the restart the stream holds %v, want a prefix of at least the %d acknowledged", b, acked)
