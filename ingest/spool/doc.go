@@ -15,5 +15,9 @@
 // torn record is dropped, never read as an event. It was never
 // acknowledged to anyone: Append had not returned.
 //
+// A record the reader's destination refuses for good can be set aside: it
+// is copied to a file of its own under rejected/ and committed past, so it
+// holds up nothing behind it and stays on disk for an operator.
+//
 // One writer and one reader at a time; methods are safe for concurrent use.
 package spool

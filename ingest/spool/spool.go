@@ -25,12 +25,16 @@ var (
 	ErrClosed = errors.New("spool closed")
 	// ErrTooLarge means a record is larger than a segment may hold.
 	ErrTooLarge = errors.New("record larger than a spool segment")
+	// ErrNotFirst means SetAside was given a record other than the first
+	// one waiting.
+	ErrNotFirst = errors.New("not the first record waiting")
 )
 
 const (
 	headerSize     = 8 // length + CRC-32C
 	segmentSuffix  = ".seg"
 	checkpointName = "checkpoint"
+	rejectedDir    = "rejected" // records set aside; see SetAside
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -465,6 +469,43 @@ func (s *Spool) readAt(from, end Position) ([]byte, error) {
 		return nil, fmt.Errorf("spool read %d@%d: %w", end.Segment, start, err)
 	}
 	return rec, nil
+}
+
+// Unread is the number of records Next would return now without waiting:
+// a reader sending records in batches ends a batch when it reaches zero.
+func (s *Spool) Unread() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending) - s.next
+}
+
+// SetAside copies rec, the first record waiting (the one ending at pos),
+// to a file of its own under Dir/rejected and commits past it, for a
+// record its destination refuses for good: it then holds up no other
+// record and is not lost. The copy is on disk (fsync) before the commit.
+// It returns the copy's path; on error nothing was committed.
+func (s *Spool) SetAside(rec []byte, pos Position) (string, error) {
+	s.mu.Lock()
+	first := len(s.pending) > 0 && s.pending[0].pos == pos
+	s.mu.Unlock()
+	if !first {
+		return "", fmt.Errorf("spool: set aside %+v: %w", pos, ErrNotFirst)
+	}
+	dir := filepath.Join(s.opts.Dir, rejectedDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("spool: set aside: %w", err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%06d-%012d.rec", pos.Segment, pos.Offset))
+	if err := writeFileSync(path, rec); err != nil {
+		return "", fmt.Errorf("spool: set aside: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", fmt.Errorf("spool: set aside: %w", err)
+	}
+	if err := syncDir(s.opts.Dir); err != nil {
+		return "", fmt.Errorf("spool: set aside: %w", err)
+	}
+	return path, s.Commit(pos)
 }
 
 // Rewind makes Next start again at the checkpoint, for a reader that failed

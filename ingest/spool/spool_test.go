@@ -203,6 +203,75 @@ func TestRewind(t *testing.T) {
 	}
 }
 
+// TestUnread: Unread counts the records Next returns without waiting,
+// and counts them again after a Rewind.
+func TestUnread(t *testing.T) {
+	s, _ := open(t, t.TempDir(), Options{})
+	for _, r := range []string{"a", "b", "c"} {
+		if err := s.Append([]byte(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.Unread(); n != 3 {
+		t.Fatalf("Unread = %d, want 3", n)
+	}
+	_, pos := next(t, s)
+	next(t, s)
+	if n := s.Unread(); n != 1 {
+		t.Errorf("after two reads Unread = %d, want 1", n)
+	}
+	if err := s.Commit(pos); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Unread(); n != 1 {
+		t.Errorf("after committing the first Unread = %d, want 1", n)
+	}
+	s.Rewind()
+	if n := s.Unread(); n != 2 {
+		t.Errorf("after Rewind Unread = %d, want 2", n)
+	}
+}
+
+// TestSetAside: the first record waiting is copied under rejected/ and
+// committed past; the next one is read after it, also after a reopen. A
+// record that is not the first is refused and nothing is committed.
+func TestSetAside(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := open(t, dir, Options{})
+	for _, r := range []string{"refused", "next", "last"} {
+		if err := s.Append([]byte(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, pos := next(t, s)
+	_, pos2 := next(t, s)
+	if _, err := s.SetAside([]byte("next"), pos2); !errors.Is(err, ErrNotFirst) {
+		t.Fatalf("setting aside the second record: %v, want ErrNotFirst", err)
+	}
+	path, err := s.SetAside([]byte(rec), pos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "refused" {
+		t.Errorf("set-aside copy = %q, %v; want %q", b, err, "refused")
+	}
+	if filepath.Dir(path) != filepath.Join(dir, "rejected") {
+		t.Errorf("copy at %s, want under %s/rejected", path, dir)
+	}
+	if st := s.Stats(); st.Records != 2 {
+		t.Errorf("stats %+v, want 2 records waiting", st)
+	}
+	s.Close()
+
+	s, rec2 := open(t, dir, Options{})
+	if rec2.Records != 2 {
+		t.Errorf("reopened with %d records, want 2", rec2.Records)
+	}
+	if got, _ := next(t, s); got != "next" {
+		t.Errorf("after reopening read %q, want next", got)
+	}
+}
+
 func appendBytes(t *testing.T, path string, b []byte) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)

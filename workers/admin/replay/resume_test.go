@@ -22,7 +22,10 @@ func TestReplayResumeKeepsItsWindow(t *testing.T) {
 	o := replay.Options{Worker: echo.Name, Since: since, Force: true, RunID: replay.NewRunID(time.Now())}
 	ctx, stop := context.WithCancel(testCtx(t))
 	first := o
-	first.OnEvent = func(replay.Item) { stop() } // the run is interrupted after one copy
+	// Paced, each copy is acknowledged before the next goes, so the run is
+	// interrupted after exactly one copy.
+	first.Rate = 1000
+	first.OnEvent = func(replay.Item) { stop() }
 	sum, err := replay.Run(ctx, p.JS, first)
 	if err == nil || sum.Stored != 1 {
 		t.Fatalf("interrupted run: %+v, %v; want one copy and an error", sum, err)

@@ -9,15 +9,26 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/pipelined"
 	"github.com/webexpipe/webexpipe/workers/admin/scan"
 )
 
-// publishTimeout bounds storing one copy.
+// publishTimeout bounds storing one copy, and every other call a replay
+// makes to NATS.
 const publishTimeout = 10 * time.Second
 
-// Run replays the events o selects to o.Worker and returns the summary. It
-// stops at the first copy it cannot store, returning the progress so far
-// and the error; running it again with the same RunID stores no second copy
+// copiesInFlight is how many copies may wait for their acknowledgement at
+// a time when no rate is set; storing them pipelined is what makes a large
+// replay fast. With a rate, the pacing sets the speed and each copy is
+// acknowledged before the next goes.
+const copiesInFlight = 128
+
+// Run replays the events o selects to o.Worker and returns the summary.
+// Copies are stored pipelined; the counters and OnEvent follow their
+// acknowledgements, in scan order. It stops at the first copy it cannot
+// store, returning the progress so far (Stored and Duplicates count
+// exactly the copies JetStream acknowledged, including any sent before the
+// failure was known) and the error; running it again with the same RunID stores no second copy
 // of what was stored within the duplicate window. Errors from the options
 // wrap ErrInvalidOptions, an unknown worker ErrUnknownWorker.
 func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, error) {
@@ -33,7 +44,12 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, erro
 	if err != nil {
 		return Progress{}, err
 	}
-	r := &run{js: js, o: o, markers: openMarkers(ctx, js), acked: newAcked(js, o.Worker), pace: newPacer(o.Rate), start: time.Now()}
+	r := &run{js: js, o: o, markers: openMarkers(ctx, js), acked: newAcked(js, o.Worker), pace: newPacer(o.Rate), start: time.Now(),
+		pipe: pipelined.New(js, pipelined.Options{
+			MaxInFlight: copiesInFlight,
+			AckTimeout:  publishTimeout,
+			PublishOpts: []jetstream.PublishOpt{jetstream.WithExpectStream(events.EventsStream)},
+		})}
 	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force, Resumed: resumed, ToSeq: w.ToSeq}
 	r.reported = r.start
 	if w.ToSeq == 0 {
@@ -42,6 +58,12 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, erro
 	err = scan.Each(ctx, js, scan.Range{Filters: filters, FromSeq: o.FromSeq, Since: o.Since, Until: o.Until, ToSeq: w.ToSeq},
 		func(s scan.Start) { r.p.Total = s.Pending },
 		func(m *scan.Msg) error { return r.one(ctx, m) })
+	// The acknowledgements of what was sent are awaited even when ctx
+	// ended, each for at most publishTimeout, so the summary is exact.
+	r.pipe.Wait(context.WithoutCancel(ctx))
+	if r.failed != nil {
+		err = r.failed
+	}
 	r.p.update(time.Since(r.start))
 	r.p.ETA = 0
 	return r.p, err
@@ -93,6 +115,8 @@ type run struct {
 	markers  jetstream.KeyValue // nil when the bucket cannot be read
 	acked    *acked
 	pace     *pacer
+	pipe     *pipelined.Publisher
+	failed   error // the first copy JetStream did not acknowledge
 	start    time.Time
 	reported time.Time
 	p        Progress
@@ -123,23 +147,51 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 		item.Handled = true
 		item.Skipped = !r.o.Force
 	}
-	if !r.o.DryRun && !item.Skipped {
-		if err := r.pace.wait(ctx); err != nil {
-			return err
+	if r.o.DryRun || item.Skipped {
+		r.pipe.Then(func() { r.selected(item) })
+		return nil
+	}
+	if err := r.pace.wait(ctx); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err // the pacer does not look when no wait was due
+	}
+	// Waiting for room in the pipeline is bounded by publishTimeout; an
+	// ended ctx stops the scan, not an acknowledgement on its way.
+	err = r.pipe.Publish(context.WithoutCancel(ctx), msg, r.stored(m.Seq, item), jetstream.WithMsgID(copyID(r.o.RunID, m.Seq)))
+	if err == nil && r.pace.interval > 0 {
+		// Paced: the pacing sets the speed, so each copy is acknowledged
+		// before the next goes and the progress is never behind.
+		r.pipe.Wait(context.WithoutCancel(ctx))
+		err = r.failed
+	}
+	return err
+}
+
+// stored returns what to do with the result of the copy of the event at
+// seq: count it and report item, or keep the first failure.
+func (r *run) stored(seq uint64, item Item) func(pipelined.Result) {
+	return func(res pipelined.Result) {
+		if res.Err != nil {
+			if r.failed == nil {
+				r.failed = fmt.Errorf("store the copy of event %d on %s: %w", seq, item.CopySubject, res.Err)
+			}
+			return
 		}
-		pctx, cancel := context.WithTimeout(ctx, publishTimeout)
-		ack, err := r.js.PublishMsg(pctx, msg, jetstream.WithMsgID(copyID(r.o.RunID, m.Seq)), jetstream.WithExpectStream(events.EventsStream))
-		cancel()
-		if err != nil {
-			return fmt.Errorf("store the copy of event %d on %s: %w", m.Seq, msg.Subject, err)
-		}
-		if ack.Duplicate {
+		if res.Ack.Duplicate {
 			r.p.Duplicates++
 		} else {
 			r.p.Stored++
 		}
-		item.CopySeq = ack.Sequence
+		item.CopySeq = res.Ack.Sequence
+		r.selected(item)
 	}
+}
+
+// selected counts a selected event once its copy is acknowledged (at once
+// when no copy is stored), in scan order.
+func (r *run) selected(item Item) {
 	r.p.Selected++
 	if item.Handled {
 		r.p.Handled++
@@ -148,13 +200,12 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 		r.p.Skipped++
 	}
 	if r.p.FirstSeq == 0 {
-		r.p.FirstSeq = m.Seq
+		r.p.FirstSeq = item.Seq
 	}
-	r.p.LastSeq = m.Seq
+	r.p.LastSeq = item.Seq
 	if r.o.OnEvent != nil {
 		r.o.OnEvent(item)
 	}
-	return nil
 }
 
 // report calls Progress when ProgressEvery has passed since the last call.
