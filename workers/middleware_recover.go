@@ -9,7 +9,8 @@ import (
 
 // Recover turns a panic in the wrapped handler into an error wrapping
 // ErrPanic, which is retried like any other. The panic is logged with its
-// stack. It should be the outermost middleware.
+// stack. It should wrap every other middleware that may panic (the runner
+// puts only Tracing, which records the error it returns, outside it).
 func Recover(log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, ev *Event) (err error) {
