@@ -53,7 +53,7 @@ type Pipeline struct {
 
 	mu      sync.Mutex         // guards workers and started
 	workers map[string]*worker // running, by worker type
-	started []string           // every worker type started, in order: their consumers settle
+	started []string           // the consumers of every worker type started, in order: they settle
 }
 
 // worker is one running runner.
@@ -128,8 +128,21 @@ func (p *Pipeline) StartWorker(cfg workers.Config, h workers.Handler) {
 	go func() { w.done <- r.Run(ctx) }()
 	p.mu.Lock()
 	p.workers[cfg.Name] = w
-	if !slices.Contains(p.started, cfg.Name) {
-		p.started = append(p.started, cfg.Name)
+	consumers := []string{cfg.Name}
+	if cfg.Ordered {
+		n := cfg.Partitions
+		if n == 0 {
+			n = events.DefaultPartitions
+		}
+		consumers = make([]string, n)
+		for i := range consumers {
+			consumers[i] = events.PartitionConsumerName(cfg.Name, i)
+		}
+	}
+	for _, c := range consumers {
+		if !slices.Contains(p.started, c) {
+			p.started = append(p.started, c)
+		}
 	}
 	p.mu.Unlock()
 	select {

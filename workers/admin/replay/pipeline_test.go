@@ -260,3 +260,45 @@ func TestReplayAfterMarkersExpired(t *testing.T) {
 		t.Errorf("room has %d replies after a forced replay, want 2", n)
 	}
 }
+
+// TestReplayToAnOrderedWorker: a worker type in ordered mode has only its
+// partition consumers; a replay to it selects its events on every
+// partition, skips what it handled, and a forced one answers again.
+func TestReplayToAnOrderedWorker(t *testing.T) {
+	p := pipelinetest.Start(t, pipelinetest.Options{})
+	h, err := echo.New(p.Client, echo.Config{Logger: pipelinetest.Logger(t), RecheckAfter: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := p.WorkerConfig(echo.Name, echo.Events)
+	cfg.Ordered = true
+	p.StartWorker(cfg, h)
+	since := time.Now()
+	waitfor.Until(t, 5*time.Second, func() (bool, string) {
+		return time.Now().After(since), "clock did not move"
+	})
+	rooms := []string{post(t, p, "one@example.com"), post(t, p, "two@example.com")}
+
+	deliveries := len(p.Sim.Deliveries())
+	sum, err := replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, Until: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Selected != 4 || sum.Handled != 4 {
+		t.Errorf("summary %+v; want the two messages and two replies, all handled", sum)
+	}
+	p.Settle(deliveries)
+	sum, err = replay.Run(testCtx(t), p.JS, replay.Options{Worker: echo.Name, Since: since, Until: time.Now(), Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Stored != 4 {
+		t.Errorf("forced summary %+v; want 4 copies", sum)
+	}
+	p.Settle(deliveries + len(rooms))
+	for _, room := range rooms {
+		if n := len(p.BotMessages(room)); n != 2 {
+			t.Errorf("room %s has %d replies after a forced replay, want 2", room, n)
+		}
+	}
+}

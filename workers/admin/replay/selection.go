@@ -15,9 +15,16 @@ import (
 // workerFilters are the event subject filters of the worker's durable
 // consumer, narrowed to resource and event (either may be empty: all). The
 // worker's own replay filter is left out: replaying a replay would only
-// make copies of copies.
+// make copies of copies. A worker type in ordered mode has no shared
+// consumer but one per partition: the filters of its first, with any
+// partition, are those of all of them.
 func workerFilters(ctx context.Context, js jetstream.JetStream, worker, resource, event string) ([]string, error) {
 	cons, err := js.Consumer(ctx, events.EventsStream, worker)
+	partitioned := false
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		cons, err = js.Consumer(ctx, events.EventsStream, events.PartitionConsumerName(worker, 0))
+		partitioned = true
+	}
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return nil, fmt.Errorf("worker %s has no consumer on %s: %w", worker, events.EventsStream, ErrUnknownWorker)
 	}
@@ -25,9 +32,16 @@ func workerFilters(ctx context.Context, js jetstream.JetStream, worker, resource
 		return nil, fmt.Errorf("look up the consumer of worker %s: %w", worker, err)
 	}
 	cfg := cons.CachedInfo().Config
-	filters := cfg.FilterSubjects
+	filters := slices.Clone(cfg.FilterSubjects)
 	if cfg.FilterSubject != "" {
 		filters = append(filters, cfg.FilterSubject)
+	}
+	if partitioned {
+		for i, f := range filters {
+			if at := strings.LastIndexByte(f, '.'); at >= 0 {
+				filters[i] = f[:at] + ".*"
+			}
+		}
 	}
 	var out []string
 	for _, f := range filters {
