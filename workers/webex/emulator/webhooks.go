@@ -9,7 +9,7 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
-// Webhook resources and events accepted at registration (WEBEX.md); "all"
+// Webhook resources and events accepted at registration (the ones Webex documents); "all"
 // is also accepted for both.
 var (
 	webhookResources = []string{
