@@ -176,14 +176,20 @@ func (c *Collector) readBacklog(ctx context.Context, r *reading) error {
 	return nil
 }
 
-// firstUnacked is the stored time of the first message after the
-// consumer's ack floor that one of its filters selects; ok is false when
-// there is none (it expired, or the counts moved on meanwhile).
+// firstUnacked is FirstUnhandled on the worker's stream.
 func (c *Collector) firstUnacked(ctx context.Context, info *jetstream.ConsumerInfo) (t time.Time, ok bool, err error) {
 	stream, err := c.stream(ctx, c.src.Stream)
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	return FirstUnhandled(ctx, stream, info)
+}
+
+// FirstUnhandled is the stored time of the oldest event a consumer has not
+// finished with: the first message after its ack floor that one of its
+// filters selects (everything at or below the floor is done). ok is false
+// when there is none (it expired, or the counts moved on meanwhile).
+func FirstUnhandled(ctx context.Context, stream jetstream.Stream, info *jetstream.ConsumerInfo) (t time.Time, ok bool, err error) {
 	filters := info.Config.FilterSubjects
 	if info.Config.FilterSubject != "" {
 		filters = append(filters, info.Config.FilterSubject)
