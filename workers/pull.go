@@ -56,6 +56,10 @@ func (r *Runner) pullFrom(ctx context.Context, f *feed, start func(msg jetstream
 		if err != nil {
 			return
 		}
+		if n > maxBatch {
+			f.slots.release(n - maxBatch)
+			n = maxBatch
+		}
 		// How the requests that ended meanwhile went decides whether to
 		// pause and whether the consumer must be set up again.
 		if gone, failed := r.review(ended.take(), pause); failed != nil {
@@ -74,15 +78,11 @@ func (r *Runner) pullFrom(ctx context.Context, f *feed, start func(msg jetstream
 				continue
 			}
 		}
-		batch, err := cons.Fetch(min(n, maxBatch), opts...)
+		batch, err := cons.Fetch(n, opts...)
 		if err != nil {
 			f.slots.release(n)
 			r.pauseAfter(ctx, pause, "fetch failed", err)
 			continue
-		}
-		if extra := n - min(n, maxBatch); extra > 0 {
-			f.slots.release(extra)
-			n -= extra
 		}
 		open.Add(1)
 		batches.Go(func() {

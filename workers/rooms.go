@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -94,21 +95,11 @@ func (q *rooms) add(msg jetstream.Msg, done func()) {
 	// In stream order: redeliveries after a takeover may arrive after
 	// later events of the same room.
 	at, _ := slices.BinarySearchFunc(room.waiting, ev.StreamSeq, func(w *queued, seq uint64) int {
-		return cmpSeq(w.ev.StreamSeq, seq)
+		return cmp.Compare(w.ev.StreamSeq, seq)
 	})
 	room.waiting = slices.Insert(room.waiting, at, item)
 	q.held++
 	q.nextLocked(room)
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // roomKey is what orders an event: its room, or for an event without one

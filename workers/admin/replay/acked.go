@@ -74,10 +74,7 @@ func (a *acked) floorOf(ctx context.Context, name string) *floor {
 	var f *floor
 	cons, err := a.js.Consumer(ctx, events.EventsStream, name)
 	if err == nil {
-		var info *jetstream.ConsumerInfo
-		if info, err = cons.Info(ctx); err == nil {
-			f = floorFrom(info)
-		}
+		f = floorFrom(cons.CachedInfo())
 	}
 	if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		// Unknown: say not settled, and let the marker decide.
