@@ -28,7 +28,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 
 // Handler builds the cards handler with api, the worker's Webex caller,
 // answering the card actions registered in cards.DefaultRoutes.
-func (o Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
+func (o *Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
 	routes := cards.DefaultRoutes()
 	log.Info("cards settings", "actions", len(routes), "recheck_after", o.RecheckAfter)
 	return cards.New(api, cards.Config{
@@ -44,9 +44,10 @@ func (o Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus
 func (o *Options) Bot() workerkit.Bot {
 	return workerkit.Bot{
 		Binary: "cards-worker", Short: "Answer Webex card submissions stored in JetStream", MetricsAddr: ":9092",
-		Worker: cards.Name, Events: cards.Events, Flags: o.AddFlags, Handler: func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
-			return o.Handler(api, log, reg)
-		},
+		Worker: cards.Name, Events: cards.Events, Flags: o.AddFlags,
+		// A method value on the pointer: the settings are read when the
+		// handler is built, after the flags are parsed.
+		Handler: o.Handler,
 	}
 }
 

@@ -28,7 +28,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 }
 
 // Handler builds the echo handler with api, the worker's Webex caller.
-func (o Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
+func (o *Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
 	log.Info("echo settings", "mode", o.Mode, "recheck_after", o.RecheckAfter)
 	return echo.New(api, echo.Config{
 		Mode: echo.Mode(o.Mode), RecheckAfter: o.RecheckAfter, Identity: api.Identity(), Logger: log, Metrics: reg,
@@ -39,9 +39,10 @@ func (o Options) Handler(api *webexcall.Client, log *slog.Logger, reg prometheus
 func (o *Options) Bot() workerkit.Bot {
 	return workerkit.Bot{
 		Binary: "echo-worker", Short: "Answer Webex messages stored in JetStream", MetricsAddr: ":9091",
-		Worker: echo.Name, Events: echo.Events, Flags: o.AddFlags, Handler: func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error) {
-			return o.Handler(api, log, reg)
-		},
+		Worker: echo.Name, Events: echo.Events, Flags: o.AddFlags,
+		// A method value on the pointer: the settings are read when the
+		// handler is built, after the flags are parsed.
+		Handler: o.Handler,
 	}
 }
 
