@@ -81,7 +81,7 @@ func (c *webhooksCmd) manager(ctx context.Context, cmd *cobra.Command) (m *webho
 	if err != nil {
 		return nil, nil, err
 	}
-	return conn.m, conn.close, nil
+	return conn.m, conn.nc.Close, nil
 }
 
 // webhooksConn is what a webhooks command works with: the manager, and
@@ -92,7 +92,6 @@ type webhooksConn struct {
 	nc     *nats.Conn
 	client *webex.Client
 	log    *slog.Logger
-	close  func()
 }
 
 // connect connects to NATS and Webex and opens the webhook manager.
@@ -115,7 +114,7 @@ func (c *webhooksCmd) connect(ctx context.Context, cmd *cobra.Command) (*webhook
 		nc.Close()
 		return nil, err
 	}
-	return &webhooksConn{m: m, js: js, client: client, log: log, nc: nc, close: nc.Close}, nil
+	return &webhooksConn{m: m, js: js, client: client, log: log, nc: nc}, nil
 }
 
 // spec is the desired set from the flags.

@@ -65,14 +65,9 @@ func TestWatchRecovers(t *testing.T) {
 	}
 	setStatus("disabled")
 
-	cmd := rootCommand()
-	var out, errOut syncbuf.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs([]string{"webhooks", "watch", "--resources", "messages", "--interval", "50ms", "--metrics-addr", "", "--log-level", "error",
-		"--nats-url", srv.ClientURL(), "--webex-token", sim.Token(), "--webex-api-url", sim.URL()})
-	done := make(chan error, 1)
-	go func() { done <- cmd.ExecuteContext(ctx) }()
+	var errOut syncbuf.Buffer
+	done := runCommand(ctx, &errOut, "webhooks", "watch", "--resources", "messages", "--interval", "50ms", "--metrics-addr", "", "--log-level", "error",
+		"--nats-url", srv.ClientURL(), "--webex-token", sim.Token(), "--webex-api-url", sim.URL())
 	waitfor.True(t, 10*time.Second, "the watchdog sees the webhook disabled", func() bool {
 		return strings.Contains(errOut.String(), "waiting")
 	})

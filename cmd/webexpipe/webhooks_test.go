@@ -10,6 +10,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/internal/syncbuf"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
@@ -85,22 +86,15 @@ func TestWebhooksCommands(t *testing.T) {
 
 	t.Run("watch ensures until stopped", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		cmd := rootCommand()
-		var out, errOut syncbuf.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(&errOut)
-		cmd.SetArgs([]string{"webhooks", "watch", "--target", target, "--resources", "messages", "--secret-file", secretFile,
+		defer cancel()
+		var errOut syncbuf.Buffer
+		done := runCommand(ctx, &errOut, "webhooks", "watch", "--target", target, "--resources", "messages", "--secret-file", secretFile,
 			"--interval", "50ms", "--metrics-addr", "", "--log-level", "error",
-			"--nats-url", srv.ClientURL(), "--webex-token", sim.Token(), "--webex-api-url", sim.URL()})
-		go func() { done <- cmd.ExecuteContext(ctx) }()
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(errOut.String(), "created     webexpipe messages/created") {
-			if time.Now().After(deadline) {
-				t.Fatalf("the watchdog did not create the webhook:\n%s", errOut.String())
-			}
-			time.Sleep(20 * time.Millisecond) // poll, bounded by the deadline
-		}
+			"--nats-url", srv.ClientURL(), "--webex-token", sim.Token(), "--webex-api-url", sim.URL())
+		waitfor.Until(t, 10*time.Second, func() (bool, string) {
+			return strings.Contains(errOut.String(), "created     webexpipe messages/created"),
+				"the watchdog did not create the webhook:\n" + errOut.String()
+		})
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("watch = %v", err)
@@ -111,22 +105,15 @@ func TestWebhooksCommands(t *testing.T) {
 	})
 	t.Run("watch without a target reports what is missing", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		cmd := rootCommand()
-		var out, errOut syncbuf.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(&errOut)
-		cmd.SetArgs([]string{"webhooks", "watch", "--resources", "messages,memberships/all",
+		defer cancel()
+		var errOut syncbuf.Buffer
+		done := runCommand(ctx, &errOut, "webhooks", "watch", "--resources", "messages,memberships/all",
 			"--interval", "50ms", "--metrics-addr", "", "--log-level", "error",
-			"--nats-url", srv.ClientURL(), "--webex-token", sim.Token(), "--webex-api-url", sim.URL()})
-		go func() { done <- cmd.ExecuteContext(ctx) }()
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(errOut.String(), "missing     memberships/all: no webhook delivers it") {
-			if time.Now().After(deadline) {
-				t.Fatalf("the watchdog did not report the missing webhook:\n%s", errOut.String())
-			}
-			time.Sleep(20 * time.Millisecond) // poll, bounded by the deadline
-		}
+			"--nats-url", srv.ClientURL(), "--webex-token", sim.Token(), "--webex-api-url", sim.URL())
+		waitfor.Until(t, 10*time.Second, func() (bool, string) {
+			return strings.Contains(errOut.String(), "missing     memberships/all: no webhook delivers it"),
+				"the watchdog did not report the missing webhook:\n" + errOut.String()
+		})
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("watch = %v", err)

@@ -54,7 +54,7 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer conn.close()
+			defer conn.nc.Close()
 			log := conn.log
 			reg := process.NewRegistry()
 			if err := process.RegisterNATSConnected(reg, conn.nc); err != nil {

@@ -51,23 +51,13 @@ type Session struct {
 // NewSession reads the stored message events from o.Since (less the
 // margin) and asks Webex who the bot is.
 func NewSession(ctx context.Context, js jetstream.JetStream, api WebexAPI, o SessionOptions) (*Session, error) {
-	switch {
-	case o.Since.IsZero():
-		return nil, fmt.Errorf("%w: the window needs a start", ErrInvalidOptions)
-	case o.Partitions < 0:
-		return nil, fmt.Errorf("%w: partitions %d", ErrInvalidOptions, o.Partitions)
-	case o.Margin < 0:
-		return nil, fmt.Errorf("%w: margin %s", ErrInvalidOptions, o.Margin)
+	// The same checks and defaults as Run's.
+	ro := Options{Since: o.Since, Partitions: o.Partitions, Margin: o.Margin, Now: o.Now}
+	if err := ro.Validate(); err != nil {
+		return nil, err
 	}
-	if o.Partitions == 0 {
-		o.Partitions = events.DefaultPartitions
-	}
-	if o.Margin == 0 {
-		o.Margin = DefaultMargin
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	ro = ro.withDefaults()
+	o.Partitions, o.Margin, o.Now = ro.Partitions, ro.Margin, ro.Now
 	s := &Session{js: js, api: api, o: o}
 	var err error
 	if s.seen, s.StreamFrom, s.Partial, err = seenKeys(ctx, js, o.Since.Add(-o.Margin), o.ConsumerName); err != nil {

@@ -104,11 +104,7 @@ func (s store) changeGaps(ctx context.Context, change func(*gapList) bool) error
 		if err != nil {
 			return err
 		}
-		if rev == 0 {
-			_, err = s.kv.Create(ctx, events.RecoveryGapsKey, val)
-		} else {
-			_, err = s.kv.Update(ctx, events.RecoveryGapsKey, val, rev)
-		}
+		err = s.put(ctx, events.RecoveryGapsKey, val, rev)
 		if conflict(err) {
 			continue
 		}
@@ -194,11 +190,7 @@ func (s store) advance(ctx context.Context, roomID string, t time.Time) error {
 		if err != nil {
 			return err
 		}
-		if rev == 0 {
-			_, err = s.kv.Create(ctx, key, val)
-		} else {
-			_, err = s.kv.Update(ctx, key, val, rev)
-		}
+		err = s.put(ctx, key, val, rev)
 		if conflict(err) {
 			continue
 		}
@@ -208,6 +200,18 @@ func (s store) advance(ctx context.Context, roomID string, t time.Time) error {
 		return nil
 	}
 	return fmt.Errorf("write the recovery cursor of room %s: it kept changing", roomID)
+}
+
+// put writes val to key if it is still at revision rev, or creates it
+// when rev is 0; a key changed meanwhile is a conflict.
+func (s store) put(ctx context.Context, key string, val []byte, rev uint64) error {
+	var err error
+	if rev == 0 {
+		_, err = s.kv.Create(ctx, key, val)
+	} else {
+		_, err = s.kv.Update(ctx, key, val, rev)
+	}
+	return err
 }
 
 // conflict reports whether err means a key changed since it was read.
