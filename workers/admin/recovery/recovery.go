@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/kvlease"
 	"github.com/webexpipe/webexpipe/workers/admin/backfill"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
@@ -153,11 +154,15 @@ func (r *Recoverer) run(ctx context.Context) error {
 	if len(l.Gaps) == 0 {
 		return nil
 	}
-	h, ok, err := r.st.acquire(ctx, r.holder, r.o.LeaseTTL)
+	h, ok, err := kvlease.TryTake(ctx, r.st.kv, events.RecoveryLockKey, r.holder, r.o.LeaseTTL)
 	if err != nil || !ok {
 		return err
 	}
-	defer h.release()
+	defer func() {
+		if err := h.Release(); err != nil {
+			r.o.Logger.Warn("releasing the recovery lease failed; it expires on its own", "error", err)
+		}
+	}()
 	// Read again under the lease: another process may have finished some.
 	if l, _, err = r.st.gaps(ctx); err != nil {
 		return err
@@ -187,7 +192,7 @@ func (r *Recoverer) run(ctx context.Context) error {
 
 // recoverGap backfills one gap room by room, oldest message first, keeping
 // to the caps, and moves each room's cursor as it goes.
-func (r *Recoverer) recoverGap(ctx context.Context, h *held, g Gap) (Result, error) {
+func (r *Recoverer) recoverGap(ctx context.Context, h *kvlease.Lease, g Gap) (Result, error) {
 	if !g.Started {
 		g.Started = true
 		if err := r.st.saveGap(ctx, g); err != nil {
@@ -238,7 +243,7 @@ func (r *Recoverer) recoverGap(ctx context.Context, h *held, g Gap) (Result, err
 		if err := r.st.saveGap(ctx, g); err != nil {
 			return res, err
 		}
-		if err := h.renew(ctx); err != nil {
+		if err := h.Renew(ctx); err != nil {
 			return res, err
 		}
 		if cut {

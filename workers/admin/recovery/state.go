@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/internal/kvlease"
 )
 
 // Gap is one recovery: a window of lost messages, and how far it got.
@@ -105,7 +106,7 @@ func (s store) changeGaps(ctx context.Context, change func(*gapList) bool) error
 			return err
 		}
 		err = s.put(ctx, events.RecoveryGapsKey, val, rev)
-		if conflict(err) {
+		if kvlease.Conflict(err) {
 			continue
 		}
 		if err != nil {
@@ -191,7 +192,7 @@ func (s store) advance(ctx context.Context, roomID string, t time.Time) error {
 			return err
 		}
 		err = s.put(ctx, key, val, rev)
-		if conflict(err) {
+		if kvlease.Conflict(err) {
 			continue
 		}
 		if err != nil {
@@ -212,9 +213,4 @@ func (s store) put(ctx context.Context, key string, val []byte, rev uint64) erro
 		_, err = s.kv.Update(ctx, key, val, rev)
 	}
 	return err
-}
-
-// conflict reports whether err means a key changed since it was read.
-func conflict(err error) bool {
-	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }

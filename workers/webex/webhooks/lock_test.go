@@ -24,12 +24,12 @@ func TestLockLease(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		held    *lease // a lease of another process, or none
+		held    *leaseValue // a lease of another process, or none
 		wantErr error
 	}{
 		{name: "free"},
-		{name: "held", held: &lease{Holder: "other", Expires: time.Now().Add(time.Minute)}, wantErr: ErrLockTimeout},
-		{name: "expired holder", held: &lease{Holder: "crashed", Expires: time.Now().Add(-time.Second)}},
+		{name: "held", held: &leaseValue{Holder: "other", Expires: time.Now().Add(time.Minute)}, wantErr: ErrLockTimeout},
+		{name: "expired holder", held: &leaseValue{Holder: "crashed", Expires: time.Now().Add(-time.Second)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +55,7 @@ func TestLockLease(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var l lease
+			var l leaseValue
 			if json.Unmarshal(e.Value(), &l) != nil || l.Holder != m.holder {
 				t.Errorf("lock value %s, want held by %s", e.Value(), m.holder)
 			}
@@ -88,4 +88,10 @@ func TestWait(t *testing.T) {
 			}
 		})
 	}
+}
+
+// leaseValue is what a lock key holds (see internal/kvlease).
+type leaseValue struct {
+	Holder  string    `json:"holder"`
+	Expires time.Time `json:"expires"`
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/webexpipe/webexpipe/internal/kvlease"
 )
 
 // casAttempts bounds the compare-and-set rounds of one Pause when other
@@ -98,9 +99,7 @@ func (g *Gate) extend(ctx context.Context, until time.Time, val []byte) (extende
 }
 
 // conflict reports whether err means the key changed since it was read.
-func conflict(err error) bool {
-	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
-}
+func conflict(err error) bool { return kvlease.Conflict(err) }
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
