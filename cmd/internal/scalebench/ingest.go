@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
 )
@@ -33,28 +29,11 @@ type ingestRow struct {
 // that no worker consumes) and reads the CPU each used.
 func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers int, dir string) (ingestRow, error) {
 	row := ingestRow{Servers: servers, Build: b.Name, Connections: cfg.IngestConnections}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return row, err
-	}
-	cl, err := startCluster(ctx, bins.natsServer, dir, servers)
+	cl, err := startEventsCluster(ctx, cfg, bins, servers, dir)
 	if err != nil {
 		return row, err
 	}
 	defer cl.stop()
-	nc, err := nats.Connect(cl.url(), nats.Name("scalebench"))
-	if err != nil {
-		return row, err
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return row, err
-	}
-	// Ingest provisions at start and exits if it cannot; a cluster still
-	// learning its peers would make it.
-	if err := createEventsStream(ctx, js, servers, cfg.StartTimeout); err != nil {
-		return row, err
-	}
 	port, err := freePort()
 	if err != nil {
 		return row, err

@@ -76,6 +76,47 @@ func startCluster(ctx context.Context, bin, dir string, n int) (*cluster, error)
 	return c, nil
 }
 
+// eventsCluster is a fresh cluster with the events stream created and a
+// client connected to it: what each scenario and ingest run starts from.
+type eventsCluster struct {
+	*cluster
+	nc *nats.Conn
+	js jetstream.JetStream
+}
+
+// startEventsCluster makes dir, starts a cluster of servers there and
+// creates the events stream on it: ingest provisions at start and exits
+// if it cannot (a cluster still learning its peers would make it), and
+// the feeder publishes before any worker runs. The caller must call stop.
+func startEventsCluster(ctx context.Context, cfg config, bins binaries, servers int, dir string) (*eventsCluster, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	cl, err := startCluster(ctx, bins.natsServer, dir, servers)
+	if err != nil {
+		return nil, err
+	}
+	ec := &eventsCluster{cluster: cl}
+	if ec.nc, err = nats.Connect(cl.url(), nats.Name("scalebench")); err != nil {
+		cl.stop()
+		return nil, err
+	}
+	if ec.js, err = jetstream.New(ec.nc); err == nil {
+		err = createEventsStream(ctx, ec.js, servers, cfg.StartTimeout)
+	}
+	if err != nil {
+		ec.stop()
+		return nil, err
+	}
+	return ec, nil
+}
+
+// stop closes the client, then stops the servers.
+func (ec *eventsCluster) stop() {
+	ec.nc.Close()
+	ec.cluster.stop()
+}
+
 // serverConf is the configuration of server i of n: loopback ports, a
 // store of its own, the profiling port (heap figures) and, in a cluster,
 // routes to the others. Storage settings are the server's defaults, as a

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -73,26 +71,12 @@ type snapshot struct {
 // and measures a window after the warm-up.
 func runScenario(ctx context.Context, cfg config, bins binaries, b build, servers int, sc scenario, dir string) (workerRow, error) {
 	row := workerRow{Servers: servers, Build: b.Name, Scenario: sc}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return row, err
-	}
-	cl, err := startCluster(ctx, bins.natsServer, dir, servers)
+	cl, err := startEventsCluster(ctx, cfg, bins, servers, dir)
 	if err != nil {
 		return row, err
 	}
 	defer cl.stop()
-	nc, err := nats.Connect(cl.url(), nats.Name("scalebench"))
-	if err != nil {
-		return row, err
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return row, err
-	}
-	if err := createEventsStream(ctx, js, servers, cfg.StartTimeout); err != nil {
-		return row, err
-	}
+	js := cl.js
 
 	web, err := startStandIn(cfg)
 	if err != nil {
@@ -148,14 +132,14 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	if err := pause(ctx, cfg.Warmup); err != nil {
 		return row, err
 	}
-	start, err := take(ctx, js, cl, workers, web, feed, true)
+	start, err := take(ctx, js, cl.cluster, workers, web, feed, true)
 	if err != nil {
 		return row, err
 	}
 	if err := pause(ctx, cfg.Window); err != nil {
 		return row, err
 	}
-	end, err := take(ctx, js, cl, workers, web, feed, false)
+	end, err := take(ctx, js, cl.cluster, workers, web, feed, false)
 	if err != nil {
 		return row, err
 	}
