@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
+	"github.com/webexpipe/webexpipe/cmd/internal/procstat"
 )
 
 type options struct {
@@ -176,7 +177,7 @@ func ingestRuns(ctx context.Context, o options, work string) ([]ingestRow, error
 	var rows []ingestRow
 	for _, c := range o.connections {
 		resetPeak(in.pid())
-		inCPU, nsCPU := cpuSeconds(in.pid()), cpuSeconds(ns.pid())
+		inCPU, nsCPU := procstat.CPUSeconds(in.pid()), procstat.CPUSeconds(ns.pid())
 		cmp, err := bench.RunWithBaseline(ctx, bench.Config{
 			URL: base + "/webhooks/webex", Secret: []byte(secret), Connections: c, Duration: o.duration,
 		})
@@ -185,7 +186,7 @@ func ingestRuns(ctx context.Context, o options, work string) ([]ingestRow, error
 		}
 		rows = append(rows, ingestRow{
 			Connections: c, Comparison: cmp,
-			IngestCPU: cpuSeconds(in.pid()) - inCPU, NATSCPU: cpuSeconds(ns.pid()) - nsCPU,
+			IngestCPU: procstat.CPUSeconds(in.pid()) - inCPU, NATSCPU: procstat.CPUSeconds(ns.pid()) - nsCPU,
 			PeakRSS: peakRSS(in.pid()),
 		})
 	}
@@ -216,7 +217,7 @@ func e2eRun(ctx context.Context, o options, work string, rate int) (e2eRow, erro
 		return e2eRow{}, fmt.Errorf("webexpipe dev: %w (see %s)", err, dev.logPath)
 	}
 	resetPeak(dev.pid())
-	cpu := cpuSeconds(dev.pid())
+	cpu := procstat.CPUSeconds(dev.pid())
 	res, err := bench.RunE2E(ctx, bench.E2EConfig{
 		SimURL: "http://127.0.0.1:" + strconv.Itoa(simPort),
 		Rate:   rate, Count: int(o.e2eSeconds * float64(rate)),
@@ -224,7 +225,7 @@ func e2eRun(ctx context.Context, o options, work string, rate int) (e2eRow, erro
 	if err != nil {
 		return e2eRow{}, err
 	}
-	return e2eRow{Rate: rate, Result: res, DevCPU: cpuSeconds(dev.pid()) - cpu, Peak: peakRSS(dev.pid())}, nil
+	return e2eRow{Rate: rate, Result: res, DevCPU: procstat.CPUSeconds(dev.pid()) - cpu, Peak: peakRSS(dev.pid())}, nil
 }
 
 func writeTables(w io.Writer, rep report, o options) {
@@ -376,28 +377,6 @@ func waitLog(ctx context.Context, path, text string) error {
 		return err == nil && strings.Contains(string(b), text)
 	})
 }
-
-// cpuSeconds is the user and system CPU time pid used so far, from
-// /proc; 0 where there is no /proc.
-func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name, in parentheses, may hold spaces: count fields
-	// after its closing parenthesis. utime and stime are fields 14 and 15.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / clockTicks
-}
-
-// clockTicks is USER_HZ, 100 on every Linux this runs on.
-const clockTicks = 100
 
 // resetPeak restarts the kernel's peak RSS count of pid (clear_refs 5).
 func resetPeak(pid int) {

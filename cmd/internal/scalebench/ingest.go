@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
+	"github.com/webexpipe/webexpipe/cmd/internal/procstat"
 )
 
 // ingestRow is what the ingest binary used under a signed-webhook load.
@@ -66,7 +67,7 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 	if err != nil {
 		return row, err
 	}
-	inCPU, srvCPU := cpuSeconds(in.pid()), cl.cpu()
+	inCPU, srvCPU := procstat.CPUSeconds(in.pid()), cl.cpu()
 	res, err := bench.Run(ctx, bench.Config{
 		URL: base + "/webhooks/webex", Secret: []byte(feedSecret),
 		Connections: cfg.IngestConnections, Duration: cfg.IngestDuration,
@@ -76,7 +77,7 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 	}
 	row.Stored, row.PerSec, row.Errors = res.OK, res.PerSec, res.Errors
 	if res.OK > 0 {
-		row.IngestCPUPerEvent = (cpuSeconds(in.pid()) - inCPU) / float64(res.OK) * 1e6
+		row.IngestCPUPerEvent = (procstat.CPUSeconds(in.pid()) - inCPU) / float64(res.OK) * 1e6
 		row.ServerCPUPerEvent = (cl.cpu() - srvCPU) / float64(res.OK) * 1e6
 	}
 	return row, nil
