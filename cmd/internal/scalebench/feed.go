@@ -108,34 +108,18 @@ func (f *feeder) next() (*nats.Msg, error) {
 // envelope is the messages/created delivery Webex would send for m.
 func (f *feeder) envelope(m webex.Message) ([]byte, error) {
 	bot := f.emu.Bot()
-	type data struct {
-		ID          string `json:"id"`
-		RoomID      string `json:"roomId"`
-		RoomType    string `json:"roomType"`
-		PersonID    string `json:"personId"`
-		PersonEmail string `json:"personEmail"`
-		Created     string `json:"created"`
+	data, err := json.Marshal(events.Data{
+		ID: m.ID, RoomID: m.RoomID, RoomType: m.RoomType, PersonID: m.PersonID, PersonEmail: m.PersonEmail, Created: m.Created,
+	})
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(struct {
-		ID        string `json:"id"`
-		Name      string `json:"name"`
-		TargetURL string `json:"targetUrl"`
-		Resource  string `json:"resource"`
-		Event     string `json:"event"`
-		OrgID     string `json:"orgId"`
-		CreatedBy string `json:"createdBy"`
-		AppID     string `json:"appId"`
-		OwnedBy   string `json:"ownedBy"`
-		Status    string `json:"status"`
-		Created   string `json:"created"`
-		ActorID   string `json:"actorId"`
-		Data      data   `json:"data"`
-	}{
+	return json.Marshal(events.Envelope{
 		ID: f.webhookID, Name: "webexpipe messages/created", TargetURL: "https://bot.example.com/webhooks/webex",
 		Resource: "messages", Event: "created", OrgID: bot.OrgID, CreatedBy: bot.ID,
 		AppID: "Y2lzY29zcGFyazovL3VzL0FQUExJQ0FUSU9OL3NjYWxlYmVuY2g", OwnedBy: "creator", Status: "active",
 		Created: "2025-01-01T00:00:00.000Z", ActorID: m.PersonID,
-		Data: data{ID: m.ID, RoomID: m.RoomID, RoomType: m.RoomType, PersonID: m.PersonID, PersonEmail: m.PersonEmail, Created: m.Created},
+		RawData: data,
 	})
 }
 
