@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +28,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/internal/procstat"
 )
 
@@ -138,9 +138,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		rep.E2E = append(rep.E2E, row)
 	}
 	if o.jsonOut {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return output.PrintJSON(out, rep)
 	}
 	writeTables(out, rep, o)
 	return nil
