@@ -26,6 +26,7 @@ const feedSecret = "scalebench-secret"
 // the headers ingest would give it. Ingest's own cost is measured apart.
 type feeder struct {
 	emu        *emulator.Server
+	bot        webex.Person // the emulator's, fixed for its lifetime
 	js         jetstream.JetStream
 	rooms      int
 	partitions int
@@ -38,7 +39,7 @@ type feeder struct {
 }
 
 func newFeeder(emu *emulator.Server, js jetstream.JetStream, rooms int, maxEvents int) *feeder {
-	return &feeder{emu: emu, js: js, rooms: rooms, partitions: events.DefaultPartitions, max: int64(maxEvents),
+	return &feeder{emu: emu, bot: emu.Bot(), js: js, rooms: rooms, partitions: events.DefaultPartitions, max: int64(maxEvents),
 		webhookID: "Y2lzY29zcGFyazovL3VzL1dFQkhPT0svc2NhbGViZW5jaA"}
 }
 
@@ -107,7 +108,6 @@ func (f *feeder) next() (*nats.Msg, error) {
 
 // envelope is the messages/created delivery Webex would send for m.
 func (f *feeder) envelope(m webex.Message) ([]byte, error) {
-	bot := f.emu.Bot()
 	data, err := json.Marshal(events.Data{
 		ID: m.ID, RoomID: m.RoomID, RoomType: m.RoomType, PersonID: m.PersonID, PersonEmail: m.PersonEmail, Created: m.Created,
 	})
@@ -116,7 +116,7 @@ func (f *feeder) envelope(m webex.Message) ([]byte, error) {
 	}
 	return json.Marshal(events.Envelope{
 		ID: f.webhookID, Name: "webexpipe messages/created", TargetURL: "https://bot.example.com/webhooks/webex",
-		Resource: "messages", Event: "created", OrgID: bot.OrgID, CreatedBy: bot.ID,
+		Resource: "messages", Event: "created", OrgID: f.bot.OrgID, CreatedBy: f.bot.ID,
 		AppID: "Y2lzY29zcGFyazovL3VzL0FQUExJQ0FUSU9OL3NjYWxlYmVuY2g", OwnedBy: "creator", Status: "active",
 		Created: "2025-01-01T00:00:00.000Z", ActorID: m.PersonID,
 		RawData: data,
