@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
@@ -139,7 +140,7 @@ func (f *feeder) keepAhead(ctx context.Context, want int64, answered func() int6
 				return err
 			}
 		}
-		if pause(ctx, 50*time.Millisecond) != nil {
+		if procrun.Pause(ctx, 50*time.Millisecond) != nil {
 			return nil
 		}
 	}

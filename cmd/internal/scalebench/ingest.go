@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
 	"github.com/webexpipe/webexpipe/cmd/internal/procstat"
 )
 
@@ -35,7 +36,7 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 		return row, err
 	}
 	defer cl.stop()
-	port, err := freePort()
+	port, err := procrun.FreePort()
 	if err != nil {
 		return row, err
 	}
@@ -50,24 +51,24 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 	if err != nil {
 		return row, err
 	}
-	defer in.stop()
+	defer in.Stop()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	client := &http.Client{Timeout: time.Second}
-	err = poll(ctx, "ingest ready", time.Minute, func() bool {
+	err = procrun.Poll(ctx, "ingest ready", time.Minute, func() bool {
 		resp, err := client.Get(base + "/readyz")
 		if err != nil {
-			return in.exited()
+			return in.Exited()
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	if err == nil && in.exited() {
-		err = exitError(in)
+	if err == nil && in.Exited() {
+		err = in.ExitError()
 	}
 	if err != nil {
 		return row, err
 	}
-	inCPU, srvCPU := procstat.CPUSeconds(in.pid()), cl.cpu()
+	inCPU, srvCPU := procstat.CPUSeconds(in.PID()), cl.cpu()
 	res, err := bench.Run(ctx, bench.Config{
 		URL: base + "/webhooks/webex", Secret: []byte(feedSecret),
 		Connections: cfg.IngestConnections, Duration: cfg.IngestDuration,
@@ -77,7 +78,7 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 	}
 	row.Stored, row.PerSec, row.Errors = res.OK, res.PerSec, res.Errors
 	if res.OK > 0 {
-		row.IngestCPUPerEvent = (procstat.CPUSeconds(in.pid()) - inCPU) / float64(res.OK) * 1e6
+		row.IngestCPUPerEvent = (procstat.CPUSeconds(in.PID()) - inCPU) / float64(res.OK) * 1e6
 		row.ServerCPUPerEvent = (cl.cpu() - srvCPU) / float64(res.OK) * 1e6
 	}
 	return row, nil
