@@ -13,14 +13,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -29,6 +27,9 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
+	"github.com/webexpipe/webexpipe/cmd/internal/procstat"
 )
 
 type options struct {
@@ -137,9 +138,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		rep.E2E = append(rep.E2E, row)
 	}
 	if o.jsonOut {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return output.PrintJSON(out, rep)
 	}
 	writeTables(out, rep, o)
 	return nil
@@ -149,16 +148,16 @@ const secret = "loadrun-secret"
 
 func ingestRuns(ctx context.Context, o options, work string) ([]ingestRow, error) {
 	natsPort, ingestPort := freePort(), freePort()
-	ns, err := start(ctx, work, "nats-server", filepath.Join(o.bin, "nats-server"), nil,
+	ns, err := start(work, "nats-server", filepath.Join(o.bin, "nats-server"), nil,
 		"-js", "-sd", filepath.Join(work, "jetstream"), "-a", "127.0.0.1", "-p", strconv.Itoa(natsPort))
 	if err != nil {
 		return nil, err
 	}
-	defer ns.stop()
+	defer ns.Stop()
 	if err := waitTCP(ctx, natsPort); err != nil {
-		return nil, fmt.Errorf("nats-server: %w (see %s)", err, ns.logPath)
+		return nil, fmt.Errorf("nats-server: %w (see %s)", err, ns.LogPath)
 	}
-	in, err := start(ctx, work, "ingest", filepath.Join(o.bin, "ingest"), []string{
+	in, err := start(work, "ingest", filepath.Join(o.bin, "ingest"), []string{
 		"NATS_URL=nats://127.0.0.1:" + strconv.Itoa(natsPort),
 		"LISTEN_ADDR=127.0.0.1:" + strconv.Itoa(ingestPort),
 		"WEBEX_WEBHOOK_SECRET=" + secret,
@@ -167,16 +166,16 @@ func ingestRuns(ctx context.Context, o options, work string) ([]ingestRow, error
 	if err != nil {
 		return nil, err
 	}
-	defer in.stop()
+	defer in.Stop()
 	base := "http://127.0.0.1:" + strconv.Itoa(ingestPort)
 	if err := waitReady(ctx, base+"/readyz"); err != nil {
-		return nil, fmt.Errorf("ingest: %w (see %s)", err, in.logPath)
+		return nil, fmt.Errorf("ingest: %w (see %s)", err, in.LogPath)
 	}
 
 	var rows []ingestRow
 	for _, c := range o.connections {
-		resetPeak(in.pid())
-		inCPU, nsCPU := cpuSeconds(in.pid()), cpuSeconds(ns.pid())
+		resetPeak(in.PID())
+		inCPU, nsCPU := procstat.CPUSeconds(in.PID()), procstat.CPUSeconds(ns.PID())
 		cmp, err := bench.RunWithBaseline(ctx, bench.Config{
 			URL: base + "/webhooks/webex", Secret: []byte(secret), Connections: c, Duration: o.duration,
 		})
@@ -185,8 +184,8 @@ func ingestRuns(ctx context.Context, o options, work string) ([]ingestRow, error
 		}
 		rows = append(rows, ingestRow{
 			Connections: c, Comparison: cmp,
-			IngestCPU: cpuSeconds(in.pid()) - inCPU, NATSCPU: cpuSeconds(ns.pid()) - nsCPU,
-			PeakRSS: peakRSS(in.pid()),
+			IngestCPU: procstat.CPUSeconds(in.PID()) - inCPU, NATSCPU: procstat.CPUSeconds(ns.PID()) - nsCPU,
+			PeakRSS: peakRSS(in.PID()),
 		})
 	}
 	return rows, nil
@@ -195,7 +194,7 @@ func ingestRuns(ctx context.Context, o options, work string) ([]ingestRow, error
 func e2eRun(ctx context.Context, o options, work string, rate int) (e2eRow, error) {
 	simPort, ingestPort := freePort(), freePort()
 	dataDir := filepath.Join(work, fmt.Sprintf("dev-%d", rate))
-	dev, err := start(ctx, work, fmt.Sprintf("dev-%d", rate), filepath.Join(o.bin, "webexpipe"), []string{
+	dev, err := start(work, fmt.Sprintf("dev-%d", rate), filepath.Join(o.bin, "webexpipe"), []string{
 		"ECHO_MODE=text",
 		"LOG_LEVEL=warn",
 	}, "dev", "--data-dir", dataDir, "--nats-port", "-1",
@@ -203,20 +202,20 @@ func e2eRun(ctx context.Context, o options, work string, rate int) (e2eRow, erro
 	if err != nil {
 		return e2eRow{}, err
 	}
-	defer dev.stop()
+	defer dev.Stop()
 	if err := waitReady(ctx, "http://127.0.0.1:"+strconv.Itoa(ingestPort)+"/readyz"); err != nil {
-		return e2eRow{}, fmt.Errorf("webexpipe dev: %w (see %s)", err, dev.logPath)
+		return e2eRow{}, fmt.Errorf("webexpipe dev: %w (see %s)", err, dev.LogPath)
 	}
 	if err := waitTCP(ctx, simPort); err != nil {
-		return e2eRow{}, fmt.Errorf("webexpipe dev: emulator: %w (see %s)", err, dev.logPath)
+		return e2eRow{}, fmt.Errorf("webexpipe dev: emulator: %w (see %s)", err, dev.LogPath)
 	}
 	// The dev command registers the webhooks after the ports open; its
 	// banner says when it is done.
-	if err := waitLog(ctx, dev.logPath, "webexpipe dev is running"); err != nil {
-		return e2eRow{}, fmt.Errorf("webexpipe dev: %w (see %s)", err, dev.logPath)
+	if err := waitLog(ctx, dev.LogPath, "webexpipe dev is running"); err != nil {
+		return e2eRow{}, fmt.Errorf("webexpipe dev: %w (see %s)", err, dev.LogPath)
 	}
-	resetPeak(dev.pid())
-	cpu := cpuSeconds(dev.pid())
+	resetPeak(dev.PID())
+	cpu := procstat.CPUSeconds(dev.PID())
 	res, err := bench.RunE2E(ctx, bench.E2EConfig{
 		SimURL: "http://127.0.0.1:" + strconv.Itoa(simPort),
 		Rate:   rate, Count: int(o.e2eSeconds * float64(rate)),
@@ -224,7 +223,7 @@ func e2eRun(ctx context.Context, o options, work string, rate int) (e2eRow, erro
 	if err != nil {
 		return e2eRow{}, err
 	}
-	return e2eRow{Rate: rate, Result: res, DevCPU: cpuSeconds(dev.pid()) - cpu, Peak: peakRSS(dev.pid())}, nil
+	return e2eRow{Rate: rate, Result: res, DevCPU: procstat.CPUSeconds(dev.PID()) - cpu, Peak: peakRSS(dev.PID())}, nil
 }
 
 func writeTables(w io.Writer, rep report, o options) {
@@ -280,76 +279,25 @@ func mib(b int64) string {
 	return fmt.Sprintf("%.1f MB", float64(b)/1e6)
 }
 
-// process is a binary started for the run, its output in a log file.
-type process struct {
-	cmd     *exec.Cmd
-	logPath string
-	done    chan struct{}
-}
-
-func start(ctx context.Context, work, name, bin string, env []string, args ...string) (*process, error) {
-	logPath := filepath.Join(work, name+".log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &process{cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	go func() {
-		cmd.Wait()
-		logf.Close()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *process) pid() int { return p.cmd.Process.Pid }
-
-// stop asks the process to shut down and kills it if it has not after a
-// while.
-func (p *process) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(15 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
+// start runs bin with the caller's environment and env, its output in
+// work/name.log.
+func start(work, name, bin string, env []string, args ...string) (*procrun.Process, error) {
+	return procrun.Start(work, name, bin, append(os.Environ(), env...), args...)
 }
 
 func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := procrun.FreePort()
 	if err != nil {
 		fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
-// poll calls ok every 50 ms until it reports true, for at most 30 s.
-func poll(ctx context.Context, what string, ok func() bool) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not within 30s", what)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return nil
-}
+// waitLimit bounds each wait for a process to be ready.
+const waitLimit = 30 * time.Second
 
 func waitTCP(ctx context.Context, port int) error {
-	return poll(ctx, "port "+strconv.Itoa(port), func() bool {
+	return procrun.Poll(ctx, "port "+strconv.Itoa(port), waitLimit, func() bool {
 		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
 		if err == nil {
 			c.Close()
@@ -360,7 +308,7 @@ func waitTCP(ctx context.Context, port int) error {
 
 func waitReady(ctx context.Context, url string) error {
 	client := &http.Client{Timeout: time.Second}
-	return poll(ctx, url, func() bool {
+	return procrun.Poll(ctx, url, waitLimit, func() bool {
 		resp, err := client.Get(url)
 		if err != nil {
 			return false
@@ -371,33 +319,11 @@ func waitReady(ctx context.Context, url string) error {
 }
 
 func waitLog(ctx context.Context, path, text string) error {
-	return poll(ctx, "log line "+strconv.Quote(text), func() bool {
+	return procrun.Poll(ctx, "log line "+strconv.Quote(text), waitLimit, func() bool {
 		b, err := os.ReadFile(path)
 		return err == nil && strings.Contains(string(b), text)
 	})
 }
-
-// cpuSeconds is the user and system CPU time pid used so far, from
-// /proc; 0 where there is no /proc.
-func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name, in parentheses, may hold spaces: count fields
-	// after its closing parenthesis. utime and stime are fields 14 and 15.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / clockTicks
-}
-
-// clockTicks is USER_HZ, 100 on every Linux this runs on.
-const clockTicks = 100
 
 // resetPeak restarts the kernel's peak RSS count of pid (clear_refs 5).
 func resetPeak(pid int) {

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
@@ -26,6 +27,7 @@ const feedSecret = "scalebench-secret"
 // the headers ingest would give it. Ingest's own cost is measured apart.
 type feeder struct {
 	emu        *emulator.Server
+	bot        webex.Person // the emulator's, fixed for its lifetime
 	js         jetstream.JetStream
 	rooms      int
 	partitions int
@@ -38,7 +40,7 @@ type feeder struct {
 }
 
 func newFeeder(emu *emulator.Server, js jetstream.JetStream, rooms int, maxEvents int) *feeder {
-	return &feeder{emu: emu, js: js, rooms: rooms, partitions: events.DefaultPartitions, max: int64(maxEvents),
+	return &feeder{emu: emu, bot: emu.Bot(), js: js, rooms: rooms, partitions: events.DefaultPartitions, max: int64(maxEvents),
 		webhookID: "Y2lzY29zcGFyazovL3VzL1dFQkhPT0svc2NhbGViZW5jaA"}
 }
 
@@ -107,35 +109,18 @@ func (f *feeder) next() (*nats.Msg, error) {
 
 // envelope is the messages/created delivery Webex would send for m.
 func (f *feeder) envelope(m webex.Message) ([]byte, error) {
-	bot := f.emu.Bot()
-	type data struct {
-		ID          string `json:"id"`
-		RoomID      string `json:"roomId"`
-		RoomType    string `json:"roomType"`
-		PersonID    string `json:"personId"`
-		PersonEmail string `json:"personEmail"`
-		Created     string `json:"created"`
+	data, err := json.Marshal(events.Data{
+		ID: m.ID, RoomID: m.RoomID, RoomType: m.RoomType, PersonID: m.PersonID, PersonEmail: m.PersonEmail, Created: m.Created,
+	})
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(struct {
-		ID        string `json:"id"`
-		Name      string `json:"name"`
-		TargetURL string `json:"targetUrl"`
-		Resource  string `json:"resource"`
-		Event     string `json:"event"`
-		OrgID     string `json:"orgId"`
-		CreatedBy string `json:"createdBy"`
-		AppID     string `json:"appId"`
-		OwnedBy   string `json:"ownedBy"`
-		Status    string `json:"status"`
-		Created   string `json:"created"`
-		ActorID   string `json:"actorId"`
-		Data      data   `json:"data"`
-	}{
+	return json.Marshal(events.Envelope{
 		ID: f.webhookID, Name: "webexpipe messages/created", TargetURL: "https://bot.example.com/webhooks/webex",
-		Resource: "messages", Event: "created", OrgID: bot.OrgID, CreatedBy: bot.ID,
+		Resource: "messages", Event: "created", OrgID: f.bot.OrgID, CreatedBy: f.bot.ID,
 		AppID: "Y2lzY29zcGFyazovL3VzL0FQUExJQ0FUSU9OL3NjYWxlYmVuY2g", OwnedBy: "creator", Status: "active",
 		Created: "2025-01-01T00:00:00.000Z", ActorID: m.PersonID,
-		Data: data{ID: m.ID, RoomID: m.RoomID, RoomType: m.RoomType, PersonID: m.PersonID, PersonEmail: m.PersonEmail, Created: m.Created},
+		RawData: data,
 	})
 }
 
@@ -155,7 +140,7 @@ func (f *feeder) keepAhead(ctx context.Context, want int64, answered func() int6
 				return err
 			}
 		}
-		if pause(ctx, 50*time.Millisecond) != nil {
+		if procrun.Pause(ctx, 50*time.Millisecond) != nil {
 			return nil
 		}
 	}

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/webexpipe/webexpipe/cmd/internal/bench"
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
+	"github.com/webexpipe/webexpipe/cmd/internal/procstat"
 )
 
 // ingestRow is what the ingest binary used under a signed-webhook load.
@@ -33,29 +31,12 @@ type ingestRow struct {
 // that no worker consumes) and reads the CPU each used.
 func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers int, dir string) (ingestRow, error) {
 	row := ingestRow{Servers: servers, Build: b.Name, Connections: cfg.IngestConnections}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return row, err
-	}
-	cl, err := startCluster(ctx, bins.natsServer, dir, servers)
+	cl, err := startEventsCluster(ctx, cfg, bins, servers, dir)
 	if err != nil {
 		return row, err
 	}
 	defer cl.stop()
-	nc, err := nats.Connect(cl.url(), nats.Name("scalebench"))
-	if err != nil {
-		return row, err
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return row, err
-	}
-	// Ingest provisions at start and exits if it cannot; a cluster still
-	// learning its peers would make it.
-	if err := createEventsStream(ctx, js, servers, cfg.StartTimeout); err != nil {
-		return row, err
-	}
-	port, err := freePort()
+	port, err := procrun.FreePort()
 	if err != nil {
 		return row, err
 	}
@@ -70,24 +51,24 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 	if err != nil {
 		return row, err
 	}
-	defer in.stop()
+	defer in.Stop()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	client := &http.Client{Timeout: time.Second}
-	err = poll(ctx, "ingest ready", time.Minute, func() bool {
+	err = procrun.Poll(ctx, "ingest ready", time.Minute, func() bool {
 		resp, err := client.Get(base + "/readyz")
 		if err != nil {
-			return in.exited()
+			return in.Exited()
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	if err == nil && in.exited() {
-		err = exitError(in)
+	if err == nil && in.Exited() {
+		err = in.ExitError()
 	}
 	if err != nil {
 		return row, err
 	}
-	inCPU, srvCPU := cpuSeconds(in.pid()), cl.cpu()
+	inCPU, srvCPU := procstat.CPUSeconds(in.PID()), cl.cpu()
 	res, err := bench.Run(ctx, bench.Config{
 		URL: base + "/webhooks/webex", Secret: []byte(feedSecret),
 		Connections: cfg.IngestConnections, Duration: cfg.IngestDuration,
@@ -97,7 +78,7 @@ func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers 
 	}
 	row.Stored, row.PerSec, row.Errors = res.OK, res.PerSec, res.Errors
 	if res.OK > 0 {
-		row.IngestCPUPerEvent = (cpuSeconds(in.pid()) - inCPU) / float64(res.OK) * 1e6
+		row.IngestCPUPerEvent = (procstat.CPUSeconds(in.PID()) - inCPU) / float64(res.OK) * 1e6
 		row.ServerCPUPerEvent = (cl.cpu() - srvCPU) / float64(res.OK) * 1e6
 	}
 	return row, nil

@@ -14,12 +14,14 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
 )
 
 // natsServer is one nats-server process with its client and profiling
 // ports.
 type natsServer struct {
-	proc     *process
+	proc     *procrun.Process
 	port     int
 	profPort int
 }
@@ -35,7 +37,7 @@ type cluster struct {
 func startCluster(ctx context.Context, bin, dir string, n int) (*cluster, error) {
 	ports := make([]int, 3*n) // client, profiling and route port of each
 	for i := range ports {
-		p, err := freePort()
+		p, err := procrun.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -56,17 +58,17 @@ func startCluster(ctx context.Context, bin, dir string, n int) (*cluster, error)
 		}
 		c.servers = append(c.servers, natsServer{proc: p, port: ports[3*i], profPort: ports[3*i+1]})
 	}
-	err := poll(ctx, "JetStream", time.Minute, func() bool {
+	err := procrun.Poll(ctx, "JetStream", time.Minute, func() bool {
 		for _, s := range c.servers {
-			if s.proc.exited() {
+			if s.proc.Exited() {
 				return true
 			}
 		}
 		return jetStreamReady(c.url())
 	})
 	for _, s := range c.servers {
-		if err == nil && s.proc.exited() {
-			err = fmt.Errorf("%s exited at start (see %s)", s.proc.name, s.proc.logPath)
+		if err == nil && s.proc.Exited() {
+			err = fmt.Errorf("%s exited at start (see %s)", s.proc.Name, s.proc.LogPath)
 		}
 	}
 	if err != nil {
@@ -74,6 +76,47 @@ func startCluster(ctx context.Context, bin, dir string, n int) (*cluster, error)
 		return nil, err
 	}
 	return c, nil
+}
+
+// eventsCluster is a fresh cluster with the events stream created and a
+// client connected to it: what each scenario and ingest run starts from.
+type eventsCluster struct {
+	*cluster
+	nc *nats.Conn
+	js jetstream.JetStream
+}
+
+// startEventsCluster makes dir, starts a cluster of servers there and
+// creates the events stream on it: ingest provisions at start and exits
+// if it cannot (a cluster still learning its peers would make it), and
+// the feeder publishes before any worker runs. The caller must call stop.
+func startEventsCluster(ctx context.Context, cfg config, bins binaries, servers int, dir string) (*eventsCluster, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	cl, err := startCluster(ctx, bins.natsServer, dir, servers)
+	if err != nil {
+		return nil, err
+	}
+	ec := &eventsCluster{cluster: cl}
+	if ec.nc, err = nats.Connect(cl.url(), nats.Name("scalebench")); err != nil {
+		cl.stop()
+		return nil, err
+	}
+	if ec.js, err = jetstream.New(ec.nc); err == nil {
+		err = createEventsStream(ctx, ec.js, servers, cfg.StartTimeout)
+	}
+	if err != nil {
+		ec.stop()
+		return nil, err
+	}
+	return ec, nil
+}
+
+// stop closes the client, then stops the servers.
+func (ec *eventsCluster) stop() {
+	ec.nc.Close()
+	ec.cluster.stop()
 }
 
 // serverConf is the configuration of server i of n: loopback ports, a
@@ -106,8 +149,8 @@ func (c *cluster) url() string {
 	return strings.Join(urls, ",")
 }
 
-func (c *cluster) procs() []*process {
-	ps := make([]*process, len(c.servers))
+func (c *cluster) procs() []*procrun.Process {
+	ps := make([]*procrun.Process, len(c.servers))
 	for i, s := range c.servers {
 		ps[i] = s.proc
 	}
@@ -124,14 +167,14 @@ func (c *cluster) heapInUse(ctx context.Context) (int64, error) {
 	for _, s := range c.servers {
 		h, err := heapAfterGC(ctx, s.profPort)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w", s.proc.name, err)
+			return 0, fmt.Errorf("%s: %w", s.proc.Name, err)
 		}
 		sum += h
 	}
 	return sum, nil
 }
 
-func (c *cluster) stop() { stopAll(c.procs()) }
+func (c *cluster) stop() { procrun.StopAll(c.procs()) }
 
 func jetStreamReady(url string) bool {
 	nc, err := nats.Connect(url, nats.Timeout(time.Second))

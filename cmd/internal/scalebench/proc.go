@@ -1,172 +1,26 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
+	"github.com/webexpipe/webexpipe/cmd/internal/procstat"
 )
 
-// process is a binary started for a scenario, its output in a log file.
-type process struct {
-	name    string
-	cmd     *exec.Cmd
-	logPath string
-	done    chan struct{} // closed once the process has exited
+// startProcess runs bin with PATH, HOME and env only (the caller's shell
+// settings must not leak into what is measured) and its output in
+// dir/name.log.
+func startProcess(dir, name, bin string, env []string, args ...string) (*procrun.Process, error) {
+	return procrun.Start(dir, name, bin, append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...), args...)
 }
 
-// startProcess runs bin with exactly env (the caller's shell settings
-// must not leak into what is measured) and its output in dir/name.log.
-func startProcess(dir, name, bin string, env []string, args ...string) (*process, error) {
-	logPath := filepath.Join(dir, name+".log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		logf.Close()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *process) pid() int { return p.cmd.Process.Pid }
-
-// exited reports whether the process has ended.
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// exitError says that p exited, with the last line of its log (the
-// reason a binary gives when it stops on an error), since the log itself
-// goes with the work directory.
-func exitError(p *process) error {
-	b, _ := os.ReadFile(p.logPath)
-	last := strings.TrimSpace(string(b))
-	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
-		last = last[i+1:]
-	}
-	return fmt.Errorf("%s exited: %s", p.name, last)
-}
-
-// stop asks the process to shut down (SIGTERM, as an orchestrator does)
-// and kills it if it has not within 15 s.
-func (p *process) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	t := time.NewTimer(15 * time.Second)
-	defer t.Stop()
-	select {
-	case <-p.done:
-	case <-t.C:
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// stopAll stops processes in parallel: replicas of one kind need not wait
-// for each other.
-func stopAll(ps []*process) {
-	done := make(chan struct{}, len(ps))
-	for _, p := range ps {
-		go func() { p.stop(); done <- struct{}{} }()
-	}
-	for range ps {
-		<-done
-	}
-}
-
-// freePort returns a loopback port nobody listens on now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// poll calls ok every 50 ms until it reports true, for at most limit.
-func poll(ctx context.Context, what string, limit time.Duration, ok func() bool) error {
-	deadline := time.Now().Add(limit)
-	for !ok() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not within %s", what, limit)
-		}
-		if err := pause(ctx, 50*time.Millisecond); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// pause waits d, or less when ctx ends first.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// clockTicks is USER_HZ, 100 on every Linux this runs on.
-const clockTicks = 100
-
-// cpuSeconds is the user and system CPU time pid used so far, from
-// /proc/<pid>/stat; 0 where there is no /proc.
-func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	return parseStatCPU(string(b))
-}
-
-// parseStatCPU reads utime + stime from a /proc/<pid>/stat line. The
-// command name, in parentheses, may hold spaces and parentheses: fields
-// are counted after its last closing parenthesis, where utime and stime
-// are the 12th and 13th.
-func parseStatCPU(s string) float64 {
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / clockTicks
-}
-
-// cpuOf sums cpuSeconds over processes.
-func cpuOf(ps []*process) float64 {
+// cpuOf sums the CPU seconds of processes.
+func cpuOf(ps []*procrun.Process) float64 {
 	var sum float64
 	for _, p := range ps {
-		sum += cpuSeconds(p.pid())
+		sum += procstat.CPUSeconds(p.PID())
 	}
 	return sum
 }

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/procrun"
 	"github.com/webexpipe/webexpipe/events"
 )
 
@@ -73,26 +72,12 @@ type snapshot struct {
 // and measures a window after the warm-up.
 func runScenario(ctx context.Context, cfg config, bins binaries, b build, servers int, sc scenario, dir string) (workerRow, error) {
 	row := workerRow{Servers: servers, Build: b.Name, Scenario: sc}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return row, err
-	}
-	cl, err := startCluster(ctx, bins.natsServer, dir, servers)
+	cl, err := startEventsCluster(ctx, cfg, bins, servers, dir)
 	if err != nil {
 		return row, err
 	}
 	defer cl.stop()
-	nc, err := nats.Connect(cl.url(), nats.Name("scalebench"))
-	if err != nil {
-		return row, err
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return row, err
-	}
-	if err := createEventsStream(ctx, js, servers, cfg.StartTimeout); err != nil {
-		return row, err
-	}
+	js := cl.js
 
 	web, err := startStandIn(cfg)
 	if err != nil {
@@ -105,8 +90,8 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 		return row, err
 	}
 
-	var workers []*process
-	defer func() { stopAll(workers) }()
+	var workers []*procrun.Process
+	defer func() { procrun.StopAll(workers) }()
 	for i := range sc.Replicas {
 		p, err := startProcess(dir, "echo-"+strconv.Itoa(i+1), b.EchoWorker, workerEnv(cfg, sc, servers, cl.url(), web))
 		if err != nil {
@@ -120,12 +105,12 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 		// its consumer before the others start: replicas provisioning a
 		// fresh cluster all at once can time out on a loaded machine,
 		// which is a start-up matter, not what is measured here.
-		err = poll(ctx, "the first worker's consumer", cfg.StartTimeout, func() bool {
+		err = procrun.Poll(ctx, "the first worker's consumer", cfg.StartTimeout, func() bool {
 			_, _, err := consumerState(ctx, js)
-			return err == nil || p.exited()
+			return err == nil || p.Exited()
 		})
-		if err == nil && p.exited() {
-			err = exitError(p)
+		if err == nil && p.Exited() {
+			err = p.ExitError()
 		}
 		if err != nil {
 			return row, err
@@ -136,31 +121,31 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	go func() { fed <- feed.keepAhead(feedCtx, want, web.replies.Load) }()
 	defer func() { stopFeed(); <-fed }()
 
-	err = poll(ctx, "the first reply", cfg.StartTimeout, func() bool {
+	err = procrun.Poll(ctx, "the first reply", cfg.StartTimeout, func() bool {
 		return web.replies.Load() > 0 || exitedOne(workers) != nil
 	})
 	if p := exitedOne(workers); err == nil && p != nil {
-		err = exitError(p)
+		err = p.ExitError()
 	}
 	if err != nil {
 		return row, err
 	}
-	if err := pause(ctx, cfg.Warmup); err != nil {
+	if err := procrun.Pause(ctx, cfg.Warmup); err != nil {
 		return row, err
 	}
-	start, err := take(ctx, js, cl, workers, web, feed, true)
+	start, err := take(ctx, js, cl.cluster, workers, web, feed, true)
 	if err != nil {
 		return row, err
 	}
-	if err := pause(ctx, cfg.Window); err != nil {
+	if err := procrun.Pause(ctx, cfg.Window); err != nil {
 		return row, err
 	}
-	end, err := take(ctx, js, cl, workers, web, feed, false)
+	end, err := take(ctx, js, cl.cluster, workers, web, feed, false)
 	if err != nil {
 		return row, err
 	}
 	if p := exitedOne(workers); p != nil {
-		return row, fmt.Errorf("during the window: %w", exitError(p))
+		return row, fmt.Errorf("during the window: %w", p.ExitError())
 	}
 	select {
 	case err := <-fed:
@@ -185,7 +170,7 @@ func createEventsStream(ctx context.Context, js jetstream.JetStream, servers int
 	so := events.DefaultStreamOptions()
 	so.Replicas = servers
 	var err error
-	perr := poll(ctx, "the events stream", limit, func() bool {
+	perr := procrun.Poll(ctx, "the events stream", limit, func() bool {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		_, err = js.CreateOrUpdateStream(cctx, events.EventsStreamConfig(so))
@@ -199,7 +184,7 @@ func createEventsStream(ctx context.Context, js jetstream.JetStream, servers int
 
 // take reads the snapshot. The heap is read first at the start and last at
 // the end, so the collections it asks for fall outside the CPU measured.
-func take(ctx context.Context, js jetstream.JetStream, cl *cluster, workers []*process, web *standIn, feed *feeder, atStart bool) (snapshot, error) {
+func take(ctx context.Context, js jetstream.JetStream, cl *cluster, workers []*procrun.Process, web *standIn, feed *feeder, atStart bool) (snapshot, error) {
 	var s snapshot
 	var err error
 	if atStart {
@@ -309,9 +294,9 @@ func maxAckPending(cfg config, sc scenario) int {
 }
 
 // exitedOne returns a process of ps that has exited, nil if none has.
-func exitedOne(ps []*process) *process {
+func exitedOne(ps []*procrun.Process) *procrun.Process {
 	for _, p := range ps {
-		if p.exited() {
+		if p.Exited() {
 			return p
 		}
 	}

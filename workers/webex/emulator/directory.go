@@ -33,12 +33,18 @@ func (s *Server) Rooms() []RoomInfo {
 	sortBySeq(all, func(rm *room) int64 { return rm.seq })
 	out := make([]RoomInfo, len(all))
 	for i, rm := range all {
-		out[i] = RoomInfo{ID: rm.ID, Title: rm.Title, Type: rm.Type, LastActivity: rm.LastActivity, Created: rm.Created, Messages: len(rm.msgs)}
-		if p := s.st.people[rm.user]; p != nil {
-			out[i].UserEmail = primaryEmail(p)
-		}
+		out[i] = s.roomInfoLocked(rm)
 	}
 	return out
+}
+
+// roomInfoLocked describes rm. It must be called with s.mu held.
+func (s *Server) roomInfoLocked(rm *room) RoomInfo {
+	ri := RoomInfo{ID: rm.ID, Title: rm.Title, Type: rm.Type, LastActivity: rm.LastActivity, Created: rm.Created, Messages: len(rm.msgs)}
+	if p := s.st.people[rm.user]; p != nil {
+		ri.UserEmail = primaryEmail(p)
+	}
+	return ri
 }
 
 // Users returns the simulated users (everyone but the bot), by email.
@@ -95,8 +101,7 @@ func (s *Server) CreateRoom(nr NewRoom) (RoomInfo, error) {
 		return RoomInfo{}, fmt.Errorf("%w: %s is the bot", ErrInvalidRoom, nr.CreatorEmail)
 	}
 	creator := s.userLocked(nr.CreatorEmail)
-	rm := s.roomLocked("", "group", nr.Title, creator.ID, "")
-	return RoomInfo{ID: rm.ID, Title: rm.Title, Type: rm.Type, LastActivity: rm.LastActivity, Created: rm.Created}, nil
+	return s.roomInfoLocked(s.roomLocked("", "group", nr.Title, creator.ID, "")), nil
 }
 
 // simRooms is GET /_sim/rooms.
