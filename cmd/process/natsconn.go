@@ -79,7 +79,7 @@ func (o *NATSOptions) AddConnFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TLSCert, "nats-tls-cert", "", "client certificate for NATS TLS")
 	fs.StringVar(&o.TLSKey, "nats-tls-key", "", "client key for NATS TLS")
 	fs.StringVar(&o.InboxPrefix, "nats-inbox-prefix", "", "prefix of reply subjects (e.g. _INBOX_ingest), so NATS permissions can keep users from reading each other's replies")
-	fs.StringVar(&o.Context, "nats-context", "", "a nats CLI context (~/.config/nats/context/<name>.json): its url, user, password, creds, nkey, ca, cert and key "+
+	fs.StringVar(&o.Context, "nats-context", "", "a nats CLI context (~/.config/nats/context/<name>.json): its url, user, password, creds, nkey, ca, cert, key and inbox_prefix "+
 		"fill the NATS settings not given as flags or variables")
 	fs.DurationVar(&o.ConnectTimeout, "nats-connect-timeout", DefaultNATSConnectTimeout, "how long to keep trying to reach NATS at start before giving up (0: try once)")
 	// The nats CLI's names for the same settings, so an environment set up
