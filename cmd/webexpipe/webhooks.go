@@ -29,7 +29,7 @@ type webhooksCmd struct {
 	logs  process.LogOptions
 }
 
-// webhookAliases let the short names of the examples stand for
+// webhookAliases let short names (--target, --resources, ...) stand for
 // the settings' full names (which are also their environment variables).
 var webhookAliases = map[string]string{
 	"target": "webhook-target", "resources": "webhook-resources", "name-prefix": "webhook-name-prefix",
