@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,10 +40,24 @@ type StreamOptions struct {
 	Storage jetstream.StorageType
 	// EventsMaxAge is how long events stay replayable.
 	EventsMaxAge time.Duration
-	// EventsMaxBytes bounds the events stream; -1 for no limit. When full,
-	// new events are refused (DiscardNew) rather than old ones dropped.
+	// EventsMaxBytes bounds each events stream (each shard); -1 for no
+	// limit. When full, new events are refused (DiscardNew) rather than old
+	// ones dropped.
 	EventsMaxBytes int64
-	// DuplicateWindow is how long a dedup key suppresses a second copy.
+	// EventsCompression compresses stored events (S2) in the events
+	// streams: less disk for a little CPU. Webhook bodies are JSON and
+	// compress well.
+	EventsCompression bool
+	// Sharding splits the events over streams (see Sharding). Shards 0
+	// leaves the event streams alone: Provision then declares only what a
+	// process that neither stores nor reads events needs (the retry
+	// worker), so it cannot reshape the events with a count it does not
+	// know.
+	Sharding Sharding
+	// DuplicateWindow is how long a dedup key suppresses a second copy. It
+	// need only cover ingest's publish retries and a quick redelivery by
+	// Webex: the workers' markers (ProcessedTTL) keep a copy stored later
+	// from being handled twice.
 	DuplicateWindow time.Duration
 	// DLQMaxAge is how long dead letters are kept.
 	DLQMaxAge time.Duration
@@ -60,14 +75,16 @@ type StreamOptions struct {
 const DefaultProcessedTTL = 26 * time.Hour
 
 // DefaultStreamOptions returns the defaults: one replica, file
-// storage, events kept 7 days, a 10-minute duplicate window, dead letters
-// kept 30 days, markers kept 26 hours.
+// storage, one events stream keeping events 7 days, uncompressed, a
+// 10-minute duplicate window, dead letters kept 30 days, markers kept 26
+// hours.
 func DefaultStreamOptions() StreamOptions {
 	return StreamOptions{
 		Replicas:        1,
 		Storage:         jetstream.FileStorage,
 		EventsMaxAge:    7 * 24 * time.Hour,
 		EventsMaxBytes:  -1,
+		Sharding:        DefaultSharding(),
 		DuplicateWindow: 10 * time.Minute,
 		DLQMaxAge:       30 * 24 * time.Hour,
 		ProcessedTTL:    DefaultProcessedTTL,
@@ -88,17 +105,37 @@ func (o StreamOptions) Validate() error {
 	case o.ProcessedTTL <= 0:
 		return fmt.Errorf("processed marker TTL %s: want > 0", o.ProcessedTTL)
 	}
-	return nil
+	if o.Sharding.Shards == 0 {
+		return nil
+	}
+	return o.Sharding.Validate()
 }
 
-// EventsStreamConfig declares WEBEX_EVENTS: limits retention so events stay
-// for replay, DiscardNew so a full stream refuses (and ingest answers 503)
-// instead of silently dropping the oldest unhandled events.
-func EventsStreamConfig(o StreamOptions) jetstream.StreamConfig {
+// EventsStreamConfig declares WEBEX_EVENTS, shard 0 of the events (all of
+// them unless o.Sharding has more shards).
+func EventsStreamConfig(o StreamOptions) jetstream.StreamConfig { return ShardStreamConfig(o, 0) }
+
+// ShardStreamConfig declares the stream of events shard k: limits
+// retention so events stay for replay, DiscardNew so a full stream refuses
+// (and ingest answers 503) instead of silently dropping the oldest
+// unhandled events.
+func ShardStreamConfig(o StreamOptions, k int) jetstream.StreamConfig {
+	sh := o.Sharding
+	if sh.Shards < 1 {
+		sh = DefaultSharding()
+	}
+	desc := "Webex webhook deliveries accepted by ingest, and replayed copies"
+	if sh.Shards > 1 {
+		desc = fmt.Sprintf("%s: shard %d of %d (partitions %v)", desc, k, sh.Shards, sh.ShardPartitions(k))
+	}
+	compression := jetstream.NoCompression
+	if o.EventsCompression {
+		compression = jetstream.S2Compression
+	}
 	return jetstream.StreamConfig{
-		Name:        EventsStream,
-		Description: "Webex webhook deliveries accepted by ingest, and replayed copies",
-		Subjects:    []string{eventsPrefix + ">", replayPrefix + ">"},
+		Name:        ShardStream(k),
+		Description: desc,
+		Subjects:    sh.ShardSubjects(k),
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardNew,
 		MaxAge:      o.EventsMaxAge,
@@ -106,6 +143,7 @@ func EventsStreamConfig(o StreamOptions) jetstream.StreamConfig {
 		Storage:     o.Storage,
 		Replicas:    o.Replicas,
 		Duplicates:  o.DuplicateWindow,
+		Compression: compression,
 		MaxMsgSize:  2 << 20, // a webhook body is at most 1 MiB; headers are small
 	}
 }
@@ -203,7 +241,12 @@ func ReplayRunsBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
 	}
 }
 
-// Provision creates every stream and bucket, or updates them to match o. It
+// errCodeSubjectOverlap is JetStream's error code for a stream whose
+// subjects overlap another stream's.
+const errCodeSubjectOverlap jetstream.ErrorCode = 10065
+
+// Provision creates every stream and bucket, or updates them to match o
+// (the event streams only when o.Sharding.Shards is set). It
 // is idempotent and safe to run from many processes at once. Settings that
 // JetStream cannot change in place (storage type, retention) are reported as
 // an error naming the stream.
@@ -211,8 +254,22 @@ func Provision(ctx context.Context, js jetstream.JetStream, o StreamOptions) err
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	for _, cfg := range []jetstream.StreamConfig{EventsStreamConfig(o), CallsStreamConfig(o), DLQStreamConfig(o)} {
+	// Shard 0 first: raising the shard count narrows WEBEX_EVENTS, which
+	// must happen before a new shard may take the subjects it gives up.
+	streams := make([]jetstream.StreamConfig, 0, max(o.Sharding.Shards, 0)+2)
+	for k := 0; k < o.Sharding.Shards; k++ {
+		streams = append(streams, ShardStreamConfig(o, k))
+	}
+	streams = append(streams, CallsStreamConfig(o), DLQStreamConfig(o))
+	for _, cfg := range streams {
 		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			var apiErr *jetstream.APIError
+			if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeSubjectOverlap {
+				// Not for a rise in shards (shard 0 narrows first): a fall
+				// leaves the extra shards holding their subjects.
+				return fmt.Errorf("provision stream %s: its subjects overlap another stream's; lowering EVENTS_SHARDS needs the extra shard streams (%s and up) deleted once their events are handled: %w",
+					cfg.Name, ShardStream(o.Sharding.Shards), err)
+			}
 			return fmt.Errorf("provision stream %s: %w", cfg.Name, err)
 		}
 	}

@@ -43,6 +43,11 @@ type NATSOptions struct {
 	// publish could reach JetStream after ingest had already answered 503
 	// or spooled the event, so the answer would no longer be the truth.
 	NoReconnectBuffer bool
+	// SkipEventStreams keeps provisioning away from the event streams, for
+	// a binary that neither stores nor reads events (the retry worker): it
+	// does not know the deployment's shards and partitions, so it must not
+	// declare their streams.
+	SkipEventStreams bool
 }
 
 // AddFlags registers the NATS connection settings and the stream
@@ -62,9 +67,17 @@ func (o *NATSOptions) AddStreamFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Storage, "stream-storage", "file", "stream storage: file or memory")
 	fs.DurationVar(&o.Streams.EventsMaxAge, "events-max-age", def.EventsMaxAge, "how long stored events are kept (and can be replayed)")
 	fs.Int64Var(&o.Streams.EventsMaxBytes, "events-max-bytes", def.EventsMaxBytes, "size limit of the events stream in bytes; -1 for none (when full, ingest answers 503)")
+	fs.BoolVar(&o.Streams.EventsCompression, "events-compression", def.EventsCompression, "compress stored events (S2): less disk for a little CPU")
 	fs.DurationVar(&o.Streams.DuplicateWindow, "duplicate-window", def.DuplicateWindow, "how long a redelivered webhook is recognised and stored once")
 	fs.DurationVar(&o.Streams.DLQMaxAge, "dlq-max-age", def.DLQMaxAge, "how long dead letters are kept")
 	fs.DurationVar(&o.Streams.ProcessedTTL, "processed-ttl", def.ProcessedTTL, "how long a worker remembers it handled an event")
+}
+
+// AddShardsFlag registers --events-shards (EVENTS_SHARDS) into n: how many
+// streams the events are split over. Every binary that stores or reads
+// events takes it, and all must agree (events.CheckShards tells).
+func AddShardsFlag(fs *pflag.FlagSet, n *int) {
+	fs.IntVar(n, "events-shards", events.DefaultShards, "event streams the partitions are split over (WEBEX_EVENTS, WEBEX_EVENTS_1, ...); the same in every binary")
 }
 
 // AddConnFlags registers where NATS is and how to authenticate.
@@ -134,6 +147,15 @@ func (o NATSOptions) authOptions() ([]nats.Option, error) {
 // streamOptions resolves the storage name into the stream options.
 func (o NATSOptions) streamOptions() (events.StreamOptions, error) {
 	s := o.Streams
+	switch {
+	case o.SkipEventStreams:
+		s.Sharding = events.Sharding{}
+	case s.Sharding.Shards == 0:
+		s.Sharding.Shards = events.DefaultShards
+	}
+	if s.Sharding.Shards > 0 && s.Sharding.Partitions == 0 {
+		s.Sharding.Partitions = events.DefaultPartitions
+	}
 	switch o.Storage {
 	case "file", "":
 		s.Storage = jetstream.FileStorage

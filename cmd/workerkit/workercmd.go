@@ -59,6 +59,14 @@ func WorkerCommand(b WorkerBinary) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A worker of webhook events provisions the event streams
+			// with the partitions it was given; any other leaves them to
+			// the binaries that know the deployment's shards.
+			if len(b.Events) > 0 {
+				natsO.Streams.Sharding.Partitions = worker.Partitions
+			} else {
+				natsO.SkipEventStreams = true
+			}
 			if b.CallsWebex && len(b.Events) > 0 {
 				client, err := worker.Webex.Client()
 				if err != nil {
