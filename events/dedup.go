@@ -2,7 +2,11 @@ package events
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"strings"
+
+	"github.com/nats-io/nats.go"
 )
 
 // DedupKey identifies one event for JetStream's duplicate window and for
@@ -23,3 +27,35 @@ func DedupKey(env *Envelope, body []byte) string {
 	hex.Encode(h[:], sum[:12])
 	return env.Resource + ":" + env.Event + ":" + env.Data.ID + ":" + string(h[:])
 }
+
+// MsgID is the Nats-Msg-Id an event with dedupKey is stored with: 22
+// characters, the URL-safe base64 of the first 128 bits of the key's
+// SHA-256. The server keeps every id of the duplicate window in memory on
+// each replica, and a dedup key runs to a hundred characters or more, so
+// the hash about halves what the window costs. 128 bits make a collision,
+// which would drop an event as a duplicate, negligible.
+func MsgID(dedupKey string) string {
+	sum := sha256.Sum256([]byte(dedupKey))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// StoredMsgID is the id, as MsgID gives it, under which a stored message
+// counts as its event, read from its headers alone: the hash of
+// HeaderDedupKey when the message is a copy, else its Nats-Msg-Id. An id
+// stored before ids were hashed (the dedup key itself, which holds a ':')
+// is hashed here, so old and new messages of one event compare equal.
+func StoredMsgID(h nats.Header) string {
+	if k := h.Get(HeaderDedupKey); k != "" {
+		return MsgID(k)
+	}
+	id := h.Get(HeaderMsgID)
+	if isLongDedupKey(id) {
+		return MsgID(id)
+	}
+	return id
+}
+
+// isLongDedupKey tells a dedup key used as Nats-Msg-Id, as ingest stored
+// it before ids were hashed ("<resource>:<event>:<id>..."), from a MsgID,
+// whose alphabet has no ':'.
+func isLongDedupKey(id string) bool { return strings.Contains(id, ":") }

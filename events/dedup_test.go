@@ -1,6 +1,11 @@
 package events
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+)
 
 // TestDedupKeyOfDecodedIDs: two deliveries whose data.id differ as JSON
 // strings never share a dedup key, whatever escapes spell them; the same
@@ -48,5 +53,43 @@ func TestDedupKeyOfDecodedIDs(t *testing.T) {
 				t.Fatalf("one id spelled %s and %s: keys %q (%v) and %q (%v), want one key", tc.a, tc.b, ka, okA, kb, okB)
 			}
 		})
+	}
+}
+
+func TestMsgIDIsShortAndOldIDsStillMatch(t *testing.T) {
+	body := []byte(`{"id":"hook","resource":"messages","event":"created","data":{"id":"Y2lzY29zcGFyazovL3VzL01FU1NBR0UvMDEwNWM5ZjAtMDUwOS00YTk5LTkyZTctN2ZkNzZkZTk5ODc5","roomId":"r"}}`)
+	env, err := Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := DedupKey(env, body)
+	id := MsgID(key)
+	if len(id) != 22 || strings.ContainsAny(id, ":.*> ") {
+		t.Fatalf("MsgID %q: want 22 characters without separators", id)
+	}
+	if MsgID(key+"x") == id {
+		t.Fatal("two keys share an id")
+	}
+
+	stored := nats.Header{}
+	stored.Set(HeaderMsgID, id)
+	if got := StoredDedupKey(stored, env, body); got != key {
+		t.Errorf("key of an event stored with a hashed id: %q, want %q (from the body)", got, key)
+	}
+	if got := StoredDedupKey(stored, nil, nil); got != "" {
+		t.Errorf("key from a hashed id alone: %q, want none", got)
+	}
+	old := nats.Header{}
+	old.Set(HeaderMsgID, key) // as ingest stored it before ids were hashed
+	if got := StoredDedupKey(old, nil, nil); got != key {
+		t.Errorf("key of an event stored with the key as its id: %q", got)
+	}
+	copyOf := nats.Header{}
+	copyOf.Set(HeaderMsgID, "replay:run:7")
+	copyOf.Set(HeaderDedupKey, key)
+	for name, h := range map[string]nats.Header{"hashed": stored, "old": old, "copy": copyOf} {
+		if got := StoredMsgID(h); got != id {
+			t.Errorf("%s: StoredMsgID %q, want %q", name, got, id)
+		}
 	}
 }

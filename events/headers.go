@@ -4,7 +4,8 @@ package events
 // is always the webhook's raw bytes, unchanged, so the signature can be
 // re-verified later from HeaderSignature.
 const (
-	// HeaderMsgID is JetStream's dedup header; ingest sets it to DedupKey.
+	// HeaderMsgID is JetStream's dedup header; ingest sets it to MsgID of
+	// the DedupKey.
 	HeaderMsgID = "Nats-Msg-Id"
 	// HeaderWebhookID is the envelope's "id": the webhook registration, not the event.
 	HeaderWebhookID = "Webex-Webhook-Id"

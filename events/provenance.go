@@ -78,13 +78,15 @@ func (d DeadLetter) Set(h nats.Header) {
 
 // StoredDedupKey is the dedup key of a stored message, in the order every
 // reader must use: HeaderDedupKey (a copy carries its original's key),
-// else Nats-Msg-Id (ingest sets it to the key), else the key computed from
-// the envelope (env may be nil, giving "").
+// else a Nats-Msg-Id that is the key itself (ingest stored the key there
+// before ids were hashed), else the key computed from the envelope (env
+// may be nil, giving ""). Ingest's Nats-Msg-Id is now MsgID of the key,
+// which cannot be turned back into it; the body gives the same key.
 func StoredDedupKey(h nats.Header, env *Envelope, body []byte) string {
 	if k := h.Get(HeaderDedupKey); k != "" {
 		return k
 	}
-	if k := h.Get(HeaderMsgID); k != "" {
+	if k := h.Get(HeaderMsgID); isLongDedupKey(k) {
 		return k
 	}
 	if env != nil {

@@ -21,7 +21,8 @@ func TestStoredDedupKeyPrecedence(t *testing.T) {
 		want   string
 	}{
 		{name: "a copy keeps the original key", header: nats.Header{HeaderDedupKey: {"orig"}, HeaderMsgID: {"replay-1"}}, env: env, want: "orig"},
-		{name: "ingest's message id", header: nats.Header{HeaderMsgID: {"from-ingest"}}, env: env, want: "from-ingest"},
+		{name: "an id stored before ids were hashed", header: nats.Header{HeaderMsgID: {"messages:created:old"}}, env: env, want: "messages:created:old"},
+		{name: "a hashed id: from the body", header: nats.Header{HeaderMsgID: {MsgID(computed)}}, env: env, want: computed},
 		{name: "computed without headers", env: env, want: computed},
 		{name: "nothing for an undecodable body", want: ""},
 	}

@@ -70,13 +70,18 @@ type StreamOptions struct {
 	ProcessedTTL time.Duration
 }
 
+// DefaultDuplicateWindow covers ingest's publish retries (seconds), the
+// spool forwarding a short outage, and a quick redelivery by Webex. A copy
+// stored after it is still handled once: the markers live far longer.
+const DefaultDuplicateWindow = 2 * time.Minute
+
 // DefaultProcessedTTL is MAX_EVENT_AGE's default (24h) plus two hours,
 // more than the redelivery horizon of the default worker settings.
 const DefaultProcessedTTL = 26 * time.Hour
 
 // DefaultStreamOptions returns the defaults: one replica, file
 // storage, one events stream keeping events 7 days, uncompressed, a
-// 10-minute duplicate window, dead letters kept 30 days, markers kept 26
+// 2-minute duplicate window, dead letters kept 30 days, markers kept 26
 // hours.
 func DefaultStreamOptions() StreamOptions {
 	return StreamOptions{
@@ -85,7 +90,7 @@ func DefaultStreamOptions() StreamOptions {
 		EventsMaxAge:    7 * 24 * time.Hour,
 		EventsMaxBytes:  -1,
 		Sharding:        DefaultSharding(),
-		DuplicateWindow: 10 * time.Minute,
+		DuplicateWindow: DefaultDuplicateWindow,
 		DLQMaxAge:       30 * 24 * time.Hour,
 		ProcessedTTL:    DefaultProcessedTTL,
 	}

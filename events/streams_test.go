@@ -31,7 +31,7 @@ func TestProvisionIsIdempotentAndUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := s.CachedInfo().Config
-	if cfg.MaxAge != 2*time.Hour || cfg.Discard != jetstream.DiscardNew || cfg.Duplicates != 10*time.Minute {
+	if cfg.MaxAge != 2*time.Hour || cfg.Discard != jetstream.DiscardNew || cfg.Duplicates != events.DefaultDuplicateWindow {
 		t.Errorf("events stream config not applied: %+v", cfg)
 	}
 	for _, name := range []string{events.CallsStream, events.DLQStream} {

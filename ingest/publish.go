@@ -151,7 +151,7 @@ func eventHeaders(d delivery) nats.Header {
 		vals = append(vals, v)
 		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
-	set(events.HeaderMsgID, events.DedupKey(d.env, d.body))
+	set(events.HeaderMsgID, events.MsgID(events.DedupKey(d.env, d.body)))
 	if d.env.ID != "" {
 		set(events.HeaderWebhookID, d.env.ID)
 	}

@@ -62,7 +62,7 @@ func TestStoredBeforeAnswer(t *testing.T) {
 		t.Errorf("subject %q, want %q", msg.Subject, want)
 	}
 	wantHeaders := map[string]string{
-		events.HeaderMsgID:      events.DedupKey(env, body),
+		events.HeaderMsgID:      events.MsgID(events.DedupKey(env, body)),
 		events.HeaderWebhookID:  "hook-1",
 		events.HeaderResource:   "messages",
 		events.HeaderEvent:      "created",

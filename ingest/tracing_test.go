@@ -92,7 +92,7 @@ func TestDeliverySpanAndStoredTraceContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(msg.Data, body) || msg.Header.Get(events.HeaderMsgID) != events.DedupKey(env, body) {
+	if !bytes.Equal(msg.Data, body) || msg.Header.Get(events.HeaderMsgID) != events.MsgID(events.DedupKey(env, body)) {
 		t.Error("tracing changed the stored body or the dedup id")
 	}
 }

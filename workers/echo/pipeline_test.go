@@ -149,7 +149,11 @@ func TestReplayedEventIsNotAnsweredTwice(t *testing.T) {
 	msg := nats.NewMsg(orig.Subject)
 	msg.Data = orig.Data
 	msg.Header = orig.Header
-	msg.Header.Set(events.HeaderDedupKey, orig.Header.Get(events.HeaderMsgID))
+	env, err := events.Decode(orig.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg.Header.Set(events.HeaderDedupKey, events.StoredDedupKey(orig.Header, env, orig.Data))
 	msg.Header.Set(events.HeaderMsgID, "copy-"+orig.Header.Get(events.HeaderMsgID))
 	if _, err := p.JS.PublishMsg(ctx, msg); err != nil {
 		t.Fatal(err)

@@ -98,7 +98,7 @@ func (f *feeder) next() (*nats.Msg, error) {
 	}
 	msg := nats.NewMsg(env.Subject(f.partitions))
 	msg.Data = body
-	msg.Header.Set(events.HeaderMsgID, events.DedupKey(env, body))
+	msg.Header.Set(events.HeaderMsgID, events.MsgID(events.DedupKey(env, body)))
 	msg.Header.Set(events.HeaderWebhookID, env.ID)
 	msg.Header.Set(events.HeaderResource, env.Resource)
 	msg.Header.Set(events.HeaderEvent, env.Event)

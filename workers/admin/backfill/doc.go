@@ -15,13 +15,14 @@
 // # Has the stream seen it?
 //
 // A message's event is identified by its dedup key, messages:created:<id>,
-// which ingest stores as the Nats-Msg-Id. JetStream keeps no index of those
-// beyond the duplicate window (10 minutes), and a direct get looks up a
+// whose hash (events.MsgID) ingest stores as the Nats-Msg-Id. JetStream
+// keeps no index of those beyond the duplicate window, and a direct get looks up a
 // subject, not an id. So before storing anything, a backfill reads the
 // message events of the window once, from a little before its start (a
 // margin for clock differences between Webex and JetStream), with an
 // ordered consumer that fetches headers only, and keeps the set of their
-// dedup keys. A message whose webhook was stored has its created time
+// ids (events.StoredMsgID, which also hashes the long ids of events stored
+// before ids were hashed). A message whose webhook was stored has its created time
 // inside the window, so it is in that set; the idempotency markers of the
 // workers are not used, since an event can be stored and not handled yet.
 // The synthetic event carries the same Nats-Msg-Id, so a webhook or another
@@ -31,8 +32,9 @@
 //
 // A window that starts before the oldest stored event cannot be checked
 // fully (Summary.Partial): older events expired from the stream. The
-// workers' idempotency markers, which live as long as events, still keep a
-// message handled then from being handled again.
+// workers' idempotency markers (PROCESSED_TTL) and, past them, their
+// consumers' ack floors keep a message handled then from being handled
+// again.
 //
 // # Sessions
 //

@@ -165,7 +165,7 @@ func checkStored(t *testing.T, p *pipelinetest.Pipeline, items []backfill.Item) 
 		_ = json.Unmarshal(m.Data, &marker)
 		if m.Subject != env.Subject(events.DefaultPartitions) || env.Data.ID != it.MessageID || env.Data.RoomID != it.RoomID ||
 			!marker.Backfilled || m.Header.Get(events.HeaderBackfilled) != "true" ||
-			m.Header.Get(events.HeaderMsgID) != "messages:created:"+it.MessageID {
+			m.Header.Get(events.HeaderMsgID) != events.MsgID("messages:created:"+it.MessageID) {
 			t.Errorf("stored event %d: %s %v %s", it.Seq, m.Subject, m.Header, m.Data)
 		}
 	}

@@ -31,7 +31,7 @@ func seenKeys(ctx context.Context, js jetstream.JetStream, from time.Time, consu
 
 	keys = map[string]bool{}
 	add := func(h map[string][]string) {
-		if k := events.StoredDedupKey(h, nil, nil); k != "" {
+		if k := events.StoredMsgID(h); k != "" {
 			keys[k] = true
 		}
 	}

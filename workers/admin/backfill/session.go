@@ -40,8 +40,8 @@ type Session struct {
 	api WebexAPI
 	o   SessionOptions
 	bot *webex.Person
-	// seen holds the dedup keys of the message events in the stream, and
-	// of those stored by this session.
+	// seen holds the ids (events.MsgID) of the message events in the
+	// stream, and of those stored by this session.
 	seen map[string]bool
 	// StreamFrom and Partial: see Summary.
 	StreamFrom time.Time
@@ -95,7 +95,7 @@ func (s *Session) Store(ctx context.Context, room webex.Room, m webex.Message, d
 	if err != nil {
 		return Item{}, fmt.Errorf("message %s: %w", m.ID, err)
 	}
-	key := dedupKey(m.ID)
+	key := events.MsgID(dedupKey(m.ID))
 	it := Item{MessageID: m.ID, RoomID: m.RoomID, RoomType: room.Type, PersonEmail: m.PersonEmail, Created: m.Created,
 		Seen: s.seen[key], Subject: msg.Subject}
 	if it.Seen || dryRun {
