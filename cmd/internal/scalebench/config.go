@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/webexpipe/webexpipe/events"
 )
 
 // Modes of a worker type's consumption (WORKER_ORDERED).
@@ -20,10 +22,9 @@ type scenario struct {
 	Mode        string `json:"mode"`
 	Concurrency int    `json:"concurrency"`
 	Replicas    int    `json:"replicas"`
-	// Shards is the number of event-stream shards. The runtime has none
-	// yet, so only 1 is accepted; when it has, the shard count becomes one
-	// more worker setting in workerEnv and one more subject choice in the
-	// feeder.
+	// Shards is the number of event-stream shards (EVENTS_SHARDS). The
+	// feeder's subjects pick the shard; a base build from before shards
+	// existed is not run with more than one.
 	Shards int `json:"shards"`
 }
 
@@ -58,8 +59,8 @@ func parseScenarios(spec string) ([]scenario, error) {
 			}
 			*nums[i] = n
 		}
-		if s.Shards != 1 {
-			return nil, fmt.Errorf("scenario %q: the worker runtime has no event-stream shards yet; shards must be 1", f)
+		if err := (events.Sharding{Shards: s.Shards, Partitions: events.DefaultPartitions}).Validate(); err != nil {
+			return nil, fmt.Errorf("scenario %q: %w", f, err)
 		}
 		out = append(out, s)
 	}
@@ -145,8 +146,9 @@ func defaultConfig() config {
 }
 
 // defaultScenarios: concurrency 16, 64, 256 in both modes on one replica,
-// and 2 and 4 replicas in shared mode at 64.
-const defaultScenarios = "shared:16:1,shared:64:1,shared:256:1,shared:64:2,shared:64:4,ordered:16:1,ordered:256:1"
+// 2 and 4 replicas in shared mode at 64, and 256 in both modes over three
+// shards (the working tree only).
+const defaultScenarios = "shared:16:1,shared:64:1,shared:256:1,shared:64:2,shared:64:4,ordered:16:1,ordered:256:1,shared:256:1:3,ordered:256:1:3"
 
 func mustScenarios(spec string) []scenario {
 	s, err := parseScenarios(spec)

@@ -31,7 +31,7 @@ type ingestRow struct {
 // that no worker consumes) and reads the CPU each used.
 func runIngest(ctx context.Context, cfg config, bins binaries, b build, servers int, dir string) (ingestRow, error) {
 	row := ingestRow{Servers: servers, Build: b.Name, Connections: cfg.IngestConnections}
-	cl, err := startEventsCluster(ctx, cfg, bins, servers, dir)
+	cl, err := startEventsCluster(ctx, cfg, bins, servers, 1, dir)
 	if err != nil {
 		return row, err
 	}

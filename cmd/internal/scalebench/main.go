@@ -123,6 +123,9 @@ func measure(ctx context.Context, cfg config, out, progress io.Writer) (report, 
 			// Builds side by side, so both see the same load from the
 			// rest of the machine as far as possible.
 			for _, b := range bins.builds {
+				if b.Name == "base" && sc.Shards > 1 {
+					continue // from before shards: it would read shard 0 only
+				}
 				fmt.Fprintf(progress, "scalebench: R%d %s %s\n", servers, b.Name, sc)
 				row, err := runScenario(ctx, cfg, bins, b, servers, sc, scenarioDir(work, b, servers, sc))
 				if err != nil {

@@ -90,7 +90,7 @@ type eventsCluster struct {
 // creates the events stream on it: ingest provisions at start and exits
 // if it cannot (a cluster still learning its peers would make it), and
 // the feeder publishes before any worker runs. The caller must call stop.
-func startEventsCluster(ctx context.Context, cfg config, bins binaries, servers int, dir string) (*eventsCluster, error) {
+func startEventsCluster(ctx context.Context, cfg config, bins binaries, servers, shards int, dir string) (*eventsCluster, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func startEventsCluster(ctx context.Context, cfg config, bins binaries, servers 
 		return nil, err
 	}
 	if ec.js, err = jetstream.New(ec.nc); err == nil {
-		err = createEventsStream(ctx, ec.js, servers, cfg.StartTimeout)
+		err = createEventsStream(ctx, ec.js, servers, shards, cfg.StartTimeout)
 	}
 	if err != nil {
 		ec.stop()

@@ -100,7 +100,8 @@ func TestParseScenarios(t *testing.T) {
 		{name: "unknown mode", spec: "fifo:16:1", wantErr: "mode"},
 		{name: "missing replicas", spec: "shared:16", wantErr: "want mode:concurrency:replicas"},
 		{name: "zero concurrency", spec: "shared:0:1", wantErr: "positive"},
-		{name: "shards the runtime lacks", spec: "shared:16:1:4", wantErr: "shards must be 1"},
+		{name: "shards", spec: "shared:16:1:4", want: []scenario{{modeShared, 16, 1, 4}}},
+		{name: "more shards than partitions", spec: "shared:16:1:17", wantErr: "at most the partitions"},
 		{name: "empty", spec: " , ", wantErr: "no scenarios"},
 	}
 	for _, tt := range tests {

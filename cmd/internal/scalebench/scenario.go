@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -72,7 +71,7 @@ type snapshot struct {
 // and measures a window after the warm-up.
 func runScenario(ctx context.Context, cfg config, bins binaries, b build, servers int, sc scenario, dir string) (workerRow, error) {
 	row := workerRow{Servers: servers, Build: b.Name, Scenario: sc}
-	cl, err := startEventsCluster(ctx, cfg, bins, servers, dir)
+	cl, err := startEventsCluster(ctx, cfg, bins, servers, sc.Shards, dir)
 	if err != nil {
 		return row, err
 	}
@@ -106,7 +105,7 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 		// fresh cluster all at once can time out on a loaded machine,
 		// which is a start-up matter, not what is measured here.
 		err = procrun.Poll(ctx, "the first worker's consumer", cfg.StartTimeout, func() bool {
-			_, _, err := consumerState(ctx, js)
+			_, _, err := consumerState(ctx, js, sc.Shards)
 			return err == nil || p.Exited()
 		})
 		if err == nil && p.Exited() {
@@ -133,14 +132,14 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	if err := procrun.Pause(ctx, cfg.Warmup); err != nil {
 		return row, err
 	}
-	start, err := take(ctx, js, cl.cluster, workers, web, feed, true)
+	start, err := take(ctx, js, sc.Shards, cl.cluster, workers, web, feed, true)
 	if err != nil {
 		return row, err
 	}
 	if err := procrun.Pause(ctx, cfg.Window); err != nil {
 		return row, err
 	}
-	end, err := take(ctx, js, cl.cluster, workers, web, feed, false)
+	end, err := take(ctx, js, sc.Shards, cl.cluster, workers, web, feed, false)
 	if err != nil {
 		return row, err
 	}
@@ -160,21 +159,26 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	return row, nil
 }
 
-// createEventsStream creates the events stream with a replica on each
-// server, and only that stream: the binaries provision the rest as their
+// createEventsStream creates the events streams (one per shard) with a
+// replica on each server, and only those: the binaries provision the rest as their
 // own version defines it (marker lifetimes, say). A cluster that has just
 // elected its meta leader may not know every peer yet and refuses a stream
 // of three replicas ("no suitable peers"), so the creation is retried for
 // up to limit.
-func createEventsStream(ctx context.Context, js jetstream.JetStream, servers int, limit time.Duration) error {
+func createEventsStream(ctx context.Context, js jetstream.JetStream, servers, shards int, limit time.Duration) error {
 	so := events.DefaultStreamOptions()
 	so.Replicas = servers
+	so.Sharding.Shards = shards
 	var err error
 	perr := procrun.Poll(ctx, "the events stream", limit, func() bool {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		_, err = js.CreateOrUpdateStream(cctx, events.EventsStreamConfig(so))
-		return err == nil
+		for k := range shards {
+			if _, err = js.CreateOrUpdateStream(cctx, events.ShardStreamConfig(so, k)); err != nil {
+				return false
+			}
+		}
+		return true
 	})
 	if perr != nil {
 		return fmt.Errorf("create the events stream: %w (last: %v)", perr, err)
@@ -184,7 +188,7 @@ func createEventsStream(ctx context.Context, js jetstream.JetStream, servers int
 
 // take reads the snapshot. The heap is read first at the start and last at
 // the end, so the collections it asks for fall outside the CPU measured.
-func take(ctx context.Context, js jetstream.JetStream, cl *cluster, workers []*procrun.Process, web *standIn, feed *feeder, atStart bool) (snapshot, error) {
+func take(ctx context.Context, js jetstream.JetStream, shards int, cl *cluster, workers []*procrun.Process, web *standIn, feed *feeder, atStart bool) (snapshot, error) {
 	var s snapshot
 	var err error
 	if atStart {
@@ -193,7 +197,7 @@ func take(ctx context.Context, js jetstream.JetStream, cl *cluster, workers []*p
 		}
 	}
 	published, release := feed.hold()
-	remaining, redelivered, err := consumerState(ctx, js)
+	remaining, redelivered, err := consumerState(ctx, js, shards)
 	release()
 	if err != nil {
 		return s, err
@@ -212,29 +216,31 @@ func take(ctx context.Context, js jetstream.JetStream, cl *cluster, workers []*p
 	return s, nil
 }
 
-// consumerState sums, over every consumer of the events stream (one in
-// shared mode, one per partition in ordered mode, whatever the runtime
-// under test makes), the events not yet acknowledged: pending plus
-// delivered and waiting for an ack.
-func consumerState(ctx context.Context, js jetstream.JetStream) (remaining int64, redelivered int, err error) {
+// consumerState sums, over every consumer of the events streams (one per
+// shard in shared mode, one per partition in ordered mode, whatever the
+// runtime under test makes), the events not yet acknowledged: pending plus
+// delivered and waiting for an ack. Every shard must have a consumer.
+func consumerState(ctx context.Context, js jetstream.JetStream, shards int) (remaining int64, redelivered int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	s, err := js.Stream(ctx, events.EventsStream)
-	if err != nil {
-		return 0, 0, err
-	}
-	lister := s.ListConsumers(ctx)
-	n := 0
-	for ci := range lister.Info() {
-		n++
-		remaining += int64(ci.NumPending) + int64(ci.NumAckPending)
-		redelivered += ci.NumRedelivered
-	}
-	if err := lister.Err(); err != nil {
-		return 0, 0, fmt.Errorf("list consumers: %w", err)
-	}
-	if n == 0 {
-		return 0, 0, errors.New("the events stream has no consumer yet")
+	for k := range shards {
+		s, err := js.Stream(ctx, events.ShardStream(k))
+		if err != nil {
+			return 0, 0, err
+		}
+		lister := s.ListConsumers(ctx)
+		n := 0
+		for ci := range lister.Info() {
+			n++
+			remaining += int64(ci.NumPending) + int64(ci.NumAckPending)
+			redelivered += ci.NumRedelivered
+		}
+		if err := lister.Err(); err != nil {
+			return 0, 0, fmt.Errorf("list consumers: %w", err)
+		}
+		if n == 0 {
+			return 0, 0, fmt.Errorf("the events stream %s has no consumer yet", events.ShardStream(k))
+		}
 	}
 	return remaining, redelivered, nil
 }
@@ -272,6 +278,7 @@ func workerEnv(cfg config, sc scenario, servers int, natsURL string, web *standI
 		"WORKER_CONCURRENCY=" + strconv.Itoa(sc.Concurrency),
 		"WORKER_ORDERED=" + strconv.FormatBool(sc.Mode == modeOrdered),
 		"WORKER_PARTITIONS=" + strconv.Itoa(events.DefaultPartitions),
+		"EVENTS_SHARDS=" + strconv.Itoa(sc.Shards),
 		"START_AT=all",
 		"METRICS_ADDR=",
 		"LOG_LEVEL=" + cfg.LogLevel,
