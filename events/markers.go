@@ -45,8 +45,12 @@ func MarkerKey(worker, dedupKey string) string {
 // AttemptKey is the key, in ProcessedBucket, of the record a worker writes
 // when it starts handling a forced replay, whose copy is a new attempt
 // whatever the marker says: "<worker>.forced.<32 hex chars>" of the dedup
-// key and the copy's stream sequence.
-func AttemptKey(worker, dedupKey string, copySeq uint64) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", dedupKey, copySeq))
+// key and the replay run (HeaderReplayRun). A run that stores a second
+// copy of an event (resumed after the duplicate window) finds the record
+// of the first, so its handler looks for what the first copy did before
+// acting; another run is a new attempt. A copy without a run (stored by an
+// older replay) falls back to its own stream sequence.
+func AttemptKey(worker, dedupKey, run string) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s", dedupKey, run))
 	return worker + ".forced." + hex.EncodeToString(sum[:16])
 }

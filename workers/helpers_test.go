@@ -213,6 +213,7 @@ type call struct {
 	dedupKey  string
 	replay    bool
 	force     bool
+	retried   bool
 }
 
 // recorder is a handler that records its calls and answers with fn.
@@ -227,7 +228,7 @@ func (r *recorder) Handle(ctx context.Context, ev *Event) error {
 	r.mu.Lock()
 	r.calls = append(r.calls, call{
 		at: time.Now(), seq: ev.StreamSeq, delivered: ev.Delivered, subject: ev.Subject,
-		dedupKey: ev.DedupKey, replay: ev.Replay, force: ev.Force,
+		dedupKey: ev.DedupKey, replay: ev.Replay, force: ev.Force, retried: ev.Retried(),
 	})
 	n := len(r.calls)
 	r.mu.Unlock()

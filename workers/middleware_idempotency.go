@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -49,7 +50,7 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 			key := events.MarkerKey(worker, ev.DedupKey)
 			switch {
 			case ev.Force:
-				noteAttempt(ctx, kv, events.AttemptKey(worker, ev.DedupKey, ev.StreamSeq), ev, true)
+				noteAttempt(ctx, kv, events.AttemptKey(worker, ev.DedupKey, forcedRun(ev)), ev, true)
 			case ev.Delivered == 1 && !ev.attempted && !isCopy(ev) && noteAttempt(ctx, kv, key, ev, false):
 				// Created: no earlier delivery began.
 			default:
@@ -75,6 +76,15 @@ func Idempotency(kv jetstream.KeyValue, worker string, onWriteError func(ev *Eve
 			return herr
 		})
 	}
+}
+
+// forcedRun names the replay run of a forced copy, or, for a copy that
+// carries none, the copy itself.
+func forcedRun(ev *Event) string {
+	if run := ev.Header.Get(events.HeaderReplayRun); run != "" {
+		return run
+	}
+	return "seq:" + strconv.FormatUint(ev.StreamSeq, 10)
 }
 
 // isCopy reports whether ev is a copy of a stored event (its original's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +50,7 @@ func TestRunnerIdempotency(t *testing.T) {
 		msg.Header.Set(events.HeaderMsgID, msgID)
 		msg.Header.Set(events.HeaderDedupKey, key)
 		msg.Header.Set(events.HeaderOrigSeq, "1")
+		msg.Header.Set(events.HeaderReplayRun, strings.SplitN(msgID, ":", 2)[0])
 		if force {
 			msg.Header.Set(events.HeaderReplayForce, "true")
 		}
@@ -74,6 +76,24 @@ func TestRunnerIdempotency(t *testing.T) {
 	}
 	if c := calls[0]; c.replay || c.force || c.dedupKey != key {
 		t.Errorf("original seen as replay=%v force=%v key=%q, want false, false, %q", c.replay, c.force, c.dedupKey, key)
+	}
+	if calls[1].retried {
+		t.Error("the first forced copy of a run was marked retried")
+	}
+
+	// The same forced run stores its copy again (resumed after the
+	// duplicate window): handled, but as a retry, so the handler looks for
+	// what the first copy did before acting.
+	replay("replay-2:again", true)
+	waitOutcome(outcomeOK, 3)
+	if calls := rec.snapshot(); len(calls) != 3 || !calls[2].retried {
+		t.Fatalf("a second forced copy of one run: calls %+v, want a third call marked retried", calls)
+	}
+	// Another forced run is a new attempt.
+	replay("replay-3", true)
+	waitOutcome(outcomeOK, 4)
+	if calls := rec.snapshot(); len(calls) != 4 || calls[3].retried {
+		t.Fatalf("a forced copy of another run: calls %+v, want a fourth call not marked retried", calls)
 	}
 }
 

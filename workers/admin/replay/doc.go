@@ -18,7 +18,10 @@
 //   - a Nats-Msg-Id of its own, "replay:<run>:<seq>": JetStream would drop a
 //     copy carrying the original's id as a duplicate, and running the same
 //     run again (after a crash, with the same run id) stores nothing twice
-//     within the duplicate window.
+//     within the duplicate window. A copy stored twice after it is still
+//     skipped by the marker, or, in a forced run, handled as a retry: the
+//     worker's record of the run's first attempt (events.AttemptKey) makes
+//     the handler look for what the first copy did before acting.
 //
 // Copies can be paced (Options.Rate) so a large replay does not run into
 // Webex's rate limits all at once.
