@@ -53,7 +53,7 @@ func newUsers(t *testing.T) users {
 		t.Setenv(natsconf.SysNKeyVar, pub)
 		u[name] = writeSeed(t, dir, name, seed)
 	}
-	for _, r := range events.Roles(events.DefaultPartitions) {
+	for _, r := range events.Roles(events.DefaultSharding()) {
 		seed, pub, err := natsconf.NewUserKey()
 		if err != nil {
 			t.Fatal(err)
