@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -29,12 +30,77 @@ type LeaderMove struct {
 // ($JS.API.STREAM.LEADER.STEPDOWN.<stream> with a placement, nats-server
 // 2.11 and later).
 //
-// It is best effort: a server may elect another peer than the preferred
-// one, and leaders move again when servers restart. It returns the moves
-// it asked for, those that failed included, and the errors joined;
+// The server may elect another peer than the preferred one (one it has
+// not heard from lately is passed over), so after each round of moves
+// SpreadLeaders waits for the moved streams to have a leader again and
+// looks once more, for at most spreadRounds rounds. It is best effort all
+// the same, and leaders move again when servers restart. It returns the
+// moves it asked for, those that failed included, and the errors joined;
 // streams without replicas need no move and are left alone. It needs the
 // stream info and the step-down of every shard stream (the admin user).
 func SpreadLeaders(ctx context.Context, js jetstream.JetStream, s Sharding) ([]LeaderMove, error) {
+	var all []LeaderMove
+	for range spreadRounds {
+		moves, err := spreadRound(ctx, js, s)
+		all = append(all, moves...)
+		if err != nil || len(moves) == 0 {
+			return all, err
+		}
+		if err := awaitLeaders(ctx, js, moves); err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}
+
+// spreadRounds bounds the rounds of moves SpreadLeaders asks for.
+const spreadRounds = 3
+
+// leaderPoll is how often awaitLeaders looks at a moved stream, and
+// lookTimeout bounds one look at a stream: a stream electing a leader may
+// leave the request unanswered, and that must not use up the caller's
+// whole context.
+const (
+	leaderPoll  = 50 * time.Millisecond
+	lookTimeout = 2 * time.Second
+)
+
+// awaitLeaders waits until every stream moves names has a leader again.
+func awaitLeaders(ctx context.Context, js jetstream.JetStream, moves []LeaderMove) error {
+	for _, m := range moves {
+		for {
+			if hasLeader(ctx, js, m.Stream) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("stream %s: no leader after the move: %w", m.Stream, ctx.Err())
+			case <-time.After(leaderPoll):
+			}
+		}
+	}
+	return nil
+}
+
+// hasLeader reports whether stream has a leader that answers.
+func hasLeader(ctx context.Context, js jetstream.JetStream, stream string) bool {
+	st, err := lookAt(ctx, js, stream)
+	if err != nil {
+		return false
+	}
+	ci := st.CachedInfo().Cluster
+	return ci != nil && ci.Leader != ""
+}
+
+// lookAt gets stream's info, waiting at most lookTimeout.
+func lookAt(ctx context.Context, js jetstream.JetStream, stream string) (jetstream.Stream, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookTimeout)
+	defer cancel()
+	return js.Stream(ctx, stream)
+}
+
+// spreadRound asks for the moves the leaders as they are now call for.
+func spreadRound(ctx context.Context, js jetstream.JetStream, s Sharding) ([]LeaderMove, error) {
 	type shard struct {
 		stream, leader string
 		peers          []string // replicas that may take over, not offline
@@ -43,7 +109,7 @@ func SpreadLeaders(ctx context.Context, js jetstream.JetStream, s Sharding) ([]L
 	var errs []error
 	leads := map[string]int{} // server name -> shard streams it leads
 	for _, name := range s.Streams() {
-		st, err := js.Stream(ctx, name)
+		st, err := lookAt(ctx, js, name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("stream %s: %w", name, err))
 			continue
@@ -116,6 +182,8 @@ func stepDown(ctx context.Context, js jetstream.JetStream, stream, to string) er
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, lookTimeout)
+	defer cancel()
 	msg, err := js.Conn().RequestWithContext(ctx, jsAPI("STREAM.LEADER.STEPDOWN."+stream), body)
 	if err != nil {
 		return fmt.Errorf("step down the leader of %s for %s: %w", stream, to, err)
