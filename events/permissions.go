@@ -40,20 +40,38 @@ type Role struct {
 // prefix, so no user sees the answers to another user's requests.
 func InboxPrefix(user string) string { return "_INBOX_" + user }
 
-// Roles returns every user of a deployment. partitions is the number of
-// partitions ordered workers may use (their per-partition consumers are
-// named <worker>-p0 to <worker>-p<partitions-1>); DefaultPartitions unless
-// the deployment changed it.
-func Roles(partitions int) []Role {
+// Roles returns every user of a deployment whose events are split as s
+// says: each event stream is named, and each ordered worker's partition
+// consumer (<worker>-p0 to <worker>-p<Partitions-1>) on the stream of its
+// partition's shard only. A zero field of s takes its default
+// (DefaultSharding).
+func Roles(s Sharding) []Role {
+	if s.Shards < 1 {
+		s.Shards = DefaultShards
+	}
+	if s.Partitions < 1 {
+		s.Partitions = DefaultPartitions
+	}
 	return []Role{
 		{User: AdminUser, Doc: "webexpipe provision and the operator commands (status, replay, backfill, dlq)", Unrestricted: true},
-		{User: IngestUser, Doc: "ingest (stores events, answers /readyz, may run the webhook watchdog)", Permissions: ingestPermissions()},
-		{User: "echo", Doc: "echo-worker", Permissions: workerPermissions("echo", partitions)},
-		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", partitions)},
-		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", partitions)},
+		{User: IngestUser, Doc: "ingest (stores events, answers /readyz, may run the webhook watchdog)", Permissions: ingestPermissions(s)},
+		{User: "echo", Doc: "echo-worker", Permissions: workerPermissions("echo", s)},
+		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", s)},
+		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", s)},
 		{User: RetryWorker, Doc: "retry-worker (re-runs the stored calls of every worker)", Permissions: retryPermissions()},
-		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch (with its recovery of lost messages)", Permissions: webhooksPermissions()},
+		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch (with its recovery of lost messages)", Permissions: webhooksPermissions(s)},
 	}
+}
+
+// shardsInfo is the stream info of every events shard, and of the shard
+// past the last, which CheckShards asks for to tell that no more shards
+// exist.
+func shardsInfo(s Sharding) []string {
+	out := make([]string, 0, s.Shards+1)
+	for _, stream := range s.Streams() {
+		out = append(out, jsAPI("STREAM.INFO."+stream))
+	}
+	return append(out, jsAPI("STREAM.INFO."+ShardStream(s.Shards)))
 }
 
 // jsAPI is a JetStream API subject.
@@ -133,43 +151,49 @@ func callsOf(worker string) []string {
 	}
 }
 
-func ingestPermissions() Permissions {
+// ingestPermissions stores events on any partition (each lands in its
+// shard's stream) and looks at every shard's stream: for readiness, and
+// for CheckShards at start.
+func ingestPermissions(s Sharding) Permissions {
 	pub := []string{
 		eventsPrefix + ">",
 		jsAPI("INFO"),
-		jsAPI("STREAM.INFO." + EventsStream),
 	}
+	pub = append(pub, shardsInfo(s)...)
 	return Permissions{Publish: append(pub, webhooksState()...), Subscribe: subscribeOwnInbox(IngestUser)}
 }
 
 // backlogRead is what a worker's /metrics reads of its backlog: the stored
-// time of the first event its consumer has not handled (a message get by
-// sequence and subject, which NATS cannot narrow to the worker's subjects:
-// the request names them in its body) and how many dead letters it has.
-func backlogRead(stream string) []string {
-	return []string{
-		jsAPI("STREAM.MSG.GET." + stream),
-		jsAPI("STREAM.INFO." + DLQStream),
+// time of the first event its consumer has not handled in each shard's
+// stream (a message get by sequence and subject, which NATS cannot narrow
+// to the worker's subjects: the request names them in its body) and how
+// many dead letters it has.
+func backlogRead(s Sharding) []string {
+	out := make([]string, 0, s.Shards+1)
+	for _, stream := range s.Streams() {
+		out = append(out, jsAPI("STREAM.MSG.GET."+stream))
 	}
+	return append(out, jsAPI("STREAM.INFO."+DLQStream))
 }
 
-// workerPermissions is a worker type on WEBEX_EVENTS: its durable consumer,
-// or in ordered mode one consumer per partition (which it also unpins when
-// it stops); requeued copies on its replay subjects; its dead letters; its
-// outbox; its markers; the shared pause; reading its backlog.
-func workerPermissions(worker string, partitions int) Permissions {
-	pub := []string{
-		jsAPI("INFO"),
-		jsAPI("STREAM.INFO." + EventsStream),
-		ReplayFilter(worker),
-		DLQSubject(worker),
+// workerPermissions is a worker type on the events streams: its durable
+// consumer on each shard's stream (one name, a consumer per stream), or
+// in ordered mode one consumer per partition on the stream of the
+// partition's shard (which it also unpins when it stops); requeued copies
+// on its replay subjects; its dead letters; its outbox; its markers; the
+// shared pause; reading its backlog.
+func workerPermissions(worker string, s Sharding) Permissions {
+	pub := []string{jsAPI("INFO")}
+	pub = append(pub, shardsInfo(s)...)
+	pub = append(pub, ReplayFilter(worker), DLQSubject(worker))
+	pub = append(pub, backlogRead(s)...)
+	for _, stream := range s.Streams() {
+		pub = append(pub, consumerUse(stream, worker)...)
 	}
-	pub = append(pub, backlogRead(EventsStream)...)
-	pub = append(pub, consumerUse(EventsStream, worker)...)
-	for p := range max(partitions, 1) {
-		name := PartitionConsumerName(worker, p)
-		pub = append(pub, consumerUse(EventsStream, name)...)
-		pub = append(pub, jsAPI("CONSUMER.UNPIN."+EventsStream+"."+name))
+	for p := range s.Partitions {
+		name, stream := PartitionConsumerName(worker, p), s.StreamOf(p)
+		pub = append(pub, consumerUse(stream, name)...)
+		pub = append(pub, jsAPI("CONSUMER.UNPIN."+stream+"."+name))
 	}
 	pub = append(pub, callsOf(worker)...)
 	pub = append(pub, markersOf(worker)...)
@@ -197,24 +221,28 @@ func retryPermissions() Permissions {
 }
 
 // recoveryUse is the watchdog's recovery of lost messages: reading which
-// message events the stream holds through its one consumer
-// (RecoveryConsumer, filtered to messages/created, replaced and removed by
-// the client), and storing the missing ones as ingest would. Its state is
-// in the webhooks bucket.
-func recoveryUse() []string {
+// message events the streams hold through one consumer on each shard's
+// stream (RecoveryConsumer, filtered to messages/created, replaced and
+// removed by the client), and storing the missing ones as ingest would.
+// Its state is in the webhooks bucket. It may also check the shards
+// (CheckShards).
+func recoveryUse(s Sharding) []string {
 	filter := EventFilter("messages", "created")
-	return []string{
-		jsAPI("STREAM.INFO." + EventsStream),
-		jsAPI("CONSUMER.CREATE." + EventsStream + "." + RecoveryConsumer + "." + filter),
-		jsAPI("CONSUMER.INFO." + EventsStream + "." + RecoveryConsumer),
-		jsAPI("CONSUMER.MSG.NEXT." + EventsStream + "." + RecoveryConsumer),
-		jsAPI("CONSUMER.DELETE." + EventsStream + "." + RecoveryConsumer),
-		filter,
+	var out []string
+	for _, stream := range s.Streams() {
+		out = append(out,
+			jsAPI("STREAM.INFO."+stream),
+			jsAPI("CONSUMER.CREATE."+stream+"."+RecoveryConsumer+"."+filter),
+			jsAPI("CONSUMER.INFO."+stream+"."+RecoveryConsumer),
+			jsAPI("CONSUMER.MSG.NEXT."+stream+"."+RecoveryConsumer),
+			jsAPI("CONSUMER.DELETE."+stream+"."+RecoveryConsumer),
+		)
 	}
+	return append(out, jsAPI("STREAM.INFO."+ShardStream(s.Shards)), filter)
 }
 
-func webhooksPermissions() Permissions {
+func webhooksPermissions(s Sharding) Permissions {
 	pub := append([]string{jsAPI("INFO")}, webhooksState()...)
-	pub = append(pub, recoveryUse()...)
+	pub = append(pub, recoveryUse(s)...)
 	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(WebhooksUser)}
 }

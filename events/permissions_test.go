@@ -10,7 +10,7 @@ import (
 // only last), and every restricted user reading only its own inbox.
 func TestRolesAreWellFormed(t *testing.T) {
 	seen := map[string]bool{}
-	for _, r := range Roles(DefaultPartitions) {
+	for _, r := range Roles(DefaultSharding()) {
 		if !ValidToken(r.User) || seen[r.User] {
 			t.Errorf("user %q: invalid or repeated", r.User)
 		}
@@ -39,7 +39,7 @@ func TestRolesAreWellFormed(t *testing.T) {
 // TestOrderedPartitionsCovered: a worker may use each partition consumer
 // of ordered mode, and no more than the partitions asked for.
 func TestOrderedPartitionsCovered(t *testing.T) {
-	for _, r := range Roles(4) {
+	for _, r := range Roles(Sharding{Shards: 1, Partitions: 4}) {
 		if r.User != "echo" {
 			continue
 		}
@@ -59,4 +59,68 @@ func TestOrderedPartitionsCovered(t *testing.T) {
 		return
 	}
 	t.Fatal("no echo role")
+}
+
+// allowed is what user may publish to under Roles(s).
+func allowed(t *testing.T, s Sharding, user string) map[string]bool {
+	t.Helper()
+	for _, r := range Roles(s) {
+		if r.User == user {
+			has := map[string]bool{}
+			for _, subj := range r.Publish {
+				has[subj] = true
+			}
+			return has
+		}
+	}
+	t.Fatalf("no role %s", user)
+	return nil
+}
+
+// TestShardedRoles: with three shards every user that reads or stores
+// events may look at each shard's stream and at the one past the last
+// (CheckShards); a worker may use its shared consumer on every shard and
+// each partition consumer on its partition's shard only; the recovery's
+// consumer exists on every shard.
+func TestShardedRoles(t *testing.T) {
+	s := Sharding{Shards: 3, Partitions: 16}
+	for _, user := range []string{IngestUser, "echo", "cards", "memberships", WebhooksUser} {
+		has := allowed(t, s, user)
+		for k := range 4 {
+			if !has["$JS.API.STREAM.INFO."+ShardStream(k)] {
+				t.Errorf("%s may not look at %s", user, ShardStream(k))
+			}
+		}
+		if has["$JS.API.STREAM.INFO."+ShardStream(4)] {
+			t.Errorf("%s may look at %s, beyond the check's need", user, ShardStream(4))
+		}
+	}
+	echo := allowed(t, s, "echo")
+	for k := range 3 {
+		stream := ShardStream(k)
+		if !echo["$JS.API.CONSUMER.MSG.NEXT."+stream+".echo"] || !echo["$JS.API.STREAM.MSG.GET."+stream] {
+			t.Errorf("echo may not pull its shared consumer on %s or read its backlog", stream)
+		}
+	}
+	for p := range 16 {
+		name := PartitionConsumerName("echo", p)
+		for k := range 3 {
+			want := k == s.Of(p)
+			if got := echo["$JS.API.CONSUMER.MSG.NEXT."+ShardStream(k)+"."+name]; got != want {
+				t.Errorf("echo may pull %s on %s: %v, want %v", name, ShardStream(k), got, want)
+			}
+			if got := echo["$JS.API.CONSUMER.UNPIN."+ShardStream(k)+"."+name]; got != want {
+				t.Errorf("echo may unpin %s on %s: %v, want %v", name, ShardStream(k), got, want)
+			}
+		}
+	}
+	if echo["$JS.API.CONSUMER.MSG.NEXT."+ShardStream(3)+".echo"] {
+		t.Error("echo may pull on a fourth shard of three")
+	}
+	webhooks := allowed(t, s, WebhooksUser)
+	for k := range 3 {
+		if !webhooks["$JS.API.CONSUMER.MSG.NEXT."+ShardStream(k)+"."+RecoveryConsumer] {
+			t.Errorf("webhooks may not read %s through %s", ShardStream(k), RecoveryConsumer)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -46,6 +47,12 @@ type Config struct {
 	// must match what the deployment's workers expect. Default
 	// events.DefaultPartitions.
 	Partitions int
+	// Shards is the number of streams the partitions are split over
+	// (events.Sharding): an event is stored in the stream of its
+	// partition's shard, and refused unless it lands there. It must match
+	// the deployment's streams (events.CheckShards). Default
+	// events.DefaultShards.
+	Shards int
 	// MaxBodyBytes bounds a delivery's body; larger ones get 413. Default
 	// DefaultMaxBodyBytes (1 MiB); at most the events stream's MaxMsgSize.
 	MaxBodyBytes int64
@@ -103,6 +110,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Partitions < 0:
 		return fmt.Errorf("%w: partitions %d: want > 0", ErrInvalidConfig, c.Partitions)
+	case c.Shards < 0:
+		return fmt.Errorf("%w: events shards %d: want > 0", ErrInvalidConfig, c.Shards)
 	case c.MaxBodyBytes < 0 || c.MaxBodyBytes > maxBodyLimit():
 		return fmt.Errorf("%w: max body bytes %d: want 1 to %d", ErrInvalidConfig, c.MaxBodyBytes, maxBodyLimit())
 	case c.PublishTimeout < 0:
@@ -112,7 +121,19 @@ func (c Config) Validate() error {
 	case c.SpoolMaxBytes < 0:
 		return fmt.Errorf("%w: spool max bytes %d: want > 0", ErrInvalidConfig, c.SpoolMaxBytes)
 	}
+	if err := c.Sharding().Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
 	return nil
+}
+
+// Sharding is how the service splits the events over streams: Shards
+// over Partitions, each defaulted when zero.
+func (c Config) Sharding() events.Sharding {
+	return events.Sharding{
+		Shards:     cmp.Or(c.Shards, events.DefaultShards),
+		Partitions: cmp.Or(c.Partitions, events.DefaultPartitions),
+	}
 }
 
 // withDefaults returns c with defaults filled in and empty secrets dropped.
@@ -122,6 +143,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Partitions == 0 {
 		c.Partitions = events.DefaultPartitions
+	}
+	if c.Shards == 0 {
+		c.Shards = events.DefaultShards
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

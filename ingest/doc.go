@@ -1,6 +1,8 @@
 // Package ingest is the HTTP front door of webexpipe. It receives Webex
-// webhook deliveries, checks them, stores the raw body in the WEBEX_EVENTS
-// stream and answers Webex only after JetStream acknowledged the event.
+// webhook deliveries, checks them, stores the raw body in the events
+// stream of its partition's shard (WEBEX_EVENTS with one shard, see
+// events.Sharding) and answers Webex only after JetStream acknowledged
+// the event.
 //
 // Its one promise: a 2xx answer means the event is stored. Every other
 // answer carries a short JSON reason, a log line and a metric, and publishes

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -10,8 +11,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/webexpipe/webexpipe/events"
 )
 
 const (
@@ -23,19 +22,27 @@ const (
 )
 
 // Reasons /readyz gives. They name the dependency, never a server URL.
-var (
-	errNotConnected  = errors.New("NATS not connected")
-	errNoStream      = errors.New("stream " + events.EventsStream + " not found")
-	errStreamUnknown = errors.New("stream " + events.EventsStream + " check failed")
-)
+var errNotConnected = errors.New("NATS not connected")
+
+// shardNotReady is the reason /readyz gives when one events stream is
+// missing or could not be looked up: which shard, which stream.
+func shardNotReady(k int, stream string, err error) error {
+	what := "check failed"
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		what = "not found"
+	}
+	return fmt.Errorf("events shard %d: stream %s %s", k, stream, what)
+}
 
 // readiness answers whether ingest can store events right now: the NATS
-// connection is up and WEBEX_EVENTS exists. Safe for concurrent use.
+// connection is up and the stream of every events shard exists, since a
+// delivery may belong to any of them. Safe for concurrent use.
 type readiness struct {
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	now func() time.Time
-	log *slog.Logger
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	streams []string // the events streams, shard 0 first
+	now     func() time.Time
+	log     *slog.Logger
 
 	// mu guards checkedAt and last. It is held during a check, so that
 	// concurrent probes wait for the one check in flight instead of
@@ -71,11 +78,10 @@ func (rd *readiness) probe(ctx context.Context) error {
 	// The probe's own client going away must not be cached as "not ready".
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
 	defer cancel()
-	if _, err := rd.js.Stream(ctx, events.EventsStream); err != nil {
-		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			return errNoStream
+	for k, stream := range rd.streams {
+		if _, err := rd.js.Stream(ctx, stream); err != nil {
+			return shardNotReady(k, stream, err)
 		}
-		return errStreamUnknown
 	}
 	return nil
 }

@@ -60,8 +60,15 @@ func newEnv(t testing.TB, tweak func(*ingest.Config)) *testEnv {
 // newEnvOn is newEnv with a NATS server the test controls.
 func newEnvOn(t testing.TB, srv *localnats.Server, tweak func(*ingest.Config)) *testEnv {
 	t.Helper()
+	return newEnvStreams(t, srv, events.DefaultStreamOptions(), tweak)
+}
+
+// newEnvStreams is newEnvOn with the streams provisioned by o.
+func newEnvStreams(t testing.TB, srv *localnats.Server, o events.StreamOptions, tweak func(*ingest.Config)) *testEnv {
+	t.Helper()
 	e := &testEnv{nats: srv, reg: prometheus.NewRegistry(), logs: &syncbuf.Buffer{}, clock: &testClock{}}
-	e.nc, e.js = connect(t, e.nats)
+	e.nc, e.js = srv.ConnectTest(t, nats.ReconnectWait(50*time.Millisecond))
+	localnats.ProvisionTest(t, e.js, o)
 	e.cfg = ingest.Config{
 		Secrets:        [][]byte{secretA, secretB},
 		PublishTimeout: 2 * time.Second,

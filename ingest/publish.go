@@ -21,24 +21,46 @@ type delivery struct {
 	receivedAt time.Time
 }
 
-// publisher stores deliveries in WEBEX_EVENTS and waits for the
-// acknowledgement. It is kept apart from the handler so that a local spool
-// (store now, forward later) can take its place without touching HTTP code.
-// It is safe for concurrent use.
+// publisher stores deliveries in the events stream of their partition's
+// shard and waits for the acknowledgement. It is kept apart from the
+// handler so that a local spool (store now, forward later) can take its
+// place without touching HTTP code. It is safe for concurrent use.
 type publisher struct {
-	js         jetstream.JetStream
-	partitions int
-	timeout    time.Duration
+	js       jetstream.JetStream
+	sharding events.Sharding
+	timeout  time.Duration
+	// shardOpts[k] are the options of every attempt to store in shard k;
+	// made once, read only.
+	shardOpts [][]jetstream.PublishOpt
+}
+
+func newPublisher(js jetstream.JetStream, sharding events.Sharding, timeout time.Duration) *publisher {
+	p := &publisher{js: js, sharding: sharding, timeout: timeout}
+	for _, stream := range sharding.Streams() {
+		p.shardOpts = append(p.shardOpts, publishOpts(stream))
+	}
+	return p
 }
 
 // message builds the stored form of d: its raw body on its subject, with
 // the headers every stored event carries (see events.Header*).
 func (p *publisher) message(d delivery) *nats.Msg {
 	return &nats.Msg{
-		Subject: d.env.Subject(p.partitions),
+		Subject: d.env.Subject(p.sharding.Partitions),
 		Data:    d.body,
 		Header:  eventHeaders(d),
 	}
+}
+
+// optsFor are the publish options of a message on subject: those of the
+// shard its partition belongs to. A subject that names no partition is
+// not an event ingest can store.
+func (p *publisher) optsFor(subject string) ([]jetstream.PublishOpt, error) {
+	_, _, part, ok := events.SubjectTokens(subject)
+	if !ok {
+		return nil, fmt.Errorf("subject %s is not an event subject", subject)
+	}
+	return p.shardOpts[p.sharding.Of(part)], nil
 }
 
 // publish stores msg and returns JetStream's acknowledgement. It waits at
@@ -60,10 +82,14 @@ func (p *publisher) publish(ctx context.Context, msg *nats.Msg) (*jetstream.PubA
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	opts, err := p.optsFor(msg.Subject)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotStored, err)
+	}
 	pause := retryPauseMin
 	var cause error // what went wrong, preferring a reason over a timeout
 	for {
-		ack, err := p.attempt(ctx, msg, deadline)
+		ack, err := p.attempt(ctx, msg, opts, deadline)
 		if err == nil {
 			return ack, nil
 		}
@@ -91,16 +117,20 @@ const (
 	minAttemptWait  = 500 * time.Millisecond
 )
 
-// publishOpts go with every attempt. WithExpectStream makes the server
-// refuse the event unless it lands in WEBEX_EVENTS, so a subject bound to
-// some other stream by mistake never swallows it. The client's own retry
-// of no responders is off: publish paces the attempts and keeps the
+// publishOpts go with every attempt to store in stream. WithExpectStream
+// makes the server refuse the event unless it lands in the stream of its
+// shard, so neither another shard (streams provisioned with another
+// EVENTS_SHARDS) nor a subject bound to some other stream by mistake
+// swallows it: it is not stored, and the answer is 503. The client's own
+// retry of no responders is off: publish paces the attempts and keeps the
 // reason.
-var publishOpts = []jetstream.PublishOpt{jetstream.WithExpectStream(events.EventsStream), jetstream.WithRetryAttempts(0)}
+func publishOpts(stream string) []jetstream.PublishOpt {
+	return []jetstream.PublishOpt{jetstream.WithExpectStream(stream), jetstream.WithRetryAttempts(0)}
+}
 
 // attempt publishes msg once, bounded by a share of the publish timeout
 // and by deadline.
-func (p *publisher) attempt(ctx context.Context, msg *nats.Msg, deadline time.Time) (*jetstream.PubAck, error) {
+func (p *publisher) attempt(ctx context.Context, msg *nats.Msg, opts []jetstream.PublishOpt, deadline time.Time) (*jetstream.PubAck, error) {
 	wait := max(p.timeout/attemptFraction, minAttemptWait)
 	until := time.Now().Add(wait)
 	if deadline.Before(until) {
@@ -108,7 +138,7 @@ func (p *publisher) attempt(ctx context.Context, msg *nats.Msg, deadline time.Ti
 	}
 	actx, cancel := context.WithDeadline(ctx, until)
 	defer cancel()
-	return p.js.PublishMsg(actx, msg, publishOpts...)
+	return p.js.PublishMsg(actx, msg, opts...)
 }
 
 // retryable reports whether a publish error may be a passing leader change:

@@ -42,13 +42,13 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub := &publisher{js: js, partitions: cfg.Partitions, timeout: cfg.PublishTimeout}
+	pub := newPublisher(js, cfg.Sharding(), cfg.PublishTimeout)
 	s := &Service{
 		cfg:      cfg,
 		log:      cfg.Logger,
 		verifier: events.NewVerifier(cfg.Secrets),
 		pub:      pub,
-		ready:    &readiness{nc: nc, js: js, now: cfg.Now, log: cfg.Logger},
+		ready:    &readiness{nc: nc, js: js, streams: cfg.Sharding().Streams(), now: cfg.Now, log: cfg.Logger},
 		metrics:  m,
 		tracer:   cfg.TracerProvider.Tracer(tracerName),
 	}
@@ -98,6 +98,7 @@ func (s *Service) logConfig(nc *nats.Conn) {
 		"secrets", len(s.cfg.Secrets),
 		"insecure", s.cfg.Insecure,
 		"partitions", s.cfg.Partitions,
+		"events_shards", s.cfg.Shards,
 		"max_body_bytes", s.cfg.MaxBodyBytes,
 		"publish_timeout", s.cfg.PublishTimeout,
 		"retry_after", s.cfg.RetryAfter,

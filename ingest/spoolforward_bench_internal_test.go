@@ -22,7 +22,7 @@ func BenchmarkSpoolForward(b *testing.B) {
 	srv := localnats.StartTest(b)
 	_, js := srv.ConnectTest(b)
 	localnats.ProvisionTest(b, js, events.DefaultStreamOptions())
-	pub := &publisher{js: js, partitions: events.DefaultPartitions, timeout: 5 * time.Second}
+	pub := newPublisher(js, events.DefaultSharding(), 5*time.Second)
 	cfg := Config{SpoolDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)}
 	s, err := openSpooler(cfg, pub, prometheus.NewRegistry())
 	if err != nil {

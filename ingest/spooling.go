@@ -11,7 +11,6 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -116,7 +115,8 @@ const (
 )
 
 // forward drains the spool to JetStream until ctx ends. Records are
-// published in order, pipelined, with their original headers (so a
+// published in order, pipelined, each to the stream of its shard, with
+// their original headers (so a
 // delivery JetStream did store after all is dropped as a duplicate within
 // the duplicate window). After each batch the checkpoint moves past the
 // records acknowledged before the first failure, never further; a failure
@@ -134,7 +134,6 @@ func (s *spooler) forward(ctx context.Context) error {
 	pipe := pipelined.New(s.pub.js, pipelined.Options{
 		MaxInFlight: forwardInFlight,
 		AckTimeout:  s.pub.timeout,
-		PublishOpts: []jetstream.PublishOpt{jetstream.WithExpectStream(events.EventsStream)},
 	})
 	for {
 		b, err := s.sendBatch(ctx, pipe)
@@ -217,8 +216,15 @@ func (s *spooler) sendBatch(ctx context.Context, pipe *pipelined.Publisher) (*ba
 			break
 		}
 		msg := &nats.Msg{Subject: m.Subject, Header: m.Header, Data: m.Body}
+		// The record's shard follows from its subject, as when it was
+		// first published.
+		opts, oerr := s.pub.optsFor(msg.Subject)
+		if oerr != nil {
+			err = fmt.Errorf("spool record at %+v: %w", pos, oerr)
+			break
+		}
 		sentRec, sentPos := rec, pos
-		if pipe.Publish(wctx, msg, func(r pipelined.Result) { b.note(r, sentRec, sentPos) }) != nil {
+		if pipe.Publish(wctx, msg, func(r pipelined.Result) { b.note(r, sentRec, sentPos) }, opts...) != nil {
 			break // the failure is reported to b in its turn
 		}
 		if sent == forwardBatch || s.sp.Unread() == 0 || ctx.Err() != nil {

@@ -56,8 +56,10 @@ func command() *cobra.Command {
 				return err
 			}
 			process.WarnOldNames(cmd.Flags(), log)
+			sharding := cfg.Sharding()
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets),
-				"insecure", cfg.Insecure, "partitions", cfg.Partitions, "publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
+				"insecure", cfg.Insecure, "partitions", sharding.Partitions, "events_shards", sharding.Shards,
+				"publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
 			// The bot's webhooks as Webex lists them at start, and those
 			// of signed deliveries, name ingest's signature failures.
 			cfg.KnownWebhooks = ingest.NewWebhookIDs()
@@ -72,11 +74,16 @@ func command() *cobra.Command {
 			}
 			defer stopDebug()
 			nats.NoReconnectBuffer = true
+			nats.Streams.Sharding = sharding
 			nc, js, err := process.Connect(cmd.Context(), nats, "webexpipe-ingest", log)
 			if err != nil {
 				return err
 			}
 			defer process.Drain(nc, log)
+			app.SpreadShardLeaders(cmd.Context(), js, nats, sharding, log)
+			if err := app.CheckShards(cmd.Context(), js, sharding); err != nil {
+				return err
+			}
 			if err := process.RegisterNATSConnected(reg, nc); err != nil {
 				return err
 			}
@@ -96,6 +103,7 @@ func command() *cobra.Command {
 	logs.AddFlags(cmd.Flags())
 	nats.AddFlags(cmd.Flags())
 	in.AddFlags(cmd.Flags())
+	process.AddShardsFlag(cmd.Flags(), &in.Shards)
 	webexO.AddFlags(cmd.Flags())
 	wh.AddFlags(cmd.Flags(), 0)
 	// Ingest's start check had a setting of its own; it is now

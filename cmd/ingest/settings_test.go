@@ -11,7 +11,7 @@ import (
 // token; none of a worker's.
 func TestSettings(t *testing.T) {
 	proctest.ExpectSettings(t, command(), proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings, proctest.WebexSettings,
-		[]string{"LISTEN_ADDR", "WEBHOOK_PATH", "WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE", "INSECURE_SKIP_SIGNATURE", "PARTITIONS",
+		[]string{"LISTEN_ADDR", "WEBHOOK_PATH", "WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE", "INSECURE_SKIP_SIGNATURE", "PARTITIONS", "EVENTS_SHARDS",
 			"PUBLISH_TIMEOUT", "RETRY_AFTER", "SPOOL_DIR", "SPOOL_MAX_BYTES", "MAX_EVENT_AGE", "DEBUG_ADDR",
 			"WEBHOOK_TARGET", "WEBHOOK_RESOURCES", "EXPECT_WEBHOOKS", "WEBHOOK_NAME_PREFIX", "WEBHOOK_FILTER", "WEBHOOK_WATCH_INTERVAL"})
 }

@@ -91,7 +91,7 @@ func newDeployment(t *testing.T, bins string) *deployment {
 		}
 	}
 	users := []string{"sys"}
-	for _, r := range events.Roles(events.DefaultPartitions) {
+	for _, r := range events.Roles(events.DefaultSharding()) {
 		users = append(users, r.User)
 	}
 	for _, u := range users {

@@ -53,7 +53,7 @@ func newUsers(t *testing.T) users {
 		t.Setenv(natsconf.SysNKeyVar, pub)
 		u[name] = writeSeed(t, dir, name, seed)
 	}
-	for _, r := range events.Roles(events.DefaultPartitions) {
+	for _, r := range events.Roles(events.DefaultSharding()) {
 		seed, pub, err := natsconf.NewUserKey()
 		if err != nil {
 			t.Fatal(err)
@@ -77,9 +77,15 @@ func writeSeed(t *testing.T, dir, name string, seed []byte) string {
 // moved to the test's loopback port and temp dir.
 func startSingle(t *testing.T) string {
 	t.Helper()
-	opts, err := server.ProcessConfigFile("single.conf")
+	return startSingleFrom(t, "single.conf")
+}
+
+// startSingleFrom is startSingle with the configuration at path.
+func startSingleFrom(t *testing.T, path string) string {
+	t.Helper()
+	opts, err := server.ProcessConfigFile(path)
 	if err != nil {
-		t.Fatalf("single.conf: %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	if opts.HTTPHost != "127.0.0.1" {
 		t.Errorf("single.conf: monitoring on %q, want loopback only", opts.HTTPHost)

@@ -15,7 +15,7 @@ import (
 // differ from what events.Roles generates: someone edited them by hand, or
 // changed the roles without running go generate ./deploy/natsconf.
 func TestGeneratedFilesUpToDate(t *testing.T) {
-	roles := events.Roles(events.DefaultPartitions)
+	roles := events.Roles(events.DefaultSharding())
 	for _, tc := range []struct {
 		file string
 		want []byte
@@ -51,11 +51,11 @@ func TestHelmUsersMatchRoles(t *testing.T) {
 			} `yaml:"merge"`
 		} `yaml:"config"`
 	}
-	if err := yaml.Unmarshal(natsconf.HelmValues(events.Roles(events.DefaultPartitions)), &v); err != nil {
+	if err := yaml.Unmarshal(natsconf.HelmValues(events.Roles(events.DefaultSharding())), &v); err != nil {
 		t.Fatal(err)
 	}
 	users := v.Config.Merge.Accounts[natsconf.Account].Users
-	roles := events.Roles(events.DefaultPartitions)
+	roles := events.Roles(events.DefaultSharding())
 	if len(users) != len(roles) {
 		t.Fatalf("%d users in the Helm values, want %d", len(users), len(roles))
 	}

@@ -28,6 +28,10 @@ type IngestOptions struct {
 	SpoolDir       string
 	SpoolMaxBytes  int64
 	MaxEventAge    time.Duration
+	// Shards is EVENTS_SHARDS. AddFlags leaves it out, as not every
+	// command sharing these options takes it: one that does registers
+	// process.AddShardsFlag into it.
+	Shards int
 }
 
 // AddFlags registers the ingest settings.
@@ -79,6 +83,7 @@ func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (inges
 		Secrets:        secrets,
 		Insecure:       o.Insecure,
 		Partitions:     o.Partitions,
+		Shards:         o.Shards,
 		PublishTimeout: o.PublishTimeout,
 		RetryAfter:     o.RetryAfter,
 		SpoolDir:       o.SpoolDir,

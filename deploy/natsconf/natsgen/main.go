@@ -1,6 +1,6 @@
 // Command natsgen writes the NATS files of a deployment.
 //
-//	natsgen [-nats DIR] [-k8s DIR] [-partitions N]
+//	natsgen [-nats DIR] [-k8s DIR] [-partitions N] [-shards N]
 //	    regenerate accounts.conf and nats-values.yaml from events.Roles
 //	natsgen keys DIR
 //	    an nkey pair per user: DIR/<user>.nk (seed, secret) and
@@ -46,11 +46,16 @@ func generate(args []string) error {
 	fs := flag.NewFlagSet("natsgen", flag.ContinueOnError)
 	natsDir := fs.String("nats", "deploy/nats", "where accounts.conf goes")
 	k8sDir := fs.String("k8s", "deploy/k8s", "where nats-values.yaml goes")
-	partitions := fs.Int("partitions", events.DefaultPartitions, "partitions of ordered workers")
+	partitions := fs.Int("partitions", events.DefaultPartitions, "partitions of ordered workers (PARTITIONS)")
+	shards := fs.Int("shards", events.DefaultShards, "event streams the partitions are split over (EVENTS_SHARDS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	roles := events.Roles(*partitions)
+	s := events.Sharding{Shards: *shards, Partitions: *partitions}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	roles := events.Roles(s)
 	if err := os.WriteFile(filepath.Join(*natsDir, "accounts.conf"), natsconf.Accounts(roles), 0o644); err != nil {
 		return err
 	}
@@ -67,7 +72,7 @@ func keys(args []string) error {
 	}
 	var env strings.Builder
 	users := []struct{ name, envVar string }{{"sys", natsconf.SysNKeyVar}}
-	for _, r := range events.Roles(events.DefaultPartitions) {
+	for _, r := range events.Roles(events.DefaultSharding()) {
 		users = append(users, struct{ name, envVar string }{r.User, natsconf.NKeyVar(r.User)})
 	}
 	for _, u := range users {
