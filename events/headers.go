@@ -26,6 +26,11 @@ const (
 	HeaderDLQReason = "Webex-DLQ-Reason"
 	// HeaderOrigSubject is the subject the dead-lettered event was stored under.
 	HeaderOrigSubject = "Webex-Orig-Subject"
+	// HeaderOrigStream, on a dead letter, is the stream its HeaderOrigSeq
+	// belongs to: the events shard (or WEBEX_CALLS) it was stored in. A
+	// dead letter stored before shards existed has none: WEBEX_EVENTS (see
+	// OrigStreamOf).
+	HeaderOrigStream = "Webex-Orig-Stream"
 	// HeaderOrigSeq is the stream sequence of the dead-lettered or replayed event.
 	HeaderOrigSeq = "Webex-Orig-Seq"
 	// HeaderDeliveries is how many times the dead-lettered event was delivered.

@@ -17,7 +17,7 @@ import (
 // deadLetterHeaders describe one dead letter, not the event in it: a copy
 // made of a dead letter does not inherit them.
 var deadLetterHeaders = []string{
-	HeaderWorker, HeaderDLQReason, HeaderOrigSubject, HeaderDeliveries, HeaderTrackingID,
+	HeaderWorker, HeaderDLQReason, HeaderOrigSubject, HeaderOrigStream, HeaderDeliveries, HeaderTrackingID,
 }
 
 // Provenance is what a copy says about the stored message it was made from.
@@ -63,6 +63,7 @@ type DeadLetter struct {
 	Worker      string // the worker type that gave up (HeaderWorker)
 	Reason      string // a short reason (HeaderDLQReason)
 	OrigSubject string // the subject the message was stored under (HeaderOrigSubject)
+	OrigStream  string // the stream it was stored in (HeaderOrigStream); "" leaves the header out
 	OrigSeq     uint64 // its stream sequence (HeaderOrigSeq)
 	Deliveries  uint64 // how often it was delivered (HeaderDeliveries)
 }
@@ -72,8 +73,23 @@ func (d DeadLetter) Set(h nats.Header) {
 	h.Set(HeaderWorker, d.Worker)
 	h.Set(HeaderDLQReason, d.Reason)
 	h.Set(HeaderOrigSubject, d.OrigSubject)
+	if d.OrigStream != "" {
+		h.Set(HeaderOrigStream, d.OrigStream)
+	} else {
+		h.Del(HeaderOrigStream)
+	}
 	h.Set(HeaderOrigSeq, strconv.FormatUint(d.OrigSeq, 10))
 	h.Set(HeaderDeliveries, strconv.FormatUint(d.Deliveries, 10))
+}
+
+// OrigStreamOf is the stream a dead letter's HeaderOrigSeq belongs to:
+// its HeaderOrigStream, or WEBEX_EVENTS for a dead letter stored before
+// the events were split over shards, which has none.
+func OrigStreamOf(h nats.Header) string {
+	if s := h.Get(HeaderOrigStream); s != "" {
+		return s
+	}
+	return EventsStream
 }
 
 // StoredDedupKey is the dedup key of a stored message, in the order every

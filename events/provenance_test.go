@@ -104,6 +104,25 @@ func TestDeadLetterSet(t *testing.T) {
 	}
 }
 
+func TestDeadLetterOrigStream(t *testing.T) {
+	t.Parallel()
+	h := nats.Header{}
+	DeadLetter{Worker: "echo", OrigSubject: "webex.events.messages.created.2", OrigStream: ShardStream(2), OrigSeq: 5}.Set(h)
+	if got := OrigStreamOf(h); got != "WEBEX_EVENTS_2" {
+		t.Errorf("OrigStreamOf = %q, want WEBEX_EVENTS_2", got)
+	}
+	// A copy made of the dead letter (a redrive) is an event again and does
+	// not say where the dead letter came from.
+	if c := CopyEvent("webex.events.messages.created.2", nil, h, Provenance{}); c.Header.Get(HeaderOrigStream) != "" {
+		t.Errorf("a copy of a dead letter kept %s", HeaderOrigStream)
+	}
+	// A dead letter stored before shards has no header: its seq is on
+	// WEBEX_EVENTS.
+	if got := OrigStreamOf(nats.Header{HeaderOrigSeq: {"5"}}); got != EventsStream {
+		t.Errorf("OrigStreamOf without the header = %q, want %s", got, EventsStream)
+	}
+}
+
 func TestOrigSeqOr(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -37,7 +38,10 @@ type Config struct {
 	// default 1000. In ordered mode it is shared out over the partitions:
 	// each partition's consumer may have MaxAckPending/Partitions events
 	// (rounded up) out at once, so 1 per partition, the smallest, handles
-	// one event per partition at a time.
+	// one event per partition at a time. In the shared mode it is shared
+	// out over the shards: each shard's consumer may have
+	// MaxAckPending/Shards events (rounded down, so the total stays within
+	// MaxAckPending) out at once.
 	MaxAckPending int
 	// Backoff schedules redeliveries after retryable errors.
 	Backoff Backoff
@@ -60,6 +64,14 @@ type Config struct {
 	// partition, each owned by one replica at a time. Default
 	// events.DefaultPartitions.
 	Partitions int
+	// Shards is the number of streams the events are split over
+	// (EVENTS_SHARDS, see events.Sharding): the shared mode has one
+	// consumer per shard, named after the worker type on each shard's
+	// stream, and ordered mode finds each partition's consumer on its
+	// shard's stream. It must be the deployment's, like Partitions, which
+	// then matters in the shared mode too. Default events.DefaultShards
+	// (everything in WEBEX_EVENTS). Not used with Input.
+	Shards int
 	// PinTimeout is how long, in ordered mode, a partition stays with a
 	// replica that stopped pulling before another replica takes it over;
 	// default 10s. An event that replica was handling comes back only after
@@ -127,6 +139,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.HandlerTimeout, DefaultHandlerTimeout)
 	setDefault(&c.DrainTimeout, DefaultDrainTimeout)
 	setDefault(&c.Partitions, events.DefaultPartitions)
+	setDefault(&c.Shards, events.DefaultShards)
 	setDefault(&c.PinTimeout, DefaultPinTimeout)
 	if c.Backoff == (Backoff{}) {
 		c.Backoff = DefaultBackoff()
@@ -167,6 +180,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("worker %s: drain timeout %s: want > 0", c.Name, c.DrainTimeout)
 	case c.Partitions < 1 || c.Partitions > maxPartitions:
 		return fmt.Errorf("worker %s: partitions %d: want 1 to %d", c.Name, c.Partitions, maxPartitions)
+	case c.Input == nil && c.Sharding().Validate() != nil:
+		return fmt.Errorf("worker %s: %w", c.Name, c.Sharding().Validate())
+	case c.Input == nil && !c.Ordered && c.MaxAckPending < c.Shards:
+		return fmt.Errorf("worker %s: max ack pending %d is below the events shards %d: each shard's consumer needs at least 1", c.Name, c.MaxAckPending, c.Shards)
 	case c.PinTimeout < minPinTimeout:
 		return fmt.Errorf("worker %s: pin timeout %s: want at least %s", c.Name, c.PinTimeout, minPinTimeout)
 	case b.Initial <= 0 || b.Max < b.Initial:
@@ -182,6 +199,19 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Sharding is how the events the worker reads are split over streams.
+func (c Config) Sharding() events.Sharding {
+	return events.Sharding{Shards: cmp.Or(c.Shards, events.DefaultShards), Partitions: cmp.Or(c.Partitions, events.DefaultPartitions)}
+}
+
+// shardWindow is, in the shared mode, how many events one shard's
+// consumer may have out at once: MaxAckPending shared out over the
+// shards, rounded down so that together they stay within MaxAckPending.
+// With one shard it is MaxAckPending.
+func (c Config) shardWindow() int {
+	return max(1, c.MaxAckPending/max(c.Shards, 1))
 }
 
 // partitionWindow is, in ordered mode, how many events one partition's

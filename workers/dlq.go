@@ -23,15 +23,21 @@ const maxReasonBytes = 200
 func deadLetter(worker string, ev *Event, reason string) *nats.Msg {
 	msg := events.CopyEvent(events.DLQSubject(worker), ev.Raw, ev.Header, events.Provenance{DedupKey: ev.DedupKey})
 	events.DeadLetter{
-		Worker: worker, Reason: reason, OrigSubject: ev.Subject, OrigSeq: ev.StreamSeq, Deliveries: ev.Delivered,
+		Worker: worker, Reason: reason, OrigSubject: ev.Subject, OrigStream: ev.Stream, OrigSeq: ev.StreamSeq, Deliveries: ev.Delivered,
 	}.Set(msg.Header)
 	return msg
 }
 
 // deadLetterID is the dead letter's Nats-Msg-Id: a DLQ publish retried
-// after a lost PubAck is stored once.
-func deadLetterID(worker string, streamSeq uint64) string {
-	return worker + ":" + strconv.FormatUint(streamSeq, 10)
+// after a lost PubAck is stored once. Stream sequences repeat across the
+// events shards, so an event of a shard past the first has its stream in
+// the id too; the others keep the id they always had.
+func deadLetterID(worker, stream string, streamSeq uint64) string {
+	seq := strconv.FormatUint(streamSeq, 10)
+	if strings.HasPrefix(stream, events.EventsStream+"_") {
+		return worker + ":" + stream + ":" + seq
+	}
+	return worker + ":" + seq
 }
 
 // publishDeadLetter stores msg, the dead letter of ev, which failed with
@@ -47,7 +53,7 @@ func publishDeadLetter(ctx context.Context, js jetstream.JetStream, worker strin
 		msg.Header.Set(events.HeaderTrackingID, tid)
 	}
 	_, err := js.PublishMsg(ctx, msg,
-		jetstream.WithMsgID(deadLetterID(worker, ev.StreamSeq)),
+		jetstream.WithMsgID(deadLetterID(worker, ev.Stream, ev.StreamSeq)),
 		jetstream.WithExpectStream(events.DLQStream))
 	if err != nil {
 		return fmt.Errorf("publish dead letter to %s: %w", msg.Subject, err)

@@ -50,8 +50,12 @@ func TestDeadLetterMessage(t *testing.T) {
 			t.Errorf("header %s = %q, want %q", h, got, want)
 		}
 	}
-	if got := deadLetterID("echo", 42); got != "echo:42" {
+	if got := deadLetterID("echo", events.EventsStream, 42); got != "echo:42" {
 		t.Errorf("deadLetterID = %q, want echo:42", got)
+	}
+	// The same seq on another shard is another event.
+	if got := deadLetterID("echo", events.ShardStream(2), 42); got != "echo:WEBEX_EVENTS_2:42" {
+		t.Errorf("deadLetterID on shard 2 = %q, want echo:WEBEX_EVENTS_2:42", got)
 	}
 	// The event's own headers are not modified.
 	if ev.Header.Get(events.HeaderMsgID) == "" || ev.Header.Get(events.HeaderWorker) != "" {

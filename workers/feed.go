@@ -35,12 +35,19 @@ type feed struct {
 	pin string     // the pin id of this runner's last delivery; "" before one
 }
 
-// newFeed is the feed of spec. The shared consumer's window is the
-// handlers themselves; a partition's window is its share of
-// MaxAckPending, and its messages wait in room queues for a handler.
+// newFeed is the feed of spec. A shared consumer's window is as many
+// events as there are handlers (fewer when its share of MaxAckPending is
+// smaller), so that one shard holding all the traffic can keep every
+// handler busy; with several shards an event that arrives while every
+// handler is busy waits for one, kept alive (see Runner.awaitHandler). A
+// partition's window is its share of MaxAckPending, and its messages wait
+// in room queues for a handler.
 func (r *Runner) newFeed(spec feedSpec, cons jetstream.Consumer) *feed {
 	f := &feed{spec: spec, cons: cons}
 	n := r.cfg.Concurrency
+	if r.cfg.Input == nil && !r.cfg.Ordered {
+		n = min(n, r.cfg.shardWindow())
+	}
 	if spec.partition >= 0 {
 		n = r.cfg.partitionWindow()
 		f.opts = []jetstream.FetchOpt{jetstream.FetchPriorityGroup(events.OwnerGroup)}
@@ -72,7 +79,7 @@ func (f *feed) notePin(msg jetstream.Msg) bool {
 func (r *Runner) releasePartitions(feeds []*feed) {
 	ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
 	defer cancel()
-	var stream jetstream.Stream
+	streams := map[string]jetstream.Stream{}
 	for _, f := range feeds {
 		if f.spec.partition < 0 {
 			continue
@@ -87,11 +94,13 @@ func (r *Runner) releasePartitions(feeds []*feed) {
 		if err != nil || !pinnedTo(info, pin) {
 			continue
 		}
+		stream := streams[f.spec.stream]
 		if stream == nil {
-			if stream, err = r.js.Stream(ctx, r.src.stream()); err != nil {
-				r.log.Warn("partitions not released; the others take them after the pin timeout", "error", err)
-				return
+			if stream, err = r.js.Stream(ctx, f.spec.stream); err != nil {
+				r.log.Warn("partition not released; another replica takes it after the pin timeout", "partition", f.spec.partition, "stream", f.spec.stream, "error", err)
+				continue
 			}
+			streams[f.spec.stream] = stream
 		}
 		if err := stream.UnpinConsumer(ctx, f.spec.name, events.OwnerGroup); err != nil {
 			r.log.Warn("partition not released; another replica takes it after the pin timeout", "partition", f.spec.partition, "error", err)

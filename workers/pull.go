@@ -72,7 +72,7 @@ func (r *Runner) pullFrom(ctx context.Context, f *feed, start func(msg jetstream
 			continue
 		}
 		if cons == nil {
-			if cons, err = r.ensure(ctx, f.spec.declare); err != nil {
+			if cons, err = r.ensure(ctx, f.spec); err != nil {
 				f.slots.release(n)
 				r.pauseAfter(ctx, pause, "consumer setup failed", err)
 				continue

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/webexpipe/webexpipe/events"
 )
 
@@ -24,13 +26,17 @@ func (r *Runner) requeue(ctx context.Context, ev *Event, herr error) outcome {
 	if !ok {
 		return r.deadLetter(ctx, ev, shortReason("cannot requeue", herr), herr)
 	}
-	msg := events.CopyEvent(events.ReplaySubject(r.cfg.Name, resource, event, partition), ev.Raw, ev.Header,
+	subject := events.ReplaySubject(r.cfg.Name, resource, event, partition)
+	// The copy is on the same partition, so in the same shard's stream as
+	// the original.
+	stream, _ := r.cfg.Sharding().StreamOfSubject(subject)
+	msg := events.CopyEvent(subject, ev.Raw, ev.Header,
 		events.Provenance{OrigSeq: events.OrigSeqOr(ev.Header, ev.StreamSeq), DedupKey: ev.DedupKey})
 	// Retried after a failed ack, the same copy is stored once.
 	msg.Header.Set(events.HeaderMsgID, fmt.Sprintf("requeue:%s:%d", r.cfg.Name, ev.StreamSeq))
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requeueTimeout)
 	defer cancel()
-	if _, err := r.js.PublishMsg(pctx, msg); err != nil {
+	if _, err := r.js.PublishMsg(pctx, msg, jetstream.WithExpectStream(stream)); err != nil {
 		r.log.Warn("requeue failed; dead-lettering instead", append(r.attrs(ev, herr), "requeue_error", err)...)
 		return r.deadLetter(ctx, ev, shortReason(fmt.Sprintf("waited through %d deliveries", ev.Delivered), herr), herr)
 	}

@@ -66,9 +66,10 @@ func (r *Runner) Ready() <-chan struct{} { return r.ready }
 
 // Run creates or updates the worker's durable consumers, then handles
 // events, at most Config.Concurrency at a time, until ctx is cancelled.
-// The shared mode pulls from one consumer; ordered mode from one per
-// partition, each with its events queued by room (see rooms). Everything
-// else is the same path for both.
+// The shared mode pulls from one consumer per events shard (one in all
+// with the default single shard); ordered mode from one per partition,
+// each with its events queued by room (see rooms). Every consumer draws on
+// the same handlers. Everything else is the same path for both.
 //
 // Shutdown: when ctx is cancelled Run stops pulling; its last pull request
 // ends within a second, and a message fetched but not yet started is given
@@ -91,7 +92,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	specs := r.src.feeds(r.cfg)
 	feeds := make([]*feed, len(specs))
 	for i, spec := range specs {
-		cons, err := r.ensure(ctx, spec.declare)
+		cons, err := r.ensure(ctx, spec)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -143,9 +144,18 @@ func (r *Runner) Run(ctx context.Context) error {
 				}
 				handlers.Go(func() {
 					defer done()
-					if ev, ok := r.receive(msg); ok {
-						r.processEvent(ctx, work, h, ev)
+					ev, ok := r.receive(msg)
+					if !ok {
+						return
 					}
+					if !r.awaitHandler(ctx, work, handlerSlots, ev) {
+						// Shutdown before its turn: another replica or
+						// the next run takes it.
+						r.giveBack(msg)
+						return
+					}
+					defer handlerSlots.release(1)
+					r.processEvent(ctx, work, h, ev)
 				})
 			})
 		})
@@ -158,6 +168,22 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	r.releasePartitions(feeds)
 	return r.drain(&handlers, abort)
+}
+
+// awaitHandler takes one of the handler slots for ev, which arrived on a
+// shared consumer. With one consumer there is always one free: its window
+// is no larger than the handlers, and a handler's slot is freed before its
+// place in the window. With one consumer per shard, the shards' windows
+// together may be larger, so an event that finds every handler busy waits
+// for one, kept alive with InProgress as a queued event of ordered mode
+// is. It reports false when the run stops first.
+func (r *Runner) awaitHandler(stop, work context.Context, handlerSlots slots, ev *Event) bool {
+	if handlerSlots.tryTake() {
+		return true
+	}
+	alive := keepAlive(work, ev, r.cfg.AckWait/3, r.log)
+	defer alive()
+	return handlerSlots.take(stop) == nil
 }
 
 // chain wraps the worker's handler with the runtime's middleware.
@@ -187,6 +213,12 @@ func (r *Runner) logStart() {
 		"handler_timeout", c.HandlerTimeout, "drain_timeout", c.DrainTimeout,
 		"backoff_initial", c.Backoff.Initial, "backoff_max", c.Backoff.Max,
 		"start_at", c.StartAt.String(), "idempotent", c.Idempotent, "ordered", c.Ordered)
+	if c.Input == nil && c.Shards > 1 {
+		r.log.Info("events split over shards", "shards", c.Shards, "partitions", c.Partitions, "streams", c.Sharding().Streams())
+		if !c.Ordered {
+			r.log.Info("shared mode over shards: one consumer per shard", "shard_window", c.shardWindow())
+		}
+	}
 	if c.Ordered {
 		r.log.Info("ordered mode: one event per room at a time, rooms in parallel",
 			"partitions", c.Partitions, "partition_window", c.partitionWindow(), "pin_timeout", c.PinTimeout)

@@ -4,10 +4,13 @@ import "context"
 
 // slots bounds the events a feed holds at once. The runner takes slots
 // before it fetches, and fetches only as many messages as it holds slots.
-// In the shared mode a slot is a handler, so no message waits locally: an
-// event waiting in a local buffer would run out its AckWait unnoticed. In
-// ordered mode a slot is a place in the partition's window, and an event
-// that waits for its room is kept alive with InProgress.
+// In the shared mode with one consumer a slot is a handler, so no message
+// waits locally. With one consumer per events shard, each has a window as
+// large as the handlers, and an event that finds them all busy waits for
+// one, kept alive with InProgress (an event waiting unnoticed would run out
+// its AckWait). In ordered mode a slot is a place in the partition's
+// window, and an event that waits for its room is kept alive too. The
+// handlers themselves are slots too, shared by every feed of a runner.
 type slots chan struct{}
 
 func newSlots(n int) slots { return make(slots, n) }
@@ -54,6 +57,16 @@ func (s slots) take(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// tryTake takes one slot if one is free, without waiting.
+func (s slots) tryTake() bool {
+	select {
+	case s <- struct{}{}:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -3,6 +3,7 @@ package workers
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -10,16 +11,14 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 )
 
-// source is what a runner consumes: a stream, the durable consumers that
-// feed it, and how a stored message becomes an Event. The webhook events
-// of WEBEX_EVENTS are one source, another stream given as Config.Input
-// (the retry worker's WEBEX_CALLS) is another; everything else the
-// runtime does is the same for both.
+// source is what a runner consumes: the durable consumers that feed it,
+// each on its stream, and how a stored message becomes an Event. The
+// webhook events of WEBEX_EVENTS and its shards are one source, another
+// stream given as Config.Input (the retry worker's WEBEX_CALLS) is
+// another; everything else the runtime does is the same for both.
 type source interface {
-	// stream is the stream the consumers live on.
-	stream() string
-	// feeds declares the consumers to pull from: one shared consumer, or
-	// one per partition in ordered mode.
+	// feeds declares the consumers to pull from: one shared consumer per
+	// events shard, or one per partition in ordered mode; one for Input.
 	feeds(c Config) []feedSpec
 	// event builds the Event of a delivery. It fails only when msg
 	// carries no JetStream metadata.
@@ -31,11 +30,14 @@ type source interface {
 	requeues() bool
 }
 
-// feedSpec is one consumer of a source: how to declare it, and whether
-// it is one partition of an ordered worker type (partition >= 0).
+// feedSpec is one consumer of a source: the stream it lives on, how to
+// declare it, and whether it is one partition of an ordered worker type
+// (partition >= 0). A durable name is unique per stream only: the shared
+// consumers of the shards all bear the worker type's name.
 type feedSpec struct {
 	name      string
-	partition int // -1: the shared consumer
+	stream    string
+	partition int // -1: a shared consumer
 	declare   func() (jetstream.ConsumerConfig, error)
 }
 
@@ -47,25 +49,32 @@ func (c Config) source() source {
 	return webhookSource{}
 }
 
-// webhookSource is WEBEX_EVENTS: decoded webhooks, on one shared consumer
-// or, in ordered mode, one consumer per partition.
+// webhookSource is WEBEX_EVENTS and its shards: decoded webhooks, on one
+// shared consumer per shard or, in ordered mode, one consumer per
+// partition, on the partition's shard.
 type webhookSource struct{}
-
-func (webhookSource) stream() string { return events.EventsStream }
 
 func (webhookSource) feeds(c Config) []feedSpec {
 	opts := events.ConsumerOptions{
 		Worker: c.Name, Events: c.Events, AckWait: c.AckWait, MaxDeliver: c.MaxDeliver, MaxAckPending: c.MaxAckPending,
 	}
+	sh := c.Sharding()
 	if !c.Ordered {
-		return []feedSpec{{name: c.Name, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
-			return events.ConsumerConfig(opts)
-		}}}
+		// Each shard's consumer takes its share of MaxAckPending, so that
+		// the worker type's events out at once stay within it.
+		opts.MaxAckPending = c.shardWindow()
+		specs := make([]feedSpec, 0, sh.Shards)
+		for _, stream := range sh.Streams() {
+			specs = append(specs, feedSpec{name: c.Name, stream: stream, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
+				return events.ConsumerConfig(opts)
+			}})
+		}
+		return specs
 	}
 	opts.MaxAckPending = c.partitionWindow()
 	specs := make([]feedSpec, c.Partitions)
 	for n := range specs {
-		specs[n] = feedSpec{name: events.PartitionConsumerName(c.Name, n), partition: n, declare: func() (jetstream.ConsumerConfig, error) {
+		specs[n] = feedSpec{name: events.PartitionConsumerName(c.Name, n), stream: sh.StreamOf(n), partition: n, declare: func() (jetstream.ConsumerConfig, error) {
 			return events.PartitionConsumerConfig(opts, n, c.PinTimeout)
 		}}
 	}
@@ -84,10 +93,8 @@ func (webhookSource) requeues() bool { return true }
 // messages on one shared consumer.
 type streamSource struct{ in *Input }
 
-func (s streamSource) stream() string { return s.in.Stream }
-
 func (s streamSource) feeds(c Config) []feedSpec {
-	return []feedSpec{{name: c.Name, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
+	return []feedSpec{{name: c.Name, stream: s.in.Stream, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
 		if !events.ValidToken(c.Name) {
 			return jetstream.ConsumerConfig{}, fmt.Errorf("worker name %q: %w", c.Name, events.ErrUnsafeToken)
 		}
@@ -129,7 +136,7 @@ func validateSource(c Config) error {
 		return fmt.Errorf("worker %s: input stream is required", c.Name)
 	case len(in.FilterSubjects) == 0:
 		return fmt.Errorf("worker %s: input filter subjects are required", c.Name)
-	case in.Stream == events.EventsStream:
+	case in.Stream == events.EventsStream || strings.HasPrefix(in.Stream, events.EventsStream+"_"):
 		return errors.New("worker " + c.Name + ": use Events, not Input, to consume webhook events")
 	case c.Ordered:
 		return fmt.Errorf("worker %s: ordered mode applies to webhook events only, not to stream %s", c.Name, in.Stream)

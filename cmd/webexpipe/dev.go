@@ -28,6 +28,7 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped/retryworker"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
 	"github.com/webexpipe/webexpipe/workers"
@@ -167,12 +168,31 @@ func (d *devMode) startNATS(ctx context.Context) error {
 	d.closers.add(srv.Shutdown)
 	d.o.nats.URL = srv.ClientURL()
 	d.o.nats.NoReconnectBuffer = true // ingest's rule; the workers' acks are redelivered if lost
+	sh, err := d.o.sharding()
+	if err != nil {
+		return err
+	}
+	d.o.nats.Streams.Sharding = sh
 	d.nc, d.js, err = process.Connect(ctx, d.o.nats, "webexpipe-dev", d.log)
 	if err != nil {
 		return err
 	}
 	d.closers.add(func() { process.Drain(d.nc, d.log) })
-	return nil
+	// A data dir kept from a run with another EVENTS_SHARDS holds event
+	// streams the provisioning above cannot reshape (fewer shards).
+	return workerkit.CheckShards(ctx, d.js, sh, d.log)
+}
+
+// sharding is how dev mode splits the events over streams: its ingest
+// stores them on PARTITIONS partitions and its workers read them, so with
+// more than one shard WORKER_PARTITIONS must say the same.
+func (o devOptions) sharding() (events.Sharding, error) {
+	sh := events.Sharding{Shards: o.worker.Sharding().Shards, Partitions: o.ingest.Partitions}
+	if sh.Shards > 1 && o.worker.Sharding().Partitions != sh.Partitions {
+		return sh, fmt.Errorf("EVENTS_SHARDS=%d: WORKER_PARTITIONS=%d must equal PARTITIONS=%d, or the workers look for events in the wrong shards",
+			sh.Shards, o.worker.Sharding().Partitions, sh.Partitions)
+	}
+	return sh, sh.Validate()
 }
 
 // startWebex makes the Webex client: of the emulator unless a real token

@@ -31,7 +31,7 @@ func TestSettings(t *testing.T) {
 		groups [][]string
 	}{
 		{path: []string{"dev"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings,
-			proctest.RuntimeSettings, proctest.EventSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings,
+			proctest.RuntimeSettings, proctest.EventSettings, proctest.ShardSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings,
 			{"LISTEN_ADDR", "WEBHOOK_PATH", "WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE", "INSECURE_SKIP_SIGNATURE", "PARTITIONS",
 				"PUBLISH_TIMEOUT", "RETRY_AFTER", "SPOOL_DIR", "SPOOL_MAX_BYTES", "MAX_EVENT_AGE", "DEBUG_ADDR",
 				"ECHO_MODE", "ECHO_RECHECK_AFTER", "CARDS_RECHECK_AFTER",

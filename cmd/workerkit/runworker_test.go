@@ -110,3 +110,35 @@ func freePort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestRunWorkerChecksTheShards: a worker started with another shard count
+// than the streams on the server stops at start with the mismatch; one
+// that provisions them with its count goes on.
+func TestRunWorkerChecksTheShards(t *testing.T) {
+	natsO := natsFor(t) // WEBEX_EVENTS alone
+	sharded := workerkit.WorkerOptions{EventOptions: workerkit.EventOptions{Shards: 3, Partitions: 16}}
+	built := errors.New("runners built")
+	build := func(jetstream.JetStream, *prometheus.Registry) ([]*workers.Runner, error) { return nil, built }
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	natsO.Provision = false
+	err := workerkit.RunWorker(ctx, "test-worker", natsO, sharded, slog.New(slog.DiscardHandler), build)
+	if !errors.Is(err, events.ErrShardMismatch) {
+		t.Fatalf("RunWorker with 3 shards on a server with 1 = %v, want the shard mismatch", err)
+	}
+
+	natsO.Provision = true
+	natsO.Streams.Sharding = sharded.Sharding()
+	natsO.Storage = "memory" // as natsFor provisioned them
+	if err := workerkit.RunWorker(ctx, "test-worker", natsO, sharded, slog.New(slog.DiscardHandler), build); !errors.Is(err, built) {
+		t.Fatalf("RunWorker provisioning 3 shards = %v, want it to go on and build its runners", err)
+	}
+	// The server now has three shards: a worker with the default count
+	// is refused.
+	natsO.Provision = false
+	err = workerkit.RunWorker(ctx, "test-worker", natsO, workerkit.WorkerOptions{}, slog.New(slog.DiscardHandler), build)
+	if !errors.Is(err, events.ErrShardMismatch) {
+		t.Fatalf("RunWorker with 1 shard on a server with 3 = %v, want events.ErrShardMismatch", err)
+	}
+}

@@ -63,7 +63,7 @@ func WorkerCommand(b WorkerBinary) *cobra.Command {
 			// with the partitions it was given; any other leaves them to
 			// the binaries that know the deployment's shards.
 			if len(b.Events) > 0 {
-				natsO.Streams.Sharding.Partitions = worker.Partitions
+				natsO.Streams.Sharding = worker.Sharding()
 			} else {
 				natsO.SkipEventStreams = true
 			}

@@ -30,8 +30,8 @@ func TestWorkerCommandRegistersTheGroupsThatApply(t *testing.T) {
 		groups [][]string
 	}{
 		{name: "events, calls Webex", events: messages, webex: true,
-			groups: [][]string{proctest.EventSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings}},
-		{name: "events, no Webex", events: messages, groups: [][]string{proctest.EventSettings}},
+			groups: [][]string{proctest.EventSettings, proctest.ShardSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings}},
+		{name: "events, no Webex", events: messages, groups: [][]string{proctest.EventSettings, proctest.ShardSettings}},
 		{name: "another stream, calls Webex", webex: true, groups: [][]string{proctest.WebexSettings, proctest.CallerSettings}},
 		{name: "another stream, no Webex"},
 	}
@@ -63,6 +63,6 @@ func TestBotCommandSettings(t *testing.T) {
 		},
 	})
 	proctest.ExpectSettings(t, cmd, proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings, proctest.RuntimeSettings,
-		proctest.OpsSettings, proctest.EventSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings,
+		proctest.OpsSettings, proctest.EventSettings, proctest.ShardSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings,
 		[]string{"DICE_SIDES"})
 }

@@ -1,6 +1,7 @@
 package workerkit
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
@@ -41,7 +42,7 @@ type RuntimeOptions struct {
 func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once")
 	fs.IntVar(&o.MaxAckPending, "worker-max-ack-pending", workers.DefaultMaxAckPending, "events of the worker type out at once across all its replicas, "+
-		"at least --worker-concurrency times the replicas; with --worker-ordered shared out over the partitions")
+		"at least --worker-concurrency times the replicas; shared out over the events shards, or with --worker-ordered over the partitions")
 	fs.DurationVar(&o.AckWait, "worker-ack-wait", workers.DefaultAckWait, "how long an event may stay unacknowledged before it is redelivered")
 	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", workers.DefaultHandlerTimeout, "bound on handling one event")
 }
@@ -58,6 +59,10 @@ type EventOptions struct {
 	Ordered    bool
 	Partitions int
 	PinTimeout time.Duration
+	// Shards is the number of streams the events are split over
+	// (--events-shards); Partitions, ingest's, says which partition is in
+	// which, so it must match ingest's in the shared mode too.
+	Shards int
 	// StartAt is where the worker type's consumer begins when it is
 	// created (--start-at); an existing consumer keeps its place.
 	StartAt StartAtFlag
@@ -68,12 +73,21 @@ func (o *EventOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.MaxDeliver, "worker-max-deliver", workers.DefaultMaxDeliver, "deliveries of one event before it goes to the dead-letter queue")
 	fs.BoolVar(&o.Ordered, "worker-ordered", false, "handle the events of one room one at a time, in the order stored, across all replicas "+
 		"(one consumer per partition); off: events are handled in parallel whatever their room")
-	fs.IntVar(&o.Partitions, "worker-partitions", events.DefaultPartitions, "with --worker-ordered: the partitions ingest spreads events over (ingest's --partitions)")
+	fs.IntVar(&o.Partitions, "worker-partitions", events.DefaultPartitions, "the partitions ingest spreads events over (ingest's --partitions): "+
+		"with --worker-ordered one consumer each, and with --events-shards above 1 what tells the shards' streams apart; keep it equal to ingest's")
+	process.AddShardsFlag(fs, &o.Shards)
 	fs.DurationVar(&o.PinTimeout, "worker-pin-timeout", workers.DefaultPinTimeout, "with --worker-ordered: how long the partitions of a replica that stopped pulling "+
 		"wait before another replica takes them over")
 	fs.Var(&o.StartAt, "start-at", "where a worker type that runs for the first time begins: new (events stored from now on), "+
 		"all (every event still stored), an RFC 3339 time, or a duration meaning that long ago (2h); "+
 		"ignored once the worker's consumer exists")
+}
+
+// Sharding is how the events are split over streams, as the settings
+// say; the zero value of a binary without the event settings means the
+// default.
+func (o EventOptions) Sharding() events.Sharding {
+	return events.Sharding{Shards: cmp.Or(o.Shards, events.DefaultShards), Partitions: cmp.Or(o.Partitions, events.DefaultPartitions)}
 }
 
 // OpsOptions are a worker binary's listeners: /metrics, /healthz and
@@ -121,6 +135,7 @@ func (o WorkerOptions) Config(name string, evs []events.ResourceEvent, log *slog
 	cfg.StartAt = o.StartAt.At()
 	cfg.Ordered = o.Ordered
 	cfg.Partitions = o.Partitions
+	cfg.Shards = o.Shards
 	cfg.PinTimeout = o.PinTimeout
 	cfg.Logger = log
 	cfg.Metrics = reg

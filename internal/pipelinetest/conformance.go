@@ -54,8 +54,36 @@ type WorkerType struct {
 //   - a replayed copy of a handled event is skipped, unless forced;
 //   - while Webex's 429 pause lasts the worker fetches nothing, so an
 //     event stored meanwhile is handled after the pause on its first
-//     delivery.
+//     delivery;
+//   - with the events split over three shards, in the shared and in
+//     ordered mode, an act still gets exactly one side effect, its event
+//     read from the shard stream its partition belongs to.
 func Conformance(t *testing.T, wt WorkerType) {
+	for _, mode := range []struct {
+		name    string
+		ordered bool
+	}{{"three shards, shared", false}, {"three shards, ordered", true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			c := startConformanceWith(t, wt, nil, conformanceSetup{shards: 3, ordered: mode.ordered})
+			effects := wt.Act(c.p)
+			waitEffects(t, effects, 1)
+			c.p.Settle(0)
+			if n := effects(); n != 1 {
+				t.Errorf("%d side effects, want 1", n)
+			}
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if len(c.streams) == 0 {
+				t.Fatal("no event handled")
+			}
+			for subject, stream := range c.streams {
+				if want, _ := c.p.Sharding.StreamOfSubject(subject); stream != want {
+					t.Errorf("event on %s read from %s, want %s", subject, stream, want)
+				}
+			}
+		})
+	}
 	t.Run("one act, one effect", func(t *testing.T) {
 		t.Parallel()
 		c := startConformance(t, wt, nil)
@@ -158,17 +186,30 @@ type conformance struct {
 	p   *Pipeline
 	api *webexcall.Client
 
-	mu   sync.Mutex
-	seen map[uint64]uint64 // stream sequence → highest delivery handled
-	last *workers.Event    // the last original (not replayed) event handled with success
+	mu      sync.Mutex
+	seen    map[uint64]uint64 // stream sequence → highest delivery handled
+	streams map[string]string // subject → the stream its event was read from
+	last    *workers.Event    // the last original (not replayed) event handled with success
+}
+
+// conformanceSetup is how a subtest's pipeline and worker differ from the
+// defaults.
+type conformanceSetup struct {
+	shards  int
+	ordered bool
 }
 
 // startConformance starts a pipeline and the worker; after, when not nil,
 // replaces the handler's result (first: the event's first delivery).
 func startConformance(t *testing.T, wt WorkerType, after func(first bool) error) *conformance {
 	t.Helper()
-	p := Start(t, Options{Webhooks: wt.Events})
-	c := &conformance{t: t, wt: wt, p: p, seen: map[uint64]uint64{}}
+	return startConformanceWith(t, wt, after, conformanceSetup{})
+}
+
+func startConformanceWith(t *testing.T, wt WorkerType, after func(first bool) error, setup conformanceSetup) *conformance {
+	t.Helper()
+	p := Start(t, Options{Webhooks: wt.Events, Shards: setup.shards})
+	c := &conformance{t: t, wt: wt, p: p, seen: map[uint64]uint64{}, streams: map[string]string{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	gate, err := ratelimit.Open(ctx, p.JS, p.Client.TokenKey(), ratelimit.Options{Worker: wt.Name, Logger: Logger(t)})
@@ -185,9 +226,11 @@ func startConformance(t *testing.T, wt WorkerType, after func(first bool) error)
 	}
 	cfg := p.WorkerConfig(wt.Name, wt.Events)
 	cfg.Hold = c.api.PausedUntil
+	cfg.Ordered = setup.ordered
 	p.StartWorker(cfg, workers.HandlerFunc(func(ctx context.Context, ev *workers.Event) error {
 		c.mu.Lock()
 		c.seen[ev.StreamSeq] = max(c.seen[ev.StreamSeq], ev.Delivered)
+		c.streams[ev.Subject] = ev.Stream
 		c.mu.Unlock()
 		err := h.Handle(ctx, ev)
 		if err == nil && !ev.Replay {
@@ -240,7 +283,8 @@ func (c *conformance) replay(force bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := c.p.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(events.EventsStream)); err != nil {
+	stream, _ := c.p.Sharding.StreamOfSubject(msg.Subject)
+	if _, err := c.p.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream)); err != nil {
 		c.t.Fatal(err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
 	"github.com/webexpipe/webexpipe/workers"
+	"github.com/webexpipe/webexpipe/workers/backlog"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
@@ -36,6 +37,9 @@ type Options struct {
 	WebexTimeout time.Duration
 	// Emulator configures the emulator; its Logger defaults to the test's.
 	Emulator emulator.Options
+	// Shards splits the events over that many streams (EVENTS_SHARDS)
+	// over the default partitions; 0 or 1 keeps them in WEBEX_EVENTS.
+	Shards int
 }
 
 // secret signs the emulator's webhooks and is checked by ingest.
@@ -50,10 +54,13 @@ type Pipeline struct {
 	JS     jetstream.JetStream
 	// IngestURL is where the webhooks point.
 	IngestURL string
+	// Sharding is how the events are split over streams; WorkerConfig
+	// gives it to the workers.
+	Sharding events.Sharding
 
 	mu      sync.Mutex         // guards workers and started
 	workers map[string]*worker // running, by worker type
-	started []string           // the consumers of every worker type started, in order: they settle
+	started []backlog.Consumer // the consumers of every worker type started, in order: they settle
 }
 
 // worker is one running runner.
@@ -66,8 +73,14 @@ type worker struct {
 // webhooks. Everything stops when the test ends.
 func Start(tb testing.TB, o Options) *Pipeline {
 	tb.Helper()
-	_, nc, js := localnats.StartProvisioned(tb)
-	svc, err := ingest.New(ingest.Config{Secrets: [][]byte{[]byte(secret)}, Logger: Logger(tb)}, nc, js)
+	sh := events.Sharding{Shards: max(o.Shards, events.DefaultShards), Partitions: events.DefaultPartitions}
+	srv := localnats.StartTest(tb)
+	nc, js := srv.ConnectTest(tb)
+	so := events.DefaultStreamOptions()
+	so.Storage = jetstream.MemoryStorage
+	so.Sharding = sh
+	localnats.ProvisionTest(tb, js, so)
+	svc, err := ingest.New(ingest.Config{Secrets: [][]byte{[]byte(secret)}, Partitions: sh.Partitions, Logger: Logger(tb)}, nc, js)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,7 +100,7 @@ func Start(tb testing.TB, o Options) *Pipeline {
 	if o.Webhooks == nil {
 		o.Webhooks = []events.ResourceEvent{{Resource: "messages", Event: "created"}}
 	}
-	p := &Pipeline{T: tb, Sim: sim, Client: client, JS: js, IngestURL: in.URL + "/webhooks/webex", workers: map[string]*worker{}}
+	p := &Pipeline{T: tb, Sim: sim, Client: client, JS: js, IngestURL: in.URL + "/webhooks/webex", Sharding: sh, workers: map[string]*worker{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, re := range o.Webhooks {
@@ -101,12 +114,14 @@ func Start(tb testing.TB, o Options) *Pipeline {
 	return p
 }
 
-// WorkerConfig is a runner configuration for tests: the worker's events, a
-// fast backoff (100ms to 1s), five deliveries, the test's logger and a
-// registry of its own.
+// WorkerConfig is a runner configuration for tests: the worker's events,
+// the pipeline's shards, a fast backoff (100ms to 1s), five deliveries, the
+// test's logger and a registry of its own.
 func (p *Pipeline) WorkerConfig(name string, evs []events.ResourceEvent) workers.Config {
 	cfg := workers.DefaultConfig(name)
 	cfg.Events = evs
+	cfg.Shards = p.Sharding.Shards
+	cfg.Partitions = p.Sharding.Partitions
 	cfg.Logger = Logger(p.T)
 	cfg.Metrics = prometheus.NewRegistry()
 	cfg.Backoff = workers.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}
@@ -128,18 +143,7 @@ func (p *Pipeline) StartWorker(cfg workers.Config, h workers.Handler) {
 	go func() { w.done <- r.Run(ctx) }()
 	p.mu.Lock()
 	p.workers[cfg.Name] = w
-	consumers := []string{cfg.Name}
-	if cfg.Ordered {
-		n := cfg.Partitions
-		if n == 0 {
-			n = events.DefaultPartitions
-		}
-		consumers = make([]string, n)
-		for i := range consumers {
-			consumers[i] = events.PartitionConsumerName(cfg.Name, i)
-		}
-	}
-	for _, c := range consumers {
+	for _, c := range backlog.SourceOf(cfg).Consumers {
 		if !slices.Contains(p.started, c) {
 			p.started = append(p.started, c)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
+	"github.com/webexpipe/webexpipe/workers/backlog"
 )
 
 // Settle waits until the emulator has sent deliveries webhooks, each was
@@ -16,7 +17,7 @@ import (
 func (p *Pipeline) Settle(deliveries int) {
 	p.T.Helper()
 	p.mu.Lock()
-	consumers := append([]string(nil), p.started...)
+	consumers := append([]backlog.Consumer(nil), p.started...)
 	p.mu.Unlock()
 	waitfor.Until(p.T, 20*time.Second, func() (bool, string) {
 		sent := p.Sim.Deliveries()
@@ -33,8 +34,8 @@ func (p *Pipeline) Settle(deliveries int) {
 				return false, "a webhook delivery is in flight"
 			}
 		}
-		for _, name := range consumers {
-			if ok, why := p.caughtUp(name); !ok {
+		for _, c := range consumers {
+			if ok, why := p.caughtUp(c); !ok {
 				return false, why
 			}
 		}
@@ -48,10 +49,11 @@ func (p *Pipeline) Settle(deliveries int) {
 // ack floor has reached the last delivery. Consumer sequences are compared,
 // not stream sequences: a filtered consumer's delivered stream sequence
 // moves past the events of other workers, which it skips and never acks.
-func (p *Pipeline) caughtUp(name string) (bool, string) {
+func (p *Pipeline) caughtUp(sc backlog.Consumer) (bool, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	c, err := p.JS.Consumer(ctx, events.EventsStream, name)
+	name := sc.Stream + "/" + sc.Name
+	c, err := p.JS.Consumer(ctx, sc.Stream, sc.Name)
 	if err != nil {
 		return false, err.Error()
 	}

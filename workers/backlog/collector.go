@@ -36,7 +36,7 @@ type Options struct {
 
 var (
 	pendingDesc = prometheus.NewDesc("webexpipe_worker_backlog_pending",
-		"Events the worker type's consumers have not delivered yet (all its consumers together).", []string{"worker"}, nil)
+		"Events the worker type's consumers have not delivered yet (all its consumers together, on every events shard).", []string{"worker"}, nil)
 	ackPendingDesc = prometheus.NewDesc("webexpipe_worker_backlog_ack_pending",
 		"Events delivered to the worker type and not acknowledged yet: being handled, or waiting for a redelivery.", []string{"worker"}, nil)
 	oldestDesc = prometheus.NewDesc("webexpipe_worker_backlog_oldest_age_seconds",
@@ -142,13 +142,18 @@ func (c *Collector) read(ctx context.Context) reading {
 	return r
 }
 
-// readBacklog sums the consumers' counts and finds the oldest event not
-// yet handled. A consumer that does not exist yet (ordered mode before a
+// readBacklog sums the consumers' counts over every shard and partition
+// and finds the oldest event not yet handled, the oldest over all of
+// them. A consumer that does not exist yet (ordered mode before a
 // partition was first taken) counts as empty.
 func (c *Collector) readBacklog(ctx context.Context, r *reading) error {
 	var oldest time.Time
-	for _, name := range c.src.Consumers {
-		cons, err := c.js.Consumer(ctx, c.src.Stream, name)
+	for _, sc := range c.src.Consumers {
+		name := sc.Name
+		if len(c.src.Consumers) > 1 {
+			name = sc.Stream + "/" + sc.Name // the shared consumers of the shards share a name
+		}
+		cons, err := c.js.Consumer(ctx, sc.Stream, sc.Name)
 		if errors.Is(err, jetstream.ErrConsumerNotFound) {
 			continue
 		}
@@ -161,7 +166,7 @@ func (c *Collector) readBacklog(ctx context.Context, r *reading) error {
 		if info.NumPending == 0 && info.NumAckPending == 0 {
 			continue
 		}
-		t, ok, err := c.firstUnacked(ctx, info)
+		t, ok, err := c.firstUnacked(ctx, sc.Stream, info)
 		if err != nil {
 			return fmt.Errorf("consumer %s: oldest event not handled: %w", name, err)
 		}
@@ -176,9 +181,9 @@ func (c *Collector) readBacklog(ctx context.Context, r *reading) error {
 	return nil
 }
 
-// firstUnacked is FirstUnhandled on the worker's stream.
-func (c *Collector) firstUnacked(ctx context.Context, info *jetstream.ConsumerInfo) (t time.Time, ok bool, err error) {
-	stream, err := c.stream(ctx, c.src.Stream)
+// firstUnacked is FirstUnhandled on the consumer's stream.
+func (c *Collector) firstUnacked(ctx context.Context, streamName string, info *jetstream.ConsumerInfo) (t time.Time, ok bool, err error) {
+	stream, err := c.stream(ctx, streamName)
 	if err != nil {
 		return time.Time{}, false, err
 	}

@@ -175,7 +175,7 @@ func TestBacklogOfOrderedConsumers(t *testing.T) {
 	publish(t, js, events.EventSubject("messages", "created", 4)) // no consumer yet
 
 	src := backlog.SourceOf(workers.Config{Name: "echo", Ordered: true, Partitions: 16})
-	if len(src.Consumers) != 16 || src.Consumers[9] != "echo-p9" {
+	if len(src.Consumers) != 16 || src.Consumers[9] != (backlog.Consumer{Stream: events.EventsStream, Name: "echo-p9"}) {
 		t.Fatalf("consumers of ordered echo: %v", src.Consumers)
 	}
 	reg := prometheus.NewRegistry()
@@ -208,7 +208,87 @@ func TestBacklogUnreadable(t *testing.T) {
 // TestSourceOfTheRetryWorker reads its Input's stream.
 func TestSourceOfTheRetryWorker(t *testing.T) {
 	src := backlog.SourceOf(workers.Config{Name: events.RetryWorker, Input: &workers.Input{Stream: events.CallsStream, FilterSubjects: []string{events.CallsFilter}}})
-	if src.Stream != events.CallsStream || len(src.Consumers) != 1 || src.Consumers[0] != events.RetryWorker {
+	if len(src.Consumers) != 1 || src.Consumers[0] != (backlog.Consumer{Stream: events.CallsStream, Name: events.RetryWorker}) {
 		t.Errorf("retry worker's source: %+v", src)
+	}
+}
+
+// TestBacklogOverShards sums the shared consumers of every events shard
+// under the worker's name, and the oldest age is the oldest over them.
+func TestBacklogOverShards(t *testing.T) {
+	ctx := context.Background()
+	js := connect(t, false)
+	o := events.DefaultStreamOptions()
+	o.Sharding = events.Sharding{Shards: 3, Partitions: 16}
+	if err := events.Provision(ctx, js, o); err != nil {
+		t.Fatal(err)
+	}
+	wcfg := workers.Config{Name: "echo", Shards: 3, Partitions: 16}
+	src := backlog.SourceOf(wcfg)
+	if len(src.Consumers) != 3 || src.Consumers[2] != (backlog.Consumer{Stream: "WEBEX_EVENTS_2", Name: "echo"}) {
+		t.Fatalf("consumers of echo over 3 shards: %v", src.Consumers)
+	}
+	cfg, err := events.ConsumerConfig(events.ConsumerOptions{
+		Worker: "echo", Events: []events.ResourceEvent{{Resource: "messages", Event: "created"}},
+		AckWait: time.Minute, MaxDeliver: 5, MaxAckPending: 100,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range src.Consumers {
+		if _, err := js.CreateOrUpdateConsumer(ctx, c.Stream, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The oldest event is on shard 2 (partition 5), then one on each
+	// shard.
+	first := publish(t, js, events.EventSubject("messages", "created", 5))
+	if first.Stream != "WEBEX_EVENTS_2" {
+		t.Fatalf("partition 5 stored on %s, want WEBEX_EVENTS_2", first.Stream)
+	}
+	for _, p := range []int{0, 1, 2, 3} {
+		publish(t, js, events.EventSubject("messages", "created", p))
+	}
+	now := storedAt(t, js, first.Stream, first.Sequence).Add(30 * time.Second)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(backlog.NewCollector(js, src, backlog.Options{MaxAge: time.Nanosecond, Now: func() time.Time { return now }}))
+	echo := map[string]string{"worker": "echo"}
+	if got := metricstest.Value(t, reg, "webexpipe_worker_backlog_pending", echo); got != 5 {
+		t.Errorf("pending over the shards = %v, want 5", got)
+	}
+	if got := metricstest.Value(t, reg, "webexpipe_worker_backlog_oldest_age_seconds", echo); got != 30 {
+		t.Errorf("oldest age = %v, want 30 (the event on shard 2)", got)
+	}
+
+	// Two events out on shard 0 (partitions 0 and 3): ack pending counts
+	// them.
+	cons, err := js.Consumer(ctx, events.EventsStream, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(2, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for range batch.Messages() {
+		got++
+	}
+	if got != 2 {
+		t.Fatalf("fetched %d from shard 0, want 2", got)
+	}
+	now = now.Add(time.Second)
+	if got := metricstest.Value(t, reg, "webexpipe_worker_backlog_ack_pending", echo); got != 2 {
+		t.Errorf("ack pending = %v, want 2", got)
+	}
+	if got := metricstest.Value(t, reg, "webexpipe_worker_backlog_pending", echo); got != 3 {
+		t.Errorf("pending = %v, want 3", got)
+	}
+
+	// Ordered over shards: each partition's consumer on its shard.
+	wcfg.Ordered = true
+	ord := backlog.SourceOf(wcfg)
+	if len(ord.Consumers) != 16 || ord.Consumers[5] != (backlog.Consumer{Stream: "WEBEX_EVENTS_2", Name: "echo-p5"}) {
+		t.Errorf("consumers of ordered echo over 3 shards: %v", ord.Consumers)
 	}
 }

@@ -10,29 +10,36 @@ type Source struct {
 	// Worker is the worker type, the worker label of every series; its
 	// dead letters are on events.DLQSubject(Worker).
 	Worker string
-	// Stream is the stream its consumers read.
+	// Consumers are its durable consumers, each on its stream: one per
+	// events shard, or in ordered mode one per partition (on the
+	// partition's shard); one on its Input's stream.
+	Consumers []Consumer
+}
+
+// Consumer is one durable consumer of a worker type.
+type Consumer struct {
 	Stream string
-	// Consumers are its durable consumers: one, or in ordered mode one per
-	// partition.
-	Consumers []string
+	Name   string
 }
 
 // SourceOf is the Source of the runner cfg configures: the consumer named
-// after the worker type on WEBEX_EVENTS (or on its Input's stream), or in
-// ordered mode the per-partition consumers <worker>-p<N>.
+// after the worker type on each events shard (WEBEX_EVENTS alone with one
+// shard) or on its Input's stream, or in ordered mode the per-partition
+// consumers <worker>-p<N>, each on its partition's shard.
 func SourceOf(cfg workers.Config) Source {
-	s := Source{Worker: cfg.Name, Stream: events.EventsStream, Consumers: []string{cfg.Name}}
+	s := Source{Worker: cfg.Name}
+	sh := cfg.Sharding()
 	switch {
 	case cfg.Input != nil:
-		s.Stream = cfg.Input.Stream
+		s.Consumers = []Consumer{{Stream: cfg.Input.Stream, Name: cfg.Name}}
 	case cfg.Ordered:
-		n := cfg.Partitions
-		if n <= 0 {
-			n = events.DefaultPartitions
+		s.Consumers = make([]Consumer, sh.Partitions)
+		for p := range sh.Partitions {
+			s.Consumers[p] = Consumer{Stream: sh.StreamOf(p), Name: events.PartitionConsumerName(cfg.Name, p)}
 		}
-		s.Consumers = make([]string, n)
-		for p := range n {
-			s.Consumers[p] = events.PartitionConsumerName(cfg.Name, p)
+	default:
+		for _, stream := range sh.Streams() {
+			s.Consumers = append(s.Consumers, Consumer{Stream: stream, Name: cfg.Name})
 		}
 	}
 	return s

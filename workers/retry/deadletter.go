@@ -33,7 +33,7 @@ func DeadLetter(ev *workers.Event, reason string, cause error) *nats.Msg {
 		msg.Header.Set(events.HeaderCallID, id)
 	}
 	events.DeadLetter{
-		Worker: events.RetryWorker, Reason: reason, OrigSubject: ev.Subject, OrigSeq: ev.StreamSeq, Deliveries: ev.Delivered,
+		Worker: events.RetryWorker, Reason: reason, OrigSubject: ev.Subject, OrigStream: ev.Stream, OrigSeq: ev.StreamSeq, Deliveries: ev.Delivered,
 	}.Set(msg.Header)
 	return msg
 }

@@ -79,6 +79,8 @@ var (
 	OpsSettings = []string{"METRICS_ADDR", "DEBUG_ADDR"}
 	// EventSettings: workers of webhook events (not the retry worker).
 	EventSettings = []string{"WORKER_MAX_DELIVER", "WORKER_ORDERED", "WORKER_PARTITIONS", "WORKER_PIN_TIMEOUT", "START_AT"}
+	// ShardSettings: binaries that store or read events.
+	ShardSettings = []string{"EVENTS_SHARDS"}
 	// WebexSettings: what reaches Webex.
 	WebexSettings = []string{"WEBEX_TOKEN", "WEBEX_TOKEN_FILE", "WEBEX_API_URL", "WEBEX_TIMEOUT"}
 	// CallerSettings: workers that call Webex; OutboxSettings: those of
