@@ -173,6 +173,7 @@ func (d *devMode) startNATS(ctx context.Context) error {
 		return err
 	}
 	d.o.nats.Streams.Sharding = sh
+	d.o.ingest.Shards = sh.Shards
 	d.nc, d.js, err = process.Connect(ctx, d.o.nats, "webexpipe-dev", d.log)
 	if err != nil {
 		return err

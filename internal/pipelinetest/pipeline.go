@@ -80,7 +80,7 @@ func Start(tb testing.TB, o Options) *Pipeline {
 	so.Storage = jetstream.MemoryStorage
 	so.Sharding = sh
 	localnats.ProvisionTest(tb, js, so)
-	svc, err := ingest.New(ingest.Config{Secrets: [][]byte{[]byte(secret)}, Partitions: sh.Partitions, Logger: Logger(tb)}, nc, js)
+	svc, err := ingest.New(ingest.Config{Secrets: [][]byte{[]byte(secret)}, Partitions: sh.Partitions, Shards: sh.Shards, Logger: Logger(tb)}, nc, js)
 	if err != nil {
 		tb.Fatal(err)
 	}
