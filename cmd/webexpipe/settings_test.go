@@ -40,7 +40,7 @@ func TestSettings(t *testing.T) {
 				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL", "CONSOLE_ADDR", "CONSOLE_TOKEN_FILE", "CONSOLE_WRITE"}}},
 		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings}},
 		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings,
-			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR", "PARTITIONS",
+			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR", "PARTITIONS", "EVENTS_SHARDS",
 				"WEBHOOK_RECOVERY", "RECOVERY_MAX_WINDOW", "RECOVERY_MAX_ROOMS", "RECOVERY_MAX_MESSAGES", "RECOVERY_LOOKBACK"}}},
 	}
 	for _, tt := range tests {
