@@ -80,11 +80,12 @@ func (o Options) Validate() error {
 	case strings.ContainsAny(o.RunID, " \t\r\n:"):
 		return bad("run id %q: no spaces or colons", o.RunID)
 	}
+	// A replay needs only the shard count: the partitions, when given,
+	// are checked too.
 	sh := o.sharding()
-	if err := sh.Validate(); err != nil && o.Sharding.Partitions > 0 {
-		return bad("%v", err)
-	}
 	switch {
+	case sh.Partitions > 0 && sh.Validate() != nil:
+		return bad("%v", sh.Validate())
 	case sh.Shards < 1 || sh.Shards > events.MaxShards:
 		return bad("events shards %d: want 1 to %d", sh.Shards, events.MaxShards)
 	case o.Stream != "" && !slices.Contains(sh.Streams(), o.Stream):
