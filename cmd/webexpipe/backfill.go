@@ -56,6 +56,10 @@ func newBackfillCommand(terminal func(any) bool) *cobra.Command {
 				return err
 			}
 			defer nc.Close()
+			o.Shards = tool.Shards
+			if err := app.CheckShards(ctx, js, tool.Sharding(o.Partitions)); err != nil {
+				return err
+			}
 			var items []backfill.Item
 			o.OnMessage = func(it backfill.Item) { items = append(items, it) }
 			prog := startProgress(cmd, quiet, terminal)
@@ -82,6 +86,7 @@ func newBackfillCommand(terminal func(any) bool) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	tool.AddFlags(fs, 5*time.Minute)
+	tool.AddShardsFlag(fs)
 	webex.AddFlags(fs)
 	fs.IntVar(&o.Partitions, "partitions", events.DefaultPartitions, "partitions per resource/event: the same as ingest's")
 	fs.StringVar(&since, "since", "", "start of the window: an RFC 3339 time or a duration ago")
@@ -109,7 +114,7 @@ func printBackfill(w io.Writer, sum backfill.Summary, items []backfill.Item) err
 		now := "-"
 		switch {
 		case it.Stored:
-			now = fmt.Sprintf("stored as %d", it.Seq)
+			now = fmt.Sprintf("stored as %s:%d", it.Stream, it.Seq)
 		case it.Duplicate:
 			now = "stored by someone else just now"
 		case !it.Seen && sum.DryRun:

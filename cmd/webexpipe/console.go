@@ -19,6 +19,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/console"
 	"github.com/webexpipe/webexpipe/workers/admin/status"
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -35,6 +36,9 @@ type consoleOptions struct {
 	addr      string
 	tokenFile string
 	write     bool
+	// shards is EVENTS_SHARDS, registered by the command that runs the
+	// view (0: one events stream).
+	shards int
 }
 
 func (o *consoleOptions) addFlags(fs *pflag.FlagSet, addr, addrUsage string) {
@@ -81,7 +85,7 @@ func startConsole(o consoleOptions, js jetstream.JetStream, hooks status.Webhook
 		return nil, fmt.Errorf("operations view on %s: %w: set --console-token-file (CONSOLE_TOKEN_FILE)", o.addr, err)
 	}
 	c, err := console.New(console.Config{JS: js, Webhooks: hooks, Token: token, Write: o.write,
-		Logger: log.With("component", "console"), Metrics: reg})
+		Logger: log.With("component", "console"), Metrics: reg, Sharding: events.Sharding{Shards: o.shards}})
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +177,9 @@ func consoleCommand() *cobra.Command {
 	wx.AddFlags(fs)
 	wh.AddPrefixFlag(fs)
 	opts.addFlags(fs, defaultConsoleAddr, "address of the operations view (loopback by default; another needs --console-token-file)")
+	process.AddShardsFlag(fs, &opts.shards)
 	// A viewer never declares streams.
-	for _, name := range []string{"provision", "stream-replicas", "stream-storage", "events-max-age", "events-max-bytes", "duplicate-window", "dlq-max-age", "processed-ttl"} {
+	for _, name := range []string{"provision", "stream-replicas", "stream-storage", "events-max-age", "events-max-bytes", "events-compression", "duplicate-window", "dlq-max-age", "processed-ttl"} {
 		_ = fs.MarkHidden(name)
 	}
 	return cmd

@@ -18,12 +18,16 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
 
 // dlqOptions are the settings every dlq command shares.
 type dlqOptions struct {
-	nats    process.NATSOptions
+	nats process.NATSOptions
+	// shards is EVENTS_SHARDS: where a dead event came from and where its
+	// redrive goes.
+	shards  int
 	timeout time.Duration
 	output  output.Format
 	// terminal reports whether stdin or stderr is a terminal: purge asks
@@ -43,13 +47,14 @@ func newDLQCommand(terminal func(any) bool) *cobra.Command {
 		Long: "Dead letters are events a worker gave up on (webex.dlq.<worker>) and Webex calls the retry worker\n" +
 			"gave up on (webex.dlq.retry). Each is named by its sequence in the WEBEX_DLQ stream.",
 	}
-	// Only the connection settings come from the environment. An action
+	// Only the connection settings and EVENTS_SHARDS (the deployment's,
+	// like them) come from the environment. An action
 	// flag such as --yes or --all must be typed: a variable that happens
 	// to be named YES or ALL must never purge anything.
 	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		conn := pflag.NewFlagSet("connection", pflag.ContinueOnError)
 		c.Flags().VisitAll(func(f *pflag.Flag) {
-			if strings.HasPrefix(f.Name, "nats-") {
+			if strings.HasPrefix(f.Name, "nats-") || f.Name == "events-shards" {
 				conn.AddFlag(f)
 			}
 		})
@@ -59,6 +64,7 @@ func newDLQCommand(terminal func(any) bool) *cobra.Command {
 	// An operator's tool reads and writes messages; it never changes how
 	// the streams are declared.
 	o.nats.AddConnFlags(fs)
+	process.AddShardsFlag(fs, &o.shards)
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command"+noEnv)
 	o.output.AddFlags(fs)
 	process.DescribeEnv(fs)
@@ -73,6 +79,10 @@ func (o *dlqOptions) connect(ctx context.Context, errw io.Writer) (*nats.Conn, j
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return process.Connect(ctx, n, "webexpipe-dlq", log)
 }
+
+// sharding is the deployment's split of the events; the dlq commands take
+// no partitions, so only the count is known and checked.
+func (o *dlqOptions) sharding() events.Sharding { return events.Sharding{Shards: o.shards} }
 
 // run connects, calls fn with a context bounded by --timeout, and closes.
 func (o *dlqOptions) run(cmd *cobra.Command, fn func(ctx context.Context, js jetstream.JetStream) error) error {
@@ -117,7 +127,7 @@ func (s *selection) addFlags(cmd *cobra.Command, verb string) {
 const noEnv = " (env none)"
 
 // entries resolves the selection to dead letters.
-func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []string) ([]*deadletters.Entry, error) {
+func (s selection) entries(ctx context.Context, js jetstream.JetStream, sh events.Sharding, args []string) ([]*deadletters.Entry, error) {
 	switch {
 	case s.all && len(args) > 0:
 		return nil, errors.New("give sequences or --all, not both")
@@ -126,7 +136,7 @@ func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []s
 	case !s.all && s.worker != "":
 		return nil, errors.New("--worker selects with --all only")
 	case s.all:
-		return deadletters.List(ctx, js, deadletters.Filter{Worker: s.worker})
+		return deadletters.List(ctx, js, deadletters.Filter{Worker: s.worker, Sharding: sh})
 	}
 	seqs, err := parseSeqs(args)
 	if err != nil {
@@ -138,6 +148,7 @@ func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []s
 		if err != nil {
 			return nil, err
 		}
+		e.Locate(sh)
 		out = append(out, e)
 	}
 	return out, nil

@@ -37,6 +37,9 @@ func what(e *deadletters.Entry) string {
 	if e.Call != nil {
 		return fmt.Sprintf("%s %s for %s, %d attempts", e.Call.Method, e.Call.Path, e.Call.Worker, len(e.Call.History))
 	}
+	if e.OrigSeq != 0 && e.OrigStream != "" {
+		return fmt.Sprintf("%s %s:%d", e.OrigSubject, e.OrigStream, e.OrigSeq)
+	}
 	if e.OrigSeq != 0 {
 		return fmt.Sprintf("%s #%d", e.OrigSubject, e.OrigSeq)
 	}
@@ -58,6 +61,7 @@ func printEntry(w io.Writer, e *deadletters.Entry) error {
 	field("Reason", e.Reason)
 	field("Tracking ID", e.TrackingID)
 	field("Original subject", e.OrigSubject)
+	field("Original stream", e.OrigStream)
 	if e.OrigSeq != 0 {
 		field("Original sequence", fmt.Sprint(e.OrigSeq))
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
 )
@@ -27,7 +28,12 @@ func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 			"unless --keep.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, func(ctx context.Context, js jetstream.JetStream) error {
-				entries, err := sel.entries(ctx, js, args)
+				// A redrive stores events: on the shards the deployment has.
+				if err := app.CheckShards(ctx, js, o.sharding()); err != nil {
+					return err
+				}
+				opts.Sharding = o.sharding()
+				entries, err := sel.entries(ctx, js, opts.Sharding, args)
 				if err != nil {
 					return err
 				}

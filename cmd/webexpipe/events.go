@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +23,7 @@ func eventsCommand() *cobra.Command {
 		Short: "Look at the stored events: list a window, show one in full",
 	}
 	tool.AddFlags(cmd.PersistentFlags(), 30*time.Second)
+	tool.AddShardsFlag(cmd.PersistentFlags())
 	cmd.AddCommand(eventsListCommand(tool), eventsShowCommand(tool))
 	return cmd
 }
@@ -35,7 +35,7 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:     "list",
-		Short:   "List stored events, newest first",
+		Short:   "List stored events, newest first, from every events shard",
 		Example: "  webexpipe events list --since 1h --resource messages\n  webexpipe events list --room Y2lzY29... --limit 10 -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,6 +58,10 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 				return err
 			}
 			defer nc.Close()
+			f.Sharding = tool.Sharding(0)
+			if err := app.CheckShards(ctx, js, f.Sharding); err != nil {
+				return err
+			}
 			recs, err := inspect.List(ctx, js, f)
 			if err != nil {
 				return err
@@ -87,13 +91,16 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
 	var in app.IngestOptions
 	cmd := &cobra.Command{
-		Use:   "show SEQ",
+		Use:   "show [STREAM:]SEQ",
 		Short: "Show one stored event: headers, envelope, and its signature checked again when a secret is set",
-		Args:  cobra.ExactArgs(1),
+		Long: "An event is named by its stream and sequence, as `webexpipe events list` shows them (WEBEX_EVENTS_1:42);\n" +
+			"with one events shard the sequence alone names it in WEBEX_EVENTS.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			seq, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil || seq == 0 {
-				return fmt.Errorf("%q is not an event sequence (see `webexpipe events list`)", args[0])
+			sh := tool.Sharding(0)
+			stream, seq, err := app.ParseStreamSeq(args[0], sh)
+			if err != nil {
+				return fmt.Errorf("%w (see `webexpipe events list`)", err)
 			}
 			secrets, err := in.ResolveSecrets()
 			if err != nil {
@@ -106,7 +113,10 @@ func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
 				return err
 			}
 			defer nc.Close()
-			ev, err := inspect.Get(ctx, js, seq)
+			if err := app.CheckShards(ctx, js, sh); err != nil {
+				return err
+			}
+			ev, err := inspect.Get(ctx, js, stream, seq)
 			if errors.Is(err, inspect.ErrNotFound) {
 				return fmt.Errorf("%w (expired, or never stored)", err)
 			}
@@ -133,9 +143,9 @@ func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
 }
 
 func printRecords(w io.Writer, recs []inspect.Record) error {
-	t := output.NewTable(w, "SEQ", "STORED", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE")
+	t := output.NewTable(w, "SEQ", "STREAM", "STORED", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE")
 	for _, r := range recs {
-		t.Row(r.Seq, r.Time.UTC().Format(time.RFC3339), r.Resource+"/"+r.Event,
+		t.Row(r.Seq, r.Stream, r.Time.UTC().Format(time.RFC3339), r.Resource+"/"+r.Event,
 			orDash(r.RoomID), orDash(r.DataID), orDash(r.PersonEmail), orDash(recordNote(r)))
 	}
 	return t.Flush()
@@ -155,7 +165,7 @@ func recordNote(r inspect.Record) string {
 }
 
 func printStored(w io.Writer, ev *inspect.Stored, verdict inspect.Verdict) error {
-	fmt.Fprintf(w, "event %d, stored %s on %s\n", ev.Seq, ev.Time.UTC().Format(time.RFC3339Nano), ev.Subject)
+	fmt.Fprintf(w, "event %s:%d, stored %s on %s\n", ev.Stream, ev.Seq, ev.Time.UTC().Format(time.RFC3339Nano), ev.Subject)
 	if note := recordNote(ev.Record); note != "" {
 		fmt.Fprintln(w, note)
 	}

@@ -33,7 +33,7 @@ func TestOutputFormats(t *testing.T) {
 			headers: []string{"SEQ", "STORED", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE"},
 			fields:  []string{"seq", "time", "subject", "resource", "event", "room_id", "dedup_key"}, list: true},
 		{name: "events show", args: []string{"events", "show", "1"},
-			headers: []string{"event 1, stored", " on webex.events.messages.created."},
+			headers: []string{"event WEBEX_EVENTS:1, stored", " on webex.events.messages.created."},
 			fields:  []string{"seq", "subject", "headers", "signature", "body"}},
 		{name: "replay dry run", args: []string{"replay", "--worker", "echo", "--since", "1h", "--dry-run"},
 			headers: []string{"SEQ", "STORED", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY"},

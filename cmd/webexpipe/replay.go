@@ -11,6 +11,7 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/replay"
 )
 
@@ -24,22 +25,30 @@ func newReplayCommand(terminal func(any) bool) *cobra.Command {
 		tool         app.ToolOptions
 		o            replay.Options
 		since, until string
+		fromSeq      string
 		quiet        bool
 	)
 	cmd := &cobra.Command{
-		Use:   "replay --worker NAME (--since WHEN | --from-seq N)",
+		Use:   "replay --worker NAME (--since WHEN | --from-seq [STREAM:]N)",
 		Short: "Send stored events through a worker type again (idempotent unless --force)",
 		Long: "Copies the stored events of a window to webex.replay.<worker>.<resource>.<event>.<partition>, which only\n" +
 			"that worker type's consumer takes. Events it handled before are skipped by its idempotency markers\n" +
-			"unless --force. WHEN is an RFC 3339 time or a duration ago (2h).",
+			"unless --force. WHEN is an RFC 3339 time or a duration ago (2h). Every events shard is read;\n" +
+			"a sequence is one stream's, so with more than one shard --from-seq names it (WEBEX_EVENTS_1:42).",
 		Example: "  webexpipe replay --worker echo --since 2h --dry-run\n" +
 			"  webexpipe replay --worker echo --since 2026-05-04T09:00:00Z --until 2026-05-04T10:00:00Z --rate 5 --force",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
 			var err error
-			if since == "" && o.FromSeq == 0 {
-				return errors.New("say where the window starts: --since WHEN or --from-seq N")
+			if since == "" && fromSeq == "" {
+				return errors.New("say where the window starts: --since WHEN or --from-seq [STREAM:]N")
+			}
+			o.Sharding = tool.Sharding(0)
+			if fromSeq != "" {
+				if o.Stream, o.FromSeq, err = app.ParseStreamSeq(fromSeq, o.Sharding); err != nil {
+					return fmt.Errorf("--from-seq %w", err)
+				}
 			}
 			if since != "" {
 				if o.Since, err = app.ParseWhen(since, now); err != nil {
@@ -58,6 +67,9 @@ func newReplayCommand(terminal func(any) bool) *cobra.Command {
 				return err
 			}
 			defer nc.Close()
+			if err := app.CheckShards(ctx, js, o.Sharding); err != nil {
+				return err
+			}
 
 			var items []replay.Item
 			if o.DryRun {
@@ -89,11 +101,12 @@ func newReplayCommand(terminal func(any) bool) *cobra.Command {
 		},
 	}
 	tool.AddFlags(cmd.Flags(), 0)
+	tool.AddShardsFlag(cmd.Flags())
 	fs := cmd.Flags()
 	fs.StringVar(&o.Worker, "worker", "", "the worker type to replay to (its durable consumer's name, e.g. echo)")
 	fs.StringVar(&since, "since", "", "start of the window: an RFC 3339 time or a duration ago")
 	fs.StringVar(&until, "until", "", "end of the window (default: the last event stored when the replay starts)")
-	fs.Uint64Var(&o.FromSeq, "from-seq", 0, "start of the window as a stream sequence (instead of --since)")
+	fs.StringVar(&fromSeq, "from-seq", "", "start of the window as a stream sequence, STREAM:N with more than one events shard (instead of --since)")
 	fs.StringVar(&o.Resource, "resource", "", "only this resource (among the worker's)")
 	fs.StringVar(&o.Event, "event", "", "only this event (among the worker's)")
 	fs.StringVar(&o.RoomID, "room", "", "only the events of this room id")
@@ -135,8 +148,11 @@ func printReplaySummary(w io.Writer, p replay.Progress) {
 	if p.Duplicates > 0 {
 		fmt.Fprintf(w, ", %d stored by this run before", p.Duplicates)
 	}
-	if p.Selected > 0 {
+	switch {
+	case p.Selected > 0 && p.FirstStream == p.LastStream && p.FirstStream == events.EventsStream:
 		fmt.Fprintf(w, ", sequences %d..%d", p.FirstSeq, p.LastSeq)
+	case p.Selected > 0:
+		fmt.Fprintf(w, ", from %s:%d to %s:%d", p.FirstStream, p.FirstSeq, p.LastStream, p.LastSeq)
 	}
 	fmt.Fprintf(w, ", in %s", p.Elapsed.Round(time.Millisecond))
 	if p.Selected > 0 && !p.DryRun {
@@ -158,9 +174,9 @@ func printReplayItems(w io.Writer, items []replay.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	t := output.NewTable(w, "SEQ", "STORED", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY")
+	t := output.NewTable(w, "SEQ", "STREAM", "STORED", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY")
 	for _, it := range items {
-		t.Row(it.Seq, it.Time.UTC().Format(time.RFC3339), it.Subject, orDash(it.RoomID), yesNo(it.Handled), it.DedupKey)
+		t.Row(it.Seq, it.Stream, it.Time.UTC().Format(time.RFC3339), it.Subject, orDash(it.RoomID), yesNo(it.Handled), it.DedupKey)
 	}
 	return t.Flush()
 }

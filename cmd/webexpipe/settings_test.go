@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -40,11 +41,25 @@ func TestSettings(t *testing.T) {
 				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL", "CONSOLE_ADDR", "CONSOLE_TOKEN_FILE", "CONSOLE_WRITE"}}},
 		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings}},
 		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings,
-			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR", "PARTITIONS",
+			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR", "PARTITIONS", "EVENTS_SHARDS",
 				"WEBHOOK_RECOVERY", "RECOVERY_MAX_WINDOW", "RECOVERY_MAX_ROOMS", "RECOVERY_MAX_MESSAGES", "RECOVERY_LOOKBACK"}}},
 	}
+	// The operator tools that read or store events take the deployment's
+	// EVENTS_SHARDS (and backfill, which places events on partitions, its
+	// PARTITIONS), and no stream settings.
+	tool := []string{"EVENTS_SHARDS", "WEBEXPIPE_TIMEOUT"}
+	tests = append(tests, []struct {
+		path   []string
+		groups [][]string
+	}{
+		{path: []string{"replay"}, groups: [][]string{proctest.NATSSettings, tool}},
+		{path: []string{"events", "list"}, groups: [][]string{proctest.NATSSettings, tool}},
+		{path: []string{"events", "show"}, groups: [][]string{proctest.NATSSettings, tool, {"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE"}}},
+		{path: []string{"status"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"WEBHOOK_NAME_PREFIX"}}},
+		{path: []string{"backfill"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"PARTITIONS"}}},
+	}...)
 	for _, tt := range tests {
-		t.Run(tt.path[len(tt.path)-1], func(t *testing.T) {
+		t.Run(strings.Join(tt.path, " "), func(t *testing.T) {
 			proctest.ExpectSettings(t, subcommand(t, tt.path...), tt.groups...)
 		})
 	}

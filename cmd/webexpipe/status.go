@@ -38,7 +38,7 @@ func statusCommand() *cobra.Command {
 				return err
 			}
 			defer nc.Close()
-			var o status.Options
+			o := status.Options{Sharding: tool.Sharding(0)}
 			if token, err := webex.ResolveToken(); err != nil {
 				return err
 			} else if token != "" {
@@ -71,6 +71,7 @@ func statusCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	tool.AddFlags(fs, 30*time.Second)
+	tool.AddShardsFlag(fs)
 	webex.AddFlags(fs)
 	wh.AddPrefixFlag(fs)
 	return cmd
@@ -83,6 +84,9 @@ func printStatus(w io.Writer, r *status.Report) error {
 	for _, s := range r.Streams {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%d\n", s.Name, s.Messages, s.Bytes, stamp(s.FirstTime), stamp(s.LastTime), s.Consumers)
 	}
+	if r.Events.Shards > 1 {
+		fmt.Fprintf(tw, "(events, %d of %d shards)\t%d\t%d\t\t\t\n", r.Events.Streams, r.Events.Shards, r.Events.Messages, r.Events.Bytes)
+	}
 	fmt.Fprintln(tw, "\nBUCKET\tVALUES\tBYTES")
 	for _, b := range r.Buckets {
 		fmt.Fprintf(tw, "%s\t%d\t%d\n", b.Name, b.Values, b.Bytes)
@@ -93,6 +97,12 @@ func printStatus(w io.Writer, r *status.Report) error {
 	fmt.Fprintln(tw, "\nWORKER\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULL REQUESTS\tLAST DELIVERY")
 	for _, c := range r.Consumers {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", c.Name, c.Stream, c.Pending, c.AckPending, c.Redelivered, c.Waiting, stamp(c.LastDelivered))
+	}
+	if r.Events.Shards > 1 {
+		fmt.Fprintln(tw, "\nWORKER TYPE\tCONSUMERS\tPENDING\tACK PENDING\tREDELIVERED")
+		for _, w := range r.Workers {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", w.Worker, w.Consumers, w.Pending, w.AckPending, w.Redelivered)
+		}
 	}
 	fmt.Fprintln(tw, "\nDEAD LETTERS\tCOUNT")
 	if len(r.DeadLetters) == 0 {

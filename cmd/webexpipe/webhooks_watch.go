@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
@@ -67,6 +68,11 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 				if c.tool.Output.JSON() {
 					ro.OnFinish = func(r recovery.Result) { printRecoveryJSON(cmd, r) }
 				}
+				// The recovery reads and stores events: on every shard, so
+				// it must know them all.
+				if err := app.CheckShards(ctx, conn.js, events.Sharding{Shards: ro.Shards, Partitions: ro.Partitions}); err != nil {
+					return err
+				}
 				if o.Recovery, err = recovery.Open(ctx, conn.js, conn.client, ro); err != nil {
 					return err
 				}
@@ -112,6 +118,7 @@ func (r *recoveryFlags) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&r.o.Lookback, "recovery-lookback", recovery.DefaultLookback,
 		"how long before a webhook was first seen disabled its recovery starts (Webex fails deliveries for up to 5m before it disables one)")
 	fs.IntVar(&r.o.Partitions, "partitions", events.DefaultPartitions, "partitions per resource/event: the same as ingest's")
+	process.AddShardsFlag(fs, &r.o.Shards)
 }
 
 // validate refuses values of 0 or less: recovery.Options would read 0
@@ -119,6 +126,9 @@ func (r *recoveryFlags) addFlags(fs *pflag.FlagSet) {
 func (r *recoveryFlags) validate() error {
 	if r.o.Partitions <= 0 {
 		return fmt.Errorf("PARTITIONS=%d: it must be above 0, the same as ingest's", r.o.Partitions)
+	}
+	if r.o.Shards <= 0 {
+		return fmt.Errorf("EVENTS_SHARDS=%d: it must be above 0, the same as ingest's", r.o.Shards)
 	}
 	for _, c := range []struct {
 		name  string

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
 )
 
 // ToolOptions are what the operator commands that act once (replay,
@@ -25,6 +29,9 @@ type ToolOptions struct {
 	NATS    process.NATSOptions
 	Timeout time.Duration
 	Output  output.Format
+	// Shards is EVENTS_SHARDS, for the commands that read or store events
+	// (AddShardsFlag).
+	Shards int
 }
 
 // AddFlags registers the NATS connection settings (not those declaring
@@ -66,4 +73,71 @@ func ParseWhen(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	return time.Time{}, fmt.Errorf("%q: want an RFC 3339 time or a duration ago such as 2h", s)
+}
+
+// AddShardsFlag registers --events-shards (EVENTS_SHARDS) for a command
+// that reads or stores events: how many streams they are split over, as in
+// the rest of the deployment.
+func (o *ToolOptions) AddShardsFlag(fs *pflag.FlagSet) {
+	process.AddShardsFlag(fs, &o.Shards)
+}
+
+// Sharding is the deployment's split of the events as the flags give it;
+// partitions is the command's PARTITIONS, or 0 when it does not take
+// them (it then only counts the shard streams, see CheckShards).
+func (o *ToolOptions) Sharding(partitions int) events.Sharding {
+	s := events.Sharding{Shards: o.Shards, Partitions: partitions}
+	if s.Shards == 0 {
+		s.Shards = events.DefaultShards
+	}
+	return s
+}
+
+// CheckShards fails with an error wrapping events.ErrShardMismatch when the
+// event streams on the server are not those of s: a tool with another
+// count would miss the events of the shards it does not know. Given the
+// partitions, it checks every stream's subjects (events.CheckShards);
+// without, only that the shard streams exist and no further one does.
+func CheckShards(ctx context.Context, js jetstream.JetStream, s events.Sharding) error {
+	if s.Partitions > 0 {
+		return events.CheckShards(ctx, js, s)
+	}
+	if s.Shards < 1 || s.Shards > events.MaxShards {
+		return fmt.Errorf("EVENTS_SHARDS=%d: want 1 to %d", s.Shards, events.MaxShards)
+	}
+	for _, name := range s.Streams() {
+		if _, err := js.Stream(ctx, name); err != nil {
+			return fmt.Errorf("events stream %s (EVENTS_SHARDS=%d): %w", name, s.Shards, err)
+		}
+	}
+	next := events.ShardStream(s.Shards)
+	if _, err := js.Stream(ctx, next); err == nil {
+		return fmt.Errorf("%w: stream %s exists, so the deployment has more than EVENTS_SHARDS=%d shards", events.ErrShardMismatch, next, s.Shards)
+	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("events stream %s: %w", next, err)
+	}
+	return nil
+}
+
+// ParseStreamSeq reads the address of a stored event, STREAM:SEQ, where
+// STREAM is one of s's event streams (WEBEX_EVENTS, WEBEX_EVENTS_1, ...).
+// A bare SEQ names WEBEX_EVENTS's event when the events have one stream;
+// with more it is ambiguous, since each stream numbers its own.
+func ParseStreamSeq(arg string, s events.Sharding) (stream string, seq uint64, err error) {
+	name, num, named := strings.Cut(arg, ":")
+	if !named {
+		name, num = "", arg
+	}
+	seq, perr := strconv.ParseUint(num, 10, 64)
+	switch {
+	case perr != nil || seq == 0:
+		return "", 0, fmt.Errorf("%q: want a positive sequence, STREAM:SEQ", arg)
+	case !named && s.Shards > 1:
+		return "", 0, fmt.Errorf("%q: with %d events shards a sequence needs its stream, e.g. %s:%d", arg, s.Shards, events.ShardStream(1), seq)
+	case !named:
+		return events.EventsStream, seq, nil
+	case !slices.Contains(s.Streams(), name):
+		return "", 0, fmt.Errorf("%q: %s is not one of the events streams (%s)", arg, name, strings.Join(s.Streams(), ", "))
+	}
+	return name, seq, nil
 }

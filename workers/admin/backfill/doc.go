@@ -9,8 +9,8 @@
 // one the stream has never seen it stores a synthetic messages/created
 // event, marked as backfilled (header Webex-Backfilled: true and envelope
 // field "webexpipeBackfilled": true), on the subject and partition ingest
-// would have used. The bot's own messages are skipped: every worker ignores
-// them.
+// would have used, in that partition's shard (events.Sharding). The bot's
+// own messages are skipped: every worker ignores them.
 //
 // # Has the stream seen it?
 //
@@ -18,7 +18,9 @@
 // whose hash (events.MsgID) ingest stores as the Nats-Msg-Id. JetStream
 // keeps no index of those beyond the duplicate window, and a direct get looks up a
 // subject, not an id. So before storing anything, a backfill reads the
-// message events of the window once, from a little before its start (a
+// message events of the window once, from every events shard's stream
+// (an event stored before the shard count changed may sit in another shard
+// than its partition's now), from a little before its start (a
 // margin for clock differences between Webex and JetStream), with an
 // ordered consumer that fetches headers only, and keeps the set of their
 // ids (events.StoredMsgID, which also hashes the long ids of events stored
@@ -40,7 +42,7 @@
 //
 // Run is one Session over the whole window. The automatic recovery after a
 // webhook outage (workers/admin/recovery) drives a Session itself, room by
-// room, to keep cursors and caps; it reads the stream through one named
-// consumer (SessionOptions.ConsumerName), the only one its NATS user may
-// create.
+// room, to keep cursors and caps; it reads each shard's stream through one
+// named consumer (SessionOptions.ConsumerName), the only one its NATS user
+// may create there.
 package backfill

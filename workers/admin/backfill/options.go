@@ -31,6 +31,10 @@ type Options struct {
 	// Partitions must be ingest's (PARTITIONS), so that a backfilled event
 	// lands on its room's partition; 0 means events.DefaultPartitions.
 	Partitions int
+	// Shards must be the deployment's (EVENTS_SHARDS): every shard's
+	// stream is read for the events it has, and a backfilled event is
+	// stored on its partition's shard. 0 means events.DefaultShards.
+	Shards int
 	// DryRun lists what would be stored, storing nothing.
 	DryRun bool
 	// Margin: see DefaultMargin.
@@ -54,13 +58,26 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: partitions %d", ErrInvalidOptions, o.Partitions)
 	case o.Margin < 0:
 		return fmt.Errorf("%w: margin %s", ErrInvalidOptions, o.Margin)
+	case o.Shards < 0:
+		return fmt.Errorf("%w: events shards %d", ErrInvalidOptions, o.Shards)
+	}
+	if err := o.withDefaults().sharding().Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	return nil
+}
+
+// sharding is the split of the events the options give.
+func (o Options) sharding() events.Sharding {
+	return events.Sharding{Shards: o.Shards, Partitions: o.Partitions}
 }
 
 func (o Options) withDefaults() Options {
 	if o.Partitions == 0 {
 		o.Partitions = events.DefaultPartitions
+	}
+	if o.Shards == 0 {
+		o.Shards = events.DefaultShards
 	}
 	if o.Margin == 0 {
 		o.Margin = DefaultMargin
@@ -86,6 +103,9 @@ type Item struct {
 	Duplicate bool   `json:"duplicate,omitempty"`
 	Seq       uint64 `json:"seq,omitempty"`
 	Subject   string `json:"subject"`
+	// Stream is the events shard's stream the event is (or would be)
+	// stored in, Seq its sequence there.
+	Stream string `json:"stream"`
 }
 
 // Summary is what a backfill did.
@@ -104,9 +124,9 @@ type Summary struct {
 	Stored     int  `json:"stored"`
 	Duplicates int  `json:"duplicates"`
 	DryRun     bool `json:"dry_run"`
-	// StreamFrom is the time of the oldest stored event; Partial is true
-	// when the window starts before it and events have expired since (see
-	// the package doc).
+	// StreamFrom is the time of the oldest stored event (of any shard);
+	// Partial is true when the window starts before the oldest event of a
+	// shard whose events have expired since (see the package doc).
 	StreamFrom time.Time `json:"stream_from,omitzero"`
 	Partial    bool      `json:"partial"`
 }

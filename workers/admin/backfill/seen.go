@@ -13,23 +13,40 @@ import (
 )
 
 // seenKeys reads the dedup keys of the messages/created events stored since
-// from, headers only. It also says when the oldest stored event is from and
+// from in streams (every events shard: an event stored before the shard
+// count changed may be in another shard than its partition's now),
+// headers only. It also says when the oldest stored event is from and
 // whether events older than from may have expired (partial). With a
-// consumer name it reads through a pull consumer of that name
+// consumer name it reads each stream through a pull consumer of that name
 // (namedScan), otherwise through an ordered consumer (scan.Each).
-func seenKeys(ctx context.Context, js jetstream.JetStream, from time.Time, consumer string) (keys map[string]bool, oldest time.Time, partial bool, err error) {
-	s, err := js.Stream(ctx, events.EventsStream)
+func seenKeys(ctx context.Context, js jetstream.JetStream, streams []string, from time.Time, consumer string) (keys map[string]bool, oldest time.Time, partial bool, err error) {
+	keys = map[string]bool{}
+	for _, stream := range streams {
+		first, part, err := seenIn(ctx, js, stream, from, consumer, keys)
+		if err != nil {
+			return nil, oldest, partial, err
+		}
+		if !first.IsZero() && (oldest.IsZero() || first.Before(oldest)) {
+			oldest = first
+		}
+		partial = partial || part
+	}
+	return keys, oldest, partial, nil
+}
+
+// seenIn adds the dedup keys of one stream's message events to keys.
+func seenIn(ctx context.Context, js jetstream.JetStream, stream string, from time.Time, consumer string, keys map[string]bool) (oldest time.Time, partial bool, err error) {
+	s, err := js.Stream(ctx, stream)
 	if err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("open %s: %w", events.EventsStream, err)
+		return time.Time{}, false, fmt.Errorf("open %s: %w", stream, err)
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("%s info: %w", events.EventsStream, err)
+		return time.Time{}, false, fmt.Errorf("%s info: %w", stream, err)
 	}
 	oldest = info.State.FirstTime
 	partial = info.State.FirstSeq > 1 && from.Before(oldest)
 
-	keys = map[string]bool{}
 	add := func(h map[string][]string) {
 		if k := events.StoredMsgID(h); k != "" {
 			keys[k] = true
@@ -39,16 +56,16 @@ func seenKeys(ctx context.Context, js jetstream.JetStream, from time.Time, consu
 	if consumer != "" {
 		err = namedScan(ctx, s, consumer, filter, from, info.State.LastSeq, add)
 	} else {
-		err = scan.Each(ctx, js, scan.Range{Filters: []string{filter}, Since: from, HeadersOnly: true}, nil,
+		err = scan.Each(ctx, js, scan.Range{Stream: stream, Filters: []string{filter}, Since: from, HeadersOnly: true}, nil,
 			func(m *scan.Msg) error {
 				add(m.Header)
 				return nil
 			})
 	}
 	if err != nil {
-		return nil, oldest, partial, fmt.Errorf("read the stored message events: %w", err)
+		return oldest, partial, fmt.Errorf("read the stored message events of %s: %w", stream, err)
 	}
-	return keys, oldest, partial, nil
+	return oldest, partial, nil
 }
 
 // namedScanBatch is how many headers one fetch of namedScan asks for.

@@ -16,8 +16,9 @@ type SessionOptions struct {
 	// Since is where the stream is read from (the window's start; Margin
 	// earlier).
 	Since time.Time
-	// Partitions: see Options.Partitions.
+	// Partitions and Shards: see Options.
 	Partitions int
+	Shards     int
 	// Margin: see DefaultMargin.
 	Margin time.Duration
 	// ConsumerName, when set, reads the stream with a pull consumer of
@@ -29,7 +30,7 @@ type SessionOptions struct {
 	Now func() time.Time
 }
 
-// A Session is one backfill's view of what the stream holds and who the
+// A Session is one backfill's view of what the streams hold and who the
 // bot is: it reads the stored message events once when it opens, then
 // lists rooms and messages and stores the missing ones, each of them at
 // most once. Backfills that cover part of a window at a time (the automatic
@@ -39,7 +40,9 @@ type Session struct {
 	js  jetstream.JetStream
 	api WebexAPI
 	o   SessionOptions
-	bot *webex.Person
+	// sharding places each event on its partition's shard.
+	sharding events.Sharding
+	bot      *webex.Person
 	// seen holds the ids (events.MsgID) of the message events in the
 	// stream, and of those stored by this session.
 	seen map[string]bool
@@ -52,15 +55,15 @@ type Session struct {
 // margin) and asks Webex who the bot is.
 func NewSession(ctx context.Context, js jetstream.JetStream, api WebexAPI, o SessionOptions) (*Session, error) {
 	// The same checks and defaults as Run's.
-	ro := Options{Since: o.Since, Partitions: o.Partitions, Margin: o.Margin, Now: o.Now}
+	ro := Options{Since: o.Since, Partitions: o.Partitions, Shards: o.Shards, Margin: o.Margin, Now: o.Now}
 	if err := ro.Validate(); err != nil {
 		return nil, err
 	}
 	ro = ro.withDefaults()
-	o.Partitions, o.Margin, o.Now = ro.Partitions, ro.Margin, ro.Now
-	s := &Session{js: js, api: api, o: o}
+	o.Partitions, o.Shards, o.Margin, o.Now = ro.Partitions, ro.Shards, ro.Margin, ro.Now
+	s := &Session{js: js, api: api, o: o, sharding: ro.sharding()}
 	var err error
-	if s.seen, s.StreamFrom, s.Partial, err = seenKeys(ctx, js, o.Since.Add(-o.Margin), o.ConsumerName); err != nil {
+	if s.seen, s.StreamFrom, s.Partial, err = seenKeys(ctx, js, s.sharding.Streams(), o.Since.Add(-o.Margin), o.ConsumerName); err != nil {
 		return nil, err
 	}
 	if s.bot, err = api.Me(ctx); err != nil {
@@ -96,13 +99,14 @@ func (s *Session) Store(ctx context.Context, room webex.Room, m webex.Message, d
 		return Item{}, fmt.Errorf("message %s: %w", m.ID, err)
 	}
 	key := events.MsgID(dedupKey(m.ID))
+	stream, _ := s.sharding.StreamOfSubject(msg.Subject)
 	it := Item{MessageID: m.ID, RoomID: m.RoomID, RoomType: room.Type, PersonEmail: m.PersonEmail, Created: m.Created,
-		Seen: s.seen[key], Subject: msg.Subject}
+		Seen: s.seen[key], Subject: msg.Subject, Stream: stream}
 	if it.Seen || dryRun {
 		return it, nil
 	}
 	pctx, cancel := context.WithTimeout(ctx, publishTimeout)
-	ack, err := s.js.PublishMsg(pctx, msg, jetstream.WithMsgID(key), jetstream.WithExpectStream(events.EventsStream))
+	ack, err := s.js.PublishMsg(pctx, msg, jetstream.WithMsgID(key), jetstream.WithExpectStream(stream))
 	cancel()
 	if err != nil {
 		return it, fmt.Errorf("store the event of message %s: %w", m.ID, err)

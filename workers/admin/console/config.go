@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/status"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	Now func() time.Time
 	// Metrics registers the console's counters; nil registers nothing.
 	Metrics prometheus.Registerer
+	// Sharding is how the events are split over streams; zero means one
+	// stream. The view shows every shard, and redrives onto them.
+	Sharding events.Sharding
 }
 
 // Defaults of Config.

@@ -100,7 +100,7 @@ type Backlog struct {
 // collect gathers the overview. Like status.Collect it notes what it could
 // not read and goes on.
 func (c *Console) collect(ctx context.Context) (*Overview, error) {
-	r, err := status.Collect(ctx, c.cfg.JS, status.Options{Webhooks: c.cfg.Webhooks, Now: c.cfg.Now})
+	r, err := status.Collect(ctx, c.cfg.JS, status.Options{Webhooks: c.cfg.Webhooks, Now: c.cfg.Now, Sharding: c.cfg.Sharding})
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (c *Console) collect(ctx context.Context) (*Overview, error) {
 		}
 		o.Backlogs = append(o.Backlogs, b)
 	}
-	entries, err := deadletters.List(ctx, c.cfg.JS, deadletters.Filter{Limit: c.cfg.DeadLetters})
+	entries, err := deadletters.List(ctx, c.cfg.JS, deadletters.Filter{Limit: c.cfg.DeadLetters, Sharding: c.cfg.Sharding})
 	if err != nil {
 		r.Errors = append(r.Errors, "dead letters: "+err.Error())
 	}
@@ -187,7 +187,7 @@ func (c *Console) redrive(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Timeout)
 	defer cancel()
-	res, err := deadletters.Redrive(ctx, c.cfg.JS, e, deadletters.RedriveOptions{Force: r.FormValue("force") == "on"})
+	res, err := deadletters.Redrive(ctx, c.cfg.JS, e, deadletters.RedriveOptions{Force: r.FormValue("force") == "on", Sharding: c.cfg.Sharding})
 	if err != nil {
 		c.fail(w, "the redrive failed", err)
 		return
@@ -209,6 +209,9 @@ func (c *Console) entry(w http.ResponseWriter, r *http.Request) (*deadletters.En
 	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Timeout)
 	defer cancel()
 	e, err := deadletters.Get(ctx, c.cfg.JS, seq)
+	if err == nil {
+		e.Locate(c.cfg.Sharding)
+	}
 	if errors.Is(err, deadletters.ErrNotFound) {
 		c.metrics.requests.WithLabelValues("not_found").Inc()
 		http.Error(w, "no dead letter has sequence "+strconv.FormatUint(seq, 10), http.StatusNotFound)

@@ -20,6 +20,9 @@ type Filter struct {
 	Worker string
 	// Limit stops after that many entries; 0 means no limit.
 	Limit int
+	// Sharding locates the originals of dead letters that did not record
+	// their stream (Entry.Locate); zero means one events stream.
+	Sharding events.Sharding
 }
 
 func (f Filter) subject() (string, error) {
@@ -51,14 +54,17 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]*Entry, erro
 		if err != nil {
 			return out, fmt.Errorf("read %s from sequence %d: %w", events.DLQStream, seq, err)
 		}
-		out = append(out, newEntry(m))
+		e := newEntry(m)
+		e.Locate(f.Sharding)
+		out = append(out, e)
 		seq = m.Sequence + 1
 	}
 	return out, nil
 }
 
 // Get returns the dead letter with sequence seq, or an error wrapping
-// ErrNotFound.
+// ErrNotFound. Its OrigStream is the recorded one only: Locate it with the
+// deployment's sharding.
 func Get(ctx context.Context, js jetstream.JetStream, seq uint64) (*Entry, error) {
 	s, err := js.Stream(ctx, events.DLQStream)
 	if err != nil {

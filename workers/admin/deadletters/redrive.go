@@ -24,6 +24,9 @@ type RedriveOptions struct {
 	// Keep leaves the dead letter in place; by default it is deleted once
 	// its copy is stored.
 	Keep bool
+	// Sharding places a redriven event on its partition's shard; zero
+	// means one events stream.
+	Sharding events.Sharding
 }
 
 // Redriven says where a dead letter went.
@@ -31,13 +34,17 @@ type Redriven struct {
 	Seq     uint64 `json:"seq"`
 	Kind    Kind   `json:"kind"`
 	Subject string `json:"subject"`
+	// Stream is where the copy was stored: the shard of its partition, or
+	// WEBEX_CALLS for a call.
+	Stream  string `json:"stream"`
 	MsgID   string `json:"msg_id"`
 	Deleted bool   `json:"deleted"`
 }
 
 // Redrive sends a dead letter back to be handled again.
 //
-// An event goes to webex.replay.<worker>.<resource>.<event>.<partition>:
+// An event goes to webex.replay.<worker>.<resource>.<event>.<partition>, on
+// the stream of that partition's shard (RedriveOptions.Sharding):
 // only the worker that gave up sees it again, not every worker of that
 // event type, and a forced redrive works (Webex-Replay-Force is honoured on
 // replay subjects only). It keeps its dedup key (Webex-Dedup-Key) so the
@@ -78,11 +85,16 @@ func redriveEvent(ctx context.Context, js jetstream.JetStream, e *Entry, o Redri
 	} else {
 		msg.Header.Del(events.HeaderReplayForce)
 	}
-	id := "redrive:" + strconv.FormatUint(e.Seq, 10)
-	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(events.EventsStream)); err != nil {
-		return Redriven{}, fmt.Errorf("redrive dead letter %d to %s: %w", e.Seq, msg.Subject, err)
+	sh := o.Sharding
+	if sh.Shards == 0 {
+		sh.Shards = events.DefaultShards
 	}
-	return Redriven{Seq: e.Seq, Kind: KindEvent, Subject: msg.Subject, MsgID: id}, nil
+	stream, _ := sh.StreamOfSubject(msg.Subject)
+	id := "redrive:" + strconv.FormatUint(e.Seq, 10)
+	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(stream)); err != nil {
+		return Redriven{}, fmt.Errorf("redrive dead letter %d to %s on %s: %w", e.Seq, msg.Subject, stream, err)
+	}
+	return Redriven{Seq: e.Seq, Kind: KindEvent, Subject: msg.Subject, Stream: stream, MsgID: id}, nil
 }
 
 func redriveCall(ctx context.Context, js jetstream.JetStream, e *Entry) (Redriven, error) {
@@ -94,5 +106,5 @@ func redriveCall(ctx context.Context, js jetstream.JetStream, e *Entry) (Redrive
 	if _, err := outbox.NewStore(js).Put(ctx, &c); err != nil {
 		return Redriven{}, fmt.Errorf("redrive dead letter %d: %w", e.Seq, err)
 	}
-	return Redriven{Seq: e.Seq, Kind: KindCall, Subject: c.Subject(), MsgID: c.MsgID()}, nil
+	return Redriven{Seq: e.Seq, Kind: KindCall, Subject: c.Subject(), Stream: events.CallsStream, MsgID: c.MsgID()}, nil
 }

@@ -130,7 +130,7 @@ func TestGetAndVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := inspect.Get(testCtx(t), js, tt.seq)
+			s, err := inspect.Get(testCtx(t), js, "", tt.seq)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,17 +143,17 @@ func TestGetAndVerify(t *testing.T) {
 			}
 		})
 	}
-	s, err := inspect.Get(testCtx(t), js, seq)
+	s, err := inspect.Get(testCtx(t), js, "", seq)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.DataID != "m-1" || s.RoomID != "room-a" || s.DedupKey != "messages:created:m-1" || len(s.Pretty()) <= len(s.Body) {
 		t.Errorf("stored %+v\n%s", s.Record, s.Pretty())
 	}
-	if b, _ := inspect.Get(testCtx(t), js, ack.Sequence); !b.Backfilled {
+	if b, _ := inspect.Get(testCtx(t), js, "", ack.Sequence); !b.Backfilled {
 		t.Error("backfilled event not marked")
 	}
-	if _, err := inspect.Get(testCtx(t), js, 9999); !errors.Is(err, inspect.ErrNotFound) {
+	if _, err := inspect.Get(testCtx(t), js, "", 9999); !errors.Is(err, inspect.ErrNotFound) {
 		t.Errorf("Get(9999) = %v", err)
 	}
 }

@@ -1,9 +1,11 @@
 package inspect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -35,6 +37,9 @@ type Filter struct {
 	Replays bool
 	// Limit is how many events to return at most; 0 means DefaultLimit.
 	Limit int
+	// Sharding is how the events are split over streams; zero means one
+	// stream. Every shard's stream is read.
+	Sharding events.Sharding
 }
 
 func (f Filter) subjects() ([]string, error) {
@@ -57,9 +62,9 @@ func (f Filter) subjects() ([]string, error) {
 	return subjects, nil
 }
 
-// List returns the newest events f selects, newest first. It reads the
-// stream backwards in growing chunks until it has Limit events, reaches
-// Since, or reaches the oldest event.
+// List returns the newest events f selects, newest first, from every
+// shard's stream: each is read on its own (sequences are per stream), and
+// their newest are merged by the time they were stored.
 func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]Record, error) {
 	subjects, err := f.subjects()
 	if err != nil {
@@ -68,13 +73,43 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]Record, erro
 	if f.Limit <= 0 {
 		f.Limit = DefaultLimit
 	}
-	s, err := js.Stream(ctx, events.EventsStream)
+	sh := f.Sharding
+	if sh.Shards == 0 {
+		sh.Shards = events.DefaultShards
+	}
+	var out []Record
+	for _, stream := range sh.Streams() {
+		recs, err := listStream(ctx, js, stream, f, subjects)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
+	}
+	// Newest first; within one stream its order (two events may share a
+	// time), across streams the stream's name.
+	slices.SortStableFunc(out, func(a, b Record) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		if a.Stream == b.Stream {
+			return cmp.Compare(b.Seq, a.Seq)
+		}
+		return strings.Compare(a.Stream, b.Stream)
+	})
+	return out[:min(len(out), f.Limit)], nil
+}
+
+// listStream returns the newest events f selects in one stream, newest
+// first. It reads the stream backwards in growing chunks until it has
+// Limit events, reaches Since, or reaches the oldest event.
+func listStream(ctx context.Context, js jetstream.JetStream, stream string, f Filter, subjects []string) ([]Record, error) {
+	s, err := js.Stream(ctx, stream)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", events.EventsStream, err)
+		return nil, fmt.Errorf("open %s: %w", stream, err)
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s info: %w", events.EventsStream, err)
+		return nil, fmt.Errorf("%s info: %w", stream, err)
 	}
 	first, hi := max(info.State.FirstSeq, 1), info.State.LastSeq
 	var out []Record // newest first
@@ -83,7 +118,7 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]Record, erro
 		if hi-first+1 > size {
 			lo = hi - size + 1
 		}
-		chunk, older, err := readChunk(ctx, js, f, subjects, lo, hi)
+		chunk, older, err := readChunk(ctx, js, stream, f, subjects, lo, hi)
 		if err != nil {
 			return nil, err
 		}
@@ -99,8 +134,8 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]Record, erro
 
 // readChunk returns the events of sequences lo..hi that f selects, oldest
 // first; older is true when the chunk reached back past f.Since.
-func readChunk(ctx context.Context, js jetstream.JetStream, f Filter, subjects []string, lo, hi uint64) (out []Record, older bool, err error) {
-	err = scan.Each(ctx, js, scan.Range{Filters: subjects, FromSeq: lo, ToSeq: hi}, nil, func(m *scan.Msg) error {
+func readChunk(ctx context.Context, js jetstream.JetStream, stream string, f Filter, subjects []string, lo, hi uint64) (out []Record, older bool, err error) {
+	err = scan.Each(ctx, js, scan.Range{Stream: stream, Filters: subjects, FromSeq: lo, ToSeq: hi}, nil, func(m *scan.Msg) error {
 		if !f.Since.IsZero() && m.Time.Before(f.Since) {
 			older = true
 			return nil
@@ -108,14 +143,14 @@ func readChunk(ctx context.Context, js jetstream.JetStream, f Filter, subjects [
 		if !f.Until.IsZero() && m.Time.After(f.Until) {
 			return scan.ErrStop
 		}
-		r := newRecord(m.Seq, m.Time, m.Subject, m.Header, m.Data)
+		r := newRecord(stream, m.Seq, m.Time, m.Subject, m.Header, m.Data)
 		if f.RoomID == "" || r.RoomID == f.RoomID {
 			out = append(out, r)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s %d..%d: %w", events.EventsStream, lo, hi, err)
+		return nil, false, fmt.Errorf("read %s %d..%d: %w", stream, lo, hi, err)
 	}
 	return out, older, nil
 }

@@ -12,6 +12,10 @@ import (
 
 // Record is one stored event, summarised.
 type Record struct {
+	// Stream is the events shard's stream it is stored in, Seq its
+	// sequence there: together they name it (`webexpipe events show
+	// STREAM:SEQ`).
+	Stream   string    `json:"stream"`
 	Seq      uint64    `json:"seq"`
 	Time     time.Time `json:"time"`
 	Subject  string    `json:"subject"`
@@ -36,8 +40,8 @@ type Record struct {
 }
 
 // newRecord reads a stored event.
-func newRecord(seq uint64, t time.Time, subject string, h nats.Header, body []byte) Record {
-	r := Record{Seq: seq, Time: t, Subject: subject}
+func newRecord(stream string, seq uint64, t time.Time, subject string, h nats.Header, body []byte) Record {
+	r := Record{Stream: stream, Seq: seq, Time: t, Subject: subject}
 	r.Resource, r.Event, _, _ = events.SubjectTokens(subject)
 	if events.IsReplaySubject(subject) {
 		// webex.replay.<worker>.<resource>.<event>.<partition>

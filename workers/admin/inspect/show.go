@@ -20,24 +20,28 @@ type Stored struct {
 	Body   []byte
 }
 
-// Get returns the event stored at seq, or an error wrapping ErrNotFound.
-func Get(ctx context.Context, js jetstream.JetStream, seq uint64) (*Stored, error) {
-	s, err := js.Stream(ctx, events.EventsStream)
+// Get returns the event stored at seq in stream (an events shard's
+// stream; empty means WEBEX_EVENTS), or an error wrapping ErrNotFound.
+func Get(ctx context.Context, js jetstream.JetStream, stream string, seq uint64) (*Stored, error) {
+	if stream == "" {
+		stream = events.EventsStream
+	}
+	s, err := js.Stream(ctx, stream)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", events.EventsStream, err)
+		return nil, fmt.Errorf("open %s: %w", stream, err)
 	}
 	m, err := s.GetMsg(ctx, seq)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil, fmt.Errorf("event %d: %w", seq, ErrNotFound)
+		return nil, fmt.Errorf("event %s:%d: %w", stream, seq, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read event %d: %w", seq, err)
+		return nil, fmt.Errorf("read event %s:%d: %w", stream, seq, err)
 	}
 	h := m.Header
 	if h == nil {
 		h = nats.Header{}
 	}
-	return &Stored{Record: newRecord(m.Sequence, m.Time, m.Subject, h, m.Data), Header: h, Body: m.Data}, nil
+	return &Stored{Record: newRecord(stream, m.Sequence, m.Time, m.Subject, h, m.Data), Header: h, Body: m.Data}, nil
 }
 
 // Pretty is the body indented for reading; a body that is not JSON is

@@ -45,6 +45,11 @@ type Options struct {
 	// Partitions must be ingest's (PARTITIONS); 0 means
 	// events.DefaultPartitions.
 	Partitions int
+	// Shards must be the deployment's (EVENTS_SHARDS): the stored message
+	// events are read from every shard's stream (through
+	// events.RecoveryConsumer on each), and a recovered event is stored on
+	// its partition's shard. 0 means events.DefaultShards.
+	Shards int
 	// LeaseTTL and RunTimeout: see their defaults.
 	LeaseTTL   time.Duration
 	RunTimeout time.Duration
@@ -75,6 +80,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: lookback %s", ErrInvalidOptions, o.Lookback)
 	case o.Partitions < 0:
 		return fmt.Errorf("%w: partitions %d", ErrInvalidOptions, o.Partitions)
+	case o.Shards < 0:
+		return fmt.Errorf("%w: events shards %d", ErrInvalidOptions, o.Shards)
 	}
 	return nil
 }

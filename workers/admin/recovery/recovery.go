@@ -203,7 +203,7 @@ func (r *Recoverer) recoverGap(ctx context.Context, h *kvlease.Lease, g Gap) (Re
 			"from", g.From, "to", g.To)
 	}
 	sess, err := backfill.NewSession(ctx, r.js, r.api, backfill.SessionOptions{
-		Since: g.From, Partitions: r.o.Partitions, ConsumerName: events.RecoveryConsumer, Now: r.o.Now,
+		Since: g.From, Partitions: r.o.Partitions, Shards: r.o.Shards, ConsumerName: events.RecoveryConsumer, Now: r.o.Now,
 	})
 	if err != nil {
 		return Result{}, err

@@ -16,12 +16,17 @@ import (
 // the idempotency markers, which live only PROCESSED_TTL: a replay of an
 // older event would otherwise find no marker and be handled again.
 //
+// Sequences are per stream, so the floor that speaks for an event is that
+// of the worker's consumer on the stream the event is stored in: with
+// shards, the worker has a consumer on each (or, ordered, the partition's
+// consumer on the partition's shard).
+//
 // The floors are read once per run. An event settled later is not seen as
 // settled here; its marker, young enough, still makes the worker skip it.
 type acked struct {
 	js     jetstream.JetStream
 	worker string
-	floors map[string]*floor // by consumer name; nil: no such consumer
+	floors map[string]*floor // by stream and consumer name; nil: no such consumer
 }
 
 // floor is one consumer's ack floor and where it began.
@@ -37,15 +42,15 @@ func newAcked(js jetstream.JetStream, worker string) *acked {
 }
 
 // settled reports whether the worker's shared consumer, or its ordered
-// consumer of the event's partition, settled the event at seq, stored at
-// stored on subject.
-func (a *acked) settled(ctx context.Context, subject string, seq uint64, stored time.Time) bool {
+// consumer of the event's partition, on stream settled the event at seq
+// there, stored at stored on subject.
+func (a *acked) settled(ctx context.Context, stream, subject string, seq uint64, stored time.Time) bool {
 	names := []string{a.worker}
 	if _, _, partition, ok := events.SubjectTokens(subject); ok {
 		names = append(names, events.PartitionConsumerName(a.worker, partition))
 	}
 	for _, name := range names {
-		if f := a.floorOf(ctx, name); f != nil && f.covers(seq, stored) {
+		if f := a.floorOf(ctx, stream, name); f != nil && f.covers(seq, stored) {
 			return true
 		}
 	}
@@ -65,14 +70,18 @@ func (f *floor) covers(seq uint64, stored time.Time) bool {
 	return !stored.Before(f.since)
 }
 
-func (a *acked) floorOf(ctx context.Context, name string) *floor {
-	if f, ok := a.floors[name]; ok {
+func (a *acked) floorOf(ctx context.Context, stream, name string) *floor {
+	if stream == "" {
+		stream = events.EventsStream
+	}
+	key := stream + "/" + name
+	if f, ok := a.floors[key]; ok {
 		return f
 	}
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
 	var f *floor
-	cons, err := a.js.Consumer(ctx, events.EventsStream, name)
+	cons, err := a.js.Consumer(ctx, stream, name)
 	if err == nil {
 		f = floorFrom(cons.CachedInfo())
 	}
@@ -80,7 +89,7 @@ func (a *acked) floorOf(ctx context.Context, name string) *floor {
 		// Unknown: say not settled, and let the marker decide.
 		return nil
 	}
-	a.floors[name] = f
+	a.floors[key] = f
 	return f
 }
 

@@ -9,9 +9,17 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 )
 
-// copyID is the copy's Nats-Msg-Id.
-func copyID(run string, seq uint64) string {
-	return "replay:" + run + ":" + strconv.FormatUint(seq, 10)
+// copyID is the copy's Nats-Msg-Id: "replay:<run>:<seq>" for an original
+// in WEBEX_EVENTS (as before shards, so a run started then resumes without
+// a second copy), "replay:<run>:<stream>:<seq>" in another shard. The
+// stream is part of the id because a copy may land on another stream than
+// its original (an event stored before the shard count rose), where an
+// original of the same sequence could otherwise claim the id.
+func copyID(run, stream string, seq uint64) string {
+	if stream == "" || stream == events.EventsStream {
+		return "replay:" + run + ":" + strconv.FormatUint(seq, 10)
+	}
+	return "replay:" + run + ":" + stream + ":" + strconv.FormatUint(seq, 10)
 }
 
 // newCopy builds the copy of the event stored at seq under subject, for

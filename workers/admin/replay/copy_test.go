@@ -47,7 +47,12 @@ func TestNewCopy(t *testing.T) {
 	if _, err := newCopy("echo", "r", false, 1, events.ReplaySubject("cards", "messages", "created", 1), h, nil, key); err == nil {
 		t.Error("a replayed copy was copied again")
 	}
-	if id := copyID("run-1", 42); id != "replay:run-1:42" {
-		t.Errorf("copy id %q", id)
+	for _, tt := range []struct{ stream, want string }{
+		{events.EventsStream, "replay:run-1:42"},
+		{events.ShardStream(2), "replay:run-1:WEBEX_EVENTS_2:42"},
+	} {
+		if id := copyID("run-1", tt.stream, 42); id != tt.want {
+			t.Errorf("copy id of %s:42 = %q, want %q", tt.stream, id, tt.want)
+		}
 	}
 }

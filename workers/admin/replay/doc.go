@@ -1,10 +1,13 @@
 // Package replay sends stored events through a worker type again.
 //
-// A replay reads a window of WEBEX_EVENTS (by time or from a sequence) with
-// an ordered consumer and stores a copy of each selected event on
+// A replay reads a window of the stored events (by time, or from a
+// sequence of one stream) with an ordered consumer, shard after shard when
+// the events are split over several streams (events.Sharding), and stores
+// a copy of each selected event on
 // webex.replay.<worker>.<resource>.<event>.<partition>, a subject only that
 // worker's durable consumer takes: the other worker types never see the
-// copies. It selects what the worker consumes, read from the worker's own
+// copies. The copy's partition is the original's, so it is stored on the
+// stream of that partition's shard. It selects what the worker consumes, read from the worker's own
 // consumer, narrowed by resource, event and room.
 //
 // A copy keeps the body and headers of the original and adds:
@@ -15,7 +18,8 @@
 //     Webex-Replay-Force: true;
 //   - Webex-Orig-Seq, the original's stream sequence, and Webex-Replay-Run,
 //     the run's id;
-//   - a Nats-Msg-Id of its own, "replay:<run>:<seq>": JetStream would drop a
+//   - a Nats-Msg-Id of its own, "replay:<run>:<seq>" ("replay:<run>:<stream>:<seq>"
+//     for an original on a shard other than WEBEX_EVENTS): JetStream would drop a
 //     copy carrying the original's id as a duplicate, and running the same
 //     run again (after a crash, with the same run id) stores nothing twice
 //     within the duplicate window. A copy stored twice after it is still

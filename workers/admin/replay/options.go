@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,12 +18,20 @@ const DefaultProgressEvery = time.Second
 type Options struct {
 	// Worker is the worker type the copies are for; required.
 	Worker string
-	// FromSeq starts the window at a stream sequence; when zero, Since
-	// starts it at a time. With neither, the whole stream is replayed.
+	// Sharding is how the events are split over streams; zero means one
+	// stream. Every shard is read (shard after shard), and each copy is
+	// stored on the shard of its subject.
+	Sharding events.Sharding
+	// Stream, when set, reads that shard's stream alone (one of
+	// Sharding.Streams()).
+	Stream string
+	// FromSeq starts the window at a sequence of Stream (which must be set
+	// with more than one shard: sequences are per stream); when zero, Since
+	// starts it at a time. With neither, every stream is replayed whole.
 	FromSeq uint64
 	Since   time.Time
-	// Until ends the window (inclusive); the window also ends at the last
-	// event stored when the run first began.
+	// Until ends the window (inclusive); the window also ends, on each
+	// stream, at the last event stored when the run first began.
 	Until time.Time
 	// Resource and Event narrow the worker's events; empty means all of
 	// them.
@@ -71,7 +80,37 @@ func (o Options) Validate() error {
 	case strings.ContainsAny(o.RunID, " \t\r\n:"):
 		return bad("run id %q: no spaces or colons", o.RunID)
 	}
+	// A replay needs only the shard count: the partitions, when given,
+	// are checked too.
+	sh := o.sharding()
+	switch {
+	case sh.Partitions > 0 && sh.Validate() != nil:
+		return bad("%v", sh.Validate())
+	case sh.Shards < 1 || sh.Shards > events.MaxShards:
+		return bad("events shards %d: want 1 to %d", sh.Shards, events.MaxShards)
+	case o.Stream != "" && !slices.Contains(sh.Streams(), o.Stream):
+		return bad("stream %q is not one of the events shards %s", o.Stream, strings.Join(sh.Streams(), ", "))
+	case o.FromSeq != 0 && o.Stream == "" && sh.Shards > 1:
+		return bad("from sequence %d: with %d shards a sequence names an event only within one stream; say which", o.FromSeq, sh.Shards)
+	}
 	return nil
+}
+
+// sharding is o.Sharding, one stream when unset.
+func (o Options) sharding() events.Sharding {
+	sh := o.Sharding
+	if sh.Shards == 0 {
+		sh.Shards = events.DefaultShards
+	}
+	return sh
+}
+
+// streams are the streams o reads, shard 0 first.
+func (o Options) streams() []string {
+	if o.Stream != "" {
+		return []string{o.Stream}
+	}
+	return o.sharding().Streams()
 }
 
 func (o Options) withDefaults() Options {

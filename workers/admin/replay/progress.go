@@ -4,7 +4,8 @@ import "time"
 
 // Item is one selected event.
 type Item struct {
-	// Seq, Time and Subject locate the original.
+	// Stream, Seq, Time and Subject locate the original.
+	Stream  string    `json:"stream"`
 	Seq     uint64    `json:"seq"`
 	Time    time.Time `json:"time"`
 	Subject string    `json:"subject"`
@@ -20,8 +21,10 @@ type Item struct {
 	// expired: the worker could not tell, so no copy is stored unless the
 	// replay is forced.
 	Skipped bool `json:"skipped,omitempty"`
-	// CopySubject is where the copy goes (or would go, in a dry run).
+	// CopySubject is where the copy goes (or would go, in a dry run), in
+	// the stream CopyStream (its partition's shard).
 	CopySubject string `json:"copy_subject"`
+	CopyStream  string `json:"copy_stream"`
 	// CopySeq is the copy's stream sequence; zero in a dry run.
 	CopySeq uint64 `json:"copy_seq,omitempty"`
 }
@@ -36,12 +39,15 @@ type Progress struct {
 	// Resumed is true when the run id named an earlier run: its stored
 	// window and selection were used, not the options'.
 	Resumed bool `json:"resumed"`
-	// ToSeq is the end of the run's window: the events stream's last
-	// sequence when the run first started.
-	ToSeq uint64 `json:"to_seq"`
+	// Ends are the ends of the run's window: each events stream's last
+	// sequence when the run first started, by stream. ToSeq is
+	// WEBEX_EVENTS's.
+	Ends  map[string]uint64 `json:"ends"`
+	ToSeq uint64            `json:"to_seq"`
 	// Total is how many events the window held when the replay began, an
 	// upper bound of Scanned (events of other rooms count, and events
-	// stored later do not).
+	// stored later do not). With shards it grows as the scan of each
+	// stream begins.
 	Total uint64 `json:"total"`
 	// Scanned counts events read; Selected those that passed the room
 	// filter; Stored the copies stored (0 in a dry run); Duplicates the
@@ -54,10 +60,13 @@ type Progress struct {
 	Duplicates uint64 `json:"duplicates"`
 	Handled    uint64 `json:"handled"`
 	Skipped    uint64 `json:"skipped"`
-	// FirstSeq and LastSeq are the first and last selected originals.
-	FirstSeq uint64        `json:"first_seq,omitempty"`
-	LastSeq  uint64        `json:"last_seq,omitempty"`
-	Elapsed  time.Duration `json:"elapsed"`
+	// FirstStream:FirstSeq and LastStream:LastSeq are the first and last
+	// selected originals.
+	FirstStream string        `json:"first_stream,omitempty"`
+	FirstSeq    uint64        `json:"first_seq,omitempty"`
+	LastStream  string        `json:"last_stream,omitempty"`
+	LastSeq     uint64        `json:"last_seq,omitempty"`
+	Elapsed     time.Duration `json:"elapsed"`
 	// Rate is events selected per second so far; ETA the time left at that
 	// pace, or zero when unknown.
 	Rate float64       `json:"rate"`

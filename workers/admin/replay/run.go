@@ -1,9 +1,12 @@
 package replay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -44,20 +47,25 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, erro
 	if err != nil {
 		return Progress{}, err
 	}
-	r := &run{js: js, o: o, markers: openMarkers(ctx, js), acked: newAcked(js, o.Worker), pace: newPacer(o.Rate), start: time.Now(),
-		pipe: pipelined.New(js, pipelined.Options{
-			MaxInFlight: copiesInFlight,
-			AckTimeout:  publishTimeout,
-			PublishOpts: []jetstream.PublishOpt{jetstream.WithExpectStream(events.EventsStream)},
-		})}
-	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force, Resumed: resumed, ToSeq: w.ToSeq}
+	r := &run{js: js, o: o, sharding: o.sharding(), markers: openMarkers(ctx, js), acked: newAcked(js, o.Worker), pace: newPacer(o.Rate), start: time.Now(),
+		pipe: pipelined.New(js, pipelined.Options{MaxInFlight: copiesInFlight, AckTimeout: publishTimeout})}
+	ends := w.ends()
+	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force, Resumed: resumed, ToSeq: w.ToSeq, Ends: ends}
 	r.reported = r.start
-	if w.ToSeq == 0 {
-		return r.p, nil // the stream was empty when the run started
+	// Shard after shard: sequences are per stream, and the order that
+	// matters to a worker, a room's, is within one partition, so within
+	// one stream.
+	for _, stream := range sortedStreams(ends) {
+		if ends[stream] == 0 {
+			continue // empty when the run started
+		}
+		err = scan.Each(ctx, js, scan.Range{Stream: stream, Filters: filters, FromSeq: o.FromSeq, Since: o.Since, Until: o.Until, ToSeq: ends[stream]},
+			func(s scan.Start) { r.p.Total += s.Pending },
+			func(m *scan.Msg) error { return r.one(ctx, m) })
+		if err != nil || r.failed != nil {
+			break
+		}
 	}
-	err = scan.Each(ctx, js, scan.Range{Filters: filters, FromSeq: o.FromSeq, Since: o.Since, Until: o.Until, ToSeq: w.ToSeq},
-		func(s scan.Start) { r.p.Total = s.Pending },
-		func(m *scan.Msg) error { return r.one(ctx, m) })
 	// The acknowledgements of what was sent are awaited even when ctx
 	// ended, each for at most publishTimeout, so the summary is exact.
 	r.pipe.Wait(context.WithoutCancel(ctx))
@@ -94,11 +102,11 @@ func resolveWindow(ctx context.Context, js jetstream.JetStream, o Options) (Opti
 	if _, err := workerFilters(ctx, js, o.Worker, o.Resource, o.Event); err != nil {
 		return o, window{}, false, err
 	}
-	last, err := lastSeq(ctx, js)
+	ends, err := lastSeqs(ctx, js, o.streams())
 	if err != nil {
 		return o, window{}, false, err
 	}
-	w := windowOf(o, last, time.Now())
+	w := windowOf(o, ends, time.Now())
 	if o.DryRun || rs == nil {
 		return o, w, false, nil
 	}
@@ -112,6 +120,7 @@ func resolveWindow(ctx context.Context, js jetstream.JetStream, o Options) (Opti
 type run struct {
 	js       jetstream.JetStream
 	o        Options
+	sharding events.Sharding
 	markers  jetstream.KeyValue // nil when the bucket cannot be read
 	acked    *acked
 	pace     *pacer
@@ -139,9 +148,11 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 	if err != nil {
 		return err
 	}
-	item := Item{Seq: m.Seq, Time: m.Time, Subject: m.Subject, DedupKey: key, RoomID: room, CopySubject: msg.Subject}
+	copyStream, _ := r.sharding.StreamOfSubject(msg.Subject)
+	item := Item{Stream: m.Stream, Seq: m.Seq, Time: m.Time, Subject: m.Subject, DedupKey: key, RoomID: room,
+		CopySubject: msg.Subject, CopyStream: copyStream}
 	item.Handled = r.handled(ctx, key)
-	if !item.Handled && r.acked.settled(ctx, m.Subject, m.Seq, m.Time) {
+	if !item.Handled && r.acked.settled(ctx, m.Stream, m.Subject, m.Seq, m.Time) {
 		// Settled, and its marker gone: the worker could not tell, so
 		// only a forced replay stores the copy.
 		item.Handled = true
@@ -159,7 +170,8 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 	}
 	// Waiting for room in the pipeline is bounded by publishTimeout; an
 	// ended ctx stops the scan, not an acknowledgement on its way.
-	err = r.pipe.Publish(context.WithoutCancel(ctx), msg, r.stored(m.Seq, item), jetstream.WithMsgID(copyID(r.o.RunID, m.Seq)))
+	err = r.pipe.Publish(context.WithoutCancel(ctx), msg, r.stored(m.Seq, item),
+		jetstream.WithMsgID(copyID(r.o.RunID, m.Stream, m.Seq)), jetstream.WithExpectStream(copyStream))
 	if err == nil && r.pace.interval > 0 {
 		// Paced: the pacing sets the speed, so each copy is acknowledged
 		// before the next goes and the progress is never behind.
@@ -175,7 +187,7 @@ func (r *run) stored(seq uint64, item Item) func(pipelined.Result) {
 	return func(res pipelined.Result) {
 		if res.Err != nil {
 			if r.failed == nil {
-				r.failed = fmt.Errorf("store the copy of event %d on %s: %w", seq, item.CopySubject, res.Err)
+				r.failed = fmt.Errorf("store the copy of event %s:%d on %s: %w", item.Stream, seq, item.CopySubject, res.Err)
 			}
 			return
 		}
@@ -200,9 +212,9 @@ func (r *run) selected(item Item) {
 		r.p.Skipped++
 	}
 	if r.p.FirstSeq == 0 {
-		r.p.FirstSeq = item.Seq
+		r.p.FirstStream, r.p.FirstSeq = item.Stream, item.Seq
 	}
-	r.p.LastSeq = item.Seq
+	r.p.LastStream, r.p.LastSeq = item.Stream, item.Seq
 	if r.o.OnEvent != nil {
 		r.o.OnEvent(item)
 	}
@@ -239,4 +251,17 @@ func openMarkers(ctx context.Context, js jetstream.JetStream) jetstream.KeyValue
 		return nil
 	}
 	return kv
+}
+
+// sortedStreams are the streams of ends in shard order: WEBEX_EVENTS, then
+// WEBEX_EVENTS_1, WEBEX_EVENTS_2, ...
+func sortedStreams(ends map[string]uint64) []string {
+	out := make([]string, 0, len(ends))
+	for name := range ends {
+		out = append(out, name)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	})
+	return out
 }

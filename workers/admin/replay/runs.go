@@ -22,26 +22,54 @@ type window struct {
 	Resource string    `json:"resource,omitempty"`
 	Event    string    `json:"event,omitempty"`
 	RoomID   string    `json:"room_id,omitempty"`
+	Stream   string    `json:"stream,omitempty"`
 	FromSeq  uint64    `json:"from_seq,omitempty"`
 	Since    time.Time `json:"since,omitzero"`
 	Until    time.Time `json:"until,omitzero"`
-	// ToSeq is the stream's last sequence when the run started; zero when
-	// the stream was empty, and then the run has nothing to read.
+	// Ends holds each stream's last sequence when the run started, by
+	// stream name: the run reads these streams, each up to its end (zero:
+	// the stream was empty, nothing to read there).
+	Ends map[string]uint64 `json:"ends,omitempty"`
+	// ToSeq is WEBEX_EVENTS's end. A run stored before the events had
+	// shards has no Ends: it reads WEBEX_EVENTS alone, up to ToSeq, as it
+	// did when it started.
 	ToSeq   uint64    `json:"to_seq"`
 	Force   bool      `json:"force,omitempty"`
 	Started time.Time `json:"started"`
 }
 
-func windowOf(o Options, toSeq uint64, now time.Time) window {
-	return window{Worker: o.Worker, Resource: o.Resource, Event: o.Event, RoomID: o.RoomID,
-		FromSeq: o.FromSeq, Since: o.Since, Until: o.Until, ToSeq: toSeq, Force: o.Force, Started: now.UTC()}
+func windowOf(o Options, ends map[string]uint64, now time.Time) window {
+	return window{Worker: o.Worker, Resource: o.Resource, Event: o.Event, RoomID: o.RoomID, Stream: o.Stream,
+		FromSeq: o.FromSeq, Since: o.Since, Until: o.Until, Ends: ends, ToSeq: ends[events.EventsStream], Force: o.Force, Started: now.UTC()}
 }
 
 // apply puts the stored window in place of o's.
 func (w window) apply(o Options) Options {
-	o.Resource, o.Event, o.RoomID = w.Resource, w.Event, w.RoomID
+	o.Resource, o.Event, o.RoomID, o.Stream = w.Resource, w.Event, w.RoomID, w.Stream
 	o.FromSeq, o.Since, o.Until, o.Force = w.FromSeq, w.Since, w.Until, w.Force
+	if w.Ends == nil {
+		o.Stream = events.EventsStream // a run from before the shards
+	}
 	return o
+}
+
+// ends is each stream's end, WEBEX_EVENTS's alone for a window stored
+// before the shards.
+func (w window) ends() map[string]uint64 {
+	if w.Ends == nil {
+		return map[string]uint64{events.EventsStream: w.ToSeq}
+	}
+	return w.Ends
+}
+
+// empty reports whether every stream was empty when the run started.
+func (w window) empty() bool {
+	for _, end := range w.ends() {
+		if end > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // runs is the bucket of run windows.
@@ -104,15 +132,19 @@ func (r *runs) create(ctx context.Context, run string, w window) (stored window,
 	return w, nil
 }
 
-// lastSeq is the events stream's last sequence now.
-func lastSeq(ctx context.Context, js jetstream.JetStream) (uint64, error) {
-	s, err := js.Stream(ctx, events.EventsStream)
-	if err != nil {
-		return 0, fmt.Errorf("open %s: %w", events.EventsStream, err)
+// lastSeqs are the last sequences of streams now, by name.
+func lastSeqs(ctx context.Context, js jetstream.JetStream, streams []string) (map[string]uint64, error) {
+	out := make(map[string]uint64, len(streams))
+	for _, name := range streams {
+		s, err := js.Stream(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s info: %w", name, err)
+		}
+		out[name] = info.State.LastSeq
 	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("%s info: %w", events.EventsStream, err)
-	}
-	return info.State.LastSeq, nil
+	return out, nil
 }

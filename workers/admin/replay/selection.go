@@ -17,7 +17,9 @@ import (
 // worker's own replay filter is left out: replaying a replay would only
 // make copies of copies. A worker type in ordered mode has no shared
 // consumer but one per partition: the filters of its first, with any
-// partition, are those of all of them.
+// partition, are those of all of them. The consumer is looked up on
+// WEBEX_EVENTS, the first shard, which holds partition 0; the filters
+// apply to every shard's stream alike.
 func workerFilters(ctx context.Context, js jetstream.JetStream, worker, resource, event string) ([]string, error) {
 	cons, err := js.Consumer(ctx, events.EventsStream, worker)
 	partitioned := false

@@ -25,7 +25,9 @@ const DefaultIdleTimeout = 10 * time.Second
 
 // Range selects the messages of a scan.
 type Range struct {
-	// Stream is the stream to read; empty means events.EventsStream.
+	// Stream is the stream to read; empty means events.EventsStream, the
+	// first shard of the events. A scan reads one stream: with more shards
+	// (events.Sharding) the caller scans each of them.
 	Stream string
 	// Filters are subject filters (wildcards allowed); at least one.
 	Filters []string
@@ -50,6 +52,8 @@ type Range struct {
 
 // Msg is one stored message.
 type Msg struct {
+	// Stream is the stream it is stored in, Seq its sequence there.
+	Stream  string
 	Seq     uint64
 	Time    time.Time
 	Subject string
@@ -135,7 +139,7 @@ func Each(ctx context.Context, js jetstream.JetStream, r Range, onStart func(Sta
 		if seq > last || (!r.Until.IsZero() && md.Timestamp.After(r.Until)) {
 			return nil
 		}
-		err = fn(&Msg{Seq: seq, Time: md.Timestamp, Subject: m.Subject(), Header: m.Headers(), Data: m.Data(), Pending: md.NumPending})
+		err = fn(&Msg{Stream: r.Stream, Seq: seq, Time: md.Timestamp, Subject: m.Subject(), Header: m.Headers(), Data: m.Data(), Pending: md.NumPending})
 		switch {
 		case errors.Is(err, ErrStop):
 			return nil

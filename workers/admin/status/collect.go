@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type Options struct {
 	// Now is the clock that decides whether a pause is active; nil means
 	// time.Now.
 	Now func() time.Time
+	// Sharding is how the events are split over streams; zero means one
+	// stream. Every shard's stream is reported, with totals.
+	Sharding events.Sharding
 }
 
 // Collect gathers a Report. It returns an error only when ctx ends; every
@@ -46,11 +50,22 @@ func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, e
 	note := func(what string, err error) {
 		r.Errors = append(r.Errors, what+": "+err.Error())
 	}
-	for _, name := range []string{events.EventsStream, events.CallsStream, events.DLQStream} {
+	sh := o.Sharding
+	if sh.Shards == 0 {
+		sh.Shards = events.DefaultShards
+	}
+	r.Events.Shards = sh.Shards
+	for _, name := range append(sh.Streams(), events.CallsStream, events.DLQStream) {
 		if err := r.addStream(ctx, js, name); err != nil {
 			note("stream "+name, err)
 		}
 	}
+	// A shard past the count: events stored there are in no total here,
+	// and the tools with this count do not read them.
+	if next := events.ShardStream(sh.Shards); streamExists(ctx, js, next) {
+		note("stream "+next, fmt.Errorf("%w: it exists, so the deployment has more than EVENTS_SHARDS=%d shards", events.ErrShardMismatch, sh.Shards))
+	}
+	r.addTotals(sh)
 	for _, name := range []string{events.ProcessedBucket, events.RateLimitBucket, events.WebhooksBucket} {
 		if err := r.addBucket(ctx, js, name); err != nil {
 			note("bucket "+name, err)
@@ -77,6 +92,58 @@ func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, e
 		}
 	}
 	return r, ctx.Err()
+}
+
+// streamExists reports whether the stream is there; an error other than
+// "not found" says nothing and counts as no.
+func streamExists(ctx context.Context, js jetstream.JetStream, name string) bool {
+	_, err := js.Stream(ctx, name)
+	return err == nil
+}
+
+// addTotals sums the event streams, and each worker type's consumers (one
+// per shard, or one per partition in ordered mode).
+func (r *Report) addTotals(sh events.Sharding) {
+	isEvents := map[string]bool{}
+	for _, name := range sh.Streams() {
+		isEvents[name] = true
+	}
+	for _, s := range r.Streams {
+		if isEvents[s.Name] {
+			r.Events.Streams++
+			r.Events.Messages += s.Messages
+			r.Events.Bytes += s.Bytes
+		}
+	}
+	at := map[string]int{}
+	for _, c := range r.Consumers {
+		w := workerOf(c.Name)
+		i, ok := at[w]
+		if !ok {
+			i = len(r.Workers)
+			at[w] = i
+			r.Workers = append(r.Workers, WorkerTotal{Worker: w})
+		}
+		t := &r.Workers[i]
+		t.Consumers++
+		t.Pending += c.Pending
+		t.AckPending += c.AckPending
+		t.Redelivered += c.Redelivered
+	}
+	slices.SortFunc(r.Workers, func(a, b WorkerTotal) int { return strings.Compare(a.Worker, b.Worker) })
+}
+
+// workerOf is the worker type of a consumer: its name, less the partition
+// of an ordered consumer (events.PartitionConsumerName).
+func workerOf(consumer string) string {
+	at := strings.LastIndex(consumer, "-p")
+	if at <= 0 {
+		return consumer
+	}
+	if _, err := strconv.Atoi(consumer[at+2:]); err != nil {
+		return consumer
+	}
+	return consumer[:at]
 }
 
 func (r *Report) addStream(ctx context.Context, js jetstream.JetStream, name string) error {

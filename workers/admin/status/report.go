@@ -12,6 +12,10 @@ type Report struct {
 	Streams   []Stream   `json:"streams"`
 	Buckets   []Bucket   `json:"buckets"`
 	Consumers []Consumer `json:"consumers"`
+	// Events sums the events streams (every shard); Workers sums each
+	// worker type's consumers (over the shards, or the partitions).
+	Events  EventTotals   `json:"events"`
+	Workers []WorkerTotal `json:"workers"`
 	// DeadLetters counts the dead letters of each worker type ("retry" for
 	// Webex calls given up on).
 	DeadLetters []DeadLetters `json:"dead_letters"`
@@ -40,6 +44,24 @@ type Stream struct {
 	FirstTime time.Time `json:"first_time,omitzero"`
 	LastTime  time.Time `json:"last_time,omitzero"`
 	Consumers int       `json:"consumers"`
+}
+
+// EventTotals are the events streams taken together.
+type EventTotals struct {
+	// Shards is the configured count; Streams how many were read.
+	Shards   int    `json:"shards"`
+	Streams  int    `json:"streams"`
+	Messages uint64 `json:"messages"`
+	Bytes    uint64 `json:"bytes"`
+}
+
+// WorkerTotal is one worker type's backlog over all its consumers.
+type WorkerTotal struct {
+	Worker      string `json:"worker"`
+	Consumers   int    `json:"consumers"`
+	Pending     uint64 `json:"pending"`
+	AckPending  int    `json:"ack_pending"`
+	Redelivered int    `json:"redelivered"`
 }
 
 // Bucket is one key-value bucket's size.
