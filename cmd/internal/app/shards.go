@@ -17,9 +17,10 @@ import (
 const shardsTimeout = 30 * time.Second
 
 // CheckShards fails unless the event streams on the server are those of s
-// (events.CheckShards): a binary started with another EVENTS_SHARDS or
-// PARTITIONS than the deployment's would store events where no worker
-// reads them.
+// (events.CheckShards; with s.Partitions 0, for a tool that does not take
+// PARTITIONS, only their count): a binary started with another
+// EVENTS_SHARDS or PARTITIONS than the deployment's would store events
+// where no worker reads them, or read only some.
 func CheckShards(ctx context.Context, js jetstream.JetStream, s events.Sharding) error {
 	ctx, cancel := context.WithTimeout(ctx, shardsTimeout)
 	defer cancel()

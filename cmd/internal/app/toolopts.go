@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -91,32 +90,6 @@ func (o *ToolOptions) Sharding(partitions int) events.Sharding {
 		s.Shards = events.DefaultShards
 	}
 	return s
-}
-
-// CheckShards fails with an error wrapping events.ErrShardMismatch when the
-// event streams on the server are not those of s: a tool with another
-// count would miss the events of the shards it does not know. Given the
-// partitions, it checks every stream's subjects (events.CheckShards);
-// without, only that the shard streams exist and no further one does.
-func CheckShards(ctx context.Context, js jetstream.JetStream, s events.Sharding) error {
-	if s.Partitions > 0 {
-		return events.CheckShards(ctx, js, s)
-	}
-	if s.Shards < 1 || s.Shards > events.MaxShards {
-		return fmt.Errorf("EVENTS_SHARDS=%d: want 1 to %d", s.Shards, events.MaxShards)
-	}
-	for _, name := range s.Streams() {
-		if _, err := js.Stream(ctx, name); err != nil {
-			return fmt.Errorf("events stream %s (EVENTS_SHARDS=%d): %w", name, s.Shards, err)
-		}
-	}
-	next := events.ShardStream(s.Shards)
-	if _, err := js.Stream(ctx, next); err == nil {
-		return fmt.Errorf("%w: stream %s exists, so the deployment has more than EVENTS_SHARDS=%d shards", events.ErrShardMismatch, next, s.Shards)
-	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return fmt.Errorf("events stream %s: %w", next, err)
-	}
-	return nil
 }
 
 // ParseStreamSeq reads the address of a stored event, STREAM:SEQ, where
