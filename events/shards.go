@@ -147,14 +147,25 @@ var ErrShardMismatch = errors.New("event streams do not match the configured sha
 // otherwise store events where no worker reads them, or read only part of
 // them. It needs the stream info of every shard and of the shard past the
 // last (the NATS users of a deployment may ask for both).
+//
+// With Partitions 0 (a tool that does not take PARTITIONS) only the shard
+// count is checked: every shard's stream exists, and none beyond.
 func CheckShards(ctx context.Context, js jetstream.JetStream, s Sharding) error {
-	if err := s.Validate(); err != nil {
+	countOnly := s.Partitions == 0
+	if countOnly {
+		if s.Shards < 1 || s.Shards > MaxShards {
+			return fmt.Errorf("events shards %d: want 1 to %d", s.Shards, MaxShards)
+		}
+	} else if err := s.Validate(); err != nil {
 		return err
 	}
 	for k := 0; k < s.Shards; k++ {
 		st, err := js.Stream(ctx, ShardStream(k))
 		if err != nil {
 			return fmt.Errorf("events shard %d (stream %s): %w", k, ShardStream(k), err)
+		}
+		if countOnly {
+			continue
 		}
 		got := slices.Clone(st.CachedInfo().Config.Subjects)
 		want := s.ShardSubjects(k)
