@@ -193,5 +193,8 @@ func (c *Client) SentBefore(ctx context.Context, rec *outbox.Call) (Evidence, er
 	if !since.IsZero() {
 		since = since.Add(-clockSkew)
 	}
+	if rec.Event != nil {
+		ctx = WithStoredEvent(ctx, rec.Event.Stream, rec.Event.Subject, req.RoomID)
+	}
 	return LookForSent(ctx, c, c.witness, bot, &req, since)
 }

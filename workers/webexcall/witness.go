@@ -23,32 +23,35 @@ type Witness interface {
 	BotMessages(ctx context.Context, botID, roomID string, since time.Time) ([]string, error)
 }
 
-// StoredEvents is a Witness reading the messages/created events of
-// WEBEX_EVENTS.
+// StoredEvents is a Witness reading the messages/created events stored by
+// ingest.
 type StoredEvents struct {
 	js jetstream.JetStream
 }
 
-// NewStoredEvents returns a Witness reading WEBEX_EVENTS through js.
+// NewStoredEvents returns a Witness reading the stored events through js.
 func NewStoredEvents(js jetstream.JetStream) *StoredEvents { return &StoredEvents{js: js} }
 
 // BotMessages implements Witness. It reads the messages/created events
 // stored since since (less clockSkew: ingest stamps them with its own
-// clock): of the room's partition when ctx carries an event of the same
-// room (a reply's event lands where the event it answers did), else of
-// every partition.
+// clock) on the room's partition, in the stream that holds it: a reply's
+// event lands where the event it answers did. It knows where that is from
+// the event ctx carries when it is of the same room, or from the stored
+// event a call was made for (WithStoredEvent, which the retry worker
+// sets). Otherwise it reads every partition of WEBEX_EVENTS, which with
+// several events shards holds only shard 0's rooms.
 func (s *StoredEvents) BotMessages(ctx context.Context, botID, roomID string, since time.Time) ([]string, error) {
-	filter := events.EventFilter("messages", "created")
-	if ev, ok := workers.EventFrom(ctx); ok && ev.Envelope != nil && ev.Envelope.Data.RoomID == roomID {
-		if _, _, p, ok := events.SubjectTokens(ev.Subject); ok {
-			filter = events.EventSubject("messages", "created", p)
+	r := scan.Range{Filters: []string{events.EventFilter("messages", "created")}}
+	if stream, subject, ok := storedEventOf(ctx, roomID); ok {
+		if _, _, p, ok := events.SubjectTokens(subject); ok {
+			r = scan.Range{Stream: stream, Filters: []string{events.EventSubject("messages", "created", p)}}
 		}
 	}
 	if !since.IsZero() {
-		since = since.Add(-clockSkew)
+		r.Since = since.Add(-clockSkew)
 	}
 	var ids []string
-	err := scan.Each(ctx, s.js, scan.Range{Filters: []string{filter}, Since: since}, nil, func(m *scan.Msg) error {
+	err := scan.Each(ctx, s.js, r, nil, func(m *scan.Msg) error {
 		env, err := events.Decode(m.Data)
 		if err == nil && env.Data.RoomID == roomID && env.Data.PersonID == botID && env.Data.ID != "" {
 			ids = append(ids, env.Data.ID)
@@ -59,4 +62,26 @@ func (s *StoredEvents) BotMessages(ctx context.Context, botID, roomID string, si
 		return nil, fmt.Errorf("look for the bot's messages among the stored events: %w", err)
 	}
 	return ids, nil
+}
+
+type storedEventKey struct{}
+
+type storedEvent struct{ stream, subject, roomID string }
+
+// WithStoredEvent tells the Witness where the event a call answers is
+// stored (its stream and subject; roomID its room): the bot's message is
+// looked for on that partition of that stream.
+func WithStoredEvent(ctx context.Context, stream, subject, roomID string) context.Context {
+	return context.WithValue(ctx, storedEventKey{}, storedEvent{stream, subject, roomID})
+}
+
+// storedEventOf is where the event of roomID that ctx is about is stored.
+func storedEventOf(ctx context.Context, roomID string) (stream, subject string, ok bool) {
+	if ev, ok := workers.EventFrom(ctx); ok && ev.Envelope != nil && ev.Envelope.Data.RoomID == roomID && ev.Stream != "" {
+		return ev.Stream, ev.Subject, true
+	}
+	if se, ok := ctx.Value(storedEventKey{}).(storedEvent); ok && se.roomID == roomID && se.stream != "" {
+		return se.stream, se.subject, true
+	}
+	return "", "", false
 }
