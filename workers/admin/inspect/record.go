@@ -50,12 +50,13 @@ func newRecord(stream string, seq uint64, t time.Time, subject string, h nats.He
 	r.OrigSeq, _ = strconv.ParseUint(h.Get(events.HeaderOrigSeq), 10, 64)
 	r.Run = h.Get(events.HeaderReplayRun)
 	r.Backfilled = h.Get(events.HeaderBackfilled) == "true"
-	r.DedupKey = events.StoredDedupKey(h, nil, nil)
 	env, err := events.Decode(body)
 	if err != nil {
+		r.DedupKey = events.StoredDedupKey(h, nil, nil)
 		r.DecodeError = err.Error()
 		return r
 	}
+	r.DedupKey = events.StoredDedupKey(h, env, body)
 	r.env = env
 	r.DataID, r.RoomID, r.PersonEmail = env.Data.ID, env.Data.RoomID, env.Data.PersonEmail
 	return r
