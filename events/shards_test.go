@@ -118,4 +118,20 @@ func TestProvisionShards(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "EVENTS_SHARDS") {
 		t.Fatalf("lower to 2 shards: %v, want an error naming EVENTS_SHARDS", err)
 	}
+
+	// Raised to a count that is not a multiple (4 to 6): partitions move
+	// between existing shards, in two steps.
+	opts.Sharding = events.Sharding{Shards: 6, Partitions: 16}
+	if err := events.Provision(ctx, js, opts); err != nil {
+		t.Fatalf("raise from 4 to 6 shards: %v", err)
+	}
+	if err := events.CheckShards(ctx, js, opts.Sharding); err != nil {
+		t.Fatalf("check after raising to 6: %v", err)
+	}
+	for p := 0; p < 16; p++ {
+		ack, err := js.Publish(ctx, events.EventSubject("messages", "created", p), []byte("{}"))
+		if err != nil || ack.Stream != opts.Sharding.StreamOf(p) {
+			t.Errorf("partition %d after raising to 6: %v %+v, want %s", p, err, ack, opts.Sharding.StreamOf(p))
+		}
+	}
 }

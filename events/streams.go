@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -246,6 +247,43 @@ func ReplayRunsBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
 	}
 }
 
+// narrowShards is the first step of a change in the shard count: every
+// existing shard stream gives up the subjects it will not keep, so that
+// the second step (each shard taking its whole new set, new shards
+// created) finds them free. JetStream refuses two streams capturing one
+// subject, so a partition can only move from one shard to another in
+// these two steps; between them its events are refused (ingest answers
+// 503, or spools) for the moment the updates take. A stream already right
+// is not touched.
+func narrowShards(ctx context.Context, js jetstream.JetStream, o StreamOptions) error {
+	for k := 0; k < o.Sharding.Shards; k++ {
+		st, err := js.Stream(ctx, ShardStream(k))
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("provision stream %s: %w", ShardStream(k), err)
+		}
+		cur := st.CachedInfo().Config
+		target := o.Sharding.ShardSubjects(k)
+		keep := make([]string, 0, len(target))
+		for _, subj := range cur.Subjects {
+			if slices.Contains(target, subj) {
+				keep = append(keep, subj)
+			}
+		}
+		if len(keep) == len(cur.Subjects) || len(keep) == 0 {
+			continue // gives nothing up, or shares nothing (left to the second step)
+		}
+		cfg := ShardStreamConfig(o, k)
+		cfg.Subjects = keep
+		if _, err := js.UpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("provision stream %s: narrow it to the subjects it keeps: %w", cfg.Name, err)
+		}
+	}
+	return nil
+}
+
 // errCodeSubjectOverlap is JetStream's error code for a stream whose
 // subjects overlap another stream's.
 const errCodeSubjectOverlap jetstream.ErrorCode = 10065
@@ -259,8 +297,9 @@ func Provision(ctx context.Context, js jetstream.JetStream, o StreamOptions) err
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	// Shard 0 first: raising the shard count narrows WEBEX_EVENTS, which
-	// must happen before a new shard may take the subjects it gives up.
+	if err := narrowShards(ctx, js, o); err != nil {
+		return err
+	}
 	streams := make([]jetstream.StreamConfig, 0, max(o.Sharding.Shards, 0)+2)
 	for k := 0; k < o.Sharding.Shards; k++ {
 		streams = append(streams, ShardStreamConfig(o, k))
@@ -270,10 +309,11 @@ func Provision(ctx context.Context, js jetstream.JetStream, o StreamOptions) err
 		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
 			var apiErr *jetstream.APIError
 			if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeSubjectOverlap {
-				// Not for a rise in shards (shard 0 narrows first): a fall
-				// leaves the extra shards holding their subjects.
-				return fmt.Errorf("provision stream %s: its subjects overlap another stream's; lowering EVENTS_SHARDS needs the extra shard streams (%s and up) deleted once their events are handled: %w",
-					cfg.Name, ShardStream(o.Sharding.Shards), err)
+				if _, serr := js.Stream(ctx, ShardStream(o.Sharding.Shards)); serr == nil {
+					return fmt.Errorf("provision stream %s: its subjects overlap another stream's; lowering EVENTS_SHARDS needs the extra shard streams (%s and up) deleted once their events are handled: %w",
+						cfg.Name, ShardStream(o.Sharding.Shards), err)
+				}
+				return fmt.Errorf("provision stream %s: its subjects overlap another stream's (one not made by webexpipe?): %w", cfg.Name, err)
 			}
 			return fmt.Errorf("provision stream %s: %w", cfg.Name, err)
 		}
