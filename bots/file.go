@@ -67,7 +67,7 @@ func decodeFile(data []byte) (registryFile, error) {
 
 // typeError matches a decoder type error, which quotes the value:
 // "cannot unmarshal !!str `abc...` into []bots.fileWebhook".
-var typeError = regexp.MustCompile("cannot unmarshal !!([a-z]+) `[^`]*` into (\\S+)")
+var typeError = regexp.MustCompile("cannot unmarshal !!([a-z]+)(?: `[^`]*`)? into (\\S+)")
 
 // unknownKey matches a decoder error about a key no field has.
 var unknownKey = regexp.MustCompile(`field (\S+) not found in type (\S+)`)

@@ -23,6 +23,9 @@ type Options struct {
 	// LoadFile sets it to the registry file's directory; "" is the
 	// working directory.
 	Dir string
+	// ReadFile reads the files named by token_file and secret_file. Nil:
+	// os.ReadFile.
+	ReadFile func(name string) ([]byte, error)
 	// Unsigned allows webhook registrations without a secret, for an
 	// ingest that skips the signature check (INSECURE_SKIP_SIGNATURE):
 	// development only.
@@ -152,20 +155,20 @@ func (l *loader) webhook(fail func(field string, err error), fw fileWebhook) Web
 		w.ID = ""
 		fail("id", fmt.Errorf("%w: a Webex webhook id is up to %d letters, digits, '-', '_' or '='", ErrBadID, maxWebhookIDBytes))
 	}
-	if set(fw.Secret) || set(fw.Secrets) {
-		field := "secret"
-		if set(fw.Secrets) {
-			field = "secrets"
-		}
-		fail(field, ErrInlineSecret)
-	}
+	// Both references may be given: their secrets add up, as
+	// WEBEX_WEBHOOK_SECRET's and WEBEX_WEBHOOK_SECRET_FILE's do.
 	if fw.SecretFile != "" {
 		w.Secrets = append(w.Secrets, l.readSecrets(fail, fw.SecretFile)...)
 	}
 	if fw.SecretEnv != "" {
 		w.Secrets = append(w.Secrets, l.envSecrets(fail, fw.SecretEnv)...)
 	}
-	if fw.SecretFile == "" && fw.SecretEnv == "" && !l.o.Unsigned {
+	switch {
+	case set(fw.Secret):
+		fail("secret", ErrInlineSecret)
+	case set(fw.Secrets):
+		fail("secrets", ErrInlineSecret)
+	case fw.SecretFile == "" && fw.SecretEnv == "" && !l.o.Unsigned:
 		fail("secret_file", fmt.Errorf("%w: every webhook registration needs a secret: set secret_file or secret_env", ErrMissing))
 	}
 	res, err := parseResources(fw.Resources)
@@ -212,17 +215,21 @@ func validWebhookID(id string) bool {
 	return true
 }
 
-// path makes a reference relative to the registry's directory.
-func (l *loader) path(p string) string {
-	if filepath.IsAbs(p) || l.o.Dir == "" {
-		return p
+// readFile reads a referenced file; a relative path starts from the
+// registry's directory.
+func (l *loader) readFile(p string) ([]byte, error) {
+	if !filepath.IsAbs(p) && l.o.Dir != "" {
+		p = filepath.Join(l.o.Dir, p)
 	}
-	return filepath.Join(l.o.Dir, p)
+	if l.o.ReadFile == nil {
+		return os.ReadFile(p)
+	}
+	return l.o.ReadFile(p)
 }
 
 // readToken reads a token file, trimmed as WEBEX_TOKEN_FILE is.
 func (l *loader) readToken(fail func(string, error), p string) Secret {
-	b, err := os.ReadFile(l.path(p))
+	b, err := l.readFile(p)
 	if err != nil {
 		fail("token_file", fmt.Errorf("%w: %w", ErrSecretRef, err))
 		return Secret{}
@@ -250,7 +257,7 @@ func (l *loader) envToken(fail func(string, error), name string) Secret {
 // readSecrets reads a secret file, one secret a line, as
 // WEBEX_WEBHOOK_SECRET_FILE is read.
 func (l *loader) readSecrets(fail func(string, error), p string) []Secret {
-	b, err := os.ReadFile(l.path(p))
+	b, err := l.readFile(p)
 	if err != nil {
 		fail("secret_file", fmt.Errorf("%w: %w", ErrSecretRef, err))
 		return nil
