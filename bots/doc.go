@@ -10,9 +10,10 @@
 // "[redacted]". Errors name the bot and the field, never a secret.
 //
 // A Registry is checked when it is built (unique bot ids, unique webhook
-// ids across bots, a token and a secret for every bot, no secret shared by
-// two bots) and is read-only afterwards: it is safe for concurrent use, and
-// callers must not modify the Bots and Webhooks it returns.
+// ids across bots, a token and a secret for every bot, no token or webhook
+// secret shared by two bots) and is read-only afterwards: it is safe for
+// concurrent use, and callers must not modify the Bots and Webhooks it
+// returns.
 //
 // A bot id is a NATS subject token and a Prometheus label value, so the
 // number of bots is bounded (MaxBots): every bot adds its own series to each

@@ -30,8 +30,9 @@ var (
 	// ErrSecretRef means a secret reference does not resolve: the file
 	// cannot be read or holds nothing, the variable is unset or empty.
 	ErrSecretRef = errors.New("secret reference does not resolve")
-	// ErrSharedSecret means two bots use the same webhook secret: a
-	// delivery signed with it could claim to be either bot's.
+	// ErrSharedSecret means two bots use the same token (one Webex bot
+	// under two ids would answer twice), or the same webhook secret (a
+	// delivery signed with it could claim to be either bot's).
 	ErrSharedSecret = errors.New("secret shared by two bots")
 	// ErrBadValue means a setting's value is not valid (a duration, a URL,
 	// a resource/event pair).

@@ -302,11 +302,22 @@ func splitSecrets(s, sep string) []Secret {
 }
 
 // crossCheck reports what no single bot shows: a webhook id registered
-// twice, and a secret two bots share. index maps a bot id to its position.
+// twice, a token two bots share, and a webhook secret two bots share. index maps a bot id to its position.
 func (l *loader) crossCheck(bots []*Bot, index map[string]int) {
 	webhookOwner := map[string]string{}
 	secretOwner := map[string]string{} // secret value -> bot id; never printed
+	tokenOwner := map[string]string{}  // token -> bot id; never printed
 	for _, b := range bots {
+		// One token is one Webex bot: two entries with it would answer
+		// every message twice and share one rate limit.
+		if tok := b.Token.Reveal(); tok != "" {
+			if other, taken := tokenOwner[tok]; taken {
+				l.fail(index[b.ID], b.ID, "token_"+string(b.TokenSource),
+					fmt.Errorf("%w: the token is also bot %s's", ErrSharedSecret, other))
+			} else {
+				tokenOwner[tok] = b.ID
+			}
+		}
 		mine := map[string]bool{}
 		for i, w := range b.Webhooks {
 			if w.ID != "" {

@@ -19,7 +19,7 @@ func validationOptions() Options {
 			"/s/other":  "other-secret",
 			"/s/empty":  " \n\n",
 		}),
-		LookupEnv: env(map[string]string{"TOKEN": "env-token", "SECRET": "env-secret", "BLANK": " , "}),
+		LookupEnv: env(map[string]string{"TOKEN": "env-token", "TOKEN2": "a-token", "SECRET": "env-secret", "BLANK": " , "}),
 	}
 }
 
@@ -64,6 +64,8 @@ func TestValidation(t *testing.T) {
 			bot: "b", index: 1, field: "webhooks[0].id", want: ErrDuplicate},
 		{name: "secret shared by two bots", doc: "bots:\n  - id: a\n    token_file: /s/token\n    webhooks: [{secret_file: /s/secret}]\n  - id: b\n    token_env: TOKEN\n    webhooks: [{secret_env: SECRET}, {secret_file: /s/secret}]",
 			bot: "b", index: 1, field: "webhooks[1]", want: ErrSharedSecret},
+		{name: "token shared by two bots", doc: "bots:\n  - id: a\n    token_file: /s/token\n    webhooks: [{secret_file: /s/secret}]\n  - id: b\n    token_env: TOKEN2\n    webhooks: [{secret_env: SECRET}]",
+			bot: "b", index: 1, field: "token_env", want: ErrSharedSecret},
 		{name: "bad max_pause", doc: "bots:\n  - id: a\n    token_file: /s/token\n    max_pause: 5" + hook, bot: "a", field: "max_pause", want: ErrBadValue},
 		{name: "negative max_pause", doc: "bots:\n  - id: a\n    token_file: /s/token\n    max_pause: -1m" + hook, bot: "a", field: "max_pause", want: ErrBadValue},
 		{name: "relative target_url", doc: "bots:\n  - id: a\n    token_file: /s/token\n    target_url: /webhooks" + hook, bot: "a", field: "target_url", want: ErrBadValue},
@@ -130,12 +132,13 @@ func TestBotCountIsBounded(t *testing.T) {
 		var b strings.Builder
 		b.WriteString("bots:\n")
 		for i := range n {
-			fmt.Fprintf(&b, "  - {id: b%d, token_env: TOKEN, webhooks: [{secret_env: S%d}]}\n", i, i)
+			fmt.Fprintf(&b, "  - {id: b%d, token_env: T%d, webhooks: [{secret_env: S%d}]}\n", i, i, i)
 		}
 		return b.String()
 	}
-	vars := map[string]string{"TOKEN": "t"}
+	vars := map[string]string{}
 	for i := range MaxBots + 1 {
+		vars[fmt.Sprintf("T%d", i)] = fmt.Sprintf("token-%d", i)
 		vars[fmt.Sprintf("S%d", i)] = fmt.Sprintf("secret-%d", i)
 	}
 	o := Options{LookupEnv: env(vars)}

@@ -42,11 +42,11 @@ func TestIDsAreStable(t *testing.T) {
 	doc := func(ids ...string) string {
 		s := "bots:\n"
 		for _, id := range ids {
-			s += "  - {id: " + id + ", token_env: T, webhooks: [{secret_env: S_" + id + "}]}\n"
+			s += "  - {id: " + id + ", token_env: T_" + id + ", webhooks: [{secret_env: S_" + id + "}]}\n"
 		}
 		return s
 	}
-	o := Options{LookupEnv: env(map[string]string{"T": "t", "S_c": "1", "S_a": "2", "S_b": "3", "S_a_2": "4"})}
+	o := Options{LookupEnv: env(map[string]string{"T_c": "t1", "T_a": "t2", "T_b": "t3", "T_a_2": "t4", "S_c": "1", "S_a": "2", "S_b": "3", "S_a_2": "4"})}
 	want := []string{"a", "a_2", "b", "c"}
 	for _, order := range [][]string{{"c", "a", "b", "a_2"}, {"a_2", "b", "c", "a"}} {
 		r := mustParse(t, doc(order...), o)

@@ -79,7 +79,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		}
 		fmt.Fprintln(&out, err)
 	}
-	// Secrets shared, or given by a variable that also names a webhook id.
+	// A token and a secret shared by two bots.
 	_, err := Parse([]byte("bots:\n  - {id: a, token_env: TOKEN, webhooks: [{secret_env: SECRET}]}\n  - {id: b, token_env: TOKEN, webhooks: [{secret_env: SECRET}]}\n"),
 		Options{LookupEnv: env(map[string]string{"TOKEN": knownToken, "SECRET": knownSecret})})
 	if err == nil {
