@@ -1,7 +1,9 @@
 package bots
 
 import (
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +30,21 @@ func TestExampleRegistry(t *testing.T) {
 	}
 	if a, _ := r.Bot("alerts"); len(a.Resources()) != 2 {
 		t.Errorf("alerts resources: %v", a.Resources())
+	}
+}
+
+// TestReadmeShowsTheExample: the README's "Many bots" section shows the
+// example file as it is.
+func TestReadmeShowsTheExample(t *testing.T) {
+	example, err := os.ReadFile("../deploy/bots.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```\n") {
+		t.Error("the README does not show deploy/bots.example.yaml as it is: copy it into the Many bots section")
 	}
 }
