@@ -5,11 +5,13 @@ import (
 	"fmt"
 )
 
-// Errors of this package. Match them with errors.Is; a problem with one
-// field is a *FieldError wrapping ErrInvalid and one of the reasons below.
+// Errors of this package. Match them with errors.Is. A file that is not a
+// registry at all wraps ErrFormat, one with too many bots ErrTooManyBots,
+// one without bots ErrMissing; otherwise each problem is a *FieldError
+// wrapping ErrInvalid and one of the reasons below.
 var (
-	// ErrInvalid means the registry cannot be used; every problem found
-	// while loading it wraps it.
+	// ErrInvalid means a registry's content is wrong; every *FieldError
+	// wraps it.
 	ErrInvalid = errors.New("invalid bot registry")
 	// ErrFormat means the file is not a registry: not YAML or JSON, a key
 	// that does not exist (the error names it), a value of the wrong type.
