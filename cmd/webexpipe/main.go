@@ -18,5 +18,6 @@ func rootCommand() *cobra.Command {
 	}
 	root.AddCommand(devCommand(), simCommand(), provisionCommand(), dlqCommand(),
 		replayCommand(), eventsCommand(), statusCommand(), webhooksCommand(), backfillCommand(), benchCommand(), consoleCommand())
+	root.AddCommand(botsCommand())
 	return root
 }
