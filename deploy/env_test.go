@@ -182,6 +182,7 @@ var readmeUsers = map[string][][]string{
 	"provision":                {{"webexpipe", "provision"}},
 	"webexpipe webhooks":       {{"webexpipe", "webhooks", "ensure"}, {"webexpipe", "webhooks", "watch"}},
 	"webexpipe webhooks watch": {{"webexpipe", "webhooks", "watch"}},
+	"webexpipe bots":           {{"webexpipe", "bots", "check"}, {"webexpipe", "bots", "list"}},
 	"all":                      {{"ingest"}, {"echo-worker"}, {"cards-worker"}, {"retry-worker"}, {"membership-worker"}, {"webexpipe", "dev"}, {"webexpipe", "provision"}},
 }
 
@@ -214,6 +215,7 @@ func TestReadmeSettingsExist(t *testing.T) {
 		{"webexpipe", "provision"}, {"webexpipe", "replay"}, {"webexpipe", "events", "list"},
 		{"webexpipe", "status"}, {"webexpipe", "webhooks", "watch"}, {"webexpipe", "webhooks", "ensure"}, {"webexpipe", "backfill"},
 		{"webexpipe", "dlq", "list"}, {"webexpipe", "bench"}, {"webexpipe", "sim", "click"},
+		{"webexpipe", "bots", "check"}, {"webexpipe", "bots", "list"},
 	} {
 		env := envOf(t, bins, command)
 		reads[strings.Join(command, " ")] = env
