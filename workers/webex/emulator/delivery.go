@@ -111,8 +111,8 @@ func (s *Server) Redeliver(i int) error {
 // outgoing is a delivery about to be sent.
 type outgoing struct {
 	webhookID, bot, targetURL string
-	body                 []byte
-	signature            string
+	body                      []byte
+	signature                 string
 }
 
 // messageData is "data" of a messages event: metadata only, as Webex sends.
