@@ -317,7 +317,7 @@ func (s *Server) recordLocked(d Delivery) {
 		s.log.Debug("webex emulator: delivered", "webhook", d.WebhookID, "status", d.Status)
 		return
 	}
-	s.log.Warn("webex emulator: delivery failed", "webhook", d.WebhookID, "status", d.Status, "err", d.Err)
+	s.log.Warn("webex emulator: delivery failed", "bot", d.Bot, "webhook", d.WebhookID, "status", d.Status, "err", d.Err)
 	wh := s.st.webhooks[d.WebhookID]
 	if wh == nil {
 		return

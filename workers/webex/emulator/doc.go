@@ -6,9 +6,9 @@
 //
 // # What it emulates
 //
-// One bot (Options.Bot) owns the token the API requires, unless there are more (see Several bots). Simulated users post
-// with PostAsUser (or POST /_sim/messages); the bot posts with POST
-// /v1/messages. Either way, as Webex does, every active webhook whose
+// One bot (Options.Bot) owns the token the API requires (more bots: see
+// Several bots). Simulated users post with PostAsUser (or POST
+// /_sim/messages); the bot posts with POST /v1/messages. Either way, as Webex does, every active webhook whose
 // resource, event and filter match receives a messages/created delivery —
 // the bot's own messages included, and in group rooms only messages that
 // mention the bot. A message the bot deletes triggers messages/deleted. The
