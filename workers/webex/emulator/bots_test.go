@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -580,5 +581,63 @@ func TestPostAsUserRefusesBadBots(t *testing.T) {
 	}
 	if _, err := s.PostAsUser(UserMessage{RoomID: m.RoomID, Bot: "sales", Text: "x"}); !errors.Is(err, ErrInvalidMessage) {
 		t.Errorf("posting to sales in the first bot's direct room: %v", err)
+	}
+}
+
+// TestLoadStateOfOneBot reads a state file written before there were
+// several bots (no "bots" anywhere): its rooms and webhooks are the first
+// bot's, and an added bot starts with none.
+func TestLoadStateOfOneBot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s1, err := Load(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	wh := addWebhook(t, s1, webex.WebhookRequest{TargetURL: "http://127.0.0.1:1/", Resource: "all", Event: "all"})
+	m, err := s1.PostAsUser(UserMessage{Text: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &raw) != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	delete(raw, "bots")
+	for _, r := range raw["rooms"].([]any) {
+		delete(r.(map[string]any), "bots")
+	}
+	if b, err = json.Marshal(raw); err != nil || os.WriteFile(path, b, 0o600) != nil {
+		t.Fatal("rewrite the state file")
+	}
+
+	s2, err := Load(path, Options{Bots: []BotSpec{{ID: "sales"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s2.Close() })
+	if err := s2.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	first := botClient(t, s2, DefaultBotID)
+	if l, err := first.Webhooks(ctx); err != nil || len(l) != 1 || l[0].ID != wh.ID {
+		t.Errorf("the first bot's webhooks = %+v, %v", l, err)
+	}
+	if rooms, err := first.Rooms(ctx, webex.ListRoomsParams{}); err != nil || len(rooms) != 1 || rooms[0].ID != m.RoomID {
+		t.Errorf("the first bot's rooms = %+v, %v", rooms, err)
+	}
+	if l, err := botClient(t, s2, "sales").Webhooks(ctx); err != nil || len(l) != 0 {
+		t.Errorf("sales's webhooks = %+v, %v", l, err)
+	}
+	// The user's next message goes to the same direct room.
+	if m2, err := s2.PostAsUser(UserMessage{Text: "again"}); err != nil || m2.RoomID != m.RoomID {
+		t.Errorf("after the restart the user writes to %s (%v), want %s", m2.RoomID, err, m.RoomID)
 	}
 }
