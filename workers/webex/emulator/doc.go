@@ -8,8 +8,9 @@
 //
 // One bot (Options.Bot) owns the token the API requires (more bots: see
 // Several bots). Simulated users post with PostAsUser (or POST
-// /_sim/messages); the bot posts with POST /v1/messages. Either way, as Webex does, every active webhook whose
-// resource, event and filter match receives a messages/created delivery —
+// /_sim/messages); the bot posts with POST /v1/messages. Either way, as
+// Webex does, every active webhook whose resource, event and filter match
+// receives a messages/created delivery —
 // the bot's own messages included, and in group rooms only messages that
 // mention the bot. A message the bot deletes triggers messages/deleted. The
 // bot's messages keep their card attachments; a user submits a card with
@@ -51,8 +52,8 @@
 //
 // Webex behaviour it does not reproduce: rate limits (inject them with
 // InjectFault, or pace the API with Options.Pace), direct rooms between
-// bots, files and their upload (a user's message carries file
-// names, as given), membership lists and room management,
+// bots, files and their upload (a user's message carries file names, as
+// given), lists of the users in a room and room management,
 // message edits, mentions parsed from a bot's markdown, rendered html of
 // markdown messages, and the read restrictions on a bot's view of group
 // rooms beyond the mentionedPeople=me rule of GET /v1/messages.

@@ -30,10 +30,10 @@ var ErrStateFile = errors.New("emulator state file")
 // the file exists it must hold a state of the same format, and its bot
 // replaces opts.Bot (a different opts.Bot.ID is an error: the file belongs
 // to another bot). The other bots (Options.Bots) get back their persons by
-// short id, so stored messages keep their authors. While the server runs the file is rewritten at most
-// every second after a change, and once more by Close, each time through a
-// temporary file and a rename, so that a crash leaves the previous state,
-// not half of one. The file holds the webhooks' secrets: it is written
+// short id, so stored messages keep their authors. While the server runs
+// the file is rewritten at most every second after a change, and once more
+// by Close, each time through a temporary file and a rename, so that a
+// crash leaves the previous state, not half of one. The file holds the webhooks' secrets: it is written
 // readable by its owner only.
 func Load(path string, opts Options) (*Server, error) {
 	snap, err := readState(path)
