@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -50,6 +51,65 @@ func (c simClient) room(ctx context.Context, roomID string) ([]webex.Message, er
 	}
 	err := c.do(ctx, http.MethodGet, "/_sim/rooms/"+url.PathEscape(roomID)+"/messages", nil, &page)
 	return page.Items, err
+}
+
+// bots lists the emulator's bots, the first first.
+func (c simClient) bots(ctx context.Context) ([]emulator.BotInfo, error) {
+	var page struct {
+		Items []emulator.BotInfo `json:"items"`
+	}
+	err := c.do(ctx, http.MethodGet, "/_sim/bots", nil, &page)
+	return page.Items, err
+}
+
+// bot returns the emulator's bot with the short id.
+func (c simClient) bot(ctx context.Context, id string) (emulator.BotInfo, error) {
+	bots, err := c.bots(ctx)
+	if err != nil {
+		return emulator.BotInfo{}, err
+	}
+	ids := make([]string, len(bots))
+	for i, b := range bots {
+		if b.ID == id {
+			return b, nil
+		}
+		ids[i] = b.ID
+	}
+	return emulator.BotInfo{}, fmt.Errorf("the emulator has no bot %q; its bots are %s", id, strings.Join(ids, ", "))
+}
+
+// isGroupRoom reports whether the room is a group room; false for a room
+// the emulator does not know yet (posting creates it, direct).
+func (c simClient) isGroupRoom(ctx context.Context, roomID string) (bool, error) {
+	var page struct {
+		Items []emulator.RoomInfo `json:"items"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/_sim/rooms", nil, &page); err != nil {
+		return false, err
+	}
+	for _, r := range page.Items {
+		if r.ID == roomID {
+			return r.Type == "group", nil
+		}
+	}
+	return false, nil
+}
+
+// awaitReplyFrom polls the room until the bot with the person id posts
+// after sent: in a room with several bots, only that bot's reply counts.
+func (c simClient) awaitReplyFrom(ctx context.Context, sent webex.Message, botPersonID string) (webex.Message, error) {
+	return c.await(ctx, sent.RoomID, func(msgs []webex.Message) (webex.Message, bool) {
+		i := slices.IndexFunc(msgs, func(m webex.Message) bool { return m.ID == sent.ID })
+		if i < 0 {
+			return webex.Message{}, false
+		}
+		for _, m := range msgs[i+1:] {
+			if m.PersonID == botPersonID {
+				return m, true
+			}
+		}
+		return webex.Message{}, false
+	})
 }
 
 // awaitReply polls the room until a message from someone other than the

@@ -19,9 +19,12 @@ func (s *Server) AddAttachmentAction(a webex.AttachmentAction) webex.AttachmentA
 	return s.storeActionLocked(a)
 }
 
+// getAttachmentAction answers for the submissions of the calling bot's
+// cards (actionBotLocked); others are 404.
 func (s *Server) getAttachmentAction(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	a, ok := s.st.actions[r.PathValue("id")]
+	ok = ok && s.actionBotLocked(a) == caller(r)
 	var out webex.AttachmentAction
 	if ok {
 		out = *a

@@ -16,6 +16,9 @@ type Call struct {
 	Method string
 	Path   string // relative to /v1, e.g. "/messages"
 	Query  string // the raw query, e.g. "roomId=...&max=50"
+	// Bot is the short id of the bot whose token the call carried; empty
+	// when it carried none of theirs.
+	Bot string
 	// Status is the status answered; 0 while the request is still being
 	// served (for example held by a fault's delay).
 	Status int
@@ -29,10 +32,11 @@ func (c Call) MarshalJSON() ([]byte, error) {
 		Method string    `json:"method"`
 		Path   string    `json:"path"`
 		Query  string    `json:"query,omitempty"`
+		Bot    string    `json:"bot,omitempty"`
 		Status int       `json:"status"`
 		At     time.Time `json:"at"`
 		Body   string    `json:"body,omitempty"`
-	}{c.Method, c.Path, c.Query, c.Status, c.At, string(c.Body)})
+	}{c.Method, c.Path, c.Query, c.Bot, c.Status, c.At, string(c.Body)})
 }
 
 // Calls returns every API call received so far (the latest 10000), oldest
@@ -71,8 +75,11 @@ func readBody(r *http.Request) (body []byte, tooLarge bool) {
 	return b, len(b) > maxBodyBytes
 }
 
-func (s *Server) recordCall(r *http.Request, path string, body []byte) *Call {
+func (s *Server) recordCall(r *http.Request, path string, body []byte, b *bot) *Call {
 	c := &Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, At: s.now()}
+	if b != nil {
+		c.Bot = b.id
+	}
 	if len(body) > maxRecordedBody {
 		body = body[:maxRecordedBody]
 	}

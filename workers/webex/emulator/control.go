@@ -3,6 +3,7 @@ package emulator
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -25,11 +26,24 @@ func (s *Server) simPostMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, m)
 }
 
+// simRoomMessages is GET /_sim/rooms/{roomId}/messages; ?bot=ID keeps the
+// messages that bot posted: its replies.
 func (s *Server) simRoomMessages(w http.ResponseWriter, r *http.Request) {
 	msgs := s.RoomMessages(r.PathValue("roomId"))
 	if msgs == nil {
 		writeError(w, notFound("room"))
 		return
+	}
+	if id := r.URL.Query().Get("bot"); id != "" {
+		b, err := s.lookupBot(id)
+		if err != nil {
+			writeError(w, failf(http.StatusBadRequest, "%v", err))
+			return
+		}
+		msgs = slices.DeleteFunc(msgs, func(m webex.Message) bool { return m.PersonID != b.person.ID })
+	}
+	if msgs == nil {
+		msgs = []webex.Message{}
 	}
 	writeJSON(w, http.StatusOK, items[webex.Message]{Items: msgs})
 }
@@ -95,7 +109,10 @@ func (s *Server) simInjectFault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, failf(http.StatusBadRequest, "Invalid fault: %v.", err))
 		return
 	}
-	s.InjectFault(f)
+	if err := s.InjectFault(f); err != nil {
+		writeError(w, failf(http.StatusBadRequest, "Invalid fault: %v.", err))
+		return
+	}
 	writeJSON(w, http.StatusOK, f)
 }
 

@@ -28,6 +28,8 @@ const maxDrainBytes = 64 << 10
 // Delivery is one attempt to deliver a webhook.
 type Delivery struct {
 	WebhookID string
+	// Bot is the short id of the bot that owns the webhook (see BotSpec).
+	Bot       string
 	TargetURL string
 	Body      []byte // exactly the bytes sent
 	Signature string // X-Spark-Signature; empty when the webhook has no secret
@@ -45,13 +47,14 @@ func (d Delivery) OK() bool { return d.Status >= 200 && d.Status <= 299 }
 func (d Delivery) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		WebhookID string    `json:"webhookId"`
+		Bot       string    `json:"bot,omitempty"`
 		TargetURL string    `json:"targetUrl"`
 		Body      string    `json:"body"`
 		Signature string    `json:"signature,omitempty"`
 		Status    int       `json:"status"`
 		Err       string    `json:"err,omitempty"`
 		At        time.Time `json:"at"`
-	}{d.WebhookID, d.TargetURL, string(d.Body), d.Signature, d.Status, d.Err, d.At})
+	}{d.WebhookID, d.Bot, d.TargetURL, string(d.Body), d.Signature, d.Status, d.Err, d.At})
 }
 
 // Deliveries returns every delivery attempt so far (the latest 10000), in
@@ -91,7 +94,7 @@ func (s *Server) Redeliver(i int) error {
 	s.mu.Unlock()
 	defer s.wg.Done()
 
-	nd := s.send(outgoing{webhookID: d.WebhookID, targetURL: d.TargetURL, body: d.Body, signature: d.Signature})
+	nd := s.send(outgoing{webhookID: d.WebhookID, bot: d.Bot, targetURL: d.TargetURL, body: d.Body, signature: d.Signature})
 	s.mu.Lock()
 	s.recordLocked(nd)
 	s.st.inflight--
@@ -107,9 +110,9 @@ func (s *Server) Redeliver(i int) error {
 
 // outgoing is a delivery about to be sent.
 type outgoing struct {
-	webhookID, targetURL string
-	body                 []byte
-	signature            string
+	webhookID, bot, targetURL string
+	body                      []byte
+	signature                 string
 }
 
 // messageData is "data" of a messages event: metadata only, as Webex sends.
@@ -136,19 +139,25 @@ type actionData struct {
 	Created   string `json:"created"`
 }
 
-// emitMessageLocked announces a messages event. A bot sees every message in
-// a direct room, its own messages, and in group rooms only messages that
-// mention it. It must be called with s.mu held.
+// emitMessageLocked announces a messages event to the bots of the room
+// that see it. A bot sees every message in its direct room, its own
+// messages, and in group rooms only messages that mention it. The actor is
+// the author: only a bot deletes in the emulator, and only its own
+// messages. It must be called with s.mu held.
 func (s *Server) emitMessageLocked(event string, m *message) {
-	visible := m.RoomType == "direct" || m.PersonID == s.bot.ID || slices.Contains(m.MentionedPeople, s.bot.ID)
-	if !visible {
+	rm := s.st.rooms[m.RoomID]
+	if rm == nil {
 		return
 	}
-	actor := m.PersonID
-	if event == "deleted" {
-		actor = s.bot.ID // only the bot deletes in the emulator
+	var audience []*bot
+	for _, id := range rm.bots {
+		if m.RoomType == "direct" || m.PersonID == id || slices.Contains(m.MentionedPeople, id) {
+			if b := s.botByPerson(id); b != nil {
+				audience = append(audience, b)
+			}
+		}
 	}
-	s.emitLocked("messages", event, actor, messageData{
+	s.emitLocked(audience, "messages", event, m.PersonID, messageData{
 		ID: m.ID, RoomID: m.RoomID, RoomType: m.RoomType,
 		PersonID: m.PersonID, PersonEmail: m.PersonEmail,
 		ParentID: m.ParentID, MentionedPeople: m.MentionedPeople, Files: m.Files,
@@ -159,8 +168,8 @@ func (s *Server) emitMessageLocked(event string, m *message) {
 	})
 }
 
-// emitActionLocked announces an attachmentActions/created event. It must be
-// called with s.mu held.
+// emitActionLocked announces an attachmentActions/created event to the bot
+// of the card (actionBotLocked). It must be called with s.mu held.
 func (s *Server) emitActionLocked(a *webex.AttachmentAction) {
 	attrs := eventAttrs{roomID: a.RoomID, personID: a.PersonID}
 	if rm := s.st.rooms[a.RoomID]; rm != nil {
@@ -169,25 +178,46 @@ func (s *Server) emitActionLocked(a *webex.AttachmentAction) {
 	if p := s.st.people[a.PersonID]; p != nil {
 		attrs.personEmail = primaryEmail(p)
 	}
-	s.emitLocked("attachmentActions", "created", a.PersonID, actionData{
+	s.emitLocked([]*bot{s.actionBotLocked(a)}, "attachmentActions", "created", a.PersonID, actionData{
 		ID: a.ID, Type: a.Type, MessageID: a.MessageID, PersonID: a.PersonID, RoomID: a.RoomID, Created: a.Created,
 	}, attrs)
 }
 
-// emitLocked starts a delivery to every active webhook matching the event.
-// It must be called with s.mu held.
-func (s *Server) emitLocked(resource, event, actorID string, data any, attrs eventAttrs) {
+// actionBotLocked is the bot a card submission concerns: the author of the
+// card, or the first bot when the message is unknown or not a bot's (as
+// AddAttachmentAction allows). It must be called with s.mu held.
+func (s *Server) actionBotLocked(a *webex.AttachmentAction) *bot {
+	if m := s.st.messages[a.MessageID]; m != nil {
+		if b := s.botByPerson(m.PersonID); b != nil {
+			return b
+		}
+	}
+	return s.bots[0]
+}
+
+// emitLocked starts a delivery to every active webhook of the audience's
+// bots that matches the event; each bot's "me" in a filter is that bot.
+// Each delivery is signed with its own webhook's secret. It must be called
+// with s.mu held.
+func (s *Server) emitLocked(audience []*bot, resource, event, actorID string, data any, attrs eventAttrs) {
+	if len(audience) == 0 {
+		return
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		s.log.Error("webex emulator: encode event data", "err", err)
 		return
 	}
+	owners := make(map[string]*bot, len(audience))
+	for _, b := range audience {
+		owners[b.person.ID] = b
+	}
 	hooks := make([]*webhook, 0, len(s.st.webhooks))
 	for _, wh := range s.st.webhooks {
-		if wh.Status == "active" &&
+		if owners[wh.CreatedBy] != nil && wh.Status == "active" &&
 			(wh.Resource == resource || wh.Resource == "all") &&
 			(wh.Event == event || wh.Event == "all") &&
-			matchFilter(wh.filter, attrs, s.bot.ID) {
+			matchFilter(wh.filter, attrs, wh.CreatedBy) {
 			hooks = append(hooks, wh)
 		}
 	}
@@ -204,7 +234,7 @@ func (s *Server) emitLocked(resource, event, actorID string, data any, attrs eve
 			s.log.Error("webex emulator: encode envelope", "err", err)
 			continue
 		}
-		o := outgoing{webhookID: wh.ID, targetURL: wh.TargetURL, body: body}
+		o := outgoing{webhookID: wh.ID, bot: owners[wh.CreatedBy].id, targetURL: wh.TargetURL, body: body}
 		if wh.Secret != "" {
 			o.signature = events.Sign([]byte(wh.Secret), body)
 		}
@@ -254,7 +284,7 @@ func (s *Server) deliver(o outgoing) {
 
 // send POSTs one delivery and reports how it went.
 func (s *Server) send(o outgoing) Delivery {
-	d := Delivery{WebhookID: o.webhookID, TargetURL: o.targetURL, Body: o.body, Signature: o.signature, At: s.now()}
+	d := Delivery{WebhookID: o.webhookID, Bot: o.bot, TargetURL: o.targetURL, Body: o.body, Signature: o.signature, At: s.now()}
 	ctx, cancel := context.WithTimeout(context.Background(), s.deliveryTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.targetURL, bytes.NewReader(o.body))
@@ -287,7 +317,7 @@ func (s *Server) recordLocked(d Delivery) {
 		s.log.Debug("webex emulator: delivered", "webhook", d.WebhookID, "status", d.Status)
 		return
 	}
-	s.log.Warn("webex emulator: delivery failed", "webhook", d.WebhookID, "status", d.Status, "err", d.Err)
+	s.log.Warn("webex emulator: delivery failed", "bot", d.Bot, "webhook", d.WebhookID, "status", d.Status, "err", d.Err)
 	wh := s.st.webhooks[d.WebhookID]
 	if wh == nil {
 		return

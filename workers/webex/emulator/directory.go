@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -19,7 +20,9 @@ type RoomInfo struct {
 	Created      string `json:"created"`
 	// UserEmail is the bot's counterpart in a direct room; empty for a group.
 	UserEmail string `json:"userEmail,omitempty"`
-	Messages  int    `json:"messages"`
+	// Bots are the short ids of the bots in the room (see BotSpec).
+	Bots     []string `json:"bots"`
+	Messages int      `json:"messages"`
 }
 
 // Rooms returns every room, oldest first.
@@ -44,16 +47,22 @@ func (s *Server) roomInfoLocked(rm *room) RoomInfo {
 	if p := s.st.people[rm.user]; p != nil {
 		ri.UserEmail = primaryEmail(p)
 	}
+	ri.Bots = []string{}
+	for _, id := range rm.bots {
+		if b := s.botByPerson(id); b != nil {
+			ri.Bots = append(ri.Bots, b.id)
+		}
+	}
 	return ri
 }
 
-// Users returns the simulated users (everyone but the bot), by email.
+// Users returns the simulated users (everyone but the bots), by email.
 func (s *Server) Users() []webex.Person {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]webex.Person, 0, len(s.st.people))
 	for _, p := range s.st.people {
-		if p.ID != s.bot.ID {
+		if s.botByPerson(p.ID) == nil {
 			out = append(out, clonePerson(p))
 		}
 	}
@@ -69,6 +78,9 @@ type NewRoom struct {
 	// CreatorEmail is the user who creates it; empty means
 	// DefaultUserEmail. Unknown users are created.
 	CreatorEmail string `json:"creatorEmail,omitempty"`
+	// Bots are the short ids of the bots in it (see BotSpec); empty
+	// means the first bot alone.
+	Bots []string `json:"bots,omitempty"`
 }
 
 // ErrInvalidRoom is wrapped by CreateRoom's errors.
@@ -77,7 +89,7 @@ var ErrInvalidRoom = errors.New("emulator: invalid room")
 // maxTitleBytes bounds a room title.
 const maxTitleBytes = 256
 
-// CreateRoom creates a group room the bot is in. Like the rooms a user
+// CreateRoom creates a group room with its bots in it. Like the rooms a user
 // message creates, it is announced to no webhook (the emulator keeps no
 // membership list). Direct rooms need no creating: a user's first message
 // without a roomId opens theirs.
@@ -95,13 +107,26 @@ func (s *Server) CreateRoom(nr NewRoom) (RoomInfo, error) {
 	case !strings.Contains(nr.CreatorEmail, "@"):
 		return RoomInfo{}, fmt.Errorf("%w: creatorEmail %q is not an email address", ErrInvalidRoom, nr.CreatorEmail)
 	}
+	bots := []string{s.bots[0].person.ID}
+	if len(nr.Bots) > 0 {
+		bots = bots[:0]
+		for _, id := range nr.Bots {
+			b, err := s.lookupBot(id)
+			if err != nil {
+				return RoomInfo{}, fmt.Errorf("%w: %w", ErrInvalidRoom, err)
+			}
+			if !slices.Contains(bots, b.person.ID) {
+				bots = append(bots, b.person.ID)
+			}
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.isBotEmail(nr.CreatorEmail) {
-		return RoomInfo{}, fmt.Errorf("%w: %s is the bot", ErrInvalidRoom, nr.CreatorEmail)
+		return RoomInfo{}, fmt.Errorf("%w: %s is a bot", ErrInvalidRoom, nr.CreatorEmail)
 	}
 	creator := s.userLocked(nr.CreatorEmail)
-	return s.roomInfoLocked(s.roomLocked("", "group", nr.Title, creator.ID, "")), nil
+	return s.roomInfoLocked(s.roomLocked("", "group", nr.Title, creator.ID, "", bots...)), nil
 }
 
 // simRooms is GET /_sim/rooms.
@@ -126,11 +151,11 @@ func (s *Server) simCreateRoom(w http.ResponseWriter, r *http.Request) {
 
 // people is the answer of GET /_sim/people.
 type people struct {
-	Bot   webex.Person   `json:"bot"`
+	Bot   webex.Person   `json:"bot"` // the first bot; GET /_sim/bots lists them all
 	Items []webex.Person `json:"items"`
 }
 
-// simPeople is GET /_sim/people: the bot, and the users.
+// simPeople is GET /_sim/people: the first bot, and the users.
 func (s *Server) simPeople(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, people{Bot: s.Bot(), Items: s.Users()})
 }

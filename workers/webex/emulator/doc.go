@@ -6,10 +6,11 @@
 //
 // # What it emulates
 //
-// One bot (Options.Bot) owns the token the API requires. Simulated users post
-// with PostAsUser (or POST /_sim/messages); the bot posts with POST
-// /v1/messages. Either way, as Webex does, every active webhook whose
-// resource, event and filter match receives a messages/created delivery —
+// One bot (Options.Bot) owns the token the API requires (more bots: see
+// Several bots). Simulated users post with PostAsUser (or POST
+// /_sim/messages); the bot posts with POST /v1/messages. Either way, as
+// Webex does, every active webhook whose resource, event and filter match
+// receives a messages/created delivery —
 // the bot's own messages included, and in group rooms only messages that
 // mention the bot. A message the bot deletes triggers messages/deleted. The
 // bot's messages keep their card attachments; a user submits a card with
@@ -18,6 +19,24 @@
 // inputs and triggers attachmentActions/created (the inputs themselves are
 // only served by GET /v1/attachment/actions/{id}). AddAttachmentAction
 // stores an action without those checks, for tests of odd submissions.
+//
+// # Several bots
+//
+// Options.Bots adds bots beside the first, each with a short id (BotSpec.ID;
+// the first is DefaultBotID), an identity and a token of its own. A call
+// acts as the bot whose token it carries: people/me is that bot, its
+// messages are that bot's, and it sees only its own rooms, messages, card
+// submissions and webhooks (others are 404). A direct room holds one user
+// and one bot; a group room holds one or more bots (NewRoom.Bots, or a bot
+// joining with ChangeMembership and its email). An event goes to the
+// webhooks of the bots it concerns (a message to the bots of its room that
+// see it, a card submission to the card's bot, a membership to the room's
+// bots), each delivery signed with its own webhook's secret, and
+// "mentionedPeople=me" in a filter is the webhook's own bot. UserMessage.Bot
+// picks the bot a user writes to; Mention mentions more bots in a group
+// room. A Fault's Bot limits it to one bot's token, so one bot can be rate
+// limited while the others are served. Bots lists them, MessagesOf returns
+// one bot's messages in a room.
 //
 // Deliveries are signed with the webhook's secret (X-Spark-Signature), sent
 // once and never retried; after 100 failed deliveries within five minutes a
@@ -32,8 +51,9 @@
 // and the bot.
 //
 // Webex behaviour it does not reproduce: rate limits (inject them with
-// InjectFault), files and their upload (a user's message carries file
-// names, as given), membership lists and room management,
+// InjectFault, or pace the API with Options.Pace), direct rooms between
+// bots, files and their upload (a user's message carries file names, as
+// given), lists of the users in a room and room management,
 // message edits, mentions parsed from a bot's markdown, rendered html of
 // markdown messages, and the read restrictions on a bot's view of group
 // rooms beyond the mentionedPeople=me rule of GET /v1/messages.
@@ -44,7 +64,7 @@
 // token):
 //
 //	POST   /_sim/messages                    UserMessage as JSON → the created message
-//	GET    /_sim/rooms/{roomId}/messages     {"items": [...]} oldest first
+//	GET    /_sim/rooms/{roomId}/messages     {"items": [...]} oldest first; ?bot=ID keeps that bot's
 //	POST   /_sim/messages/{id}/submit        {"personEmail": ..., "inputs": {...}} → the attachment action; 404/400 without a card
 //	POST   /_sim/attachment/actions          an attachment action as JSON, unchecked → the stored action
 //	GET    /_sim/calls                       {"items": [Call...]}
@@ -58,10 +78,13 @@
 //	POST   /_sim/memberships                 MembershipChange as JSON → the announced membership
 //	GET    /_sim/rooms                       {"items": [RoomInfo...]} oldest first
 //	POST   /_sim/rooms                       NewRoom as JSON → a new group room
-//	GET    /_sim/people                      {"bot": Person, "items": [the users...]}
+//	GET    /_sim/people                      {"bot": the first bot's Person, "items": [the users...]}
+//	GET    /_sim/bots                        {"items": [BotInfo...]}: every bot's short id, token and person
 //	GET    /_sim/events                      server-sent events: "change" after every change (Watch)
 //
 // GET /_sim/calls takes ?last=N for the N latest calls. A Fault with
+// "bot": "sales" applies to that bot's token only; "for": "1m" ends it a
+// minute after it was injected. A Fault with
 // "served": true serves the request and answers its status instead of the
 // result: a POST that took effect and looks failed, as Webex's ambiguous
 // 502 and 504 are.

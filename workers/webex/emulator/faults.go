@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,13 @@ type Fault struct {
 	// Webex acted on a request and the caller got a 502 or 504 from the
 	// way back. It needs a Status.
 	Served bool
+	// Bot limits the fault to requests with that bot's token (its short
+	// id, see BotSpec); empty matches every request, whatever its token.
+	Bot string
+	// For is how long the fault stays in force after it is injected (a
+	// rate limit for a minute, say); 0 means until ClearFaults or Times
+	// is used up. Faults reports what is left of it.
+	For time.Duration
 }
 
 // faultJSON is Fault on the control API. Delay is a number of milliseconds
@@ -49,6 +57,8 @@ type faultJSON struct {
 	Delay      json.RawMessage `json:"delay,omitempty"`
 	Times      int             `json:"times,omitempty"`
 	Served     bool            `json:"served,omitempty"`
+	Bot        string          `json:"bot,omitempty"`
+	For        json.RawMessage `json:"for,omitempty"`
 }
 
 func (f *Fault) UnmarshalJSON(b []byte) error {
@@ -60,14 +70,21 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*f = Fault{Method: j.Method, Path: j.Path, Status: j.Status, RetryAfter: j.RetryAfter, Delay: d, Times: j.Times, Served: j.Served}
+	span, err := parseDelay(j.For)
+	if err != nil {
+		return fmt.Errorf("for: %w", err)
+	}
+	*f = Fault{Method: j.Method, Path: j.Path, Status: j.Status, RetryAfter: j.RetryAfter, Delay: d, Times: j.Times, Served: j.Served, Bot: j.Bot, For: span}
 	return nil
 }
 
 func (f Fault) MarshalJSON() ([]byte, error) {
-	j := faultJSON{Method: f.Method, Path: f.Path, Status: f.Status, RetryAfter: f.RetryAfter, Times: f.Times, Served: f.Served}
+	j := faultJSON{Method: f.Method, Path: f.Path, Status: f.Status, RetryAfter: f.RetryAfter, Times: f.Times, Served: f.Served, Bot: f.Bot}
 	if f.Delay != 0 {
 		j.Delay, _ = json.Marshal(f.Delay.String())
+	}
+	if f.For != 0 {
+		j.For, _ = json.Marshal(f.For.String())
 	}
 	return json.Marshal(j)
 }
@@ -95,18 +112,34 @@ func parseDelay(raw json.RawMessage) (time.Duration, error) {
 // activeFault is an injected fault and how many more requests it applies to.
 type activeFault struct {
 	Fault
-	left int // 0 = unlimited
+	left  int       // 0 = unlimited
+	until time.Time // zero = no end in time
+}
+
+// expired reports whether the fault's For has run out at now.
+func (f *activeFault) expired(now time.Time) bool {
+	return !f.until.IsZero() && !now.Before(f.until)
 }
 
 // InjectFault adds a fault; faults apply in the order they were injected,
-// the first match winning.
-func (s *Server) InjectFault(f Fault) {
+// the first match winning. A fault for a bot the emulator does not serve
+// is refused with ErrNoBot.
+func (s *Server) InjectFault(f Fault) error {
+	if f.Bot != "" && s.botByID(f.Bot) == nil {
+		_, err := s.lookupBot(f.Bot)
+		return err
+	}
 	f.Path = trimV1(f.Path)
 	f.Method = strings.ToUpper(f.Method)
+	af := &activeFault{Fault: f, left: f.Times}
+	if f.For > 0 {
+		af.until = s.now().Add(f.For)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.faults = append(s.st.faults, &activeFault{Fault: f, left: f.Times})
+	s.st.faults = append(s.st.faults, af)
 	s.st.bump()
+	return nil
 }
 
 // ClearFaults removes every fault.
@@ -120,18 +153,38 @@ func (s *Server) ClearFaults() {
 // Faults returns the faults still in force, with Times showing how many
 // requests each still applies to.
 func (s *Server) Faults() []Fault {
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.dropExpiredLocked(now)
 	out := make([]Fault, len(s.st.faults))
 	for i, f := range s.st.faults {
 		out[i] = f.Fault
 		out[i].Times = f.left
+		if !f.until.IsZero() {
+			out[i].For = f.until.Sub(now)
+		}
 	}
 	return out
 }
 
-func (f *Fault) matches(method, path string) bool {
+// dropExpiredLocked removes the faults whose For ran out. It must be
+// called with s.mu held.
+func (s *Server) dropExpiredLocked(now time.Time) {
+	n := len(s.st.faults)
+	s.st.faults = slices.DeleteFunc(s.st.faults, func(f *activeFault) bool { return f.expired(now) })
+	if len(s.st.faults) != n {
+		s.st.bump()
+	}
+}
+
+// matches reports whether the fault applies to a request; botID is the
+// short id of the bot whose token the request carries, empty for none.
+func (f *Fault) matches(method, path, botID string) bool {
 	if f.Method != "" && f.Method != method {
+		return false
+	}
+	if f.Bot != "" && f.Bot != botID {
 		return false
 	}
 	switch {
@@ -145,11 +198,13 @@ func (f *Fault) matches(method, path string) bool {
 
 // takeFault returns the first fault matching the request, using up one of
 // its Times.
-func (s *Server) takeFault(method, path string) (Fault, bool) {
+func (s *Server) takeFault(method, path, botID string) (Fault, bool) {
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.dropExpiredLocked(now)
 	for i, f := range s.st.faults {
-		if !f.matches(method, path) {
+		if !f.matches(method, path, botID) {
 			continue
 		}
 		if f.left > 0 {
@@ -167,8 +222,12 @@ func (s *Server) takeFault(method, path string) (Fault, bool) {
 // applyFault applies a matching fault; it reports whether it answered the
 // request. A served fault (Fault.Served) is returned after its delay for
 // the caller to answer once the request was served (see answerServed).
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, path string) (answered bool, served *Fault) {
-	f, ok := s.takeFault(r.Method, path)
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, path string, b *bot) (answered bool, served *Fault) {
+	botID := ""
+	if b != nil {
+		botID = b.id
+	}
+	f, ok := s.takeFault(r.Method, path, botID)
 	if !ok {
 		return false, nil
 	}
@@ -223,8 +282,8 @@ func (f *Fault) validate() error {
 		return errors.New("a fault needs a status or a delay")
 	case f.Served && f.Status == 0:
 		return errors.New("a served fault needs the status to answer")
-	case f.Delay < 0 || f.Times < 0:
-		return errors.New("delay and times must not be negative")
+	case f.Delay < 0 || f.Times < 0 || f.For < 0:
+		return errors.New("delay, times and for must not be negative")
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -36,9 +37,11 @@ type Membership struct {
 var ErrInvalidMembership = errors.New("emulator: invalid membership change")
 
 // ChangeMembership announces a membership event (memberships/created,
-// updated or deleted) to the matching webhooks, as Webex does when someone
-// joins or leaves a room the bot is in. The emulator keeps no membership
-// list: the change only triggers the webhooks.
+// updated or deleted) to the matching webhooks of the bots in the room, as
+// Webex does when someone joins or leaves a room a bot is in. The emulator
+// keeps no list of the users in a room, but it does keep its bots: a bot
+// (its email) joining a group room is added to it and then sees it, one
+// leaving is told and then removed. A new room has the first bot in it.
 func (s *Server) ChangeMembership(c MembershipChange) (Membership, error) {
 	if c.Event == "" {
 		c.Event = "created"
@@ -54,18 +57,47 @@ func (s *Server) ChangeMembership(c MembershipChange) (Membership, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.userLocked(c.PersonEmail)
+	joining := s.botByPerson(p.ID)
 	rm := s.st.rooms[c.RoomID]
 	if rm == nil {
-		rm = s.roomLocked(c.RoomID, "group", "Emulated space", p.ID, "")
+		if joining != nil && c.Event != "created" {
+			return Membership{}, fmt.Errorf("%w: bot %s is not in room %s", ErrInvalidMembership, joining.id, c.RoomID)
+		}
+		creator := p.ID
+		if joining != nil {
+			creator = s.userLocked(DefaultUserEmail).ID
+		}
+		rm = s.roomLocked(c.RoomID, "group", "Emulated space", creator, "", s.bots[0].person.ID)
+	}
+	if joining != nil {
+		switch {
+		case rm.Type == "direct":
+			return Membership{}, fmt.Errorf("%w: room %s is a direct room; bots join group rooms", ErrInvalidMembership, rm.ID)
+		case c.Event == "created" && !rm.hasBot(p.ID):
+			rm.bots = append(rm.bots, p.ID)
+			s.st.changed()
+		case c.Event != "created" && !rm.hasBot(p.ID):
+			return Membership{}, fmt.Errorf("%w: bot %s is not in room %s", ErrInvalidMembership, joining.id, rm.ID)
+		}
 	}
 	m := Membership{
 		ID: newID("MEMBERSHIP"), RoomID: rm.ID, RoomType: rm.Type,
 		PersonID: p.ID, PersonEmail: primaryEmail(p), PersonDisplayName: p.DisplayName,
 		IsModerator: c.IsModerator, Created: formatTime(s.now()),
 	}
-	s.emitLocked("memberships", c.Event, p.ID, m, eventAttrs{
+	audience := make([]*bot, 0, len(rm.bots))
+	for _, id := range rm.bots {
+		if b := s.botByPerson(id); b != nil {
+			audience = append(audience, b)
+		}
+	}
+	s.emitLocked(audience, "memberships", c.Event, p.ID, m, eventAttrs{
 		roomID: rm.ID, roomType: rm.Type, personID: p.ID, personEmail: m.PersonEmail,
 	})
+	if joining != nil && c.Event == "deleted" {
+		rm.bots = slices.DeleteFunc(rm.bots, func(id string) bool { return id == p.ID })
+		s.st.changed()
+	}
 	return m, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
@@ -17,8 +18,9 @@ const maxTextBytes = 7439
 // maxListWithMentions is Webex's limit on max when mentionedPeople is set.
 const maxListWithMentions = 100
 
-// createMessage is POST /messages: the bot posts, into a room or 1:1 to a
-// person. When both are given, roomId wins, then toPersonId.
+// createMessage is POST /messages: the calling bot posts, into one of its
+// rooms or 1:1 to a person. When both are given, roomId wins, then
+// toPersonId.
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	var req webex.MessageRequest
 	if e := decodeBody(r, &req, true); e != nil {
@@ -30,7 +32,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	m, e := s.botPostLocked(&req)
+	m, e := s.botPostLocked(caller(r), &req)
 	s.mu.Unlock()
 	if e != nil {
 		writeError(w, e)
@@ -66,13 +68,15 @@ func checkMessageRequest(req *webex.MessageRequest) *apiError {
 	return nil
 }
 
-// botPostLocked stores a message by the bot. It must be called with s.mu held.
-func (s *Server) botPostLocked(req *webex.MessageRequest) (webex.Message, *apiError) {
+// botPostLocked stores a message by bot b. A bot posts only in its own
+// rooms, and 1:1 only to users: the emulator has no direct rooms between
+// bots. It must be called with s.mu held.
+func (s *Server) botPostLocked(b *bot, req *webex.MessageRequest) (webex.Message, *apiError) {
 	var rm *room
 	switch {
 	case req.RoomID != "":
 		rm = s.st.rooms[req.RoomID]
-		if rm == nil {
+		if rm == nil || !rm.hasBot(b.person.ID) {
 			return webex.Message{}, notFound("room")
 		}
 	case req.ToPersonID != "":
@@ -80,16 +84,16 @@ func (s *Server) botPostLocked(req *webex.MessageRequest) (webex.Message, *apiEr
 		if p == nil {
 			return webex.Message{}, notFound("person")
 		}
-		if p.ID == s.bot.ID {
-			return webex.Message{}, failf(http.StatusBadRequest, "A bot cannot send a message to itself.")
+		if s.botByPerson(p.ID) != nil {
+			return webex.Message{}, failf(http.StatusBadRequest, "A bot cannot send a direct message to a bot.")
 		}
-		rm = s.directRoomLocked(p.ID, p.DisplayName)
+		rm = s.directRoomLocked(b, p.ID, p.DisplayName)
 	default:
 		if s.isBotEmail(req.ToPersonEmail) {
-			return webex.Message{}, failf(http.StatusBadRequest, "A bot cannot send a message to itself.")
+			return webex.Message{}, failf(http.StatusBadRequest, "A bot cannot send a direct message to a bot.")
 		}
 		p := s.userLocked(req.ToPersonEmail)
-		rm = s.directRoomLocked(p.ID, p.DisplayName)
+		rm = s.directRoomLocked(b, p.ID, p.DisplayName)
 	}
 	if req.ParentID != "" {
 		if parent := s.st.messages[req.ParentID]; parent == nil || parent.RoomID != rm.ID {
@@ -100,8 +104,7 @@ func (s *Server) botPostLocked(req *webex.MessageRequest) (webex.Message, *apiEr
 	if text == "" {
 		text = req.Markdown // Webex derives plain text from markdown; close enough
 	}
-	bot := s.st.people[s.bot.ID]
-	m := s.storeMessageLocked(rm, bot, webex.Message{
+	m := s.storeMessageLocked(rm, s.st.people[b.person.ID], webex.Message{
 		ParentID:    req.ParentID,
 		Text:        text,
 		Markdown:    req.Markdown,
@@ -132,16 +135,26 @@ func (s *Server) storeMessageLocked(rm *room, author *webex.Person, m webex.Mess
 	return stored
 }
 
-// mentionHTML renders the text of a message that mentions the bot the way
+// mentionHTML renders the text of a message that mentions bots the way
 // Webex does in html.
-func mentionHTML(bot webex.Person, rest string) string {
-	return `<p><spark-mention data-object-type="person" data-object-id="` + html.EscapeString(bot.ID) + `">` +
-		html.EscapeString(bot.DisplayName) + "</spark-mention> " + html.EscapeString(rest) + "</p>"
+func mentionHTML(bots []webex.Person, rest string) string {
+	var b strings.Builder
+	b.WriteString("<p>")
+	for _, bot := range bots {
+		b.WriteString(`<spark-mention data-object-type="person" data-object-id="` + html.EscapeString(bot.ID) + `">` +
+			html.EscapeString(bot.DisplayName) + "</spark-mention> ")
+	}
+	b.WriteString(html.EscapeString(rest) + "</p>")
+	return b.String()
 }
 
+// getMessage answers for the messages of the calling bot's rooms; others
+// are 404.
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) {
+	b := caller(r)
 	s.mu.Lock()
 	m, ok := s.st.messages[r.PathValue("id")]
+	ok = ok && s.inRoomLocked(b, m.RoomID)
 	var out webex.Message
 	if ok {
 		out = cloneMessage(m)
@@ -154,16 +167,18 @@ func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// deleteMessage lets the bot delete its own messages; others are 403.
+// deleteMessage lets a bot delete its own messages; others in its rooms
+// are 403.
 func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
+	b := caller(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.st.messages[r.PathValue("id")]
 	switch {
-	case !ok:
+	case !ok || !s.inRoomLocked(b, m.RoomID):
 		writeError(w, notFound("message"))
 		return
-	case m.PersonID != s.bot.ID:
+	case m.PersonID != b.person.ID:
 		writeError(w, failf(http.StatusForbidden, "A bot can only delete its own messages."))
 		return
 	}
@@ -180,6 +195,7 @@ func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
 // with a Link to the next (older) page. As Webex requires of bots, a group
 // room can only be listed with mentionedPeople=me.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
+	b := caller(r)
 	q := r.URL.Query()
 	roomID := q.Get("roomId")
 	if roomID == "" {
@@ -187,7 +203,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mentioned := q.Get("mentionedPeople")
-	if mentioned != "" && mentioned != "me" && mentioned != s.bot.ID {
+	if mentioned != "" && mentioned != "me" && mentioned != b.person.ID {
 		writeError(w, failf(http.StatusBadRequest, "mentionedPeople may only be me or the caller's own person ID."))
 		return
 	}
@@ -217,7 +233,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	rm := s.st.rooms[roomID]
-	if rm == nil {
+	if rm == nil || !rm.hasBot(b.person.ID) {
 		s.mu.Unlock()
 		writeError(w, notFound("room"))
 		return
@@ -243,7 +259,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		m := rm.msgs[i]
 		if beforeSeq >= 0 && m.seq >= beforeSeq ||
 			parentID != "" && m.ParentID != parentID ||
-			mentioned != "" && !slices.Contains(m.MentionedPeople, s.bot.ID) ||
+			mentioned != "" && !slices.Contains(m.MentionedPeople, b.person.ID) ||
 			!before.IsZero() && !createdBefore(m, before) {
 			continue
 		}
@@ -268,6 +284,13 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		page = []webex.Message{}
 	}
 	writeJSON(w, http.StatusOK, items[webex.Message]{Items: page})
+}
+
+// inRoomLocked reports whether bot b is in the room. It must be called
+// with s.mu held.
+func (s *Server) inRoomLocked(b *bot, roomID string) bool {
+	rm := s.st.rooms[roomID]
+	return rm != nil && rm.hasBot(b.person.ID)
 }
 
 func createdBefore(m *message, t time.Time) bool {

@@ -8,11 +8,12 @@ import (
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
+// getMe answers with the bot whose token the request carries.
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.Bot())
+	writeJSON(w, http.StatusOK, caller(r).info().Person)
 }
 
-// getPerson answers for the bot and every simulated user.
+// getPerson answers for the bots and every simulated user.
 func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p, ok := s.st.people[r.PathValue("id")]
@@ -50,8 +51,11 @@ func (s *Server) userLocked(email string) *webex.Person {
 	return p
 }
 
+// isBotEmail reports whether email is one of the bots'. It must be called
+// with s.mu held.
 func (s *Server) isBotEmail(email string) bool {
-	return s.st.byEmail[emailKey(email)] == s.bot.ID
+	id, ok := s.st.byEmail[emailKey(email)]
+	return ok && s.botByPerson(id) != nil
 }
 
 func primaryEmail(p *webex.Person) string {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // saveEvery is how often a persistent server writes its state file when
@@ -27,10 +29,11 @@ var ErrStateFile = errors.New("emulator state file")
 // A missing file means a fresh emulator; the file then gets written. When
 // the file exists it must hold a state of the same format, and its bot
 // replaces opts.Bot (a different opts.Bot.ID is an error: the file belongs
-// to another bot). While the server runs the file is rewritten at most
-// every second after a change, and once more by Close, each time through a
-// temporary file and a rename, so that a crash leaves the previous state,
-// not half of one. The file holds the webhooks' secrets: it is written
+// to another bot). The other bots (Options.Bots) get back their persons by
+// short id, so stored messages keep their authors. While the server runs
+// the file is rewritten at most every second after a change, and once more
+// by Close, each time through a temporary file and a rename, so that a
+// crash leaves the previous state, not half of one. The file holds the webhooks' secrets: it is written
 // readable by its owner only.
 func Load(path string, opts Options) (*Server, error) {
 	snap, err := readState(path)
@@ -40,13 +43,18 @@ func Load(path string, opts Options) (*Server, error) {
 	case err != nil:
 		return nil, err
 	}
+	var saved map[string]webex.Person
 	if snap != nil {
 		if opts.Bot.ID != "" && opts.Bot.ID != snap.Bot.ID {
 			return nil, fmt.Errorf("%w %s: it belongs to bot %s, not %s", ErrStateFile, path, snap.Bot.ID, opts.Bot.ID)
 		}
 		opts.Bot = snap.Bot
+		saved = snap.savedBots(opts.firstSpec().ID)
 	}
-	s := New(opts)
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	s := newServer(opts, saved)
 	if snap != nil {
 		if err := s.restore(snap); err != nil {
 			return nil, fmt.Errorf("%w %s: %w", ErrStateFile, path, err)

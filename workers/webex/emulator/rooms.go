@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -12,9 +13,12 @@ const (
 	maxPageSize     = 1000
 )
 
+// getRoom answers for the rooms the calling bot is in; others are 404.
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
+	b := caller(r)
 	s.mu.Lock()
 	rm, ok := s.st.rooms[r.PathValue("id")]
+	ok = ok && rm.hasBot(b.person.ID)
 	var out roomJSON
 	if ok {
 		out = rm.roomJSON
@@ -27,8 +31,8 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// listRooms lists every room the bot is in, oldest first, optionally of one
-// type, paged by max and an opaque cursor.
+// listRooms lists every room the calling bot is in, oldest first,
+// optionally of one type, paged by max and an opaque cursor.
 func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	max, after, e := pageParams(q)
@@ -41,10 +45,11 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 		writeError(w, failf(http.StatusBadRequest, "type must be direct or group."))
 		return
 	}
+	b := caller(r)
 	s.mu.Lock()
 	var all []*room
 	for _, rm := range s.st.rooms {
-		if rm.seq > after && (typ == "" || rm.Type == typ) {
+		if rm.seq > after && (typ == "" || rm.Type == typ) && rm.hasBot(b.person.ID) {
 			all = append(all, rm)
 		}
 	}
@@ -64,8 +69,9 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, items[roomJSON]{Items: out})
 }
 
-// roomLocked creates a room. It must be called with s.mu held.
-func (s *Server) roomLocked(id, typ, title, creator, user string) *room {
+// roomLocked creates a room with the bots in it (person ids; a direct
+// room has one). It must be called with s.mu held.
+func (s *Server) roomLocked(id, typ, title, creator, user string, bots ...string) *room {
 	if id == "" {
 		id = newID("ROOM")
 	}
@@ -74,21 +80,25 @@ func (s *Server) roomLocked(id, typ, title, creator, user string) *room {
 		roomJSON: roomJSON{ID: id, Title: title, Type: typ, LastActivity: now, CreatorID: creator, Created: now},
 		seq:      s.st.nextSeq(),
 		user:     user,
+		bots:     slices.Clone(bots),
 	}
 	s.st.rooms[id] = rm
-	if _, ok := s.st.direct[user]; typ == "direct" && !ok {
-		s.st.direct[user] = id
+	if typ == "direct" && len(bots) == 1 {
+		k := directKey{bot: bots[0], user: user}
+		if _, ok := s.st.direct[k]; !ok {
+			s.st.direct[k] = id
+		}
 	}
 	return rm
 }
 
 // directRoomLocked returns the direct room of the bot with the user,
 // creating it on first use. It must be called with s.mu held.
-func (s *Server) directRoomLocked(userID, title string) *room {
-	if id, ok := s.st.direct[userID]; ok {
+func (s *Server) directRoomLocked(b *bot, userID, title string) *room {
+	if id, ok := s.st.direct[directKey{bot: b.person.ID, user: userID}]; ok {
 		return s.st.rooms[id]
 	}
-	return s.roomLocked("", "direct", title, userID, userID)
+	return s.roomLocked("", "direct", title, userID, userID, b.person.ID)
 }
 
 // pageParams reads max (1..1000, default 100) and the cursor of a paged

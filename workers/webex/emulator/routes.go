@@ -42,6 +42,7 @@ func (s *Server) routes() http.Handler {
 	ctl.HandleFunc("GET /_sim/rooms", s.simRooms)
 	ctl.HandleFunc("POST /_sim/rooms", s.simCreateRoom)
 	ctl.HandleFunc("GET /_sim/people", s.simPeople)
+	ctl.HandleFunc("GET /_sim/bots", s.simBots)
 	ctl.HandleFunc("GET /_sim/events", s.simEvents)
 	ctl.Handle("/_sim/", unrouted(ctl))
 
@@ -84,13 +85,15 @@ func withTrackingID(next http.Handler) http.Handler {
 }
 
 // apiMiddleware gives every API request a tracking id, records it as a
-// Call, applies any matching fault, and checks the token.
+// Call, applies any matching fault, and checks the token: the handlers
+// serve the bot it belongs to (caller).
 func (s *Server) apiMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(trackingHeader, newTrackingID())
 		path := trimV1(r.URL.Path)
 		body, tooLarge := readBody(r)
-		call := s.recordCall(r, path, body)
+		b := s.botByAuth(r.Header.Get("Authorization"))
+		call := s.recordCall(r, path, body, b)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() { s.finishCall(call, sw.status) }()
 
@@ -98,14 +101,15 @@ func (s *Server) apiMiddleware(next http.Handler) http.Handler {
 			writeError(sw, failf(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBodyBytes))
 			return
 		}
-		answered, served := s.applyFault(sw, r, path)
+		answered, served := s.applyFault(sw, r, path, b)
 		if answered {
 			return
 		}
-		if r.Header.Get("Authorization") != "Bearer "+s.token {
+		if b == nil {
 			writeError(sw, failf(http.StatusUnauthorized, "The request requires a valid access token set in the Authorization request header."))
 			return
 		}
+		r = withCaller(r, b)
 		if served != nil {
 			answerServed(sw, r, next, *served)
 			return

@@ -35,13 +35,20 @@ const shutdownGrace = time.Second
 
 // Options configure a Server. The zero value is usable.
 type Options struct {
-	// Bot is the identity behind the token. Empty fields get defaults: a
+	// Bot is the identity behind the token: the first bot, the one the
+	// emulator serves when Bots is empty. Empty fields get defaults: a
 	// fresh ID, Emails [DefaultBotEmail], DisplayName DefaultBotName, Type
 	// "bot", and an org and creation time.
 	Bot webex.Person
-	// Token is the bearer token the API requires; empty means
-	// DefaultToken. Other requests get 401 with a Webex error body.
+	// Token is the bearer token of the first bot; empty means
+	// DefaultToken. Requests with none of the bots' tokens get 401 with a
+	// Webex error body.
 	Token string
+	// BotID is the short id of the first bot; empty means DefaultBotID.
+	BotID string
+	// Bots are more bots, each with a token of its own; all bots share
+	// one org. See Validate for what New refuses.
+	Bots []BotSpec
 	// Logger receives the emulator's log; nil discards it.
 	Logger *slog.Logger
 	// DeliveryTimeout bounds one webhook delivery; zero means
@@ -62,8 +69,12 @@ type Options struct {
 // Server is the emulator. Create it with New (or NewTest), then Start it or
 // mount Handler on a server of your own. It is safe for concurrent use.
 type Server struct {
-	bot             webex.Person
-	token           string
+	bot             webex.Person // the first bot's person: bots[0].person
+	token           string       // the first bot's token
+	bots            []*bot       // the first (Options.Bot) first; never changed after New
+	byID            map[string]*bot
+	byToken         map[string]*bot
+	byPerson        map[string]*bot
 	log             *slog.Logger
 	now             func() time.Time
 	deliveryTimeout time.Duration
@@ -93,10 +104,17 @@ type Server struct {
 	saved     uint64
 }
 
-// New returns an emulator that is not listening yet.
-func New(opts Options) *Server {
+// New returns an emulator that is not listening yet. It panics when
+// opts.Validate fails: a caller's mistake, which commands check first.
+func New(opts Options) *Server { return newServer(opts, nil) }
+
+// newServer is New with the bots' persons saved in a state file, by short
+// id.
+func newServer(opts Options, saved map[string]webex.Person) *Server {
+	if err := opts.Validate(); err != nil {
+		panic(err)
+	}
 	s := &Server{
-		token:           opts.Token,
 		log:             opts.Logger,
 		now:             opts.Now,
 		deliveryTimeout: opts.DeliveryTimeout,
@@ -107,14 +125,11 @@ func New(opts Options) *Server {
 			people:   map[string]*webex.Person{},
 			byEmail:  map[string]string{},
 			rooms:    map[string]*room{},
-			direct:   map[string]string{},
+			direct:   map[directKey]string{},
 			messages: map[string]*message{},
 			actions:  map[string]*webex.AttachmentAction{},
 			webhooks: map[string]*webhook{},
 		},
-	}
-	if s.token == "" {
-		s.token = DefaultToken
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -135,32 +150,8 @@ func New(opts Options) *Server {
 		}
 	}
 
-	org := newID("ORGANIZATION")
-	s.bot = opts.Bot
-	s.bot.Emails = slices.Clone(s.bot.Emails)
-	if s.bot.ID == "" {
-		s.bot.ID = newID("PEOPLE")
-	}
-	if len(s.bot.Emails) == 0 {
-		s.bot.Emails = []string{DefaultBotEmail}
-	}
-	if s.bot.DisplayName == "" {
-		s.bot.DisplayName = DefaultBotName
-	}
-	if s.bot.Type == "" {
-		s.bot.Type = "bot"
-	}
-	if s.bot.OrgID == "" {
-		s.bot.OrgID = org
-	}
-	if s.bot.Created == "" {
-		s.bot.Created = formatTime(s.now())
-	}
-	bot := s.bot
-	s.st.people[bot.ID] = &bot
-	for _, e := range bot.Emails {
-		s.st.byEmail[emailKey(e)] = bot.ID
-	}
+	s.newBots(opts, newID("ORGANIZATION"), saved)
+	s.bot, s.token = s.bots[0].person, s.bots[0].token
 
 	s.handler = newPacer(opts.Pace, s.now, s.done).wrap(s.routes())
 	return s
@@ -291,12 +282,12 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// Bot is the identity behind the token.
+// Bot is the first bot's identity (Options.Bot); see Bots for all of them.
 func (s *Server) Bot() webex.Person {
 	b := s.bot
 	b.Emails = slices.Clone(b.Emails)
 	return b
 }
 
-// Token is the bearer token the API accepts.
+// Token is the first bot's bearer token; see Bots for all of them.
 func (s *Server) Token() string { return s.token }

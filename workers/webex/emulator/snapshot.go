@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
@@ -16,9 +17,12 @@ const snapshotVersion = 1
 // webhooks' failure history are left out: they describe one run, and Webex
 // forgets failures after five minutes anyway.
 type snapshot struct {
-	Version  int                      `json:"version"`
-	Seq      int64                    `json:"seq"`
-	Bot      webex.Person             `json:"bot"`
+	Version int          `json:"version"`
+	Seq     int64        `json:"seq"`
+	Bot     webex.Person `json:"bot"`
+	// Bots are every bot by short id, the first included; a file written
+	// before there were several bots has none, and its Bot is the first.
+	Bots     []savedBot               `json:"bots,omitempty"`
 	People   []webex.Person           `json:"people"`
 	Rooms    []savedRoom              `json:"rooms"`
 	Messages []savedMessage           `json:"messages"` // oldest first
@@ -30,6 +34,26 @@ type savedRoom struct {
 	Room roomJSON `json:"room"`
 	Seq  int64    `json:"seq"`
 	User string   `json:"user,omitempty"`
+	// Bots are the person ids of the bots in the room; none (a file
+	// written before there were several bots) means the first bot.
+	Bots []string `json:"bots,omitempty"`
+}
+
+// savedBot keeps a bot's person under its short id, so that a restart
+// gives it the same person id and stored messages keep their author.
+type savedBot struct {
+	ID     string       `json:"id"`
+	Person webex.Person `json:"person"`
+}
+
+// savedBots returns the bots' persons of a snapshot by short id; firstID
+// names the first bot's for a file that only has Bot.
+func (snap *snapshot) savedBots(firstID string) map[string]webex.Person {
+	out := map[string]webex.Person{firstID: snap.Bot}
+	for _, b := range snap.Bots {
+		out[b.ID] = b.Person
+	}
+	return out
 }
 
 type savedMessage struct {
@@ -48,11 +72,14 @@ type savedWebhook struct {
 func (s *Server) snapshotLocked() *snapshot {
 	st := &s.st
 	snap := &snapshot{Version: snapshotVersion, Seq: st.seq, Bot: s.Bot()}
+	for _, b := range s.bots {
+		snap.Bots = append(snap.Bots, savedBot{ID: b.id, Person: clonePerson(&b.person)})
+	}
 	for _, p := range st.people {
 		snap.People = append(snap.People, *p)
 	}
 	for _, rm := range st.rooms {
-		snap.Rooms = append(snap.Rooms, savedRoom{Room: rm.roomJSON, Seq: rm.seq, User: rm.user})
+		snap.Rooms = append(snap.Rooms, savedRoom{Room: rm.roomJSON, Seq: rm.seq, User: rm.user, Bots: slices.Clone(rm.bots)})
 	}
 	for _, m := range st.messages {
 		snap.Messages = append(snap.Messages, savedMessage{Message: cloneMessage(m), Seq: m.seq})
@@ -95,9 +122,14 @@ func (s *Server) restore(snap *snapshot) error {
 		}
 	}
 	for _, r := range snap.Rooms {
-		st.rooms[r.Room.ID] = &room{roomJSON: r.Room, seq: r.Seq, user: r.User}
-		if _, ok := st.direct[r.User]; r.Room.Type == "direct" && r.User != "" && !ok {
-			st.direct[r.User] = r.Room.ID
+		bots := r.Bots
+		if len(bots) == 0 {
+			bots = []string{s.bots[0].person.ID}
+		}
+		st.rooms[r.Room.ID] = &room{roomJSON: r.Room, seq: r.Seq, user: r.User, bots: bots}
+		k := directKey{bot: bots[0], user: r.User}
+		if _, ok := st.direct[k]; r.Room.Type == "direct" && r.User != "" && !ok {
+			st.direct[k] = r.Room.ID
 		}
 	}
 	for _, m := range snap.Messages { // oldest first: each room's list stays in order

@@ -29,7 +29,7 @@ type state struct {
 	byEmail map[string]string        // lowercased email → person id
 
 	rooms  map[string]*room
-	direct map[string]string // person id → their direct room with the bot
+	direct map[directKey]string // a bot and a user → their direct room
 
 	messages map[string]*message
 	actions  map[string]*webex.AttachmentAction
@@ -59,13 +59,23 @@ type state struct {
 	moved   chan struct{}
 }
 
-// room is a Webex space. Direct rooms hold the bot and one user.
+// room is a Webex space. Direct rooms hold one bot and one user.
 type room struct {
 	roomJSON
 	seq  int64
-	user string     // direct rooms: the person id of the user
+	user string // direct rooms: the person id of the user
+	// bots are the person ids of the bots in the room: one in a direct
+	// room, one or more in a group room. A bot sees and lists only its
+	// rooms.
+	bots []string
 	msgs []*message // oldest first
 }
+
+// hasBot reports whether the bot with the person id is in the room.
+func (rm *room) hasBot(personID string) bool { return slices.Contains(rm.bots, personID) }
+
+// directKey names the direct room of a bot and a user by their person ids.
+type directKey struct{ bot, user string }
 
 // roomJSON is a room as GET /rooms/{id} answers it.
 type roomJSON struct {

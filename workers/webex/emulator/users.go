@@ -12,6 +12,10 @@ import (
 // UserMessage is a message posted by a simulated user. The JSON form is the
 // body of POST /_sim/messages.
 type UserMessage struct {
+	// Bot is the short id of the bot the message is for (see BotSpec);
+	// empty means the first bot. A room the message creates has this bot
+	// in it, and a given bot must be in an existing room.
+	Bot string `json:"bot,omitempty"`
 	// RoomID is the room to post in. Empty means the direct room of the
 	// user and the bot. An unknown id creates that room, of RoomType.
 	RoomID string `json:"roomId,omitempty"`
@@ -32,6 +36,11 @@ type UserMessage struct {
 	// starts the message's text (unless Text already starts with it) and
 	// html carries the mention.
 	MentionBot bool `json:"mentionBot,omitempty"`
+	// Mention are the short ids of more bots to @mention, after Bot when
+	// MentionBot is set: in a group room with several bots, each bot
+	// mentioned sees the message. A new group room gets them as members;
+	// an existing one must have them.
+	Mention []string `json:"mention,omitempty"`
 	// Files are the message's attachments, as names or URLs: the emulator
 	// keeps no content and stores them as given (Webex gives content URLs).
 	// A message with files needs no text.
@@ -67,13 +76,32 @@ func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
 		return webex.Message{}, fmt.Errorf("%w: text and markdown may have at most %d bytes each", ErrInvalidMessage, maxTextBytes)
 	}
 
+	b, err := s.lookupBot(um.Bot)
+	if err != nil {
+		return webex.Message{}, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
+	}
+	var mentioned []*bot
+	if um.MentionBot {
+		mentioned = append(mentioned, b)
+	}
+	for _, id := range um.Mention {
+		mb := s.byID[id]
+		if mb == nil {
+			_, err := s.lookupBot(id)
+			return webex.Message{}, fmt.Errorf("%w: mention: %w", ErrInvalidMessage, err)
+		}
+		if !slices.Contains(mentioned, mb) {
+			mentioned = append(mentioned, mb)
+		}
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.isBotEmail(um.PersonEmail) {
-		return webex.Message{}, fmt.Errorf("%w: %s is the bot; the bot posts with POST /v1/messages", ErrInvalidMessage, um.PersonEmail)
+		return webex.Message{}, fmt.Errorf("%w: %s is a bot; a bot posts with POST /v1/messages", ErrInvalidMessage, um.PersonEmail)
 	}
 	user := s.userLocked(um.PersonEmail)
-	rm, err := s.userRoomLocked(um, user)
+	rm, err := s.userRoomLocked(um, user, b, mentioned)
 	if err != nil {
 		return webex.Message{}, err
 	}
@@ -86,23 +114,39 @@ func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
 	if m.Text == "" {
 		m.Text = m.Markdown
 	}
-	if um.MentionBot {
+	if len(mentioned) > 0 {
 		rest := m.Text
-		if name := s.bot.DisplayName; rest == name || strings.HasPrefix(rest, name+" ") {
-			rest = strings.TrimSpace(rest[len(name):])
+		people := make([]webex.Person, len(mentioned))
+		for i, mb := range mentioned {
+			people[i] = mb.person
+			m.MentionedPeople = append(m.MentionedPeople, mb.person.ID)
 		}
-		m.Text = s.bot.DisplayName + " " + rest
-		m.HTML = mentionHTML(s.bot, rest)
-		m.MentionedPeople = []string{s.bot.ID}
+		// As in Webex, the names of the mentioned start the text; a text
+		// that already starts with them keeps them once.
+		for _, p := range people {
+			if name := p.DisplayName; rest == name || strings.HasPrefix(rest, name+" ") {
+				rest = strings.TrimSpace(rest[len(name):])
+			}
+		}
+		var names []string
+		for _, p := range people {
+			names = append(names, p.DisplayName)
+		}
+		m.Text = strings.Join(append(names, rest), " ")
+		m.HTML = mentionHTML(people, rest)
 	}
 	return cloneMessage(s.storeMessageLocked(rm, user, m)), nil
 }
 
-// userRoomLocked finds or creates the room a user message goes to. It must
-// be called with s.mu held.
-func (s *Server) userRoomLocked(um UserMessage, user *webex.Person) (*room, error) {
+// userRoomLocked finds or creates the room a user message for bot b goes
+// to; the bots mentioned must be in it, and are when it is a new group
+// room. It must be called with s.mu held.
+func (s *Server) userRoomLocked(um UserMessage, user *webex.Person, b *bot, mentioned []*bot) (*room, error) {
 	if um.RoomID == "" {
-		return s.directRoomLocked(user.ID, user.DisplayName), nil
+		if len(mentioned) > 1 || len(mentioned) == 1 && mentioned[0] != b {
+			return nil, fmt.Errorf("%w: a direct room holds one bot; mention other bots in a group room", ErrInvalidMessage)
+		}
+		return s.directRoomLocked(b, user.ID, user.DisplayName), nil
 	}
 	rm := s.st.rooms[um.RoomID]
 	if rm == nil {
@@ -111,22 +155,38 @@ func (s *Server) userRoomLocked(um UserMessage, user *webex.Person) (*room, erro
 			typ = "direct"
 		}
 		if typ == "direct" {
+			if len(mentioned) > 1 || len(mentioned) == 1 && mentioned[0] != b {
+				return nil, fmt.Errorf("%w: a direct room holds one bot; mention other bots in a group room", ErrInvalidMessage)
+			}
 			// Webex has one direct room per pair; the emulator lets a test
 			// name several, and answers toPerson* with the first.
-			return s.roomLocked(um.RoomID, "direct", user.DisplayName, user.ID, user.ID), nil
+			return s.roomLocked(um.RoomID, "direct", user.DisplayName, user.ID, user.ID, b.person.ID), nil
 		}
-		return s.roomLocked(um.RoomID, "group", "Emulated space", user.ID, ""), nil
+		bots := []string{b.person.ID}
+		for _, mb := range mentioned {
+			if !slices.Contains(bots, mb.person.ID) {
+				bots = append(bots, mb.person.ID)
+			}
+		}
+		return s.roomLocked(um.RoomID, "group", "Emulated space", user.ID, "", bots...), nil
 	}
 	switch {
 	case um.RoomType != "" && um.RoomType != rm.Type:
 		return nil, fmt.Errorf("%w: room %s is a %s room", ErrInvalidMessage, rm.ID, rm.Type)
 	case rm.Type == "direct" && rm.user != user.ID:
 		return nil, fmt.Errorf("%w: room %s is the direct room of another user", ErrInvalidMessage, rm.ID)
+	case um.Bot != "" && !rm.hasBot(b.person.ID):
+		return nil, fmt.Errorf("%w: bot %s is not in room %s", ErrInvalidMessage, b.id, rm.ID)
+	}
+	for _, mb := range mentioned {
+		if !rm.hasBot(mb.person.ID) {
+			return nil, fmt.Errorf("%w: bot %s is not in room %s; add it with a membership first", ErrInvalidMessage, mb.id, rm.ID)
+		}
 	}
 	return rm, nil
 }
 
-// RoomMessages returns every message of a room, oldest first, whether the
+// RoomMessages returns every message of a room, oldest first, whether a
 // bot could see it or not; nil for an unknown room.
 func (s *Server) RoomMessages(roomID string) []webex.Message {
 	s.mu.Lock()
@@ -142,12 +202,27 @@ func (s *Server) RoomMessages(roomID string) []webex.Message {
 	return out
 }
 
-// BotMessages returns the messages the bot posted in a room, oldest first:
-// its replies, as a test looks for them.
+// BotMessages returns the messages the first bot posted in a room, oldest
+// first: its replies, as a test looks for them.
 func (s *Server) BotMessages(roomID string) []webex.Message {
+	return s.messagesBy(s.bot.ID, roomID)
+}
+
+// MessagesOf returns the messages the bot with the short id posted in a
+// room, oldest first; nil for an unknown bot or room.
+func (s *Server) MessagesOf(botID, roomID string) []webex.Message {
+	b := s.byID[botID]
+	if b == nil {
+		return nil
+	}
+	return s.messagesBy(b.person.ID, roomID)
+}
+
+// messagesBy returns the messages of one author in a room, oldest first.
+func (s *Server) messagesBy(personID, roomID string) []webex.Message {
 	var out []webex.Message
 	for _, m := range s.RoomMessages(roomID) {
-		if m.PersonID == s.bot.ID {
+		if m.PersonID == personID {
 			out = append(out, m)
 		}
 	}

@@ -58,13 +58,14 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	if owned == "" {
 		owned = "creator"
 	}
+	b := caller(r)
 	s.mu.Lock()
 	wh := &webhook{
 		Webhook: webex.Webhook{
 			ID: newID("WEBHOOK"), Name: req.Name, TargetURL: req.TargetURL,
 			Resource: req.Resource, Event: req.Event, Filter: req.Filter, Secret: req.Secret,
 			Status: "active", Created: formatTime(s.now()),
-			OrgID: s.bot.OrgID, CreatedBy: s.bot.ID, AppID: appID, OwnedBy: owned,
+			OrgID: b.person.OrgID, CreatedBy: b.person.ID, AppID: appID, OwnedBy: owned,
 		},
 		seq:    s.st.nextSeq(),
 		filter: filter,
@@ -80,9 +81,19 @@ func validTarget(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
+// ownWebhookLocked returns the webhook with the id if the calling bot made
+// it: a bot sees only its own webhooks. It must be called with s.mu held.
+func (s *Server) ownWebhookLocked(r *http.Request) (*webhook, bool) {
+	wh, ok := s.st.webhooks[r.PathValue("id")]
+	if !ok || wh.CreatedBy != caller(r).person.ID {
+		return nil, false
+	}
+	return wh, true
+}
+
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	wh, ok := s.st.webhooks[r.PathValue("id")]
+	wh, ok := s.ownWebhookLocked(r)
 	var out webex.Webhook
 	if ok {
 		out = wh.Webhook
@@ -118,7 +129,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	wh, ok := s.st.webhooks[r.PathValue("id")]
+	wh, ok := s.ownWebhookLocked(r)
 	var out webex.Webhook
 	if ok {
 		wh.Name, wh.TargetURL = req.Name, req.TargetURL
@@ -141,9 +152,11 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	_, ok := s.st.webhooks[r.PathValue("id")]
-	delete(s.st.webhooks, r.PathValue("id"))
-	s.st.changed()
+	_, ok := s.ownWebhookLocked(r)
+	if ok {
+		delete(s.st.webhooks, r.PathValue("id"))
+		s.st.changed()
+	}
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, notFound("webhook"))
@@ -152,18 +165,19 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// listWebhooks lists webhooks oldest first, paged by max (default 100) and
-// an opaque cursor in the next Link.
+// listWebhooks lists the calling bot's webhooks oldest first, paged by max
+// (default 100) and an opaque cursor in the next Link.
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	max, after, e := pageParams(r.URL.Query())
 	if e != nil {
 		writeError(w, e)
 		return
 	}
+	me := caller(r).person.ID
 	s.mu.Lock()
 	var all []*webhook
 	for _, wh := range s.st.webhooks {
-		if wh.seq > after {
+		if wh.seq > after && wh.CreatedBy == me {
 			all = append(all, wh)
 		}
 	}

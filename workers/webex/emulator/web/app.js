@@ -7,6 +7,8 @@
 
 const state = {
   bot: null,
+  bots: [], // every bot's person; the page talks to the first
+  botIDs: [], // their short ids, in the same order
   users: [],
   rooms: [],
   user: localStorage.getItem("emulator.user") || "user@example.com",
@@ -63,15 +65,17 @@ async function refresh() {
 }
 
 async function refreshOnce() {
-  const [people, rooms, faults, delivery, calls] = await Promise.all([
+  const [people, rooms, faults, delivery, calls, bots] = await Promise.all([
     api("GET", "/_sim/people"), api("GET", "/_sim/rooms"), api("GET", "/_sim/faults"),
-    api("GET", "/_sim/delivery"), api("GET", "/_sim/calls?last=15")
+    api("GET", "/_sim/delivery"), api("GET", "/_sim/calls?last=15"), api("GET", "/_sim/bots")
   ]);
   state.bot = people.bot;
+  state.bots = bots.items.map((b) => b.person);
+  state.botIDs = bots.items.map((b) => b.id);
   state.users = people.items;
   state.rooms = rooms.items;
   if (state.room === null) {
-    const direct = state.rooms.find((r) => r.type === "direct" && sameEmail(r.userEmail, state.user));
+    const direct = state.rooms.find((r) => isFirstBotsDirect(r) && sameEmail(r.userEmail, state.user));
     if (direct) state.room = direct.id;
   }
   renderHeader();
@@ -121,7 +125,8 @@ function renderUsers() {
 }
 
 function roomLabel(r) {
-  return r.type === "direct" ? r.userEmail + " (direct)" : r.title;
+  if (r.type !== "direct") return r.title;
+  return r.userEmail + (isFirstBotsDirect(r) ? " (direct)" : " (direct with " + r.bots.join(", ") + ")");
 }
 
 function renderRooms() {
@@ -199,15 +204,22 @@ function renderMessages(msgs) {
   if (added && stick) box.scrollTop = box.scrollHeight;
 }
 
+// isFirstBotsDirect reports whether r is a direct room of the first bot,
+// the one the page writes to.
+function isFirstBotsDirect(r) {
+  return r.type === "direct" && (!r.bots || !state.botIDs.length || r.bots[0] === state.botIDs[0]);
+}
+
 function messageElement(m) {
-  const isBot = state.bot && m.personId === state.bot.id;
+  const author = state.bots.find((b) => b.id === m.personId);
+  const isBot = !!author;
   const el = document.createElement("article");
   el.className = "msg " + (isBot ? "bot" : "user");
   el.dataset.id = m.id;
   const head = document.createElement("div");
   head.className = "head";
   const who = document.createElement("strong");
-  who.textContent = isBot ? state.bot.displayName : m.personEmail;
+  who.textContent = isBot ? author.displayName : m.personEmail;
   const when = document.createElement("time");
   when.textContent = new Date(m.created).toLocaleTimeString();
   head.append(who, " ", when);
@@ -423,7 +435,7 @@ function start() {
 // openDirect shows the user's direct room with the bot, which the first
 // message creates when there is none.
 function openDirect() {
-  const direct = state.rooms.find((r) => r.type === "direct" && sameEmail(r.userEmail, state.user));
+  const direct = state.rooms.find((r) => isFirstBotsDirect(r) && sameEmail(r.userEmail, state.user));
   clearThread();
   $("#messages").replaceChildren();
   state.shown.clear();
