@@ -169,8 +169,12 @@ func TestStoredCardEventsAreNotAnsweredTwiceOnReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	env, err := events.Decode(orig.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	msgID := orig.Header.Get(events.HeaderMsgID)
-	orig.Header.Set(events.HeaderDedupKey, msgID)
+	orig.Header.Set(events.HeaderDedupKey, events.StoredDedupKey(orig.Header, env, orig.Data))
 	orig.Header.Set(events.HeaderMsgID, "copy-"+msgID)
 	msg := nats.NewMsg(orig.Subject)
 	msg.Data, msg.Header = orig.Data, orig.Header
