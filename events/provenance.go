@@ -95,8 +95,8 @@ func OrigStreamOf(h nats.Header) string {
 // StoredDedupKey is the dedup key of a stored message, in the order every
 // reader must use: HeaderDedupKey (a copy carries its original's key),
 // else a Nats-Msg-Id that is the key itself (ingest stored the key there
-// before ids were hashed), else the key computed from the envelope (env
-// may be nil, giving ""). Ingest's Nats-Msg-Id is now MsgID of the key,
+// before ids were hashed), else the key computed from the envelope, else
+// (env nil: the body does not decode) the Nats-Msg-Id as it is, or "". Ingest's Nats-Msg-Id is now MsgID of the key,
 // which cannot be turned back into it; the body gives the same key.
 func StoredDedupKey(h nats.Header, env *Envelope, body []byte) string {
 	if k := h.Get(HeaderDedupKey); k != "" {
@@ -108,7 +108,9 @@ func StoredDedupKey(h nats.Header, env *Envelope, body []byte) string {
 	if env != nil {
 		return DedupKey(env, body)
 	}
-	return ""
+	// A body that does not decode has no key to compute; its id still
+	// names the stored message (a dead letter keeps it).
+	return h.Get(HeaderMsgID)
 }
 
 // OrigSeqOr is the sequence in h's HeaderOrigSeq, or seq when h has none:

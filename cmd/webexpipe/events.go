@@ -169,6 +169,9 @@ func printStored(w io.Writer, ev *inspect.Stored, verdict inspect.Verdict) error
 	if note := recordNote(ev.Record); note != "" {
 		fmt.Fprintln(w, note)
 	}
+	if ev.DedupKey != "" {
+		fmt.Fprintf(w, "dedup key: %s\n", ev.DedupKey)
+	}
 	fmt.Fprintf(w, "signature: %s\n\nheaders:\n", verdict)
 	keys := make([]string, 0, len(ev.Header))
 	for k := range ev.Header {

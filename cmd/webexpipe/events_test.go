@@ -77,7 +77,7 @@ func TestOperatorCommands(t *testing.T) {
 			want: []string{"SEQ", "messages/created", "ana@example.com", "ben@example.com"}},
 		{name: "events list of a resource nobody sent", args: []string{"events", "list", "--resource", "memberships"}},
 		{name: "events show", args: []string{"events", "show", "1"},
-			want: []string{"event WEBEX_EVENTS:1, stored", "signature: not checked", "Nats-Msg-Id: messages:created:", `"resource": "messages"`}},
+			want: []string{"event WEBEX_EVENTS:1, stored", "signature: not checked", "dedup key: messages:created:", "Nats-Msg-Id: ", `"resource": "messages"`}},
 		{name: "events show with a wrong secret", args: []string{"events", "show", "1", "--webex-webhook-secret", "not-it"},
 			want: []string{"signature: invalid"}},
 		{name: "events show of nothing", args: []string{"events", "show", "999"}, fails: true},

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
@@ -46,7 +47,7 @@ func TestTraceFromWebhookToRetriedReply(t *testing.T) {
 		spans = exp.GetSpans()
 		var ok bool
 		if ingestSpan, ok = find(spans, func(s tracetest.SpanStub) bool {
-			return s.Name == "ingest webhook" && strings.HasSuffix(attr(s, "messaging.message.id"), ":"+sent.ID)
+			return s.Name == "ingest webhook" && attr(s, "messaging.message.id") == events.MsgID("messages:created:"+sent.ID)
 		}); !ok {
 			return false, "no ingest span for the user's message"
 		}
