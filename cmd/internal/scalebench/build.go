@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // build is one set of the binaries under test.
@@ -18,6 +19,10 @@ type build struct {
 	// EchoWorker and Ingest are the binaries' paths.
 	EchoWorker string `json:"-"`
 	Ingest     string `json:"-"`
+	// ProcessedTTL and DuplicateWindow are the echo worker's defaults, as
+	// its --help gives them.
+	ProcessedTTL    time.Duration `json:"processed_ttl"`
+	DuplicateWindow time.Duration `json:"duplicate_window"`
 }
 
 // binaries are what a run needs: nats-server (built once, from the
@@ -94,7 +99,34 @@ func buildTree(ctx context.Context, name, src, out string) (build, error) {
 	if err := goBuild(ctx, src, out+string(filepath.Separator), "./cmd/echo-worker", "./cmd/ingest"); err != nil {
 		return b, fmt.Errorf("%s: %w", name, err)
 	}
+	help, err := exec.CommandContext(ctx, b.EchoWorker, "--help").CombinedOutput()
+	if err != nil {
+		return b, fmt.Errorf("%s: echo-worker --help: %w", name, err)
+	}
+	if b.ProcessedTTL, err = helpDefault(string(help), "processed-ttl"); err != nil {
+		return b, fmt.Errorf("%s: %w", name, err)
+	}
+	if b.DuplicateWindow, err = helpDefault(string(help), "duplicate-window"); err != nil {
+		return b, fmt.Errorf("%s: %w", name, err)
+	}
 	return b, nil
+}
+
+// helpDefault reads the default of a duration flag from a --help text:
+// the "(default 26h0m0s)" on the flag's line.
+func helpDefault(help, flag string) (time.Duration, error) {
+	for line := range strings.Lines(help) {
+		if !strings.Contains(line, "--"+flag+" ") {
+			continue
+		}
+		_, rest, ok := strings.Cut(line, "(default ")
+		if !ok {
+			break
+		}
+		v, _, _ := strings.Cut(rest, ")")
+		return time.ParseDuration(v)
+	}
+	return 0, fmt.Errorf("no default for --%s in the help", flag)
 }
 
 func goBuild(ctx context.Context, dir, out string, pkgs ...string) error {

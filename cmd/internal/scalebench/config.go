@@ -121,6 +121,12 @@ type config struct {
 	IngestDuration    time.Duration
 	// LogLevel of the worker and ingest processes.
 	LogLevel string
+	// TTLScale, above 0, divides each build's default PROCESSED_TTL and
+	// DUPLICATE_WINDOW (read from its --help) by this factor, so that
+	// markers and dedup ids expire within a window of seconds as they do
+	// within days in production, and the heap figures show the steady
+	// state of each build's defaults rather than the first seconds' growth.
+	TTLScale float64
 	// JSONPath is where the report goes as JSON; empty: nowhere.
 	JSONPath string
 	// Keep leaves the work directory (logs, stores) in place.
@@ -173,7 +179,7 @@ func (c config) Validate() error {
 		return errors.New("rooms must be at least 1")
 	case c.Window <= 0 || c.Warmup < 0 || c.StartTimeout <= 0:
 		return errors.New("window and start timeout must be positive, warm-up not negative")
-	case c.MaxEvents < 1 || c.MaxAckPending < 0:
+	case c.MaxEvents < 1 || c.MaxAckPending < 0 || c.TTLScale < 0:
 		return errors.New("max events must be positive, max ack pending not negative")
 	case c.IngestDuration < 0 || c.IngestConnections < 1:
 		return errors.New("ingest connections must be positive, ingest duration not negative")

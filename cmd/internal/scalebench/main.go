@@ -66,6 +66,7 @@ func parseFlags(args []string) (config, error) {
 	var servers, scenarios string
 	fs.StringVar(&cfg.Base, "base", base, "git ref whose binaries are measured as \"base\" beside the working tree (env BASE); empty: the working tree only")
 	fs.StringVar(&servers, "servers", "1,3", "server layouts: 1 (one nats-server), 3 (a cluster, streams with 3 replicas)")
+	fs.Float64Var(&cfg.TTLScale, "ttl-scale", 0, "divide each build's default PROCESSED_TTL and DUPLICATE_WINDOW by this (e.g. 3600: an hour becomes a second) so the heap figures show their steady state within the window; 0: the defaults")
 	fs.StringVar(&scenarios, "scenarios", defaultScenarios, "mode:concurrency:replicas[:shards], comma-separated; mode shared or ordered")
 	fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "added to every Webex call")
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "Webex calls per second allowed per bot token (429 beyond); 0: no limit")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // report is the whole run, as the JSON file holds it.
@@ -27,6 +28,7 @@ type settings struct {
 	Rooms     int     `json:"rooms"`
 	WarmupS   float64 `json:"warmup_s"`
 	WindowS   float64 `json:"window_s"`
+	TTLScale  float64 `json:"ttl_scale,omitempty"`
 }
 
 // ratioRow is head ÷ base for one server layout and scenario.
@@ -42,7 +44,7 @@ type ratioRow struct {
 func newSettings(cfg config) settings {
 	return settings{
 		LatencyMS: float64(cfg.Latency.Microseconds()) / 1000, Rate: cfg.Rate, Burst: cfg.Burst,
-		Rooms: cfg.Rooms, WarmupS: cfg.Warmup.Seconds(), WindowS: cfg.Window.Seconds(),
+		Rooms: cfg.Rooms, WarmupS: cfg.Warmup.Seconds(), WindowS: cfg.Window.Seconds(), TTLScale: cfg.TTLScale,
 	}
 }
 
@@ -89,8 +91,16 @@ func writeTables(w io.Writer, rep report) {
 	for _, b := range rep.Builds {
 		names = append(names, b.Name+" = "+b.Ref)
 	}
-	fmt.Fprintf(w, "echo workers against the emulator: %.0f ms per Webex call, %s; %d rooms; %.0f s warm-up, %.0f s window; builds: %s\n\n",
+	fmt.Fprintf(w, "echo workers against the emulator: %.0f ms per Webex call, %s; %d rooms; %.0f s warm-up, %.0f s window; builds: %s\n",
 		s.LatencyMS, rateText(s), s.Rooms, s.WarmupS, s.WindowS, strings.Join(names, ", "))
+	if s.TTLScale > 0 {
+		var ttls []string
+		for _, b := range rep.Builds {
+			ttls = append(ttls, fmt.Sprintf("%s %s and %s", b.Name, scaled(b.ProcessedTTL, s.TTLScale, time.Second), scaled(b.DuplicateWindow, s.TTLScale, time.Second)))
+		}
+		fmt.Fprintf(w, "marker lifetime and duplicate window scaled down %.0f times (at least 1 s): %s\n", s.TTLScale, strings.Join(ttls, "; "))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| servers | build | mode | concurrency | replicas | shards | events/s | per pod | server CPU µs/event | worker CPU µs/event | server heap B/event | machine busy | 429s | redelivered |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rep.Workers {

@@ -166,3 +166,23 @@ func TestRatiosPairHeadWithBase(t *testing.T) {
 		t.Errorf("ratio %+v, want R1 %v with 2.5, 0.5, 0.5, 0.25", r, sc)
 	}
 }
+
+func TestHelpDefault(t *testing.T) {
+	help := "      --processed-ttl duration        how long a worker remembers it handled an event (default 26h0m0s)\n" +
+		"      --duplicate-window duration     how long a redelivered webhook is recognised and stored once (default 2m0s)\n"
+	if d, err := helpDefault(help, "processed-ttl"); err != nil || d != 26*time.Hour {
+		t.Errorf("processed-ttl: %v %v", d, err)
+	}
+	if d, err := helpDefault(help, "duplicate-window"); err != nil || d != 2*time.Minute {
+		t.Errorf("duplicate-window: %v %v", d, err)
+	}
+	if _, err := helpDefault(help, "events-max-age"); err == nil {
+		t.Error("a flag the help lacks has a default")
+	}
+	if got := scaled(168*time.Hour, 7200, time.Second); got != 84*time.Second {
+		t.Errorf("scaled 168h by 7200: %s", got)
+	}
+	if got := scaled(10*time.Minute, 7200, time.Second); got != time.Second {
+		t.Errorf("scaled 10m by 7200: %s, want the floor", got)
+	}
+}

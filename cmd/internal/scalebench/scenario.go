@@ -92,7 +92,7 @@ func runScenario(ctx context.Context, cfg config, bins binaries, b build, server
 	var workers []*procrun.Process
 	defer func() { procrun.StopAll(workers) }()
 	for i := range sc.Replicas {
-		p, err := startProcess(dir, "echo-"+strconv.Itoa(i+1), b.EchoWorker, workerEnv(cfg, sc, servers, cl.url(), web))
+		p, err := startProcess(dir, "echo-"+strconv.Itoa(i+1), b.EchoWorker, workerEnv(cfg, b, sc, servers, cl.url(), web))
 		if err != nil {
 			return row, err
 		}
@@ -268,7 +268,7 @@ func fill(row *workerRow, a, b snapshot) {
 // workerEnv is the environment of one echo worker replica, as the README
 // configures one; settings an older binary does not know are ignored by
 // it.
-func workerEnv(cfg config, sc scenario, servers int, natsURL string, web *standIn) []string {
+func workerEnv(cfg config, b build, sc scenario, servers int, natsURL string, web *standIn) []string {
 	env := []string{
 		"NATS_URL=" + natsURL,
 		"NATS_CONNECT_TIMEOUT=30s",
@@ -286,7 +286,19 @@ func workerEnv(cfg config, sc scenario, servers int, natsURL string, web *standI
 	if n := maxAckPending(cfg, sc); n > 0 {
 		env = append(env, "WORKER_MAX_ACK_PENDING="+strconv.Itoa(n))
 	}
+	if cfg.TTLScale > 0 {
+		// Both builds get the same floor of a second: a window of a few
+		// milliseconds would drop nothing the test sends anyway.
+		env = append(env,
+			"PROCESSED_TTL="+scaled(b.ProcessedTTL, cfg.TTLScale, time.Second).String(),
+			"DUPLICATE_WINDOW="+scaled(b.DuplicateWindow, cfg.TTLScale, time.Second).String())
+	}
 	return env
+}
+
+// scaled is d divided by k, and at least floor.
+func scaled(d time.Duration, k float64, floor time.Duration) time.Duration {
+	return max(time.Duration(float64(d)/k), floor)
 }
 
 // maxAckPending is WORKER_MAX_ACK_PENDING for a scenario, 0 for none.
