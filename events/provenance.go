@@ -95,9 +95,9 @@ func OrigStreamOf(h nats.Header) string {
 // StoredDedupKey is the dedup key of a stored message, in the order every
 // reader must use: HeaderDedupKey (a copy carries its original's key),
 // else a Nats-Msg-Id that is the key itself (ingest stored the key there
-// before ids were hashed), else the key computed from the envelope, else
-// (env nil: the body does not decode) the Nats-Msg-Id as it is, or "". Ingest's Nats-Msg-Id is now MsgID of the key,
-// which cannot be turned back into it; the body gives the same key.
+// before ids were hashed), else the key computed from the envelope (ingest's
+// Nats-Msg-Id is now MsgID of it, which cannot be turned back), else, when
+// env is nil (the body does not decode), the Nats-Msg-Id as it is, or "".
 func StoredDedupKey(h nats.Header, env *Envelope, body []byte) string {
 	if k := h.Get(HeaderDedupKey); k != "" {
 		return k

@@ -247,10 +247,11 @@ func ReplayRunsBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
 	}
 }
 
-// narrowShards is the first step of a change in the shard count: every
-// existing shard stream gives up the subjects it will not keep, so that
-// the second step (each shard taking its whole new set, new shards
-// created) finds them free. JetStream refuses two streams capturing one
+// narrowShards is the first step of a change in the shard count that moves
+// partitions between existing shards (Provision takes it only when a
+// plain declaration meets an overlap): every existing shard stream gives
+// up the subjects it will not keep, so that the second step (each shard
+// taking its whole new set, new shards created) finds them free. JetStream refuses two streams capturing one
 // subject, so a partition can only move from one shard to another in
 // these two steps; between them its events are refused (ingest answers
 // 503, or spools) for the moment the updates take. A stream already right
@@ -284,9 +285,31 @@ func narrowShards(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 	return nil
 }
 
+// declareStreams creates or updates every stream of o, shard 0 first (a
+// rise from one shard narrows WEBEX_EVENTS before the new shards take what
+// it gave up).
+func declareStreams(ctx context.Context, js jetstream.JetStream, o StreamOptions) error {
+	streams := make([]jetstream.StreamConfig, 0, max(o.Sharding.Shards, 0)+2)
+	for k := 0; k < o.Sharding.Shards; k++ {
+		streams = append(streams, ShardStreamConfig(o, k))
+	}
+	streams = append(streams, CallsStreamConfig(o), DLQStreamConfig(o))
+	for _, cfg := range streams {
+		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("provision stream %s: %w", cfg.Name, err)
+		}
+	}
+	return nil
+}
+
 // errCodeSubjectOverlap is JetStream's error code for a stream whose
 // subjects overlap another stream's.
 const errCodeSubjectOverlap jetstream.ErrorCode = 10065
+
+func isSubjectOverlap(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeSubjectOverlap
+}
 
 // Provision creates every stream and bucket, or updates them to match o
 // (the event streams only when o.Sharding.Shards is set). It
@@ -297,25 +320,23 @@ func Provision(ctx context.Context, js jetstream.JetStream, o StreamOptions) err
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	if err := narrowShards(ctx, js, o); err != nil {
-		return err
-	}
-	streams := make([]jetstream.StreamConfig, 0, max(o.Sharding.Shards, 0)+2)
-	for k := 0; k < o.Sharding.Shards; k++ {
-		streams = append(streams, ShardStreamConfig(o, k))
-	}
-	streams = append(streams, CallsStreamConfig(o), DLQStreamConfig(o))
-	for _, cfg := range streams {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			var apiErr *jetstream.APIError
-			if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeSubjectOverlap {
+	if err := declareStreams(ctx, js, o); err != nil {
+		if !isSubjectOverlap(err) || o.Sharding.Shards == 0 {
+			return err
+		}
+		// A change in the shard count that moves a partition between
+		// existing shards: free what each gives up, then declare again.
+		if nerr := narrowShards(ctx, js, o); nerr != nil {
+			return nerr
+		}
+		if err := declareStreams(ctx, js, o); err != nil {
+			if isSubjectOverlap(err) {
 				if _, serr := js.Stream(ctx, ShardStream(o.Sharding.Shards)); serr == nil {
-					return fmt.Errorf("provision stream %s: its subjects overlap another stream's; lowering EVENTS_SHARDS needs the extra shard streams (%s and up) deleted once their events are handled: %w",
-						cfg.Name, ShardStream(o.Sharding.Shards), err)
+					return fmt.Errorf("%w; lowering EVENTS_SHARDS needs the extra shard streams (%s and up) deleted once their events are handled",
+						err, ShardStream(o.Sharding.Shards))
 				}
-				return fmt.Errorf("provision stream %s: its subjects overlap another stream's (one not made by webexpipe?): %w", cfg.Name, err)
 			}
-			return fmt.Errorf("provision stream %s: %w", cfg.Name, err)
+			return err
 		}
 	}
 	for _, cfg := range []jetstream.KeyValueConfig{ProcessedBucketConfig(o), RateLimitBucketConfig(o), WebhooksBucketConfig(o), ReplayRunsBucketConfig(o)} {
