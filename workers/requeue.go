@@ -27,9 +27,8 @@ func (r *Runner) requeue(ctx context.Context, ev *Event, herr error) outcome {
 		return r.deadLetter(ctx, ev, shortReason("cannot requeue", herr), herr)
 	}
 	subject := events.ReplaySubject(r.cfg.Name, resource, event, partition)
-	// The copy is on the same partition, so in the same shard's stream as
-	// the original.
-	stream, _ := r.cfg.Sharding().StreamOfSubject(subject)
+	// The copy is stored in the stream of its partition's shard.
+	stream := r.cfg.Sharding().StreamOf(partition)
 	msg := events.CopyEvent(subject, ev.Raw, ev.Header,
 		events.Provenance{OrigSeq: events.OrigSeqOr(ev.Header, ev.StreamSeq), DedupKey: ev.DedupKey})
 	// Retried after a failed ack, the same copy is stored once.
