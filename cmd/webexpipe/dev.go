@@ -181,7 +181,7 @@ func (d *devMode) startNATS(ctx context.Context) error {
 	d.closers.add(func() { process.Drain(d.nc, d.log) })
 	// A data dir kept from a run with another EVENTS_SHARDS holds event
 	// streams the provisioning above cannot reshape (fewer shards).
-	return workerkit.CheckShards(ctx, d.js, sh, d.log)
+	return app.CheckShards(ctx, d.js, sh)
 }
 
 // sharding is how dev mode splits the events over streams: its ingest
