@@ -188,10 +188,11 @@ func (d *devMode) startNATS(ctx context.Context) error {
 // stores them on PARTITIONS partitions and its workers read them, so with
 // more than one shard WORKER_PARTITIONS must say the same.
 func (o devOptions) sharding() (events.Sharding, error) {
-	sh := events.Sharding{Shards: o.worker.Sharding().Shards, Partitions: o.ingest.Partitions}
-	if sh.Shards > 1 && o.worker.Sharding().Partitions != sh.Partitions {
+	ws := o.worker.Sharding()
+	sh := events.Sharding{Shards: ws.Shards, Partitions: o.ingest.Partitions}
+	if sh.Shards > 1 && ws.Partitions != sh.Partitions {
 		return sh, fmt.Errorf("EVENTS_SHARDS=%d: WORKER_PARTITIONS=%d must equal PARTITIONS=%d, or the workers look for events in the wrong shards",
-			sh.Shards, o.worker.Sharding().Partitions, sh.Partitions)
+			sh.Shards, ws.Partitions, sh.Partitions)
 	}
 	return sh, sh.Validate()
 }
