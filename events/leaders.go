@@ -99,13 +99,31 @@ func lookAt(ctx context.Context, js jetstream.JetStream, stream string) (jetstre
 	return js.Stream(ctx, stream)
 }
 
+// leadShard is a shard stream as spreadRound sees it.
+type leadShard struct {
+	stream, leader string
+	peers          []string // replicas that may take over, not offline
+}
+
+// nextMove finds a shard whose leader leads others too and one of its
+// peers that leads none; to is "" when there is none.
+func nextMove(shards []*leadShard, leads map[string]int) (sh *leadShard, to string) {
+	for _, sh := range shards {
+		if leads[sh.leader] < 2 {
+			continue
+		}
+		for _, p := range sh.peers {
+			if leads[p] == 0 {
+				return sh, p
+			}
+		}
+	}
+	return nil, ""
+}
+
 // spreadRound asks for the moves the leaders as they are now call for.
 func spreadRound(ctx context.Context, js jetstream.JetStream, s Sharding) ([]LeaderMove, error) {
-	type shard struct {
-		stream, leader string
-		peers          []string // replicas that may take over, not offline
-	}
-	var shards []*shard
+	var shards []*leadShard
 	var errs []error
 	leads := map[string]int{} // server name -> shard streams it leads
 	for _, name := range s.Streams() {
@@ -118,7 +136,7 @@ func spreadRound(ctx context.Context, js jetstream.JetStream, s Sharding) ([]Lea
 		if ci == nil || ci.Leader == "" || len(ci.Replicas) == 0 {
 			continue // not replicated, or electing a leader right now
 		}
-		sh := &shard{stream: name, leader: ci.Leader}
+		sh := &leadShard{stream: name, leader: ci.Leader}
 		leads[ci.Leader]++
 		for _, r := range ci.Replicas {
 			if r == nil || r.Offline {
@@ -129,33 +147,16 @@ func spreadRound(ctx context.Context, js jetstream.JetStream, s Sharding) ([]Lea
 		shards = append(shards, sh)
 	}
 	var moves []LeaderMove
-	for {
-		var move *LeaderMove
-		var moved *shard
-	find:
-		for _, sh := range shards {
-			if leads[sh.leader] < 2 {
-				continue
-			}
-			for _, p := range sh.peers {
-				if leads[p] == 0 {
-					move, moved = &LeaderMove{Stream: sh.stream, From: sh.leader, To: p}, sh
-					break find
-				}
-			}
-		}
-		if move == nil {
-			break
-		}
-		moves = append(moves, *move)
-		if err := stepDown(ctx, js, move.Stream, move.To); err != nil {
+	for sh, to := nextMove(shards, leads); sh != nil; sh, to = nextMove(shards, leads) {
+		moves = append(moves, LeaderMove{Stream: sh.stream, From: sh.leader, To: to})
+		if err := stepDown(ctx, js, sh.stream, to); err != nil {
 			errs = append(errs, err)
 		}
 		// Counted as moved either way, so a refused move is not asked
 		// for again.
-		leads[move.From]--
-		leads[move.To]++
-		moved.leader = move.To
+		leads[sh.leader]--
+		leads[to]++
+		sh.leader = to
 	}
 	return moves, errors.Join(errs...)
 }

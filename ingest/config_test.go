@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
 )
@@ -48,7 +49,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	nc, js := connect(t, localnats.StartTest(t))
+	nc, js := connect(t, localnats.StartTest(t), events.DefaultStreamOptions())
 	ok := ingest.Config{Secrets: [][]byte{[]byte("s")}}
 
 	t.Run("invalid config", func(t *testing.T) {

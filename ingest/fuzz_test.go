@@ -73,7 +73,7 @@ func checkAccepted(t *testing.T, env *events.Envelope, body []byte) {
 	if strings.ContainsAny(subj, "*> \t\r\n") || strings.Count(subj, ".") != 4 {
 		t.Fatalf("subject %q could address other subjects", subj)
 	}
-	h := eventHeaders(delivery{env: env, body: body, signature: "sig", receivedAt: time.Unix(0, 0)})
+	h := eventHeaders(delivery{env: env, body: body, signature: "sig", dedupKey: events.DedupKey(env, body), receivedAt: time.Unix(0, 0)})
 	if h.Get(events.HeaderMsgID) == "" || h.Get(events.HeaderResource) != env.Resource {
 		t.Fatalf("headers %v lack the dedup key or resource", h)
 	}

@@ -46,7 +46,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	d := delivery{env: env, body: body, signature: sig, receivedAt: receivedAt}
+	d := delivery{env: env, body: body, signature: sig, dedupKey: events.DedupKey(env, body), receivedAt: receivedAt}
 	msg := s.pub.message(d)
 	traceStored(r.Context(), msg)
 	if rej := headersFit(d, msg.Header); rej != nil {

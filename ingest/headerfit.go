@@ -18,7 +18,7 @@ import (
 // rather than a 503 inviting a retry that cannot work, a spool record the
 // forwarder could never deliver, or an event no worker could dead-letter.
 func headersFit(d delivery, h nats.Header) *rejection {
-	n := events.HeaderBytes(h) + len(events.HeaderDedupKey) + len(": \r\n") + len(events.DedupKey(d.env, d.body)) + copyHeaderBytes
+	n := events.HeaderBytes(h) + len(events.HeaderDedupKey) + len(": \r\n") + len(d.dedupKey) + copyHeaderBytes
 	if n <= events.MaxHeaderBytes {
 		return nil
 	}

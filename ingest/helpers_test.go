@@ -67,8 +67,7 @@ func newEnvOn(t testing.TB, srv *localnats.Server, tweak func(*ingest.Config)) *
 func newEnvStreams(t testing.TB, srv *localnats.Server, o events.StreamOptions, tweak func(*ingest.Config)) *testEnv {
 	t.Helper()
 	e := &testEnv{nats: srv, reg: prometheus.NewRegistry(), logs: &syncbuf.Buffer{}, clock: &testClock{}}
-	e.nc, e.js = srv.ConnectTest(t, nats.ReconnectWait(50*time.Millisecond))
-	localnats.ProvisionTest(t, e.js, o)
+	e.nc, e.js = connect(t, srv, o)
 	e.cfg = ingest.Config{
 		Secrets:        [][]byte{secretA, secretB},
 		PublishTimeout: 2 * time.Second,
@@ -96,12 +95,12 @@ func newEnvStreams(t testing.TB, srv *localnats.Server, o events.StreamOptions, 
 	return e
 }
 
-// connect opens a client connection and provisions the streams (file
-// storage: the benchmark measures what production does).
-func connect(t testing.TB, srv *localnats.Server) (*nats.Conn, jetstream.JetStream) {
+// connect opens a client connection and provisions the streams with o
+// (file storage by default: the benchmark measures what production does).
+func connect(t testing.TB, srv *localnats.Server, o events.StreamOptions) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
 	nc, js := srv.ConnectTest(t, nats.ReconnectWait(50*time.Millisecond))
-	localnats.ProvisionTest(t, js, events.DefaultStreamOptions())
+	localnats.ProvisionTest(t, js, o)
 	return nc, js
 }
 

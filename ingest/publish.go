@@ -18,6 +18,7 @@ type delivery struct {
 	env        *events.Envelope
 	body       []byte // the raw bytes as received, stored unchanged
 	signature  string // X-Spark-Signature as received; "" when absent
+	dedupKey   string // events.DedupKey of env and body, made once
 	receivedAt time.Time
 }
 
@@ -181,7 +182,7 @@ func eventHeaders(d delivery) nats.Header {
 		vals = append(vals, v)
 		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
-	set(events.HeaderMsgID, events.MsgID(events.DedupKey(d.env, d.body)))
+	set(events.HeaderMsgID, events.MsgID(d.dedupKey))
 	if d.env.ID != "" {
 		set(events.HeaderWebhookID, d.env.ID)
 	}

@@ -29,15 +29,20 @@ func deadLetter(worker string, ev *Event, reason string) *nats.Msg {
 }
 
 // deadLetterID is the dead letter's Nats-Msg-Id: a DLQ publish retried
-// after a lost PubAck is stored once. Stream sequences repeat across the
+// after a lost PubAck is stored once.
+func deadLetterID(worker, stream string, streamSeq uint64) string {
+	return worker + ":" + storedID(stream, streamSeq)
+}
+
+// storedID names a stored event in the Nats-Msg-Id of a message made from
+// it (a dead letter, a requeued copy). Stream sequences repeat across the
 // events shards, so an event of a shard past the first has its stream in
 // the id too; the others keep the id they always had.
-func deadLetterID(worker, stream string, streamSeq uint64) string {
-	seq := strconv.FormatUint(streamSeq, 10)
+func storedID(stream string, seq uint64) string {
 	if strings.HasPrefix(stream, events.EventsStream+"_") {
-		return worker + ":" + stream + ":" + seq
+		return stream + ":" + strconv.FormatUint(seq, 10)
 	}
-	return worker + ":" + seq
+	return strconv.FormatUint(seq, 10)
 }
 
 // publishDeadLetter stores msg, the dead letter of ev, which failed with

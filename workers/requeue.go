@@ -27,13 +27,14 @@ func (r *Runner) requeue(ctx context.Context, ev *Event, herr error) outcome {
 		return r.deadLetter(ctx, ev, shortReason("cannot requeue", herr), herr)
 	}
 	subject := events.ReplaySubject(r.cfg.Name, resource, event, partition)
-	// The copy is on the same partition, so in the same shard's stream as
-	// the original.
-	stream, _ := r.cfg.Sharding().StreamOfSubject(subject)
+	// The copy is stored in the stream of its partition's shard.
+	stream := r.cfg.Sharding().StreamOf(partition)
 	msg := events.CopyEvent(subject, ev.Raw, ev.Header,
 		events.Provenance{OrigSeq: events.OrigSeqOr(ev.Header, ev.StreamSeq), DedupKey: ev.DedupKey})
-	// Retried after a failed ack, the same copy is stored once.
-	msg.Header.Set(events.HeaderMsgID, fmt.Sprintf("requeue:%s:%d", r.cfg.Name, ev.StreamSeq))
+	// Retried after a failed ack, the same copy is stored once; the
+	// copies of events of two streams (stored before the shards changed)
+	// may share a stream.
+	msg.Header.Set(events.HeaderMsgID, "requeue:"+r.cfg.Name+":"+storedID(ev.Stream, ev.StreamSeq))
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requeueTimeout)
 	defer cancel()
 	if _, err := r.js.PublishMsg(pctx, msg, jetstream.WithExpectStream(stream)); err != nil {

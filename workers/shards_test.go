@@ -171,9 +171,9 @@ func TestShardsSharedModeHandlesEveryShardOnce(t *testing.T) {
 		return total
 	}
 	eventually(t, 10*time.Second, func() bool { return outstanding() == 6 }, "every shard's window full")
-	if n := running.Load(); n != int32(cfg.Concurrency) {
-		t.Fatalf("%d handlers running with 6 events fetched, want the concurrency %d", n, cfg.Concurrency)
-	}
+	// A fetched event reaches its handler a moment after the fetch.
+	eventually(t, 10*time.Second, func() bool { return running.Load() == int32(cfg.Concurrency) },
+		"the concurrency's %d handlers running with 6 events fetched", cfg.Concurrency)
 	// The events waiting for a handler are kept alive well past their ack
 	// wait: none is delivered twice.
 	<-time.After(3 * cfg.AckWait)
@@ -326,17 +326,26 @@ func TestShardsRequeueStaysOnItsShard(t *testing.T) {
 		if !ev.Replay {
 			return fmt.Errorf("event %s handled again without being a copy", ev.Envelope.Data.ID)
 		}
-		waited.Store(ev.Envelope.Data.ID, "copy on "+ev.Stream)
+		waited.Store(ev.Envelope.Data.ID, "copy on "+ev.Stream+" as "+ev.Header.Get(events.HeaderMsgID))
 		return nil
 	}))
+	// A copy's id names its original by stream sequence, and by stream too
+	// past shard 0: the sequences repeat across the shards.
+	want := func(ev stored) string {
+		id := "requeue:" + cfg.Name + ":" + strconv.FormatUint(ev.seq, 10)
+		if ev.stream != events.EventsStream {
+			id = "requeue:" + cfg.Name + ":" + ev.stream + ":" + strconv.FormatUint(ev.seq, 10)
+		}
+		return "copy on " + ev.stream + " as " + id
+	}
 	eventually(t, 10*time.Second, func() bool {
 		for _, ev := range sent {
-			if v, _ := waited.Load(ev.id); v != "copy on "+ev.stream {
+			if v, _ := waited.Load(ev.id); v != want(ev) {
 				return false
 			}
 		}
 		return true
-	}, "each event's copy handled from its own shard")
+	}, "each event's copy handled from its own shard, with an id naming its original")
 }
 
 func TestShardsConfig(t *testing.T) {

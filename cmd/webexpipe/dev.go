@@ -181,17 +181,18 @@ func (d *devMode) startNATS(ctx context.Context) error {
 	d.closers.add(func() { process.Drain(d.nc, d.log) })
 	// A data dir kept from a run with another EVENTS_SHARDS holds event
 	// streams the provisioning above cannot reshape (fewer shards).
-	return workerkit.CheckShards(ctx, d.js, sh, d.log)
+	return app.CheckShards(ctx, d.js, sh)
 }
 
 // sharding is how dev mode splits the events over streams: its ingest
 // stores them on PARTITIONS partitions and its workers read them, so with
 // more than one shard WORKER_PARTITIONS must say the same.
 func (o devOptions) sharding() (events.Sharding, error) {
-	sh := events.Sharding{Shards: o.worker.Sharding().Shards, Partitions: o.ingest.Partitions}
-	if sh.Shards > 1 && o.worker.Sharding().Partitions != sh.Partitions {
+	ws := o.worker.Sharding()
+	sh := events.Sharding{Shards: ws.Shards, Partitions: o.ingest.Partitions}
+	if sh.Shards > 1 && ws.Partitions != sh.Partitions {
 		return sh, fmt.Errorf("EVENTS_SHARDS=%d: WORKER_PARTITIONS=%d must equal PARTITIONS=%d, or the workers look for events in the wrong shards",
-			sh.Shards, o.worker.Sharding().Partitions, sh.Partitions)
+			sh.Shards, ws.Partitions, sh.Partitions)
 	}
 	return sh, sh.Validate()
 }

@@ -3,16 +3,14 @@ package workerkit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/process"
-	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
 )
 
@@ -42,7 +40,10 @@ func RunWorker(ctx context.Context, name string, natsO process.NATSOptions, wo W
 	}
 	defer process.Drain(nc, log)
 	if !natsO.SkipEventStreams {
-		if err := CheckShards(ctx, js, wo.Sharding(), log); err != nil {
+		// A worker started with another EVENTS_SHARDS or partitions than
+		// the deployment's would read only part of the events, or wait on
+		// streams no event reaches.
+		if err := app.CheckShards(ctx, js, wo.Sharding()); err != nil {
 			return err
 		}
 	}
@@ -85,24 +86,6 @@ func RunWorker(ctx context.Context, name string, natsO process.NATSOptions, wo W
 	}
 	return err
 }
-
-// CheckShards makes sure the event streams on the server are split as s
-// says (events.CheckShards), after provisioning: a worker started with
-// another EVENTS_SHARDS or partitions than the deployment's would read
-// only part of the events, or wait on streams no event reaches. It is an
-// error to start with.
-func CheckShards(ctx context.Context, js jetstream.JetStream, s events.Sharding, log *slog.Logger) error {
-	cctx, cancel := context.WithTimeout(ctx, shardCheckTimeout)
-	defer cancel()
-	if err := events.CheckShards(cctx, js, s); err != nil {
-		return fmt.Errorf("events shards: %w", err)
-	}
-	log.Info("event streams checked", "shards", s.Shards, "partitions", s.Partitions)
-	return nil
-}
-
-// shardCheckTimeout bounds the look at the event streams at start.
-const shardCheckTimeout = 30 * time.Second
 
 // workerReady is a worker binary's readiness: NATS connected and every
 // runner ready.

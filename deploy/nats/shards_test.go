@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -129,14 +128,10 @@ func shardedConfig(t *testing.T, s events.Sharding) string {
 	return filepath.Join(dir, "single.conf")
 }
 
+// freeAddr is a loopback address with a free port.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return "127.0.0.1:" + strconv.Itoa(freePort(t))
 }
 
 // startBinary runs the binary at path with exactly env (and PATH, HOME,

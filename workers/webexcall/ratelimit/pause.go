@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/webexpipe/webexpipe/internal/kvlease"
 )
 
@@ -68,7 +69,7 @@ func (g *Gate) extend(ctx context.Context, until time.Time, val []byte) (extende
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		_, err := g.kv.Create(ctx, g.key, val)
 		switch {
-		case conflict(err):
+		case kvlease.Conflict(err):
 			return extended{conflict: true}, nil
 		case err != nil:
 			return extended{}, fmt.Errorf("ratelimit: store pause %s: %w", g.key, err)
@@ -90,16 +91,13 @@ func (g *Gate) extend(ctx context.Context, until time.Time, val []byte) (extende
 	}
 	_, err = g.kv.Update(ctx, g.key, val, e.Revision())
 	switch {
-	case conflict(err):
+	case kvlease.Conflict(err):
 		return extended{conflict: true}, nil
 	case err != nil:
 		return extended{}, fmt.Errorf("ratelimit: store pause %s: %w", g.key, err)
 	}
 	return extended{wrote: true, previous: previous, stored: until}, nil
 }
-
-// conflict reports whether err means the key changed since it was read.
-func conflict(err error) bool { return kvlease.Conflict(err) }
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
