@@ -13,7 +13,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/console"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 // TestConsoleAcrossShards: the view of three shards lists each shard's
