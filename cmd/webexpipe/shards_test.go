@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nats-io/nats.go"
-
-	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
@@ -19,17 +16,13 @@ import (
 func TestToolsAcrossShards(t *testing.T) {
 	js := shardtest.Start(t)
 	sh := shardtest.Sharding()
+	stored := shardtest.StoreEach(t, js)
 	perStream := map[string]int{}
-	for _, s := range shardtest.StoreEach(t, js) {
+	for _, s := range stored {
 		perStream[s.Stream]++
 	}
 	shardtest.WorkerConsumers(t, js, "echo")
-	dl := nats.NewMsg(events.DLQSubject("echo"))
-	dl.Data = []byte(`{}`)
-	dl.Header.Set(events.HeaderWorker, "echo")
-	dl.Header.Set(events.HeaderOrigSubject, events.EventSubject("messages", "created", 2))
-	dl.Header.Set(events.HeaderOrigSeq, "1")
-	if _, err := js.PublishMsg(shardtest.Ctx(t), dl); err != nil {
+	if _, err := js.PublishMsg(shardtest.Ctx(t), shardtest.DeadLetter(stored[2])); err != nil {
 		t.Fatal(err)
 	}
 	url := js.Conn().ConnectedUrl()
@@ -99,11 +92,17 @@ func TestToolsAcrossShards(t *testing.T) {
 			}
 		}
 	})
-	t.Run("dlq from the environment", func(t *testing.T) {
-		t.Setenv("EVENTS_SHARDS", "3")
+	t.Run("dlq", func(t *testing.T) {
 		out, err := run(t, "dlq", "list", "--json")
 		if err != nil || !strings.Contains(out, `"orig_stream": "WEBEX_EVENTS_2"`) {
 			t.Errorf("dlq list: %v\n%s", err, out)
+		}
+		// The shard count comes from the environment: with the default
+		// of one the redrive would be refused.
+		t.Setenv("EVENTS_SHARDS", "3")
+		out, err = run(t, "dlq", "redrive", "--all", "--keep", "--json")
+		if err != nil || !strings.Contains(out, `"stream": "WEBEX_EVENTS_2"`) {
+			t.Errorf("dlq redrive: %v\n%s", err, out)
 		}
 	})
 	t.Run("another count is refused", func(t *testing.T) {

@@ -60,6 +60,8 @@ type Stored struct {
 	Subject string
 	RoomID  string
 	ID      string
+	// Key is the event's dedup key.
+	Key string
 }
 
 // Body is a messages/created envelope of message id in room.
@@ -97,9 +99,20 @@ func StoreEach(tb testing.TB, js jetstream.JetStream) []Stored {
 		if want := sh.StreamOf(p); ack.Stream != want {
 			tb.Fatalf("partition %d stored on %s, want %s", p, ack.Stream, want)
 		}
-		out = append(out, Stored{Stream: ack.Stream, Seq: ack.Sequence, Subject: msg.Subject, RoomID: room, ID: id})
+		out = append(out, Stored{Stream: ack.Stream, Seq: ack.Sequence, Subject: msg.Subject, RoomID: room, ID: id, Key: key})
 	}
 	return out
+}
+
+// DeadLetter is the dead letter the echo worker stores when it gives up
+// on s: its body and dedup key, and where it was stored.
+func DeadLetter(s Stored) *nats.Msg {
+	m := nats.NewMsg(events.DLQSubject("echo"))
+	m.Data = Body(s.ID, s.RoomID)
+	m.Header.Set(events.HeaderDedupKey, s.Key)
+	events.DeadLetter{Worker: "echo", Reason: "permanent: test", OrigSubject: s.Subject, OrigStream: s.Stream,
+		OrigSeq: s.Seq, Deliveries: 1}.Set(m.Header)
+	return m
 }
 
 // Msgs counts the messages of each events stream.
