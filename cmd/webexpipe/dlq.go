@@ -25,8 +25,7 @@ import (
 // dlqOptions are the settings every dlq command shares.
 type dlqOptions struct {
 	nats process.NATSOptions
-	// shards is EVENTS_SHARDS: where a dead event came from and where its
-	// redrive goes.
+	// shards is EVENTS_SHARDS: where a redriven event goes.
 	shards  int
 	timeout time.Duration
 	output  output.Format
@@ -127,7 +126,7 @@ func (s *selection) addFlags(cmd *cobra.Command, verb string) {
 const noEnv = " (env none)"
 
 // entries resolves the selection to dead letters.
-func (s selection) entries(ctx context.Context, js jetstream.JetStream, sh events.Sharding, args []string) ([]*deadletters.Entry, error) {
+func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []string) ([]*deadletters.Entry, error) {
 	switch {
 	case s.all && len(args) > 0:
 		return nil, errors.New("give sequences or --all, not both")
@@ -136,7 +135,7 @@ func (s selection) entries(ctx context.Context, js jetstream.JetStream, sh event
 	case !s.all && s.worker != "":
 		return nil, errors.New("--worker selects with --all only")
 	case s.all:
-		return deadletters.List(ctx, js, deadletters.Filter{Worker: s.worker, Sharding: sh})
+		return deadletters.List(ctx, js, deadletters.Filter{Worker: s.worker})
 	}
 	seqs, err := parseSeqs(args)
 	if err != nil {
@@ -148,7 +147,6 @@ func (s selection) entries(ctx context.Context, js jetstream.JetStream, sh event
 		if err != nil {
 			return nil, err
 		}
-		e.Locate(sh)
 		out = append(out, e)
 	}
 	return out, nil

@@ -19,7 +19,6 @@ func dlqListCommand(o *dlqOptions) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd, func(ctx context.Context, js jetstream.JetStream) error {
-				f.Sharding = o.sharding()
 				entries, err := deadletters.List(ctx, js, f)
 				if err != nil {
 					return err
@@ -55,7 +54,6 @@ func dlqShowCommand(o *dlqOptions) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				e.Locate(o.sharding())
 				if o.output.JSON() {
 					return output.PrintJSON(cmd.OutOrStdout(), shownEntry{Entry: e, Headers: e.Header, Body: e.Body()})
 				}

@@ -37,11 +37,8 @@ func what(e *deadletters.Entry) string {
 	if e.Call != nil {
 		return fmt.Sprintf("%s %s for %s, %d attempts", e.Call.Method, e.Call.Path, e.Call.Worker, len(e.Call.History))
 	}
-	if e.OrigSeq != 0 && e.OrigStream != "" {
-		return fmt.Sprintf("%s %s:%d", e.OrigSubject, e.OrigStream, e.OrigSeq)
-	}
 	if e.OrigSeq != 0 {
-		return fmt.Sprintf("%s #%d", e.OrigSubject, e.OrigSeq)
+		return fmt.Sprintf("%s %s:%d", e.OrigSubject, e.OrigStream, e.OrigSeq)
 	}
 	return dash(e.OrigSubject)
 }

@@ -33,7 +33,7 @@ func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 					return err
 				}
 				opts.Sharding = o.sharding()
-				entries, err := sel.entries(ctx, js, opts.Sharding, args)
+				entries, err := sel.entries(ctx, js, args)
 				if err != nil {
 					return err
 				}

@@ -30,14 +30,14 @@ func TestOutputFormats(t *testing.T) {
 		items   []string // keys of the first of the object's "items"
 	}{
 		{name: "events list", args: []string{"events", "list", "--since", "1h"},
-			headers: []string{"SEQ", "STORED", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE"},
-			fields:  []string{"seq", "time", "subject", "resource", "event", "room_id", "dedup_key"}, list: true},
+			headers: []string{"SEQ", "STREAM", "STORED", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE"},
+			fields:  []string{"stream", "seq", "time", "subject", "resource", "event", "room_id", "dedup_key"}, list: true},
 		{name: "events show", args: []string{"events", "show", "1"},
 			headers: []string{"event WEBEX_EVENTS:1, stored", " on webex.events.messages.created."},
 			fields:  []string{"seq", "subject", "headers", "signature", "body"}},
 		{name: "replay dry run", args: []string{"replay", "--worker", "echo", "--since", "1h", "--dry-run"},
-			headers: []string{"SEQ", "STORED", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY"},
-			fields:  []string{"summary", "items"}, items: []string{"seq", "subject", "dedup_key", "handled", "copy_subject"}},
+			headers: []string{"SEQ", "STREAM", "STORED", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY"},
+			fields:  []string{"summary", "items"}, items: []string{"stream", "seq", "subject", "dedup_key", "handled", "copy_subject", "copy_stream"}},
 		{name: "status", webex: true, args: []string{"status"},
 			headers: []string{"status at "},
 			fields:  []string{"at", "streams", "buckets", "consumers", "dead_letters", "pauses", "webhooks"}},

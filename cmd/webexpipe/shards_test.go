@@ -1,18 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 // TestToolsAcrossShards runs the operator commands against a deployment
@@ -21,45 +14,18 @@ import (
 // command finds the events of every shard, and a command told another
 // shard count refuses to run.
 func TestToolsAcrossShards(t *testing.T) {
-	sh := events.Sharding{Shards: 3, Partitions: 16}
-	srv := localnats.StartTest(t)
-	_, js := srv.ConnectTest(t)
-	so := events.DefaultStreamOptions()
-	so.Storage = jetstream.MemoryStorage
-	so.Sharding = sh
-	localnats.ProvisionTest(t, js, so)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	js := shardtest.Start(t)
+	sh := shardtest.Sharding()
+	stored := shardtest.StoreEach(t, js)
 	perStream := map[string]int{}
-	for p := range sh.Partitions {
-		id := "m" + strconv.Itoa(p)
-		m := nats.NewMsg(events.EventSubject("messages", "created", p))
-		m.Data = []byte(`{"id":"wh","resource":"messages","event":"created","data":{"id":"` + id + `","roomId":"room-` + strconv.Itoa(p) + `"}}`)
-		ack, err := js.PublishMsg(ctx, m, jetstream.WithMsgID("messages:created:"+id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		perStream[ack.Stream]++
+	for _, s := range stored {
+		perStream[s.Stream]++
 	}
-	cfg, err := events.ConsumerConfig(events.ConsumerOptions{Worker: "echo", Events: []events.ResourceEvent{{Resource: "messages", Event: "created"}}})
-	if err != nil {
+	shardtest.WorkerConsumers(t, js, "echo")
+	if _, err := js.PublishMsg(shardtest.Ctx(t), shardtest.DeadLetter(stored[2])); err != nil {
 		t.Fatal(err)
 	}
-	cfg.DeliverPolicy = jetstream.DeliverAllPolicy
-	for _, stream := range sh.Streams() {
-		if _, err := js.CreateOrUpdateConsumer(ctx, stream, cfg); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dl := nats.NewMsg(events.DLQSubject("echo"))
-	dl.Data = []byte(`{}`)
-	dl.Header.Set(events.HeaderWorker, "echo")
-	dl.Header.Set(events.HeaderOrigSubject, events.EventSubject("messages", "created", 2))
-	dl.Header.Set(events.HeaderOrigSeq, "1")
-	if _, err := js.PublishMsg(ctx, dl); err != nil {
-		t.Fatal(err)
-	}
-	url := srv.ClientURL()
+	url := js.Conn().ConnectedUrl()
 	run := func(t *testing.T, args ...string) (string, error) {
 		t.Helper()
 		out, _, err := runCLI(t, append(args, "--nats-url", url)...)
@@ -126,11 +92,17 @@ func TestToolsAcrossShards(t *testing.T) {
 			}
 		}
 	})
-	t.Run("dlq from the environment", func(t *testing.T) {
-		t.Setenv("EVENTS_SHARDS", "3")
+	t.Run("dlq", func(t *testing.T) {
 		out, err := run(t, "dlq", "list", "--json")
 		if err != nil || !strings.Contains(out, `"orig_stream": "WEBEX_EVENTS_2"`) {
 			t.Errorf("dlq list: %v\n%s", err, out)
+		}
+		// The shard count comes from the environment: with the default
+		// of one the redrive would be refused.
+		t.Setenv("EVENTS_SHARDS", "3")
+		out, err = run(t, "dlq", "redrive", "--all", "--keep", "--json")
+		if err != nil || !strings.Contains(out, `"stream": "WEBEX_EVENTS_2"`) {
+			t.Errorf("dlq redrive: %v\n%s", err, out)
 		}
 	})
 	t.Run("another count is refused", func(t *testing.T) {

@@ -1,15 +1,13 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 func TestParseStreamSeq(t *testing.T) {
@@ -46,14 +44,8 @@ func TestParseStreamSeq(t *testing.T) {
 // count passes, with or without the partitions; a lower or higher count
 // fails with ErrShardMismatch or a missing stream.
 func TestCheckShards(t *testing.T) {
-	srv := localnats.StartTest(t)
-	_, js := srv.ConnectTest(t)
-	o := events.DefaultStreamOptions()
-	o.Storage = jetstream.MemoryStorage
-	o.Sharding = events.Sharding{Shards: 3, Partitions: 16}
-	localnats.ProvisionTest(t, js, o)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	js := shardtest.Start(t)
+	ctx := shardtest.Ctx(t)
 	for _, s := range []events.Sharding{{Shards: 3, Partitions: 16}, {Shards: 3}} {
 		if err := CheckShards(ctx, js, s); err != nil {
 			t.Errorf("%+v: %v", s, err)

@@ -1,15 +1,12 @@
 package backfill_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/backfill"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
-	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 // TestBackfillAcrossShards: users write in rooms that fall on every shard
@@ -18,22 +15,8 @@ import (
 // stored twice.
 func TestBackfillAcrossShards(t *testing.T) {
 	sh := shardtest.Sharding()
-	sim := emulator.NewTest(t, emulator.Options{})
-	api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rooms := map[int]int{} // shard -> rooms written in
-	for i := 0; len(rooms) < sh.Shards; i++ {
-		if i == 200 {
-			t.Fatalf("200 rooms and still not every shard has one: %v", rooms)
-		}
-		m, err := sim.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("user%d@example.com", i), Text: "hi"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rooms[sh.Of(events.Partition(m.RoomID, sh.Partitions))]++
-	}
+	sim, api := shardtest.Webex(t)
+	shardtest.PostOnEveryShard(t, sim, "user", "hi")
 	js := shardtest.Start(t)
 	o := backfill.Options{Since: time.Now().Add(-time.Hour), Partitions: sh.Partitions, Shards: sh.Shards}
 

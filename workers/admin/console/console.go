@@ -116,7 +116,7 @@ func (c *Console) collect(ctx context.Context) (*Overview, error) {
 		}
 		o.Backlogs = append(o.Backlogs, b)
 	}
-	entries, err := deadletters.List(ctx, c.cfg.JS, deadletters.Filter{Limit: c.cfg.DeadLetters, Sharding: c.cfg.Sharding})
+	entries, err := deadletters.List(ctx, c.cfg.JS, deadletters.Filter{Limit: c.cfg.DeadLetters})
 	if err != nil {
 		r.Errors = append(r.Errors, "dead letters: "+err.Error())
 	}
@@ -209,9 +209,6 @@ func (c *Console) entry(w http.ResponseWriter, r *http.Request) (*deadletters.En
 	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Timeout)
 	defer cancel()
 	e, err := deadletters.Get(ctx, c.cfg.JS, seq)
-	if err == nil {
-		e.Locate(c.cfg.Sharding)
-	}
 	if errors.Is(err, deadletters.ErrNotFound) {
 		c.metrics.requests.WithLabelValues("not_found").Inc()
 		http.Error(w, "no dead letter has sequence "+strconv.FormatUint(seq, 10), http.StatusNotFound)

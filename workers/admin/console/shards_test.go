@@ -9,11 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/console"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 // TestConsoleAcrossShards: the view of three shards lists each shard's
@@ -25,12 +23,8 @@ func TestConsoleAcrossShards(t *testing.T) {
 	sh := shardtest.Sharding()
 	stored := shardtest.StoreEach(t, js)
 	shardtest.WorkerConsumers(t, js, "echo")
-	dl := nats.NewMsg(events.DLQSubject("echo"))
-	dl.Data = shardtest.Body(stored[1].ID, stored[1].RoomID)
-	dl.Header.Set(events.HeaderWorker, "echo")
-	dl.Header.Set(events.HeaderOrigSubject, stored[1].Subject) // partition 1: WEBEX_EVENTS_1
-	dl.Header.Set(events.HeaderOrigSeq, "1")
-	if _, err := js.PublishMsg(shardtest.Ctx(t), dl); err != nil {
+	// partition 1: WEBEX_EVENTS_1
+	if _, err := js.PublishMsg(shardtest.Ctx(t), shardtest.DeadLetter(stored[1])); err != nil {
 		t.Fatal(err)
 	}
 	c, err := console.New(console.Config{JS: js, Sharding: sh, Write: true, Now: func() time.Time { return time.Now().Add(time.Minute) }})

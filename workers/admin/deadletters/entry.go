@@ -37,8 +37,8 @@ type Entry struct {
 	// OrigSubject, OrigStream and OrigSeq locate what was given up on: the
 	// event in its events shard's stream (WEBEX_EVENTS, WEBEX_EVENTS_1,
 	// ...), or the call's record in WEBEX_CALLS. OrigStream is the one the
-	// worker recorded (header Webex-Orig-Stream) or, for a dead letter
-	// without it, the stream of OrigSubject's partition (see Locate).
+	// worker recorded (events.OrigStreamOf: WEBEX_EVENTS for an event dead
+	// letter from before shards, which has none).
 	OrigSubject string `json:"orig_subject"`
 	OrigStream  string `json:"orig_stream,omitempty"`
 	OrigSeq     uint64 `json:"orig_seq,omitempty"`
@@ -68,7 +68,7 @@ func newEntry(m *jetstream.RawStreamMsg) *Entry {
 		Reason:      h.Get(events.HeaderDLQReason),
 		TrackingID:  h.Get(events.HeaderTrackingID),
 		OrigSubject: h.Get(events.HeaderOrigSubject),
-		OrigStream:  h.Get(headerOrigStream),
+		OrigStream:  events.OrigStreamOf(h),
 		DedupKey:    h.Get(events.HeaderDedupKey),
 		Header:      h,
 		Data:        m.Data,
@@ -80,7 +80,7 @@ func newEntry(m *jetstream.RawStreamMsg) *Entry {
 	}
 	if h.Get(events.HeaderCallID) != "" || strings.HasPrefix(e.OrigSubject, events.CallsSubject("")) {
 		e.Kind = KindCall
-		if e.OrigStream == "" {
+		if h.Get(events.HeaderOrigStream) == "" {
 			e.OrigStream = events.CallsStream
 		}
 		c, err := outbox.Decode(m.Data)
@@ -94,25 +94,6 @@ func newEntry(m *jetstream.RawStreamMsg) *Entry {
 		}
 	}
 	return e
-}
-
-// headerOrigStream names the stream a dead-lettered event was stored in,
-// as the worker runtime records it. Dead letters from before shards lack
-// it; Locate then works it out.
-const headerOrigStream = "Webex-Orig-Stream"
-
-// Locate fills in OrigStream, when the dead letter did not record it, from
-// OrigSubject: the stream of its partition's shard under sh (zero: one
-// stream). That is where the event is unless the shard count changed
-// since it was stored.
-func (e *Entry) Locate(sh events.Sharding) {
-	if e.OrigStream != "" {
-		return
-	}
-	if sh.Shards == 0 {
-		sh.Shards = events.DefaultShards
-	}
-	e.OrigStream, _ = sh.StreamOfSubject(e.OrigSubject)
 }
 
 // Body returns the stored body for display: JSON as is when it is JSON,

@@ -20,9 +20,6 @@ type Filter struct {
 	Worker string
 	// Limit stops after that many entries; 0 means no limit.
 	Limit int
-	// Sharding locates the originals of dead letters that did not record
-	// their stream (Entry.Locate); zero means one events stream.
-	Sharding events.Sharding
 }
 
 func (f Filter) subject() (string, error) {
@@ -54,17 +51,14 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]*Entry, erro
 		if err != nil {
 			return out, fmt.Errorf("read %s from sequence %d: %w", events.DLQStream, seq, err)
 		}
-		e := newEntry(m)
-		e.Locate(f.Sharding)
-		out = append(out, e)
+		out = append(out, newEntry(m))
 		seq = m.Sequence + 1
 	}
 	return out, nil
 }
 
 // Get returns the dead letter with sequence seq, or an error wrapping
-// ErrNotFound. Its OrigStream is the recorded one only: Locate it with the
-// deployment's sharding.
+// ErrNotFound.
 func Get(ctx context.Context, js jetstream.JetStream, seq uint64) (*Entry, error) {
 	s, err := js.Stream(ctx, events.DLQStream)
 	if err != nil {

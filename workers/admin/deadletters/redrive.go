@@ -85,11 +85,7 @@ func redriveEvent(ctx context.Context, js jetstream.JetStream, e *Entry, o Redri
 	} else {
 		msg.Header.Del(events.HeaderReplayForce)
 	}
-	sh := o.Sharding
-	if sh.Shards == 0 {
-		sh.Shards = events.DefaultShards
-	}
-	stream, _ := sh.StreamOfSubject(msg.Subject)
+	stream, _ := o.Sharding.StreamOfSubject(msg.Subject)
 	id := "redrive:" + strconv.FormatUint(e.Seq, 10)
 	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(stream)); err != nil {
 		return Redriven{}, fmt.Errorf("redrive dead letter %d to %s on %s: %w", e.Seq, msg.Subject, stream, err)

@@ -1,42 +1,34 @@
 package deadletters_test
 
 import (
-	"strconv"
 	"testing"
-
-	"github.com/nats-io/nats.go"
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/deadletters"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 // TestDeadLettersAcrossShards dead-letters an event of every partition of
-// three shards, one of them with the stream it was stored in recorded: a
-// listing names each original's stream (the recorded one first), and a
-// redrive stores each copy on its partition's shard.
+// three shards, each with the stream it was stored in recorded but one
+// from before shards: a listing names each original's stream (WEBEX_EVENTS
+// for that one, whatever its partition), and a redrive stores each copy on
+// its partition's shard.
 func TestDeadLettersAcrossShards(t *testing.T) {
 	js := shardtest.Start(t)
 	sh := shardtest.Sharding()
 	stored := shardtest.StoreEach(t, js)
-	const recorded = "WEBEX_EVENTS_RECORDED" // says the header wins over the subject
+	const old = 1 // partition 1, on WEBEX_EVENTS_1 now
 	for i, s := range stored {
-		m := nats.NewMsg(events.DLQSubject("echo"))
-		m.Data = shardtest.Body(s.ID, s.RoomID)
-		m.Header.Set(events.HeaderWorker, "echo")
-		m.Header.Set(events.HeaderDLQReason, "permanent: test")
-		m.Header.Set(events.HeaderOrigSubject, s.Subject)
-		m.Header.Set(events.HeaderOrigSeq, strconv.FormatUint(s.Seq, 10))
-		m.Header.Set(events.HeaderDedupKey, "messages:created:"+s.ID)
-		if i == 0 {
-			m.Header.Set("Webex-Orig-Stream", recorded)
+		m := shardtest.DeadLetter(s)
+		if i == old {
+			m.Header.Del(events.HeaderOrigStream)
 		}
 		if _, err := js.PublishMsg(shardtest.Ctx(t), m); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	entries, err := deadletters.List(shardtest.Ctx(t), js, deadletters.Filter{Sharding: sh})
+	entries, err := deadletters.List(shardtest.Ctx(t), js, deadletters.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +37,8 @@ func TestDeadLettersAcrossShards(t *testing.T) {
 	}
 	for i, e := range entries {
 		want := stored[i].Stream
-		if i == 0 {
-			want = recorded
+		if i == old {
+			want = events.EventsStream
 		}
 		if e.OrigStream != want {
 			t.Errorf("dead letter of %s: origin %s, want %s", e.OrigSubject, e.OrigStream, want)
@@ -79,11 +71,7 @@ func TestDeadLettersAcrossShards(t *testing.T) {
 
 	// Told one stream, the redrive of a shard-1 event is refused rather
 	// than stored where no one expects it.
-	m := nats.NewMsg(events.DLQSubject("echo"))
-	m.Data = shardtest.Body("m1", "room-1")
-	m.Header.Set(events.HeaderWorker, "echo")
-	m.Header.Set(events.HeaderOrigSubject, events.EventSubject("messages", "created", 1))
-	ack, err := js.PublishMsg(shardtest.Ctx(t), m)
+	ack, err := js.PublishMsg(shardtest.Ctx(t), shardtest.DeadLetter(stored[1]))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,12 +73,8 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]Record, erro
 	if f.Limit <= 0 {
 		f.Limit = DefaultLimit
 	}
-	sh := f.Sharding
-	if sh.Shards == 0 {
-		sh.Shards = events.DefaultShards
-	}
 	var out []Record
-	for _, stream := range sh.Streams() {
+	for _, stream := range f.Sharding.Streams() {
 		recs, err := listStream(ctx, js, stream, f, subjects)
 		if err != nil {
 			return nil, err

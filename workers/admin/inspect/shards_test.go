@@ -6,7 +6,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/inspect"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 // TestListAndGetAcrossShards stores an event on every partition of three

@@ -1,7 +1,6 @@
 package recovery_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -9,10 +8,8 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/backfill"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
 	"github.com/webexpipe/webexpipe/workers/admin/recovery"
-	"github.com/webexpipe/webexpipe/workers/webex"
-	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
@@ -22,11 +19,7 @@ import (
 // the recovery consumer on each shard's stream, which is gone afterwards.
 func TestRecoveryAcrossShards(t *testing.T) {
 	sh := shardtest.Sharding()
-	sim := emulator.NewTest(t, emulator.Options{})
-	api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, api := shardtest.Webex(t)
 	js := shardtest.Start(t)
 	o := recovery.Options{Partitions: sh.Partitions, Shards: sh.Shards}
 
@@ -35,18 +28,7 @@ func TestRecoveryAcrossShards(t *testing.T) {
 	lose := func(prefix string) (webhooks.Outage, int) {
 		t.Helper()
 		from := time.Now()
-		shards := map[int]bool{}
-		n := 0
-		for ; len(shards) < sh.Shards; n++ {
-			if n == 200 {
-				t.Fatalf("200 rooms and still not every shard has one: %v", shards)
-			}
-			m, err := sim.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("%s%d@example.com", prefix, n), Text: "lost"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			shards[sh.Of(events.Partition(m.RoomID, sh.Partitions))] = true
-		}
+		n := len(shardtest.PostOnEveryShard(t, sim, prefix, "lost"))
 		return webhooks.Outage{WebhookID: "hook-" + prefix, Resource: "messages", Event: "created", From: from,
 			Until: time.Now().Add(time.Second), Cause: webhooks.CauseReactivated}, n
 	}

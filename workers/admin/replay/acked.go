@@ -71,9 +71,6 @@ func (f *floor) covers(seq uint64, stored time.Time) bool {
 }
 
 func (a *acked) floorOf(ctx context.Context, stream, name string) *floor {
-	if stream == "" {
-		stream = events.EventsStream
-	}
 	key := stream + "/" + name
 	if f, ok := a.floors[key]; ok {
 		return f

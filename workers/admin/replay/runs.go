@@ -62,16 +62,6 @@ func (w window) ends() map[string]uint64 {
 	return w.Ends
 }
 
-// empty reports whether every stream was empty when the run started.
-func (w window) empty() bool {
-	for _, end := range w.ends() {
-		if end > 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // runs is the bucket of run windows.
 type runs struct{ kv jetstream.KeyValue }
 

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
 	"github.com/webexpipe/webexpipe/workers/admin/replay"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 )
 
 // TestReplayAcrossShards replays to a worker whose events are split over

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/admin/internal/shardtest"
+	"github.com/webexpipe/webexpipe/workers/admin/shardtest"
 	"github.com/webexpipe/webexpipe/workers/admin/status"
 )
 

@@ -1,11 +1,13 @@
-// Package shardtest starts what the operator tools' tests of more than one
-// events shard need: an embedded JetStream server whose events are split
-// over Shards streams, and events stored on every partition.
+// Package shardtest starts what the tests of the operator tools and of
+// their commands need for more than one events shard: an embedded
+// JetStream server whose events are split over Shards streams, and events
+// stored on every partition.
 package shardtest
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
 // Shards and Partitions are the split the tests use: partitions 0, 3, 6,
@@ -56,6 +60,8 @@ type Stored struct {
 	Subject string
 	RoomID  string
 	ID      string
+	// Key is the event's dedup key.
+	Key string
 }
 
 // Body is a messages/created envelope of message id in room.
@@ -93,9 +99,20 @@ func StoreEach(tb testing.TB, js jetstream.JetStream) []Stored {
 		if want := sh.StreamOf(p); ack.Stream != want {
 			tb.Fatalf("partition %d stored on %s, want %s", p, ack.Stream, want)
 		}
-		out = append(out, Stored{Stream: ack.Stream, Seq: ack.Sequence, Subject: msg.Subject, RoomID: room, ID: id})
+		out = append(out, Stored{Stream: ack.Stream, Seq: ack.Sequence, Subject: msg.Subject, RoomID: room, ID: id, Key: key})
 	}
 	return out
+}
+
+// DeadLetter is the dead letter the echo worker stores when it gives up
+// on s: its body and dedup key, and where it was stored.
+func DeadLetter(s Stored) *nats.Msg {
+	m := nats.NewMsg(events.DLQSubject("echo"))
+	m.Data = Body(s.ID, s.RoomID)
+	m.Header.Set(events.HeaderDedupKey, s.Key)
+	events.DeadLetter{Worker: "echo", Reason: "permanent: test", OrigSubject: s.Subject, OrigStream: s.Stream,
+		OrigSeq: s.Seq, Deliveries: 1}.Set(m.Header)
+	return m
 }
 
 // Msgs counts the messages of each events stream.
@@ -164,4 +181,37 @@ func AckAll(tb testing.TB, js jetstream.JetStream, stream, name string) {
 			tb.Fatalf("%s on %s: acknowledgements did not settle", name, stream)
 		}
 	}
+}
+
+// Webex starts the Webex emulator and a client of it.
+func Webex(tb testing.TB) (*emulator.Server, *webex.Client) {
+	tb.Helper()
+	sim := emulator.NewTest(tb, emulator.Options{})
+	api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token(), Timeout: 5 * time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sim, api
+}
+
+// PostOnEveryShard has users "<prefix><n>@example.com" post text, each in
+// a direct room of their own, until the rooms fall on every shard, and
+// returns the messages.
+func PostOnEveryShard(tb testing.TB, sim *emulator.Server, prefix, text string) []webex.Message {
+	tb.Helper()
+	sh := Sharding()
+	shards := map[int]bool{}
+	var out []webex.Message
+	for len(shards) < sh.Shards {
+		if len(out) == 200 {
+			tb.Fatalf("200 rooms and still not every shard has one: %v", shards)
+		}
+		m, err := sim.PostAsUser(emulator.UserMessage{PersonEmail: fmt.Sprintf("%s%d@example.com", prefix, len(out)), Text: text})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		shards[sh.Of(events.Partition(m.RoomID, sh.Partitions))] = true
+		out = append(out, m)
+	}
+	return out
 }
