@@ -205,7 +205,7 @@ func (s *Server) RoomMessages(roomID string) []webex.Message {
 // BotMessages returns the messages the first bot posted in a room, oldest
 // first: its replies, as a test looks for them.
 func (s *Server) BotMessages(roomID string) []webex.Message {
-	return s.messagesBy(s.bot.ID, roomID)
+	return s.messagesBy(s.bots[0].person.ID, roomID)
 }
 
 // MessagesOf returns the messages the bot with the short id posted in a
