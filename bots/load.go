@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // Options say how a registry file's references are resolved.
@@ -185,7 +184,7 @@ func (l *loader) webhook(fail func(field string, err error), fw fileWebhook) Web
 // parseResources reads resource/event pairs with the parser of
 // WEBHOOK_RESOURCES, refusing one given twice.
 func parseResources(items []string) ([]events.ResourceEvent, error) {
-	res, err := webhooks.ParseEvents(items)
+	res, err := events.ParseResourceEvents(items)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadValue, err)
 	}
