@@ -179,11 +179,16 @@ func (s *Server) lookupBot(id string) (*bot, error) {
 	if b := s.botByID(id); b != nil {
 		return b, nil
 	}
+	return nil, s.noBot(id)
+}
+
+// noBot is the ErrNoBot error for id, naming the bots there are.
+func (s *Server) noBot(id string) error {
 	ids := make([]string, len(s.bots))
 	for i, b := range s.bots {
 		ids[i] = b.id
 	}
-	return nil, fmt.Errorf("%w %q; the bots are %s", ErrNoBot, id, strings.Join(ids, ", "))
+	return fmt.Errorf("%w %q; the bots are %s", ErrNoBot, id, strings.Join(ids, ", "))
 }
 
 // botKey is the request context key of the calling bot.
