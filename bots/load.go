@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 // Options say how a registry file's references are resolved.
@@ -185,7 +184,7 @@ func (l *loader) webhook(fail func(field string, err error), fw fileWebhook) Web
 // parseResources reads resource/event pairs with the parser of
 // WEBHOOK_RESOURCES, refusing one given twice.
 func parseResources(items []string) ([]events.ResourceEvent, error) {
-	res, err := webhooks.ParseEvents(items)
+	res, err := events.ParseResourceEvents(items)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadValue, err)
 	}
@@ -302,7 +301,8 @@ func splitSecrets(s, sep string) []Secret {
 }
 
 // crossCheck reports what no single bot shows: a webhook id registered
-// twice, a token two bots share, and a webhook secret two bots share. index maps a bot id to its position.
+// twice, a token two bots share, and a webhook secret two bots share.
+// index maps a bot id to its position.
 func (l *loader) crossCheck(bots []*Bot, index map[string]int) {
 	webhookOwner := map[string]string{}
 	secretOwner := map[string]string{} // secret value -> bot id; never printed
@@ -329,15 +329,16 @@ func (l *loader) crossCheck(bots []*Bot, index map[string]int) {
 				}
 			}
 			for _, s := range w.Secrets {
-				other, taken := secretOwner[s.Reveal()]
-				switch {
-				case !taken:
-					secretOwner[s.Reveal()] = b.ID
-					mine[s.Reveal()] = true
-				case other != b.ID && !mine[s.Reveal()]:
+				v := s.Reveal()
+				if mine[v] { // this bot's already, or already reported
+					continue
+				}
+				mine[v] = true
+				if other, taken := secretOwner[v]; taken {
 					l.fail(index[b.ID], b.ID, fmt.Sprintf("webhooks[%d]", i),
 						fmt.Errorf("%w: a secret of this registration is also one of bot %s", ErrSharedSecret, other))
-					mine[s.Reveal()] = true
+				} else {
+					secretOwner[v] = b.ID
 				}
 			}
 		}

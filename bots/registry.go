@@ -175,8 +175,8 @@ func (r *Registry) Bot(id string) (*Bot, bool) {
 // Webhook returns the bot that registered the Webex webhook id, and that
 // registration (whose Secrets verify the delivery).
 func (r *Registry) Webhook(id string) (*Bot, *Webhook, bool) {
-	ref, ok := r.byWebhook[id]
-	if !ok || id == "" {
+	ref, ok := r.byWebhook[id] // never holds ""
+	if !ok {
 		return nil, nil, false
 	}
 	return ref.bot, &ref.bot.Webhooks[ref.at], true

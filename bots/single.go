@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
+	"github.com/webexpipe/webexpipe/events"
 )
 
 // SingleSettings are the single-bot settings as a binary reads them: one
@@ -68,7 +68,7 @@ func Single(s SingleSettings) (*Registry, error) {
 		w.Secrets = append(w.Secrets, splitSecrets(string(data), "\n")...)
 	}
 	// An entry given twice is taken once, as the binaries take it.
-	res, err := webhooks.ParseEvents(s.Resources)
+	res, err := events.ParseResourceEvents(s.Resources)
 	if err != nil {
 		return nil, fmt.Errorf("webhook resources: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
-	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
 
 func TestSingle(t *testing.T) {
@@ -55,7 +54,7 @@ func TestSingle(t *testing.T) {
 			token: "t", source: SourceSetting, wantPause: time.Minute, wantTarget: "https://x.example/webhooks/webex"},
 		{name: "missing token file", in: SingleSettings{TokenFile: filepath.Join(dir, "nothing")}, wantErr: fs.ErrNotExist},
 		{name: "missing secret file", in: SingleSettings{SecretFile: filepath.Join(dir, "nothing")}, wantErr: fs.ErrNotExist},
-		{name: "bad resources", in: SingleSettings{Resources: []string{"a b"}}, wantErr: webhooks.ErrInvalidSpec},
+		{name: "bad resources", in: SingleSettings{Resources: []string{"a b"}}, wantErr: events.ErrUnsafeToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

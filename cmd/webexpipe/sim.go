@@ -6,14 +6,13 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/workers/cards"
-	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
 
@@ -80,12 +79,7 @@ emulator's bots (see 'webexpipe sim bots'); the default is the first.`,
 				to = "bot " + botID
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "sent %s to %s in room %s as %s; waiting for the reply...\n", sent.ID, to, sent.RoomID, sent.PersonEmail)
-			var reply webex.Message
-			if botID != "" {
-				reply, err = sc.awaitReplyFrom(ctx, sent, b.Person.ID)
-			} else {
-				reply, err = sc.awaitReply(ctx, sent)
-			}
+			reply, err := sc.awaitReplyFrom(ctx, sent, b.Person.ID) // b is zero without --bot: any reply
 			if err != nil {
 				return err
 			}
@@ -182,16 +176,15 @@ func simBotsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tTOKEN\tPERSON ID")
+			t := output.NewTable(cmd.OutOrStdout(), "ID", "NAME", "EMAIL", "TOKEN", "PERSON ID")
 			for _, b := range bots {
 				email := ""
 				if len(b.Person.Emails) > 0 {
 					email = b.Person.Emails[0]
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.ID, b.Person.DisplayName, email, b.Token, b.Person.ID)
+				t.Row(b.ID, b.Person.DisplayName, email, b.Token, b.Person.ID)
 			}
-			return tw.Flush()
+			return t.Flush()
 		},
 	}
 	fs := cmd.Flags()

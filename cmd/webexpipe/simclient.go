@@ -95,35 +95,27 @@ func (c simClient) isGroupRoom(ctx context.Context, roomID string) (bool, error)
 	return false, nil
 }
 
-// awaitReplyFrom polls the room until the bot with the person id posts
-// after sent: in a room with several bots, only that bot's reply counts.
-func (c simClient) awaitReplyFrom(ctx context.Context, sent webex.Message, botPersonID string) (webex.Message, error) {
-	return c.await(ctx, sent.RoomID, func(msgs []webex.Message) (webex.Message, bool) {
-		i := slices.IndexFunc(msgs, func(m webex.Message) bool { return m.ID == sent.ID })
-		if i < 0 {
-			return webex.Message{}, false
-		}
-		for _, m := range msgs[i+1:] {
-			if m.PersonID == botPersonID {
-				return m, true
-			}
-		}
-		return webex.Message{}, false
-	})
-}
-
 // awaitReply polls the room until a message from someone other than the
 // sender appears after sent.
 func (c simClient) awaitReply(ctx context.Context, sent webex.Message) (webex.Message, error) {
+	return c.awaitReplyFrom(ctx, sent, "")
+}
+
+// awaitReplyFrom polls the room until the bot with the person id posts
+// after sent: in a room with several bots, only that bot's reply counts.
+// An empty id takes a message from anyone but the sender.
+func (c simClient) awaitReplyFrom(ctx context.Context, sent webex.Message, botPersonID string) (webex.Message, error) {
+	isReply := func(m webex.Message) bool { return m.PersonEmail != sent.PersonEmail }
+	if botPersonID != "" {
+		isReply = func(m webex.Message) bool { return m.PersonID == botPersonID }
+	}
 	return c.await(ctx, sent.RoomID, func(msgs []webex.Message) (webex.Message, bool) {
 		i := slices.IndexFunc(msgs, func(m webex.Message) bool { return m.ID == sent.ID })
 		if i < 0 {
 			return webex.Message{}, false
 		}
-		for _, m := range msgs[i+1:] {
-			if m.PersonEmail != sent.PersonEmail {
-				return m, true
-			}
+		if j := slices.IndexFunc(msgs[i+1:], isReply); j >= 0 {
+			return msgs[i+1+j], true
 		}
 		return webex.Message{}, false
 	})

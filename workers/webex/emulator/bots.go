@@ -150,6 +150,17 @@ func (s *Server) botByID(id string) *bot {
 // botByPerson returns the bot with the person id; nil for a user.
 func (s *Server) botByPerson(personID string) *bot { return s.byPerson[personID] }
 
+// roomBotsLocked returns the bots in rm. It must be called with s.mu held.
+func (s *Server) roomBotsLocked(rm *room) []*bot {
+	out := make([]*bot, 0, len(rm.bots))
+	for _, id := range rm.bots {
+		if b := s.botByPerson(id); b != nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // botByAuth returns the bot whose token an Authorization header carries;
 // nil when it carries none of theirs.
 func (s *Server) botByAuth(header string) *bot {
@@ -168,11 +179,16 @@ func (s *Server) lookupBot(id string) (*bot, error) {
 	if b := s.botByID(id); b != nil {
 		return b, nil
 	}
+	return nil, s.noBot(id)
+}
+
+// noBot is the ErrNoBot error for id, naming the bots there are.
+func (s *Server) noBot(id string) error {
 	ids := make([]string, len(s.bots))
 	for i, b := range s.bots {
 		ids[i] = b.id
 	}
-	return nil, fmt.Errorf("%w %q; the bots are %s", ErrNoBot, id, strings.Join(ids, ", "))
+	return fmt.Errorf("%w %q; the bots are %s", ErrNoBot, id, strings.Join(ids, ", "))
 }
 
 // botKey is the request context key of the calling bot.

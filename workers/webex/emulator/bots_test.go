@@ -562,18 +562,24 @@ func TestLoadKeepsEveryBot(t *testing.T) {
 func TestPostAsUserRefusesBadBots(t *testing.T) {
 	s := twoBots(t, Options{})
 	tests := []struct {
-		name string
-		um   UserMessage
+		name  string
+		um    UserMessage
+		noBot bool // the error names the bots there are
 	}{
-		{"unknown bot", UserMessage{Bot: "nobody", Text: "x"}},
-		{"unknown mention", UserMessage{RoomID: "g", RoomType: "group", Mention: []string{"nobody"}, Text: "x"}},
-		{"a bot as the author", UserMessage{PersonEmail: "sales@webex.bot", Text: "x"}},
-		{"another bot mentioned in a direct room", UserMessage{Mention: []string{"sales"}, Text: "x"}},
+		{"unknown bot", UserMessage{Bot: "nobody", Text: "x"}, true},
+		{"unknown mention", UserMessage{RoomID: "g", RoomType: "group", Mention: []string{"nobody"}, Text: "x"}, true},
+		{"empty mention", UserMessage{RoomID: "g", RoomType: "group", Mention: []string{""}, Text: "x"}, true},
+		{"a bot as the author", UserMessage{PersonEmail: "sales@webex.bot", Text: "x"}, false},
+		{"another bot mentioned in a direct room", UserMessage{Mention: []string{"sales"}, Text: "x"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := s.PostAsUser(tt.um); !errors.Is(err, ErrInvalidMessage) {
+			_, err := s.PostAsUser(tt.um)
+			if !errors.Is(err, ErrInvalidMessage) {
 				t.Errorf("PostAsUser = %v, want ErrInvalidMessage", err)
+			}
+			if tt.noBot && (!errors.Is(err, ErrNoBot) || !strings.Contains(err.Error(), "sales")) {
+				t.Errorf("PostAsUser = %v, want ErrNoBot naming the bots", err)
 			}
 		})
 	}

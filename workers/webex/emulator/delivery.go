@@ -149,14 +149,10 @@ func (s *Server) emitMessageLocked(event string, m *message) {
 	if rm == nil {
 		return
 	}
-	var audience []*bot
-	for _, id := range rm.bots {
-		if m.RoomType == "direct" || m.PersonID == id || slices.Contains(m.MentionedPeople, id) {
-			if b := s.botByPerson(id); b != nil {
-				audience = append(audience, b)
-			}
-		}
-	}
+	audience := slices.DeleteFunc(s.roomBotsLocked(rm), func(b *bot) bool {
+		id := b.person.ID
+		return m.RoomType != "direct" && m.PersonID != id && !slices.Contains(m.MentionedPeople, id)
+	})
 	s.emitLocked(audience, "messages", event, m.PersonID, messageData{
 		ID: m.ID, RoomID: m.RoomID, RoomType: m.RoomType,
 		PersonID: m.PersonID, PersonEmail: m.PersonEmail,

@@ -48,10 +48,8 @@ func (s *Server) roomInfoLocked(rm *room) RoomInfo {
 		ri.UserEmail = primaryEmail(p)
 	}
 	ri.Bots = []string{}
-	for _, id := range rm.bots {
-		if b := s.botByPerson(id); b != nil {
-			ri.Bots = append(ri.Bots, b.id)
-		}
+	for _, b := range s.roomBotsLocked(rm) {
+		ri.Bots = append(ri.Bots, b.id)
 	}
 	return ri
 }

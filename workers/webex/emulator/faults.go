@@ -125,9 +125,8 @@ func (f *activeFault) expired(now time.Time) bool {
 // the first match winning. A fault for a bot the emulator does not serve
 // is refused with ErrNoBot.
 func (s *Server) InjectFault(f Fault) error {
-	if f.Bot != "" && s.botByID(f.Bot) == nil {
-		_, err := s.lookupBot(f.Bot)
-		return err
+	if f.Bot != "" && s.byID[f.Bot] == nil {
+		return s.noBot(f.Bot)
 	}
 	f.Path = trimV1(f.Path)
 	f.Method = strings.ToUpper(f.Method)

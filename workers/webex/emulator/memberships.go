@@ -85,13 +85,7 @@ func (s *Server) ChangeMembership(c MembershipChange) (Membership, error) {
 		PersonID: p.ID, PersonEmail: primaryEmail(p), PersonDisplayName: p.DisplayName,
 		IsModerator: c.IsModerator, Created: formatTime(s.now()),
 	}
-	audience := make([]*bot, 0, len(rm.bots))
-	for _, id := range rm.bots {
-		if b := s.botByPerson(id); b != nil {
-			audience = append(audience, b)
-		}
-	}
-	s.emitLocked(audience, "memberships", c.Event, p.ID, m, eventAttrs{
+	s.emitLocked(s.roomBotsLocked(rm), "memberships", c.Event, p.ID, m, eventAttrs{
 		roomID: rm.ID, roomType: rm.Type, personID: p.ID, personEmail: m.PersonEmail,
 	})
 	if joining != nil && c.Event == "deleted" {

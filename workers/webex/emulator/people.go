@@ -41,7 +41,7 @@ func (s *Server) userLocked(email string) *webex.Person {
 		Emails:      []string{email},
 		DisplayName: name,
 		FirstName:   name,
-		OrgID:       s.bot.OrgID,
+		OrgID:       s.bots[0].person.OrgID,
 		Type:        "person",
 		Created:     formatTime(s.now()),
 	}

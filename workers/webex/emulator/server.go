@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -69,9 +68,7 @@ type Options struct {
 // Server is the emulator. Create it with New (or NewTest), then Start it or
 // mount Handler on a server of your own. It is safe for concurrent use.
 type Server struct {
-	bot             webex.Person // the first bot's person: bots[0].person
-	token           string       // the first bot's token
-	bots            []*bot       // the first (Options.Bot) first; never changed after New
+	bots            []*bot // the first (Options.Bot) first; never changed after New
 	byID            map[string]*bot
 	byToken         map[string]*bot
 	byPerson        map[string]*bot
@@ -151,7 +148,6 @@ func newServer(opts Options, saved map[string]webex.Person) *Server {
 	}
 
 	s.newBots(opts, newID("ORGANIZATION"), saved)
-	s.bot, s.token = s.bots[0].person, s.bots[0].token
 
 	s.handler = newPacer(opts.Pace, s.now, s.done).wrap(s.routes())
 	return s
@@ -283,11 +279,7 @@ func (s *Server) Close() error {
 }
 
 // Bot is the first bot's identity (Options.Bot); see Bots for all of them.
-func (s *Server) Bot() webex.Person {
-	b := s.bot
-	b.Emails = slices.Clone(b.Emails)
-	return b
-}
+func (s *Server) Bot() webex.Person { return clonePerson(&s.bots[0].person) }
 
 // Token is the first bot's bearer token; see Bots for all of them.
-func (s *Server) Token() string { return s.token }
+func (s *Server) Token() string { return s.bots[0].token }

@@ -87,8 +87,7 @@ func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
 	for _, id := range um.Mention {
 		mb := s.byID[id]
 		if mb == nil {
-			_, err := s.lookupBot(id)
-			return webex.Message{}, fmt.Errorf("%w: mention: %w", ErrInvalidMessage, err)
+			return webex.Message{}, fmt.Errorf("%w: mention: %w", ErrInvalidMessage, s.noBot(id))
 		}
 		if !slices.Contains(mentioned, mb) {
 			mentioned = append(mentioned, mb)
@@ -115,22 +114,17 @@ func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
 		m.Text = m.Markdown
 	}
 	if len(mentioned) > 0 {
-		rest := m.Text
-		people := make([]webex.Person, len(mentioned))
-		for i, mb := range mentioned {
-			people[i] = mb.person
-			m.MentionedPeople = append(m.MentionedPeople, mb.person.ID)
-		}
 		// As in Webex, the names of the mentioned start the text; a text
 		// that already starts with them keeps them once.
-		for _, p := range people {
-			if name := p.DisplayName; rest == name || strings.HasPrefix(rest, name+" ") {
+		rest := m.Text
+		people := make([]webex.Person, len(mentioned))
+		names := make([]string, len(mentioned), len(mentioned)+1)
+		for i, mb := range mentioned {
+			people[i], names[i] = mb.person, mb.person.DisplayName
+			m.MentionedPeople = append(m.MentionedPeople, mb.person.ID)
+			if name := names[i]; rest == name || strings.HasPrefix(rest, name+" ") {
 				rest = strings.TrimSpace(rest[len(name):])
 			}
-		}
-		var names []string
-		for _, p := range people {
-			names = append(names, p.DisplayName)
 		}
 		m.Text = strings.Join(append(names, rest), " ")
 		m.HTML = mentionHTML(people, rest)
@@ -142,9 +136,13 @@ func (s *Server) PostAsUser(um UserMessage) (webex.Message, error) {
 // to; the bots mentioned must be in it, and are when it is a new group
 // room. It must be called with s.mu held.
 func (s *Server) userRoomLocked(um UserMessage, user *webex.Person, b *bot, mentioned []*bot) (*room, error) {
+	var errOthers error // mentioning another bot than b, refused in a direct room
+	if len(mentioned) > 1 || len(mentioned) == 1 && mentioned[0] != b {
+		errOthers = fmt.Errorf("%w: a direct room holds one bot; mention other bots in a group room", ErrInvalidMessage)
+	}
 	if um.RoomID == "" {
-		if len(mentioned) > 1 || len(mentioned) == 1 && mentioned[0] != b {
-			return nil, fmt.Errorf("%w: a direct room holds one bot; mention other bots in a group room", ErrInvalidMessage)
+		if errOthers != nil {
+			return nil, errOthers
 		}
 		return s.directRoomLocked(b, user.ID, user.DisplayName), nil
 	}
@@ -155,8 +153,8 @@ func (s *Server) userRoomLocked(um UserMessage, user *webex.Person, b *bot, ment
 			typ = "direct"
 		}
 		if typ == "direct" {
-			if len(mentioned) > 1 || len(mentioned) == 1 && mentioned[0] != b {
-				return nil, fmt.Errorf("%w: a direct room holds one bot; mention other bots in a group room", ErrInvalidMessage)
+			if errOthers != nil {
+				return nil, errOthers
 			}
 			// Webex has one direct room per pair; the emulator lets a test
 			// name several, and answers toPerson* with the first.
@@ -205,7 +203,7 @@ func (s *Server) RoomMessages(roomID string) []webex.Message {
 // BotMessages returns the messages the first bot posted in a room, oldest
 // first: its replies, as a test looks for them.
 func (s *Server) BotMessages(roomID string) []webex.Message {
-	return s.messagesBy(s.bot.ID, roomID)
+	return s.messagesBy(s.bots[0].person.ID, roomID)
 }
 
 // MessagesOf returns the messages the bot with the short id posted in a

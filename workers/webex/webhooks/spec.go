@@ -71,27 +71,14 @@ func (s Spec) Validate() error {
 }
 
 // ParseEvents reads a list such as "messages,attachmentActions/created,
-// memberships/all": a resource alone means its created event.
+// memberships/all" (see events.ParseResourceEvents); its errors wrap
+// ErrInvalidSpec.
 func ParseEvents(items []string) ([]events.ResourceEvent, error) {
-	var out []events.ResourceEvent
-	for _, it := range items {
-		it = strings.TrimSpace(it)
-		if it == "" {
-			continue
-		}
-		r, e, ok := strings.Cut(it, "/")
-		if !ok {
-			e = "created"
-		}
-		re := events.ResourceEvent{Resource: strings.TrimSpace(r), Event: strings.TrimSpace(e)}
-		for _, tok := range []string{re.Resource, re.Event} {
-			if tok != "all" && !events.ValidToken(tok) {
-				return nil, fmt.Errorf("%w: %q: want resource or resource/event", ErrInvalidSpec, it)
-			}
-		}
-		out = append(out, re)
+	res, err := events.ParseResourceEvents(items)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
-	return out, nil
+	return res, nil
 }
 
 // name is the name of the managed webhook for re: "<prefix> <resource>/<event>".
