@@ -15,27 +15,14 @@ import (
 const MaxBots = 1000
 
 // DefaultBotID is the id of the one bot of a registry built from the
-// single-bot settings (Single).
-const DefaultBotID = "default"
-
-// maxIDBytes is the longest bot id.
-const maxIDBytes = 32
+// single-bot settings (Single). Its events keep the subjects and consumers
+// of a single-bot deployment (see events.DefaultBot).
+const DefaultBotID = events.DefaultBot
 
 // ValidID reports whether id may be a bot id: a lowercase letter, then up
 // to 31 lowercase letters, digits or '_'. Such an id is a NATS subject
 // token, a Prometheus label value and a URL path segment as it is.
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDBytes || id[0] < 'a' || id[0] > 'z' {
-		return false
-	}
-	for i := 1; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func ValidID(id string) bool { return events.ValidBot(id) }
 
 // SourceKind says where a secret was read from.
 type SourceKind string

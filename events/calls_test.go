@@ -11,19 +11,24 @@ import (
 
 func TestCallSubjectTokens(t *testing.T) {
 	tests := []struct {
-		name, subject, worker, id string
-		ok                        bool
+		name, subject, worker, bot, id string
+		ok                             bool
 	}{
-		{"call", events.CallSubject("echo", "c0ffee"), "echo", "c0ffee", true},
-		{"no id", events.CallsSubject("echo"), "", "", false},
-		{"too deep", events.CallSubject("echo", "a") + ".b", "", "", false},
-		{"event", events.EventSubject("messages", "created", 1), "", "", false},
+		{"call", events.CallSubject("echo", "c0ffee"), "echo", events.DefaultBot, "c0ffee", true},
+		{"bot's call", events.BotCallSubject("echo", "support", "c0ffee"), "echo", "support", "c0ffee", true},
+		{"default bot spelled out", events.BotCallSubject("echo", events.DefaultBot, "c1"), "echo", events.DefaultBot, "c1", true},
+		{"default bot as a token", events.CallsSubject("echo") + ".default.c1", "", "", "", false},
+		{"not a bot id", events.CallsSubject("echo") + ".Bad.c1", "", "", "", false},
+		{"no id", events.CallsSubject("echo"), "", "", "", false},
+		{"empty token", events.CallsSubject("echo") + "..c1", "", "", "", false},
+		{"too deep", events.BotCallSubject("echo", "support", "a") + ".b", "", "", "", false},
+		{"event", events.EventSubject("messages", "created", 1), "", "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, id, ok := events.CallSubjectTokens(tt.subject)
-			if w != tt.worker || id != tt.id || ok != tt.ok {
-				t.Errorf("CallSubjectTokens(%q) = %q %q %v", tt.subject, w, id, ok)
+			w, bot, id, ok := events.CallSubjectTokens(tt.subject)
+			if w != tt.worker || bot != tt.bot || id != tt.id || ok != tt.ok {
+				t.Errorf("CallSubjectTokens(%q) = %q %q %q %v", tt.subject, w, bot, id, ok)
 			}
 		})
 	}

@@ -7,12 +7,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ConsumerOptions describe one worker type's durable consumer on
-// WEBEX_EVENTS.
+// ConsumerOptions describe one worker type's durable consumer of one bot's
+// events on an events stream.
 type ConsumerOptions struct {
 	// Worker is the worker type; it names the durable consumer and its
 	// replay and DLQ subjects. It must pass ValidToken.
 	Worker string
+	// Bot is the bot whose events the consumer takes; "" or DefaultBot is
+	// the default bot (BotConsumerName).
+	Bot string
 	// Events lists the resource/event pairs the worker handles, e.g.
 	// {"messages", "created"}.
 	Events []ResourceEvent
@@ -33,13 +36,17 @@ type ResourceEvent struct {
 	Event    string
 }
 
-// ConsumerConfig declares the durable pull consumer of a worker type: it
-// takes the worker's events on every partition plus the replays addressed to
-// it, with explicit acks. The deliver policy is left to the caller, since it
+// ConsumerConfig declares the durable pull consumer of a worker type for
+// one bot: it takes the bot's events the worker handles on every partition
+// plus the replays of the bot's events addressed to the worker, with
+// explicit acks. The deliver policy is left to the caller, since it
 // can only be chosen when the consumer is created.
 func ConsumerConfig(o ConsumerOptions) (jetstream.ConsumerConfig, error) {
 	if !ValidToken(o.Worker) {
 		return jetstream.ConsumerConfig{}, fmt.Errorf("worker name %q: %w", o.Worker, ErrUnsafeToken)
+	}
+	if !isDefaultBot(o.Bot) && !ValidBot(o.Bot) {
+		return jetstream.ConsumerConfig{}, fmt.Errorf("worker %s: bot id %q: %w", o.Worker, o.Bot, ErrUnsafeToken)
 	}
 	if len(o.Events) == 0 {
 		return jetstream.ConsumerConfig{}, fmt.Errorf("worker %s: no events to consume", o.Worker)
@@ -51,12 +58,16 @@ func ConsumerConfig(o ConsumerOptions) (jetstream.ConsumerConfig, error) {
 				return jetstream.ConsumerConfig{}, fmt.Errorf("worker %s: event %s/%s: %w", o.Worker, re.Resource, re.Event, ErrUnsafeToken)
 			}
 		}
-		filters = append(filters, EventFilter(re.Resource, re.Event))
+		filters = append(filters, BotEventFilter(o.Bot, re.Resource, re.Event))
 	}
-	filters = append(filters, ReplayFilter(o.Worker))
+	filters = append(filters, BotReplayFilter(o.Worker, o.Bot))
+	desc := "webexpipe worker " + o.Worker
+	if !isDefaultBot(o.Bot) {
+		desc += ", bot " + o.Bot
+	}
 	return jetstream.ConsumerConfig{
-		Durable:        o.Worker,
-		Description:    "webexpipe worker " + o.Worker,
+		Durable:        BotConsumerName(o.Worker, o.Bot),
+		Description:    desc,
 		FilterSubjects: filters,
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        o.AckWait,

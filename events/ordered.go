@@ -19,10 +19,23 @@ func PartitionConsumerName(worker string, partition int) string {
 	return worker + "-p" + strconv.Itoa(partition)
 }
 
-// PartitionReplayFilter matches the replayed copies addressed to worker on
-// one partition.
+// PartitionReplayFilter matches the replayed copies of the default bot's
+// events addressed to worker on one partition.
 func PartitionReplayFilter(worker string, partition int) string {
-	return replayPrefix + worker + ".*.*." + strconv.Itoa(partition)
+	return BotPartitionReplayFilter(worker, DefaultBot, partition)
+}
+
+// BotPartitionReplayFilter matches the replayed copies of bot's events
+// addressed to worker on one partition.
+func BotPartitionReplayFilter(worker, bot string, partition int) string {
+	return replayPrefix + worker + "." + botToken(bot) + "*.*." + strconv.Itoa(partition)
+}
+
+// BotPartitionConsumerName names the consumer of one partition of an
+// ordered worker type for bot: <worker>-p<N> for the default bot,
+// <worker>@<bot>-p<N> for another.
+func BotPartitionConsumerName(worker, bot string, partition int) string {
+	return PartitionConsumerName(BotConsumerName(worker, bot), partition)
 }
 
 // PartitionConsumerConfig declares the durable pull consumer of one
@@ -47,11 +60,11 @@ func PartitionConsumerConfig(o ConsumerOptions, partition int, pinTTL time.Durat
 	}
 	filters := make([]string, 0, len(o.Events)+1)
 	for _, re := range o.Events {
-		filters = append(filters, eventsPrefix+re.Resource+"."+re.Event+"."+strconv.Itoa(partition))
+		filters = append(filters, BotEventSubject(o.Bot, re.Resource, re.Event, partition))
 	}
-	filters = append(filters, PartitionReplayFilter(o.Worker, partition))
-	cfg.Durable = PartitionConsumerName(o.Worker, partition)
-	cfg.Description = fmt.Sprintf("webexpipe worker %s, partition %d, in stream order", o.Worker, partition)
+	filters = append(filters, BotPartitionReplayFilter(o.Worker, o.Bot, partition))
+	cfg.Durable = BotPartitionConsumerName(o.Worker, o.Bot, partition)
+	cfg.Description = fmt.Sprintf("%s, partition %d, in stream order", cfg.Description, partition)
 	cfg.FilterSubjects = filters
 	cfg.MaxAckPending = max(o.MaxAckPending, 1)
 	cfg.PriorityPolicy = jetstream.PriorityPolicyPinned

@@ -41,24 +41,30 @@ type Role struct {
 func InboxPrefix(user string) string { return "_INBOX_" + user }
 
 // Roles returns every user of a deployment whose events are split as s
-// says: each event stream is named, and each ordered worker's partition
-// consumer (<worker>-p0 to <worker>-p<Partitions-1>) on the stream of its
+// says and that serves bots (none given: the default bot alone): each
+// event stream is named, each worker's consumer of each bot
+// (BotConsumerName) on every shard's stream, and each ordered worker's
+// partition consumers of each bot (<worker>-p0 to
+// <worker>-p<Partitions-1> for the default bot) on the stream of their
 // partition's shard only. A zero field of s takes its default
 // (DefaultSharding).
-func Roles(s Sharding) []Role {
+func Roles(s Sharding, bots ...string) []Role {
 	if s.Shards < 1 {
 		s.Shards = DefaultShards
 	}
 	if s.Partitions < 1 {
 		s.Partitions = DefaultPartitions
 	}
+	if len(bots) == 0 {
+		bots = []string{DefaultBot}
+	}
 	return []Role{
 		{User: AdminUser, Doc: "webexpipe provision and the operator commands (status, replay, backfill, dlq)", Unrestricted: true},
 		{User: IngestUser, Doc: "ingest (stores events, answers /readyz, may run the webhook watchdog)", Permissions: ingestPermissions(s)},
-		{User: "echo", Doc: "echo-worker", Permissions: workerPermissions("echo", s)},
-		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", s)},
-		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", s)},
-		{User: RetryWorker, Doc: "retry-worker (re-runs the stored calls of every worker)", Permissions: retryPermissions()},
+		{User: "echo", Doc: "echo-worker", Permissions: workerPermissions("echo", s, bots)},
+		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", s, bots)},
+		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", s, bots)},
+		{User: RetryWorker, Doc: "retry-worker (re-runs the stored calls of every worker)", Permissions: retryPermissions(bots)},
 		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch (with its recovery of lost messages)", Permissions: webhooksPermissions(s)},
 	}
 }
@@ -176,24 +182,26 @@ func backlogRead(s Sharding) []string {
 	return append(out, jsAPI("STREAM.INFO."+DLQStream))
 }
 
-// workerPermissions is a worker type on the events streams: its durable
-// consumer on each shard's stream (one name, a consumer per stream), or
-// in ordered mode one consumer per partition on the stream of the
+// workerPermissions is a worker type on the events streams: for each bot,
+// its durable consumer on each shard's stream (one name, a consumer per
+// stream), or in ordered mode one consumer per partition on the stream of the
 // partition's shard (which it also unpins when it stops); requeued copies
 // on its replay subjects; its dead letters; its outbox; its markers; the
 // shared pause; reading its backlog.
-func workerPermissions(worker string, s Sharding) Permissions {
+func workerPermissions(worker string, s Sharding, bots []string) Permissions {
 	pub := []string{jsAPI("INFO")}
 	pub = append(pub, shardsInfo(s)...)
 	pub = append(pub, ReplayFilter(worker), DLQSubject(worker))
 	pub = append(pub, backlogRead(s)...)
-	for _, stream := range s.Streams() {
-		pub = append(pub, consumerUse(stream, worker)...)
-	}
-	for p := range s.Partitions {
-		name, stream := PartitionConsumerName(worker, p), s.StreamOf(p)
-		pub = append(pub, consumerUse(stream, name)...)
-		pub = append(pub, jsAPI("CONSUMER.UNPIN."+stream+"."+name))
+	for _, bot := range bots {
+		for _, stream := range s.Streams() {
+			pub = append(pub, consumerUse(stream, BotConsumerName(worker, bot))...)
+		}
+		for p := range s.Partitions {
+			name, stream := BotPartitionConsumerName(worker, bot, p), s.StreamOf(p)
+			pub = append(pub, consumerUse(stream, name)...)
+			pub = append(pub, jsAPI("CONSUMER.UNPIN."+stream+"."+name))
+		}
 	}
 	pub = append(pub, callsOf(worker)...)
 	pub = append(pub, markersOf(worker)...)
@@ -201,11 +209,11 @@ func workerPermissions(worker string, s Sharding) Permissions {
 	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(worker)}
 }
 
-// retryPermissions is the retry worker: its consumer on WEBEX_CALLS,
-// storing the updated record of any worker's call, its dead letters, its
-// markers, the shared pause and reading its backlog (the message get on
-// WEBEX_CALLS it has anyway, and the DLQ's info).
-func retryPermissions() Permissions {
+// retryPermissions is the retry worker: its consumer of each bot's calls
+// on WEBEX_CALLS, storing the updated record of any worker's call, its
+// dead letters, its markers, the shared pause and reading its backlog (the
+// message get on WEBEX_CALLS it has anyway, and the DLQ's info).
+func retryPermissions(bots []string) Permissions {
 	pub := []string{
 		jsAPI("INFO"),
 		jsAPI("STREAM.INFO." + CallsStream),
@@ -214,7 +222,9 @@ func retryPermissions() Permissions {
 		CallsFilter,
 		DLQSubject(RetryWorker),
 	}
-	pub = append(pub, consumerUse(CallsStream, RetryWorker)...)
+	for _, bot := range bots {
+		pub = append(pub, consumerUse(CallsStream, BotConsumerName(RetryWorker, bot))...)
+	}
 	pub = append(pub, markersOf(RetryWorker)...)
 	pub = append(pub, pauseUse()...)
 	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(RetryWorker)}

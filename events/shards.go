@@ -117,8 +117,8 @@ func (s Sharding) ShardPartitions(k int) []int {
 
 // ShardSubjects are the subjects shard k's stream captures. One shard
 // takes every event and replay subject, whatever the partition; with more,
-// each shard names its partitions, two subjects each (the stored event and
-// the replayed copy). An event published on a partition no shard names
+// each shard names its partitions, four subjects each (the stored event and
+// the replayed copy, each without and with a bot token). An event published on a partition no shard names
 // (ingest configured with more partitions than the streams) is refused by
 // JetStream, so ingest answers 503 rather than lose it.
 func (s Sharding) ShardSubjects(k int) []string {
@@ -126,12 +126,20 @@ func (s Sharding) ShardSubjects(k int) []string {
 		return []string{eventsPrefix + ">", replayPrefix + ">"}
 	}
 	ps := s.ShardPartitions(k)
-	out := make([]string, 0, 2*len(ps))
+	out := make([]string, 0, 4*len(ps))
 	for _, p := range ps {
 		out = append(out, eventsPrefix+"*.*."+strconv.Itoa(p))
 	}
 	for _, p := range ps {
 		out = append(out, replayPrefix+"*.*.*."+strconv.Itoa(p))
+	}
+	// The events of bots other than the default bot, and their replayed
+	// copies, have one token more.
+	for _, p := range ps {
+		out = append(out, eventsPrefix+"*.*.*."+strconv.Itoa(p))
+	}
+	for _, p := range ps {
+		out = append(out, replayPrefix+"*.*.*.*."+strconv.Itoa(p))
 	}
 	return out
 }

@@ -70,7 +70,7 @@ func TestConsumerConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"webex.events.messages.created.*", "webex.replay.echo.>"}
+	want := []string{"webex.events.messages.created.*", "webex.replay.echo.*.*.*"}
 	if len(cfg.FilterSubjects) != 2 || cfg.FilterSubjects[0] != want[0] || cfg.FilterSubjects[1] != want[1] {
 		t.Errorf("filters = %v, want %v", cfg.FilterSubjects, want)
 	}

@@ -1,9 +1,6 @@
 package events
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // Subject prefixes. Every subject webexpipe uses starts with SubjectRoot.
 const (
@@ -56,26 +53,28 @@ func Partition(key string, n int) int {
 	return int(h % uint32(n))
 }
 
-// EventSubject is the subject an event is stored under:
-// webex.events.<resource>.<event>.<partition>.
-// resource and event must have passed ValidToken.
+// EventSubject is the subject an event of the default bot is stored under:
+// webex.events.<resource>.<event>.<partition> (BotEventSubject for any
+// bot). resource and event must have passed ValidToken.
 func EventSubject(resource, event string, partition int) string {
-	return eventsPrefix + resource + "." + event + "." + strconv.Itoa(partition)
+	return BotEventSubject(DefaultBot, resource, event, partition)
 }
 
 // EventFilter is the subject filter matching every partition of one
-// resource and event. "*" may stand for either token.
+// resource and event of the default bot. "*" may stand for either token.
 func EventFilter(resource, event string) string {
-	return eventsPrefix + resource + "." + event + ".*"
+	return BotEventFilter(DefaultBot, resource, event)
 }
 
-// ReplaySubject is the subject a replayed copy of an event is stored under
-// for one worker type: webex.replay.<worker>.<resource>.<event>.<partition>.
+// ReplaySubject is the subject a replayed copy of a default bot's event is
+// stored under for one worker type:
+// webex.replay.<worker>.<resource>.<event>.<partition>.
 func ReplaySubject(worker, resource, event string, partition int) string {
-	return replayPrefix + worker + "." + resource + "." + event + "." + strconv.Itoa(partition)
+	return BotReplaySubject(worker, DefaultBot, resource, event, partition)
 }
 
-// ReplayFilter matches every replayed copy addressed to one worker type.
+// ReplayFilter matches every replayed copy addressed to one worker type,
+// of every bot.
 func ReplayFilter(worker string) string {
 	return replayPrefix + worker + ".>"
 }
@@ -91,30 +90,9 @@ func CallsSubject(worker string) string { return callsPrefix + worker }
 // DLQSubject is where a worker stores events or calls it gave up on.
 func DLQSubject(worker string) string { return dlqPrefix + worker }
 
-// SubjectTokens splits an event or replay subject into resource, event and
-// partition. ok is false for any other subject.
+// SubjectTokens splits an event or replay subject, of any bot, into
+// resource, event and partition. ok is false for any other subject.
 func SubjectTokens(subject string) (resource, event string, partition int, ok bool) {
-	var rest string
-	switch {
-	case strings.HasPrefix(subject, eventsPrefix):
-		rest = subject[len(eventsPrefix):]
-	case strings.HasPrefix(subject, replayPrefix):
-		rest = subject[len(replayPrefix):]
-		i := strings.IndexByte(rest, '.')
-		if i < 0 {
-			return "", "", 0, false
-		}
-		rest = rest[i+1:]
-	default:
-		return "", "", 0, false
-	}
-	parts := strings.Split(rest, ".")
-	if len(parts) != 3 {
-		return "", "", 0, false
-	}
-	p, err := strconv.Atoi(parts[2])
-	if err != nil {
-		return "", "", 0, false
-	}
-	return parts[0], parts[1], p, true
+	a, ok := ParseSubject(subject)
+	return a.Resource, a.Event, a.Partition, ok
 }
