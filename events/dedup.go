@@ -18,6 +18,9 @@ import (
 //
 // The key never contains the webhook id: two webhooks delivering the same
 // event (a specific one and a firehose) store it once.
+//
+// DedupKey is the key of an event of the default bot; BotDedupKey that of
+// any bot.
 func DedupKey(env *Envelope, body []byte) string {
 	if env.Event == "created" || env.Event == "deleted" {
 		return env.Resource + ":" + env.Event + ":" + env.Data.ID
@@ -26,6 +29,18 @@ func DedupKey(env *Envelope, body []byte) string {
 	var h [24]byte
 	hex.Encode(h[:], sum[:12])
 	return env.Resource + ":" + env.Event + ":" + env.Data.ID + ":" + string(h[:])
+}
+
+// BotDedupKey is the dedup key of bot's event: DedupKey for the default
+// bot, and the bot's id and '/' before it for any other. Two bots in one
+// room are each told of the same message, and each copy is an event of
+// its own: without the bot in the key, the second would be dropped as a
+// duplicate of the first, and its markers taken for the first's.
+func BotDedupKey(bot string, env *Envelope, body []byte) string {
+	if isDefaultBot(bot) {
+		return DedupKey(env, body)
+	}
+	return bot + "/" + DedupKey(env, body)
 }
 
 // MsgID is the Nats-Msg-Id an event with dedupKey is stored with: 22

@@ -93,3 +93,33 @@ func TestMsgIDIsShortAndOldIDsStillMatch(t *testing.T) {
 		}
 	}
 }
+
+// Two bots told of one message store two events: their keys differ, and a
+// stored event's key follows its HeaderBot.
+func TestBotDedupKeysDiffer(t *testing.T) {
+	body := []byte(`{"id":"hook","resource":"messages","event":"created","data":{"id":"m1","roomId":"r"}}`)
+	env, err := Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, support := BotDedupKey(DefaultBot, env, body), BotDedupKey("support", env, body)
+	if def != DedupKey(env, body) || BotDedupKey("", env, body) != def {
+		t.Errorf("default bot's key %q, want DedupKey's", def)
+	}
+	if support == def || MsgID(support) == MsgID(def) {
+		t.Fatalf("bots share a key: %q", support)
+	}
+	h := nats.Header{}
+	SetBot(h, "support")
+	h.Set(HeaderMsgID, MsgID(support))
+	if got := StoredDedupKey(h, env, body); got != support {
+		t.Errorf("stored key of support's event %q, want %q", got, support)
+	}
+	if BotOf(h) != "support" || BotOf(nats.Header{}) != DefaultBot {
+		t.Errorf("BotOf: %q", BotOf(h))
+	}
+	SetBot(h, DefaultBot)
+	if h.Get(HeaderBot) != "" {
+		t.Error("the default bot is written out")
+	}
+}

@@ -1,5 +1,7 @@
 package events
 
+import "github.com/nats-io/nats.go"
+
 // Headers ingest sets on every stored event. The body of the stored message
 // is always the webhook's raw bytes, unchanged, so the signature can be
 // re-verified later from HeaderSignature.
@@ -52,7 +54,30 @@ const (
 	// `webexpipe backfill` built it from the REST API after events were
 	// lost on the way. It carries no HeaderSignature.
 	HeaderBackfilled = "Webex-Backfilled"
+	// HeaderBot names the bot an event was delivered to, on the events of
+	// every bot but the default bot (which has none), and on every copy of
+	// them: replays, requeues, dead letters and stored calls. See BotOf.
+	HeaderBot = "Webex-Bot"
 )
+
+// BotOf is the bot a stored message belongs to: its HeaderBot, or
+// DefaultBot for a message without one.
+func BotOf(h nats.Header) string {
+	if b := h.Get(HeaderBot); b != "" {
+		return b
+	}
+	return DefaultBot
+}
+
+// SetBot records bot on a message's headers: HeaderBot for any bot but the
+// default bot, none for that one.
+func SetBot(h nats.Header, bot string) {
+	if isDefaultBot(bot) {
+		h.Del(HeaderBot)
+		return
+	}
+	h.Set(HeaderBot, bot)
+}
 
 // SignatureHeader is the HTTP header Webex signs deliveries with.
 const SignatureHeader = "X-Spark-Signature"

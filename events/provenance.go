@@ -95,8 +95,9 @@ func OrigStreamOf(h nats.Header) string {
 // StoredDedupKey is the dedup key of a stored message, in the order every
 // reader must use: HeaderDedupKey (a copy carries its original's key),
 // else a Nats-Msg-Id that is the key itself (ingest stored the key there
-// before ids were hashed), else the key computed from the envelope (ingest's
-// Nats-Msg-Id is now MsgID of it, which cannot be turned back), else, when
+// before ids were hashed), else the key computed from the envelope and the
+// message's bot (BotOf; ingest's Nats-Msg-Id is now MsgID of it, which
+// cannot be turned back), else, when
 // env is nil (the body does not decode), the Nats-Msg-Id as it is, or "".
 func StoredDedupKey(h nats.Header, env *Envelope, body []byte) string {
 	if k := h.Get(HeaderDedupKey); k != "" {
@@ -106,7 +107,7 @@ func StoredDedupKey(h nats.Header, env *Envelope, body []byte) string {
 		return k
 	}
 	if env != nil {
-		return DedupKey(env, body)
+		return BotDedupKey(BotOf(h), env, body)
 	}
 	// A body that does not decode has no key to compute; its id still
 	// names the stored message (a dead letter keeps it).
