@@ -29,6 +29,14 @@ type Options struct {
 	// ingest that skips the signature check (INSECURE_SKIP_SIGNATURE):
 	// development only.
 	Unsigned bool
+	// SkipTokens leaves every token unread (Bot.Token zero): a process
+	// that never calls Webex (ingest) needs no access to the tokens. The
+	// file must still name one for every bot.
+	SkipTokens bool
+	// SkipSecrets leaves every webhook secret unread (Webhook.Secrets
+	// empty): a process that verifies no delivery (a worker) needs no
+	// access to them. The file must still name them.
+	SkipSecrets bool
 }
 
 // LoadFile reads, resolves and checks the registry file at path (see
@@ -113,9 +121,15 @@ func (l *loader) bot(index int, fb fileBot) *Bot {
 	case fb.TokenFile != "" && fb.TokenEnv != "":
 		fail("token_file", fmt.Errorf("%w: give token_file or token_env, not both", ErrConflict))
 	case fb.TokenFile != "":
-		b.Token, b.TokenSource = l.readToken(fail, fb.TokenFile), SourceFile
+		b.TokenSource = SourceFile
+		if !l.o.SkipTokens {
+			b.Token = l.readToken(fail, fb.TokenFile)
+		}
 	case fb.TokenEnv != "":
-		b.Token, b.TokenSource = l.envToken(fail, fb.TokenEnv), SourceEnv
+		b.TokenSource = SourceEnv
+		if !l.o.SkipTokens {
+			b.Token = l.envToken(fail, fb.TokenEnv)
+		}
 	default:
 		fail("token_file", fmt.Errorf("%w: every bot needs a token: set token_file or token_env", ErrMissing))
 	}
@@ -156,10 +170,10 @@ func (l *loader) webhook(fail func(field string, err error), fw fileWebhook) Web
 	}
 	// Both references may be given: their secrets add up, as
 	// WEBEX_WEBHOOK_SECRET's and WEBEX_WEBHOOK_SECRET_FILE's do.
-	if fw.SecretFile != "" {
+	if fw.SecretFile != "" && !l.o.SkipSecrets {
 		w.Secrets = append(w.Secrets, l.readSecrets(fail, fw.SecretFile)...)
 	}
-	if fw.SecretEnv != "" {
+	if fw.SecretEnv != "" && !l.o.SkipSecrets {
 		w.Secrets = append(w.Secrets, l.envSecrets(fail, fw.SecretEnv)...)
 	}
 	switch {

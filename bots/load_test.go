@@ -127,6 +127,34 @@ func TestUnsignedAllowsNoSecret(t *testing.T) {
 	}
 }
 
+// A process that does not use the tokens (ingest) or the secrets (a
+// worker) reads none of them, but the file must still name them.
+func TestSkipTokensAndSecrets(t *testing.T) {
+	doc := "bots:\n  - id: a\n    token_file: /s/token\n    webhooks: [{secret_file: /s/secret}]\n"
+	read := 0
+	o := validationOptions()
+	o.ReadFile = func(name string) ([]byte, error) {
+		read++
+		return nil, fs.ErrNotExist
+	}
+	o.SkipTokens, o.SkipSecrets = true, true
+	r := mustParse(t, doc, o)
+	b, _ := r.Bot("a")
+	if !b.Token.IsZero() || len(b.Secrets()) != 0 || b.TokenSource != SourceFile || read != 0 {
+		t.Errorf("token %v (%s), %d secrets, %d files read", b.Token.IsZero(), b.TokenSource, len(b.Secrets()), read)
+	}
+	o = validationOptions()
+	o.SkipSecrets = true
+	b, _ = mustParse(t, doc, o).Bot("a")
+	if b.Token.Reveal() != "a-token" || len(b.Secrets()) != 0 {
+		t.Errorf("SkipSecrets: token read %v, %d secrets", b.Token.Reveal() == "a-token", len(b.Secrets()))
+	}
+	o.SkipTokens = true
+	if _, err := Parse([]byte("bots:\n  - id: a\n    webhooks: [{secret_file: /s/secret}]\n"), o); !errors.Is(err, ErrMissing) {
+		t.Errorf("no token named: %v, want ErrMissing", err)
+	}
+}
+
 func TestBotCountIsBounded(t *testing.T) {
 	registry := func(n int) string {
 		var b strings.Builder

@@ -20,6 +20,10 @@ type BotsOptions struct {
 	// Unsigned allows registrations without a webhook secret (ingest's
 	// INSECURE_SKIP_SIGNATURE); set by the binary, not a flag of its own.
 	Unsigned bool
+	// SkipTokens and SkipSecrets leave the tokens or the webhook secrets
+	// unread, for a binary that does not use them (bots.Options); set by
+	// the binary.
+	SkipTokens, SkipSecrets bool
 }
 
 // AddFlags registers BOTS_FILE.
@@ -38,7 +42,9 @@ func (o BotsOptions) Registry(single bots.SingleSettings) (*bots.Registry, error
 	if single.Token != "" || single.TokenFile != "" || len(single.Secrets) > 0 || single.SecretFile != "" {
 		return nil, errors.New("BOTS_FILE is set: take the token and the webhook secrets out of WEBEX_TOKEN(_FILE) and WEBEX_WEBHOOK_SECRET(_FILE); the registry names each bot's")
 	}
-	r, err := bots.LoadFile(o.File, bots.Options{LookupEnv: os.LookupEnv, Unsigned: o.Unsigned})
+	r, err := bots.LoadFile(o.File, bots.Options{
+		LookupEnv: os.LookupEnv, Unsigned: o.Unsigned, SkipTokens: o.SkipTokens, SkipSecrets: o.SkipSecrets,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.File, err)
 	}
