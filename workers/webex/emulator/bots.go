@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+
 	"slices"
 	"strings"
 
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/webex"
 )
 
@@ -20,8 +21,10 @@ const DefaultBotID = "default"
 // token of its own: what the token reads and writes is that bot's.
 type BotSpec struct {
 	// ID is the bot's short id, as the control API and `webexpipe sim
-	// --bot` name it: lowercase letters, digits and '-', at most 32, unique
-	// among the bots. It is not the bot's person id (that is made up).
+	// --bot` name it: the id rule of a webexpipe bot (events.ValidBot: a
+	// lowercase letter, then up to 31 lowercase letters, digits or '_'),
+	// unique among the bots, so that the emulator's bots can be the
+	// registry's. It is not the bot's person id (that is made up).
 	ID string `json:"id"`
 	// DisplayName defaults to ID + " Bot".
 	DisplayName string `json:"displayName,omitempty"`
@@ -33,8 +36,6 @@ type BotSpec struct {
 
 // ErrInvalidBots is wrapped by Options.Validate's errors.
 var ErrInvalidBots = errors.New("emulator: invalid bots")
-
-var botIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // withDefaults fills the empty fields of a spec.
 func (b BotSpec) withDefaults() BotSpec {
@@ -62,8 +63,8 @@ func (o Options) Validate() error {
 			b = b.withDefaults()
 		}
 		switch {
-		case !botIDPattern.MatchString(b.ID):
-			return fmt.Errorf("%w: bot id %q: want 1 to 32 lowercase letters, digits or '-'", ErrInvalidBots, b.ID)
+		case !events.ValidBot(b.ID):
+			return fmt.Errorf("%w: bot id %q: want a lowercase letter, then up to 31 lowercase letters, digits or '_'", ErrInvalidBots, b.ID)
 		case ids[b.ID]:
 			return fmt.Errorf("%w: bot id %q given twice", ErrInvalidBots, b.ID)
 		case tokens[b.Token]:
