@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -68,6 +69,13 @@ type rigOptions struct {
 	natsProcess bool
 	// workerEnv is added to the workers' environment.
 	workerEnv []string
+	// bots, when set, makes the rig a deployment of several bots: the
+	// emulator serves these ids (the first is its first bot), a bot
+	// registry file names them with a token and a webhook secret each, and
+	// ingest and the workers read it (BOTS_FILE) instead of WEBEX_TOKEN and
+	// WEBEX_WEBHOOK_SECRET. Each bot's webhook posts to
+	// /webhooks/webex/<id>.
+	bots []string
 }
 
 // rig is one pipeline of real processes around an embedded JetStream and
@@ -84,6 +92,9 @@ type rig struct {
 	natsProc   *natsProcess      // with natsProcess; nil while killed
 	sim        *emulator.Server
 	ingestAddr string // fixed, so a restarted ingest gets the same deliveries
+
+	botsFile string   // with opts.bots: the registry
+	botsEnv  []string // with opts.bots: the variables the registry names
 
 	mu     sync.Mutex // guards posted
 	posted []webex.Message
@@ -107,8 +118,12 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			r.natsProc.kill()
 		}
 	})
-	r.sim = emulator.NewTest(t, emulator.Options{Token: token})
 	r.ingestAddr = freeAddr(t)
+	if len(o.bots) > 0 {
+		r.startBots()
+		return r
+	}
+	r.sim = emulator.NewTest(t, emulator.Options{Token: token})
 	client, err := webex.New(webex.Config{BaseURL: r.sim.URL(), Token: token})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +135,41 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// startBots starts the emulator with the rig's bots, writes their
+// registry, and registers each bot's webhook on its own ingest path with a
+// secret of its own.
+func (r *rig) startBots() {
+	t := r.t
+	ids := r.opts.bots
+	o := emulator.Options{BotID: ids[0], Token: token + "-" + ids[0]}
+	for _, id := range ids[1:] {
+		o.Bots = append(o.Bots, emulator.BotSpec{ID: id, Token: token + "-" + id})
+	}
+	r.sim = emulator.NewTest(t, o)
+	var reg strings.Builder
+	reg.WriteString("bots:\n")
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for _, b := range r.sim.Bots() {
+		name := strings.ToUpper(b.ID)
+		botSecret := secret + "-" + b.ID
+		r.botsEnv = append(r.botsEnv, "FAULTS_TOKEN_"+name+"="+b.Token, "FAULTS_SECRET_"+name+"="+botSecret)
+		fmt.Fprintf(&reg, "  - id: %s\n    token_env: FAULTS_TOKEN_%s\n    webhooks:\n      - secret_env: FAULTS_SECRET_%s\n        resources: [messages/created]\n", b.ID, name, name)
+		client, err := webex.New(webex.Config{BaseURL: r.sim.URL(), Token: b.Token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.CreateWebhook(ctx, webex.WebhookRequest{Name: "faults " + b.ID, TargetURL: "http://" + r.ingestAddr + "/webhooks/webex/" + b.ID,
+			Resource: "messages", Event: "created", Secret: botSecret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.botsFile = filepath.Join(t.TempDir(), "bots.yaml")
+	if err := os.WriteFile(r.botsFile, []byte(reg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // freeAddr returns a loopback address nobody listens on now.
@@ -164,7 +214,12 @@ func (r *rig) natsEnv() []string {
 
 func (r *rig) startIngest() *proctest.Process {
 	r.t.Helper()
-	env := append(r.natsEnv(), "WEBEX_WEBHOOK_SECRET="+secret, "LISTEN_ADDR="+r.ingestAddr, "PUBLISH_TIMEOUT=500ms")
+	env := append(r.natsEnv(), "LISTEN_ADDR="+r.ingestAddr, "PUBLISH_TIMEOUT=500ms")
+	if r.botsFile != "" {
+		env = append(append(env, "BOTS_FILE="+r.botsFile), r.botsEnv...)
+	} else {
+		env = append(env, "WEBEX_WEBHOOK_SECRET="+secret)
+	}
 	if r.opts.spool {
 		env = append(env, "SPOOL_DIR="+r.spoolDir)
 	}
@@ -174,8 +229,13 @@ func (r *rig) startIngest() *proctest.Process {
 }
 
 func (r *rig) workerEnv() []string {
-	env := append(r.natsEnv(), "WEBEX_TOKEN="+token, "WEBEX_API_URL="+r.sim.URL(), "METRICS_ADDR=127.0.0.1:0",
+	env := append(r.natsEnv(), "WEBEX_API_URL="+r.sim.URL(), "METRICS_ADDR=127.0.0.1:0",
 		"WORKER_ACK_WAIT=2s", "ECHO_MODE=text")
+	if r.botsFile != "" {
+		env = append(append(env, "BOTS_FILE="+r.botsFile), r.botsEnv...)
+	} else {
+		env = append(env, "WEBEX_TOKEN="+token)
+	}
 	return append(env, r.opts.workerEnv...)
 }
 
@@ -379,10 +439,12 @@ func (r *rig) replies(posted []webex.Message) map[int]int {
 	re := regexp.MustCompile(`m-(\d+)\.`)
 	out := map[int]int{}
 	for room := range rooms {
-		for _, m := range r.sim.BotMessages(room) {
-			if g := re.FindStringSubmatch(m.Markdown + " " + m.Text); g != nil {
-				i, _ := strconv.Atoi(g[1])
-				out[i]++
+		for _, b := range r.sim.Bots() {
+			for _, m := range r.sim.MessagesOf(b.ID, room) {
+				if g := re.FindStringSubmatch(m.Markdown + " " + m.Text); g != nil {
+					i, _ := strconv.Atoi(g[1])
+					out[i]++
+				}
 			}
 		}
 	}

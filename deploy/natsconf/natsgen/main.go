@@ -1,7 +1,9 @@
 // Command natsgen writes the NATS files of a deployment.
 //
-//	natsgen [-nats DIR] [-k8s DIR] [-partitions N] [-shards N]
-//	    regenerate accounts.conf and nats-values.yaml from events.Roles
+//	natsgen [-nats DIR] [-k8s DIR] [-partitions N] [-shards N] [-bots FILE]
+//	    regenerate accounts.conf and nats-values.yaml from events.Roles;
+//	    with -bots, each worker user may use the consumers of every bot of
+//	    the registry FILE (its ids are read; no token or secret is)
 //	natsgen keys DIR
 //	    an nkey pair per user: DIR/<user>.nk (seed, secret) and
 //	    DIR/nkeys.env (the public keys, for the servers' environment)
@@ -19,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/deploy/natsconf"
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -48,6 +51,7 @@ func generate(args []string) error {
 	k8sDir := fs.String("k8s", "deploy/k8s", "where nats-values.yaml goes")
 	partitions := fs.Int("partitions", events.DefaultPartitions, "partitions of ordered workers (PARTITIONS)")
 	shards := fs.Int("shards", events.DefaultShards, "event streams the partitions are split over (EVENTS_SHARDS)")
+	botsFile := fs.String("bots", "", "the bot registry (BOTS_FILE) of a deployment serving several bots")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,7 +59,15 @@ func generate(args []string) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	roles := events.Roles(s)
+	var ids []string
+	if *botsFile != "" {
+		r, err := bots.LoadFile(*botsFile, bots.Options{SkipTokens: true, SkipSecrets: true, Unsigned: true})
+		if err != nil {
+			return err
+		}
+		ids = r.IDs()
+	}
+	roles := events.Roles(s, ids...)
 	if err := os.WriteFile(filepath.Join(*natsDir, "accounts.conf"), natsconf.Accounts(roles), 0o644); err != nil {
 		return err
 	}

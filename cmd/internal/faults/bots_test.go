@@ -1,0 +1,173 @@
+package faults
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+)
+
+// TestOneBotRateLimited runs two bots through one ingest, one echo worker
+// and one retry worker. After a first round of messages to both, Webex
+// answers every call of the second bot, beta, with 429 for a while (30 s;
+// a minute with FAULTS_LONG), and a second round is sent. Beta's token is
+// paused, and its events wait in its own consumers; alpha's must all be
+// answered while beta still waits, and beta's once its pause is over,
+// each message once. The test logs alpha's message-to-reply latency in
+// both rounds: the isolation the README reports.
+func TestOneBotRateLimited(t *testing.T) {
+	r := newRig(t, rigOptions{bots: []string{"alpha", "beta"}})
+	r.startAll()
+	n, rate := size()
+	pause := 30 * time.Second
+	if long() {
+		pause = time.Minute
+	}
+
+	first := r.postRound(n, rate)
+	r.waitReplied(first, "the first round answered")
+
+	r.sim.InjectFault(emulator.Fault{Bot: "beta", Status: http.StatusTooManyRequests,
+		RetryAfter: strconv.Itoa(int(pause / time.Second)), For: pause})
+	second := r.postRound(n, rate)
+	alpha := r.ofBot(second, "alpha")
+	r.waitReplied(alpha, "alpha's second round answered while beta is rate-limited")
+	// Beta must still be waiting now: its pause outlasts the round, and
+	// alpha's answers did not wait for it.
+	if waiting := len(r.ofBot(second, "beta")) - r.repliedCount(r.ofBot(second, "beta")); waiting == 0 {
+		t.Errorf("every beta message was answered before alpha's: the rate limit held nothing back")
+	} else {
+		t.Logf("when alpha's round was answered, %d of beta's %d messages were waiting for its pause", waiting, len(r.ofBot(second, "beta")))
+	}
+	limited := 0
+	for _, c := range r.sim.Calls() {
+		if c.Status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("no call of beta's was refused with 429")
+	}
+	o := r.settle(pause + 90*time.Second)
+	if o.accepted != o.posted {
+		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
+	}
+	if n := r.deadLetters(); n > 0 {
+		t.Errorf("%d events dead-lettered; a rate limit is waited out", n)
+	}
+	base, during := r.latencies(r.ofBot(first, "alpha")), r.latencies(alpha)
+	t.Logf("alpha message-to-reply: without beta paused p50 %s p99 %s (%d messages); with beta paused p50 %s p99 %s (%d messages); 429s answered to beta: %d",
+		pct(base, 50), pct(base, 99), len(base), pct(during, 50), pct(during, 99), len(during), limited)
+}
+
+// postRound posts n messages at rate per second, alternately to each of
+// the rig's bots, as four users each; it returns their indexes in posted.
+func (r *rig) postRound(n, rate int) []int {
+	r.t.Helper()
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	var out []int
+	for i := range n {
+		<-tick.C
+		bot := r.opts.bots[i%len(r.opts.bots)]
+		r.mu.Lock()
+		idx := len(r.posted)
+		m, err := r.sim.PostAsUser(emulator.UserMessage{Bot: bot, PersonEmail: fmt.Sprintf("user%d@example.com", i%4), Text: marker(idx) + " hello " + bot})
+		if err == nil {
+			r.posted = append(r.posted, m)
+		}
+		r.mu.Unlock()
+		if err != nil {
+			r.t.Fatalf("post %d to %s: %v", idx, bot, err)
+		}
+		out = append(out, idx)
+	}
+	return out
+}
+
+// ofBot keeps the messages of idx that were sent to bot.
+func (r *rig) ofBot(idx []int, bot string) []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for _, i := range idx {
+		if regexp.MustCompile(` hello ` + bot + `$`).MatchString(r.posted[i].Text) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// repliedCount is how many of idx have a reply.
+func (r *rig) repliedCount(idx []int) int {
+	r.mu.Lock()
+	posted := append([]webex.Message(nil), r.posted...)
+	r.mu.Unlock()
+	replies := r.replies(posted)
+	n := 0
+	for _, i := range idx {
+		if replies[i] > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// waitReplied polls until every message of idx has a reply.
+func (r *rig) waitReplied(idx []int, what string) {
+	r.t.Helper()
+	r.waitFor(what, func() bool { return r.repliedCount(idx) == len(idx) })
+}
+
+// latencies are the times from each message of idx to the bot's first
+// reply to it, as Webex (the emulator) stamped both.
+func (r *rig) latencies(idx []int) []time.Duration {
+	r.mu.Lock()
+	posted := append([]webex.Message(nil), r.posted...)
+	r.mu.Unlock()
+	re := regexp.MustCompile(`m-(\d+)\.`)
+	first := map[int]time.Time{}
+	for _, b := range r.sim.Bots() {
+		rooms := map[string]bool{}
+		for _, i := range idx {
+			rooms[posted[i].RoomID] = true
+		}
+		for room := range rooms {
+			for _, m := range r.sim.MessagesOf(b.ID, room) {
+				g := re.FindStringSubmatch(m.Markdown + " " + m.Text)
+				at, err := time.Parse(time.RFC3339Nano, m.Created)
+				if g == nil || err != nil {
+					continue
+				}
+				i, _ := strconv.Atoi(g[1])
+				if t, ok := first[i]; !ok || at.Before(t) {
+					first[i] = at
+				}
+			}
+		}
+	}
+	var out []time.Duration
+	for _, i := range idx {
+		sent, err := time.Parse(time.RFC3339Nano, posted[i].Created)
+		if at, ok := first[i]; ok && err == nil {
+			out = append(out, at.Sub(sent))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// pct is the p-th percentile of sorted durations, to the millisecond.
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(i-1, 0)].Round(time.Millisecond)
+}
