@@ -21,7 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/deploy/natsconf"
 	"github.com/webexpipe/webexpipe/events"
 )
@@ -55,19 +54,10 @@ func generate(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s := events.Sharding{Shards: *shards, Partitions: *partitions}
-	if err := s.Validate(); err != nil {
+	roles, err := natsconf.RolesOf(events.Sharding{Shards: *shards, Partitions: *partitions}, *botsFile)
+	if err != nil {
 		return err
 	}
-	var ids []string
-	if *botsFile != "" {
-		r, err := bots.LoadFile(*botsFile, bots.Options{SkipTokens: true, SkipSecrets: true, Unsigned: true})
-		if err != nil {
-			return err
-		}
-		ids = r.IDs()
-	}
-	roles := events.Roles(s, ids...)
 	if err := os.WriteFile(filepath.Join(*natsDir, "accounts.conf"), natsconf.Accounts(roles), 0o644); err != nil {
 		return err
 	}
