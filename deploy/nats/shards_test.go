@@ -115,12 +115,20 @@ func TestShardedUsers(t *testing.T) {
 // the server configuration.
 func shardedConfig(t *testing.T, s events.Sharding) string {
 	t.Helper()
+	return configFor(t, events.Roles(s))
+}
+
+// configFor writes single.conf, and the accounts.conf of roles, to a
+// directory of the test's, and returns the path of the server
+// configuration.
+func configFor(t *testing.T, roles []events.Role) string {
+	t.Helper()
 	dir := t.TempDir()
 	conf, err := os.ReadFile("single.conf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range map[string][]byte{"single.conf": conf, "accounts.conf": natsconf.Accounts(events.Roles(s))} {
+	for name, b := range map[string][]byte{"single.conf": conf, "accounts.conf": natsconf.Accounts(roles)} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
