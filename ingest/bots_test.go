@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,8 +14,10 @@ import (
 
 	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
 	"github.com/webexpipe/webexpipe/internal/metricstest"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
 // Two bots with secrets of their own. alpha has a registration with a
@@ -251,4 +255,90 @@ func TestBotsConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpoolForwardsBotEvents: bots' deliveries spooled while a shard's
+// stream is missing are forwarded to their bot's subject in the shard of
+// their partition, with their bot header.
+func TestSpoolForwardsBotEvents(t *testing.T) {
+	e := newShardedEnv(t, threeShards, func(c *ingest.Config) {
+		c.Secrets, c.Bots = nil, twoBotRegistry(t)
+		c.PublishTimeout = 300 * time.Millisecond
+		c.SpoolDir = t.TempDir()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.js.DeleteStream(ctx, events.ShardStream(1)); err != nil {
+		t.Fatal(err)
+	}
+	botOf := func(p int) (string, []byte) {
+		if p%2 == 0 {
+			return "alpha", secretAlpha
+		}
+		return "beta", secretBeta
+	}
+	rooms := roomPerPartition(t, threeShards.Partitions)
+	spooled := 0
+	for p, room := range rooms {
+		bot, secret := botOf(p)
+		body := hookBody(hookOther, fmt.Sprintf("s-%d", p), room)
+		r := do(t, http.MethodPost, e.url+ingest.DefaultPath+"/"+bot, bytes.NewReader(body), signedWith(secret, body))
+		if r.status != 200 {
+			t.Fatalf("partition %d: %d %v, want 200", p, r.status, r.body)
+		}
+		if r.str("status") == "spooled" {
+			spooled++
+		}
+	}
+	if spooled == 0 {
+		t.Fatal("nothing was spooled")
+	}
+	forwarding(t, e.svc)
+	localnats.ProvisionTest(t, e.js, shardedStreams(threeShards))
+	waitfor.True(t, 15*time.Second, "the spool drained", func() bool {
+		return metricstest.Value(t, e.reg, "webexpipe_ingest_spool_records", nil) == 0
+	})
+	for k, stream := range threeShards.Streams() {
+		var want []string
+		for _, p := range threeShards.ShardPartitions(k) {
+			bot, _ := botOf(p)
+			want = append(want, fmt.Sprintf("%s/%s:%d:s-%d", bot, bot, p, p))
+		}
+		if got := e.botContents(t, stream); !slices.Equal(got, want) {
+			t.Errorf("shard %d (%s) holds %v, want %v", k, stream, got, want)
+		}
+	}
+}
+
+// botContents lists "<subject's bot>/<header's bot>:<partition>:<data id>"
+// of every event stream holds, in stream order.
+func (e *testEnv) botContents(t *testing.T, stream string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := e.js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatalf("stream %s: %v", stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatalf("%s message %d: %v", stream, seq, err)
+		}
+		a, ok := events.ParseSubject(m.Subject)
+		if !ok {
+			t.Fatalf("%s holds %s, not an event subject", stream, m.Subject)
+		}
+		env, err := events.Decode(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s/%s:%d:%s", a.Bot, events.BotOf(m.Header), a.Partition, env.Data.ID))
+	}
+	return out
 }
