@@ -54,7 +54,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request, pathBot *
 		s.refuse(w, r, bot, rejection{http.StatusBadRequest, outcomeBadRequest, "ambiguous webhook id"})
 		return
 	}
-	traceEnvelope(r.Context(), env)
+	traceEnvelope(r.Context(), bot, env)
 	if !s.cfg.Insecure {
 		s.cfg.KnownWebhooks.Add(env.ID) // signed: one of the deployment's
 	}

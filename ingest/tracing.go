@@ -65,11 +65,12 @@ func requestTrace(r *http.Request) trace.SpanContext {
 	return trace.SpanContextFromContext(traceContext.Extract(context.Background(), propagation.HeaderCarrier(r.Header)))
 }
 
-// traceEnvelope notes what a delivery announced, once it passed the
-// signature check.
-func traceEnvelope(ctx context.Context, env *events.Envelope) {
+// traceEnvelope notes what a delivery announced, and its bot, once it
+// passed the signature check.
+func traceEnvelope(ctx context.Context, bot string, env *events.Envelope) {
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.SetAttributes(attribute.String("webex.resource", env.Resource), attribute.String("webex.event", env.Event))
+		span.SetAttributes(attribute.String("webex.resource", env.Resource), attribute.String("webex.event", env.Event),
+			attribute.String("webexpipe.bot", bot))
 	}
 }
 
