@@ -6,6 +6,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -17,12 +18,12 @@ import (
 // it. pathBot is the bot the URL names; nil for the bare webhook path.
 func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request, pathBot *botRoute) {
 	receivedAt := s.cfg.Now()
-	r, span := s.startSpan(r)
-	defer span.End()
-	bot := noBot
+	bot, route := noBot, s.cfg.Path
 	if pathBot != nil {
-		bot = pathBot.id
+		bot, route = pathBot.id, strings.TrimSuffix(s.cfg.Path, "/")+"/{bot}"
 	}
+	r, span := s.startSpan(r, route)
+	defer span.End()
 	if rej := checkRequest(r, s.cfg.MaxBodyBytes); rej != nil {
 		s.refuse(w, r, bot, *rej)
 		return
