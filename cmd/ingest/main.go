@@ -57,7 +57,7 @@ func command() *cobra.Command {
 			}
 			process.WarnOldNames(cmd.Flags(), log)
 			sharding := cfg.Sharding()
-			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "bots", cfg.Bots.Len(), "bots_file", in.Bots.File,
+			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets), "bots_file", in.Bots.File,
 				"insecure", cfg.Insecure, "partitions", sharding.Partitions, "events_shards", sharding.Shards,
 				"publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
 			// The bot's webhooks as Webex lists them at start, and those

@@ -96,14 +96,26 @@ func (o IngestOptions) BotRegistry() (*bots.Registry, error) {
 	return bo.Registry(bots.SingleSettings{Secrets: o.Secrets, SecretFile: o.SecretFile})
 }
 
-// Config builds the ingest configuration.
+// Config builds the ingest configuration. Without a registry (Registry,
+// BOTS_FILE) it holds the secrets in Secrets, as before there were bots
+// (dev mode registers its webhooks with the first); with one, in Bots.
 func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (ingest.Config, error) {
-	registry, err := o.BotRegistry()
+	var (
+		secrets  [][]byte
+		registry *bots.Registry
+		err      error
+	)
+	if o.Registry == nil && o.Bots.File == "" {
+		secrets, err = o.ResolveSecrets()
+	} else {
+		registry, err = o.BotRegistry()
+	}
 	if err != nil {
 		return ingest.Config{}, err
 	}
 	cfg := ingest.Config{
 		Path:           o.Path,
+		Secrets:        secrets,
 		Bots:           registry,
 		Insecure:       o.Insecure,
 		Partitions:     o.Partitions,
