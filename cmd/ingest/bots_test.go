@@ -96,9 +96,9 @@ bots:
 	proctest.StopAll(t, []string{alphaSecret, betaSecret}, in)
 }
 
-// TestBotsFileAndSecretRefused: BOTS_FILE with WEBEX_WEBHOOK_SECRET is a
-// start-up error, not a quiet choice of one of them.
-func TestBotsFileAndSecretRefused(t *testing.T) {
+// TestBotsFileAndSingleSettingsRefused: BOTS_FILE with a single-bot
+// secret or token is a start-up error, not a quiet choice of one of them.
+func TestBotsFileAndSingleSettingsRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -108,8 +108,12 @@ func TestBotsFileAndSecretRefused(t *testing.T) {
 	if err := os.WriteFile(file, []byte("bots:\n  - id: alpha\n    token_env: T\n    webhooks:\n      - secret_env: S\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	in := proctest.Start(t, bin, "BOTS_FILE="+file, "S=s", "WEBEX_WEBHOOK_SECRET=other", "LISTEN_ADDR=127.0.0.1:0")
-	in.Await(t, regexp.MustCompile(`(BOTS_FILE is set)`))
+	for _, setting := range []string{"WEBEX_WEBHOOK_SECRET=other", "WEBEX_TOKEN=tok"} {
+		t.Run(setting, func(t *testing.T) {
+			in := proctest.Start(t, bin, "BOTS_FILE="+file, "S=s", setting, "LISTEN_ADDR=127.0.0.1:0", "NATS_URL=nats://127.0.0.1:1")
+			in.Await(t, regexp.MustCompile(`(BOTS_FILE is set)`))
+		})
+	}
 }
 
 func post(t *testing.T, url string, body []byte, secret string) int {
