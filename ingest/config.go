@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/events"
 )
 
@@ -32,14 +33,23 @@ const (
 )
 
 // Config is what the ingest service needs besides its NATS connection. The
-// zero value of every field except Secrets selects a default; Validate tells
-// what cannot work.
+// zero value of every field except Secrets and Bots selects a default;
+// Validate tells what cannot work.
 type Config struct {
-	// Path is where Webex POSTs deliveries; default DefaultPath.
+	// Path is where Webex POSTs deliveries; default DefaultPath. A bot's
+	// deliveries may also come to Path/<bot id> (see "Many bots" in the
+	// package doc).
 	Path string
-	// Secrets are the valid webhook secrets. More than one is valid while a
-	// secret is rotated. Empty entries are ignored. Never logged.
+	// Secrets are the valid webhook secrets of a single-bot deployment,
+	// whose one bot is events.DefaultBot. More than one is valid while a
+	// secret is rotated. Empty entries are ignored. Never logged. Leave it
+	// empty when Bots is set.
 	Secrets [][]byte
+	// Bots are the bots the service stores deliveries for, each
+	// registration verified with its own secrets (tokens are not used and
+	// may be left unread). Nil: the one bot events.DefaultBot, verified
+	// with Secrets.
+	Bots *bots.Registry
 	// Insecure accepts deliveries without checking their signature. For dev
 	// only: anyone who can reach the port can store events. New logs a WARN.
 	Insecure bool
@@ -99,8 +109,8 @@ type Config struct {
 // Validate reports the first setting that cannot work. Zero values are
 // valid: they select defaults.
 func (c Config) Validate() error {
-	if !c.Insecure && !hasSecret(c.Secrets) {
-		return ErrNoSecret
+	if err := c.validateBots(); err != nil {
+		return err
 	}
 	if c.Path != "" {
 		if err := validatePath(c.Path); err != nil {
@@ -182,6 +192,30 @@ func (c Config) withDefaults() Config {
 	}
 	c.Secrets = secrets
 	return c
+}
+
+// validateBots checks that every bot can have its deliveries verified.
+func (c Config) validateBots() error {
+	if c.Bots == nil {
+		if !c.Insecure && !hasSecret(c.Secrets) {
+			return ErrNoSecret
+		}
+		return nil
+	}
+	switch {
+	case hasSecret(c.Secrets):
+		return fmt.Errorf("%w: both secrets and a bot registry: the registry names each bot's secrets", ErrInvalidConfig)
+	case c.Bots.Len() == 0:
+		return fmt.Errorf("%w: the bot registry has no bot", ErrInvalidConfig)
+	case c.Insecure:
+		return nil
+	}
+	for _, b := range c.Bots.Bots() {
+		if len(b.Secrets()) == 0 {
+			return fmt.Errorf("%w: bot %s", ErrNoSecret, b.ID)
+		}
+	}
+	return nil
 }
 
 func hasSecret(secrets [][]byte) bool {

@@ -120,7 +120,7 @@ func (s *Service) serverRefused(c net.Conn, status int, text string) {
 	case http.StatusHTTPVersionNotSupported:
 		outcome = outcomeVersionNotSupported
 	}
-	s.metrics.requests.WithLabelValues(outcome).Inc()
+	s.metrics.requests.WithLabelValues(outcome, noBot).Inc()
 	s.log.LogAttrs(context.Background(), slog.LevelWarn, "request refused by the HTTP server",
 		slog.String("outcome", outcome),
 		slog.Int("status", status),

@@ -11,8 +11,9 @@
 // rare and explained, never hidden behind a 200.
 //
 // A delivery is checked in this order, the first failure deciding the
-// answer: method (405), Content-Type and Content-Encoding (415), size (413),
-// X-Spark-Signature over the raw bytes (401), envelope (400), age of the
+// answer: the bot of a bot's path (404), method (405), Content-Type and
+// Content-Encoding (415), size (413), the bot and secrets of the webhook id
+// (403, 404; see Many bots below), X-Spark-Signature over the raw bytes (401), envelope (400), age of the
 // event (403, Config.MaxEventAge), headers JetStream can store (400), store
 // (503). Other paths get 404. What net/http refuses before any handler runs
 // (431, 501, 505, 417, 400) is logged and counted too when the service runs
@@ -34,6 +35,19 @@
 //   - /readyz caches its answer for a second so that a probe storm costs the
 //     NATS server one stream lookup a second; /healthz never looks at NATS,
 //     so an outage does not get ingest restarted in a loop.
+//
+// Many bots: Config.Bots names the bots the service stores deliveries for.
+// A delivery to Path/<bot id> is that bot's; one to Path is the bot whose
+// registration names the envelope's webhook id, else the only bot, else
+// refused (404). Before the signature is checked the body's id is only
+// used to choose the secrets: a registered id's registration's, else all
+// of the bot's; an id another bot registered, on a bot's path, is refused
+// (403), and so is a bot the registry does not have (404). The verified
+// event is stored on its bot's subjects with its bot header and dedup key
+// (events.BotEventSubject, events.SetBot, events.BotDedupKey). Requests
+// are counted by bot: registry ids only, "" until the bot is known. The
+// bot events.DefaultBot, the one bot of a single-bot Config, stores what
+// ingest stored before there were bots.
 //
 // Tracing: each request to the webhook path has a server span, "ingest
 // webhook", from Config.TracerProvider. Its trace context is written on

@@ -33,8 +33,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatalf("metrics %d", resp.StatusCode)
 	}
 	for _, want := range []string{
-		`webexpipe_ingest_requests_total{outcome="stored"} 1`,
-		`webexpipe_ingest_requests_total{outcome="unauthorized"} 0`,
+		`webexpipe_ingest_requests_total{bot="default",outcome="stored"} 1`,
+		`webexpipe_ingest_requests_total{bot="default",outcome="unauthorized"} 0`,
+		`webexpipe_ingest_requests_total{bot="",outcome="not_found"} 0`,
 		`webexpipe_ingest_publish_duration_seconds_count{result="ok"} 1`,
 		`webexpipe_ingest_publish_duration_seconds_bucket{result="ok",le="0.0005"}`,
 		`webexpipe_ingest_publish_errors_total{kind="timeout"} 0`,

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -19,6 +20,9 @@ const (
 	outcomeUnavailable          = "unavailable"
 	outcomeTooOld               = "too_old"
 	outcomeNotFound             = "not_found"
+	outcomeUnknownBot           = "unknown_bot"
+	outcomeUnknownWebhook       = "unknown_webhook"
+	outcomeWrongBot             = "wrong_bot"
 	// Refusals net/http makes before any handler runs (see watchedConn).
 	outcomeMalformedRequest    = "malformed_request"
 	outcomeHeaderTooLarge      = "header_too_large"
@@ -29,30 +33,49 @@ const (
 var allOutcomes = []string{
 	outcomeStored, outcomeSpooled, outcomeDuplicate, outcomeMethodNotAllowed, outcomeUnsupportedMediaType,
 	outcomeTooLarge, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable, outcomeTooOld,
-	outcomeNotFound, outcomeMalformedRequest, outcomeHeaderTooLarge, outcomeNotImplemented, outcomeVersionNotSupported,
+	outcomeNotFound, outcomeUnknownBot, outcomeUnknownWebhook, outcomeWrongBot,
+	outcomeMalformedRequest, outcomeHeaderTooLarge, outcomeNotImplemented, outcomeVersionNotSupported,
 }
 
+// botOutcomes are the outcomes whose series every bot has from the start:
+// those alerts and dashboards watch per bot.
+var botOutcomes = []string{
+	outcomeStored, outcomeSpooled, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeUnavailable, outcomeTooOld,
+}
+
+// botOnlyOutcomes come only once a delivery's bot is known: they have no
+// noBot series.
+var botOnlyOutcomes = []string{
+	outcomeStored, outcomeSpooled, outcomeDuplicate, outcomeUnauthorized, outcomeUnavailable, outcomeTooOld, outcomeWrongBot,
+}
+
+// noBot is the bot label of a request refused before its bot was known.
+// It is no bot id (events.ValidBot), so it never stands for a bot.
+const noBot = ""
+
 // metrics are the service's collectors. Labels take only the fixed values
-// above, never anything from a request.
+// above and bot ids of the registry, never anything from a request.
 type metrics struct {
-	requests      *prometheus.CounterVec   // by outcome
+	requests      *prometheus.CounterVec   // by outcome, bot
 	publishTime   *prometheus.HistogramVec // by result: ok, error
 	publishErrors *prometheus.CounterVec   // by failureKind
 	bodyBytes     prometheus.Histogram
 	// signatureFailures is by webhook: a known id or UnknownWebhook.
 	signatureFailures *prometheus.CounterVec
 
-	// The series every stored delivery touches, looked up once.
-	stored, duplicate      prometheus.Counter
+	// The series every stored delivery touches, looked up once (the
+	// stored and duplicate counters are each bot's: botRoute).
 	publishOK, publishFail prometheus.Observer
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+// newMetrics registers the collectors in reg, with the series of each of
+// bots.
+func newMetrics(reg prometheus.Registerer, bots []string) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_ingest_requests_total",
-			Help: "Webhook deliveries answered, by outcome.",
-		}, []string{"outcome"}),
+			Help: "Webhook deliveries answered, by outcome and bot (\"\" when refused before the bot was known).",
+		}, []string{"outcome", "bot"}),
 		publishTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "webexpipe_ingest_publish_duration_seconds",
 			Help:    "Time from publishing an event to JetStream's acknowledgement or the failure, by result.",
@@ -83,7 +106,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	// Pre-create every series so dashboards and alerts see zeros, not gaps.
 	for _, o := range allOutcomes {
-		m.requests.WithLabelValues(o)
+		if !slices.Contains(botOnlyOutcomes, o) {
+			m.requests.WithLabelValues(o, noBot)
+		}
+	}
+	for _, b := range bots {
+		for _, o := range botOutcomes {
+			m.requests.WithLabelValues(o, b)
+		}
 	}
 	for _, r := range []string{"ok", "error"} {
 		m.publishTime.WithLabelValues(r)
@@ -92,8 +122,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, k := range allFailureKinds {
 		m.publishErrors.WithLabelValues(string(k))
 	}
-	m.stored = m.requests.WithLabelValues(outcomeStored)
-	m.duplicate = m.requests.WithLabelValues(outcomeDuplicate)
 	m.publishOK = m.publishTime.WithLabelValues("ok")
 	m.publishFail = m.publishTime.WithLabelValues("error")
 	return m, nil

@@ -16,9 +16,10 @@ import (
 // delivery is one accepted webhook, ready to be stored.
 type delivery struct {
 	env        *events.Envelope
+	bot        string // the bot whose delivery it is
 	body       []byte // the raw bytes as received, stored unchanged
 	signature  string // X-Spark-Signature as received; "" when absent
-	dedupKey   string // events.DedupKey of env and body, made once
+	dedupKey   string // events.BotDedupKey of bot, env and body, made once
 	receivedAt time.Time
 }
 
@@ -43,11 +44,12 @@ func newPublisher(js jetstream.JetStream, sharding events.Sharding, timeout time
 	return p
 }
 
-// message builds the stored form of d: its raw body on its subject, with
-// the headers every stored event carries (see events.Header*).
+// message builds the stored form of d: its raw body on its bot's subject,
+// with the headers every stored event carries (see events.Header*).
 func (p *publisher) message(d delivery) *nats.Msg {
+	part := events.Partition(d.env.PartitionKey(), p.sharding.Partitions)
 	return &nats.Msg{
-		Subject: d.env.Subject(p.sharding.Partitions),
+		Subject: events.BotEventSubject(d.bot, d.env.Resource, d.env.Event, part),
 		Data:    d.body,
 		Header:  eventHeaders(d),
 	}
@@ -172,12 +174,12 @@ func sleepUntil(ctx context.Context, at, deadline time.Time) bool {
 	}
 }
 
-// eventHeaders are the headers every stored event carries.
-// The values share one backing array: one allocation instead of one per
-// header.
+// eventHeaders are the headers every stored event carries, and the bot's
+// (events.SetBot) when it is not the default bot. The values share one
+// backing array: one allocation instead of one per header.
 func eventHeaders(d delivery) nats.Header {
-	vals := make([]string, 0, 6)
-	h := make(nats.Header, 6)
+	vals := make([]string, 0, 7)
+	h := make(nats.Header, 7)
 	set := func(k, v string) {
 		vals = append(vals, v)
 		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
@@ -191,6 +193,9 @@ func eventHeaders(d delivery) nats.Header {
 	set(events.HeaderReceivedAt, d.receivedAt.UTC().Format(time.RFC3339Nano))
 	if d.signature != "" {
 		set(events.HeaderSignature, d.signature)
+	}
+	if d.bot != events.DefaultBot && d.bot != "" {
+		set(events.HeaderBot, d.bot) // as events.SetBot writes it
 	}
 	return h
 }

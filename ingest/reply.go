@@ -81,8 +81,15 @@ func setJSONHeaders(h http.Header) {
 	h["X-Content-Type-Options"] = headerNoSniff
 }
 
-// reject answers a refused delivery, logs one line and counts it.
+// reject answers a request refused before its bot was known, logs one
+// line and counts it.
 func (s *Service) reject(w http.ResponseWriter, r *http.Request, rej rejection) {
+	s.refuse(w, r, noBot, rej)
+}
+
+// refuse answers a refused delivery for bot (noBot: not known), logs one
+// line and counts it.
+func (s *Service) refuse(w http.ResponseWriter, r *http.Request, bot string, rej rejection) {
 	switch rej.status {
 	case http.StatusMethodNotAllowed:
 		if w.Header().Get("Allow") == "" {
@@ -93,14 +100,15 @@ func (s *Service) reject(w http.ResponseWriter, r *http.Request, rej rejection) 
 		w.Header().Set("Connection", "close")
 	}
 	writeJSON(w, rej.status, errorBody{Error: rej.reason})
-	s.metrics.requests.WithLabelValues(rej.outcome).Inc()
+	s.metrics.requests.WithLabelValues(rej.outcome, bot).Inc()
 	traceAnswer(r.Context(), rej.status, rej.outcome, 0)
 	msg := "webhook refused"
-	if r.URL.Path != s.cfg.Path {
+	if bot == noBot && r.URL.Path != s.cfg.Path {
 		msg = "request refused"
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, msg,
 		slog.String("path", truncate(r.URL.Path, 80)),
+		slog.String("bot", bot),
 		slog.String("outcome", rej.outcome),
 		slog.Int("status", rej.status),
 		slog.String("reason", rej.reason),

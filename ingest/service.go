@@ -17,15 +17,15 @@ import (
 // concurrent use. It does not own the NATS connection: the caller closes it
 // after Serve returned.
 type Service struct {
-	cfg      Config
-	log      *slog.Logger
-	verifier *events.Verifier // of cfg.Secrets
-	pub      *publisher
-	spool    *spooler // nil without Config.SpoolDir
-	ready    *readiness
-	metrics  *metrics
-	tracer   trace.Tracer
-	handler  http.Handler
+	cfg     Config
+	log     *slog.Logger
+	bots    *botRoutes
+	pub     *publisher
+	spool   *spooler // nil without Config.SpoolDir
+	ready   *readiness
+	metrics *metrics
+	tracer  trace.Tracer
+	handler http.Handler
 }
 
 // New checks cfg, fills in defaults and registers the service's metrics in
@@ -38,19 +38,19 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 		return nil, errors.New("ingest: a NATS connection and a JetStream context are required")
 	}
 	cfg = cfg.withDefaults()
-	m, err := newMetrics(cfg.Metrics)
+	m, err := newMetrics(cfg.Metrics, botIDs(cfg))
 	if err != nil {
 		return nil, err
 	}
 	pub := newPublisher(js, cfg.Sharding(), cfg.PublishTimeout)
 	s := &Service{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		verifier: events.NewVerifier(cfg.Secrets),
-		pub:      pub,
-		ready:    &readiness{nc: nc, js: js, streams: cfg.Sharding().Streams(), now: cfg.Now, log: cfg.Logger},
-		metrics:  m,
-		tracer:   cfg.TracerProvider.Tracer(tracerName),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		bots:    newBotRoutes(cfg, m),
+		pub:     pub,
+		ready:   &readiness{nc: nc, js: js, streams: cfg.Sharding().Streams(), now: cfg.Now, log: cfg.Logger},
+		metrics: m,
+		tracer:  cfg.TracerProvider.Tracer(tracerName),
 	}
 	if cfg.SpoolDir != "" {
 		if s.spool, err = openSpooler(cfg, pub, cfg.Metrics); err != nil {
@@ -60,12 +60,23 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 	if cfg.KnownWebhooks == nil {
 		s.cfg.KnownWebhooks = NewWebhookIDs()
 	}
+	for id := range s.bots.byWebhook {
+		s.cfg.KnownWebhooks.Add(id) // registered: one of the deployment's
+	}
 	// A known webhook's series exists from the moment it is known, so
 	// the first failure shows as an increase.
 	s.cfg.KnownWebhooks.watch(func(id string) { m.signatureFailures.WithLabelValues(id) })
 	s.handler = s.routes()
 	s.logConfig(nc)
 	return s, nil
+}
+
+// botIDs are the ids of the bots cfg serves.
+func botIDs(cfg Config) []string {
+	if cfg.Bots == nil {
+		return []string{events.DefaultBot}
+	}
+	return cfg.Bots.IDs()
 }
 
 // Forward drains the spool to JetStream until ctx ends; Serve runs it. It
@@ -95,6 +106,8 @@ func (s *Service) Handler() http.Handler { return s.handler }
 func (s *Service) logConfig(nc *nats.Conn) {
 	s.log.Info("ingest configured",
 		"path", s.cfg.Path,
+		"bots", botIDs(s.cfg),
+		"registered_webhooks", len(s.bots.byWebhook),
 		"secrets", len(s.cfg.Secrets),
 		"insecure", s.cfg.Insecure,
 		"partitions", s.cfg.Partitions,

@@ -36,7 +36,7 @@ var spanKindServer = trace.WithSpanKind(trace.SpanKindServer)
 //
 // With tracing off the span is a no-op, its context invalid, and r is
 // returned as it is.
-func (s *Service) startSpan(r *http.Request) (*http.Request, trace.Span) {
+func (s *Service) startSpan(r *http.Request, route string) (*http.Request, trace.Span) {
 	var ctx context.Context
 	var span trace.Span
 	if remote := requestTrace(r); remote.IsValid() {
@@ -51,7 +51,7 @@ func (s *Service) startSpan(r *http.Request) (*http.Request, trace.Span) {
 	if span.IsRecording() {
 		span.SetAttributes(
 			attribute.String("http.request.method", r.Method),
-			attribute.String("http.route", s.cfg.Path),
+			attribute.String("http.route", route),
 		)
 	}
 	return r.WithContext(ctx), span
@@ -65,11 +65,12 @@ func requestTrace(r *http.Request) trace.SpanContext {
 	return trace.SpanContextFromContext(traceContext.Extract(context.Background(), propagation.HeaderCarrier(r.Header)))
 }
 
-// traceEnvelope notes what a delivery announced, once it passed the
-// signature check.
-func traceEnvelope(ctx context.Context, env *events.Envelope) {
+// traceEnvelope notes what a delivery announced, and its bot, once it
+// passed the signature check.
+func traceEnvelope(ctx context.Context, bot string, env *events.Envelope) {
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.SetAttributes(attribute.String("webex.resource", env.Resource), attribute.String("webex.event", env.Event))
+		span.SetAttributes(attribute.String("webex.resource", env.Resource), attribute.String("webex.event", env.Event),
+			attribute.String("webexpipe.bot", bot))
 	}
 }
 

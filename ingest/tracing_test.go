@@ -70,7 +70,7 @@ func TestDeliverySpanAndStoredTraceContext(t *testing.T) {
 	}
 	a := attrs(s)
 	for k, want := range map[attribute.Key]string{
-		"webexpipe.outcome": "stored", "webex.resource": "messages", "webex.event": "created",
+		"webexpipe.outcome": "stored", "webex.resource": "messages", "webex.event": "created", "webexpipe.bot": "default",
 		"http.route": ingest.DefaultPath, "messaging.destination.name": msg.Subject,
 	} {
 		if got := a[k].AsString(); got != want {

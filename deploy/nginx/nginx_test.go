@@ -122,6 +122,10 @@ http {
 		do     func() int
 	}{
 		{"wrong path", http.StatusNotFound, func() int { return post("/metrics", body) }},
+		// The same delivery again, on the bot's own path: a duplicate.
+		{"bot path", http.StatusOK, func() int { return post("/webhooks/webex/"+events.DefaultBot, body) }},
+		{"not a bot id", http.StatusNotFound, func() int { return post("/webhooks/webex/Default", body) }},
+		{"below a bot path", http.StatusNotFound, func() int { return post("/webhooks/webex/default/x", body) }},
 		{"oversized body", http.StatusRequestEntityTooLarge, func() int { return post("/webhooks/webex", bytes.Repeat([]byte("x"), 1100<<10)) }},
 		{"GET", http.StatusForbidden, func() int {
 			resp, err := client.Get(base + "/webhooks/webex")

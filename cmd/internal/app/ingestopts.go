@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/bots"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/ingest"
 )
@@ -32,6 +34,13 @@ type IngestOptions struct {
 	// command sharing these options takes it: one that does registers
 	// process.AddShardsFlag into it.
 	Shards int
+	// Bots is BOTS_FILE. AddFlags leaves it out too, as a command that
+	// runs ingest beside workers shares one registry flag with them: the
+	// ingest binary registers Bots.AddFlags.
+	Bots process.BotsOptions
+	// Registry, when set, is the bot registry to serve, loaded by the
+	// caller; BOTS_FILE and the webhook secret settings must then be unset.
+	Registry *bots.Registry
 }
 
 // AddFlags registers the ingest settings.
@@ -72,15 +81,42 @@ func (o IngestOptions) ResolveSecrets() ([][]byte, error) {
 	return out, nil
 }
 
-// Config builds the ingest configuration.
+// BotRegistry is the bots ingest serves: Registry when set, else those of
+// BOTS_FILE (each registration's webhook secrets read, no token), else the
+// one bot of WEBEX_WEBHOOK_SECRET(_FILE).
+func (o IngestOptions) BotRegistry() (*bots.Registry, error) {
+	if o.Registry != nil {
+		if o.Bots.File != "" || len(o.Secrets) > 0 || o.SecretFile != "" {
+			return nil, errors.New("a bot registry is given: leave BOTS_FILE and WEBEX_WEBHOOK_SECRET(_FILE) unset")
+		}
+		return o.Registry, nil
+	}
+	bo := o.Bots
+	bo.SkipTokens, bo.Unsigned = true, o.Insecure
+	return bo.Registry(bots.SingleSettings{Secrets: o.Secrets, SecretFile: o.SecretFile})
+}
+
+// Config builds the ingest configuration. Without a registry (Registry,
+// BOTS_FILE) it holds the secrets in Secrets, as before there were bots
+// (dev mode registers its webhooks with the first); with one, in Bots.
 func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (ingest.Config, error) {
-	secrets, err := o.ResolveSecrets()
+	var (
+		secrets  [][]byte
+		registry *bots.Registry
+		err      error
+	)
+	if o.Registry == nil && o.Bots.File == "" {
+		secrets, err = o.ResolveSecrets()
+	} else {
+		registry, err = o.BotRegistry()
+	}
 	if err != nil {
 		return ingest.Config{}, err
 	}
 	cfg := ingest.Config{
 		Path:           o.Path,
 		Secrets:        secrets,
+		Bots:           registry,
 		Insecure:       o.Insecure,
 		Partitions:     o.Partitions,
 		Shards:         o.Shards,
@@ -95,11 +131,10 @@ func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (inges
 	if o.MaxEventAge == 0 {
 		cfg.MaxEventAge = -1 // the flag's 0 is "no limit"; Config's is the default
 	}
-	if err := cfg.Validate(); errors.Is(err, ingest.ErrNoSecret) {
+	err = cfg.Validate()
+	if errors.Is(err, ingest.ErrNoSecret) && o.Registry == nil && o.Bots.File == "" {
 		return cfg, errors.New("no webhook secret: set WEBEX_WEBHOOK_SECRET or WEBEX_WEBHOOK_SECRET_FILE " +
 			"(or INSECURE_SKIP_SIGNATURE=true, for local development only)")
-	} else if err != nil {
-		return cfg, err
 	}
-	return cfg, nil
+	return cfg, err
 }

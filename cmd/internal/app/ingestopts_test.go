@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/process"
 )
@@ -95,5 +96,42 @@ func TestSecretsAndTokenFromFiles(t *testing.T) {
 	}
 	if _, err := (app.IngestOptions{SecretFile: filepath.Join(dir, "missing")}).ResolveSecrets(); err == nil {
 		t.Error("a missing secret file was accepted")
+	}
+}
+
+// TestIngestBotRegistry: without BOTS_FILE ingest serves the one default
+// bot of the secret settings; a registry given by the caller (dev mode)
+// is served as it is, and refused next to the settings it replaces.
+func TestIngestBotRegistry(t *testing.T) {
+	single, err := app.IngestOptions{Secrets: []string{"s1", "s2"}}.BotRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := single.IDs(); len(ids) != 1 || ids[0] != bots.DefaultBotID {
+		t.Fatalf("bots %v, want the default bot", ids)
+	}
+	if b, _ := single.Bot(bots.DefaultBotID); len(b.Secrets()) != 2 {
+		t.Errorf("the default bot has %d secrets, want 2", len(b.Secrets()))
+	}
+	if _, err := (app.IngestOptions{}).Config(nil, nil); err == nil || !strings.Contains(err.Error(), "WEBEX_WEBHOOK_SECRET") {
+		t.Errorf("no secret: %v, want an error naming the setting", err)
+	}
+
+	given, err := bots.Parse([]byte("bots:\n  - id: alpha\n    token_env: T\n    webhooks:\n      - secret_env: S\n"),
+		bots.Options{LookupEnv: func(string) (string, bool) { return "s", true }, SkipTokens: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := app.IngestOptions{Registry: given}.Config(nil, nil)
+	if err != nil || cfg.Bots != given {
+		t.Fatalf("Config: %v; want the given registry served", err)
+	}
+	for _, in := range []app.IngestOptions{
+		{Registry: given, Secrets: []string{"s"}},
+		{Registry: given, Bots: process.BotsOptions{File: "bots.yaml"}},
+	} {
+		if _, err := in.Config(nil, nil); err == nil {
+			t.Errorf("%+v: accepted", in)
+		}
 	}
 }
