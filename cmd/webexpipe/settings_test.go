@@ -48,13 +48,15 @@ func TestSettings(t *testing.T) {
 	// EVENTS_SHARDS (and backfill, which places events on partitions, its
 	// PARTITIONS), and no stream settings.
 	tool := []string{"EVENTS_SHARDS", "WEBEXPIPE_TIMEOUT"}
+	// The tools that act per bot read the bot registry.
+	registry := []string{"BOTS_FILE"}
 	tests = append(tests, []struct {
 		path   []string
 		groups [][]string
 	}{
-		{path: []string{"replay"}, groups: [][]string{proctest.NATSSettings, tool}},
-		{path: []string{"events", "list"}, groups: [][]string{proctest.NATSSettings, tool}},
-		{path: []string{"events", "show"}, groups: [][]string{proctest.NATSSettings, tool, {"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE"}}},
+		{path: []string{"replay"}, groups: [][]string{proctest.NATSSettings, tool, registry}},
+		{path: []string{"events", "list"}, groups: [][]string{proctest.NATSSettings, tool, registry}},
+		{path: []string{"events", "show"}, groups: [][]string{proctest.NATSSettings, tool, registry, {"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE"}}},
 		{path: []string{"status"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"WEBHOOK_NAME_PREFIX"}}},
 		{path: []string{"backfill"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"PARTITIONS"}}},
 	}...)
