@@ -57,7 +57,7 @@ func TestSettings(t *testing.T) {
 		{path: []string{"replay"}, groups: [][]string{proctest.NATSSettings, tool, registry}},
 		{path: []string{"events", "list"}, groups: [][]string{proctest.NATSSettings, tool, registry}},
 		{path: []string{"events", "show"}, groups: [][]string{proctest.NATSSettings, tool, registry, {"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE"}}},
-		{path: []string{"status"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"WEBHOOK_NAME_PREFIX"}}},
+		{path: []string{"status"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, registry, {"WEBHOOK_NAME_PREFIX"}}},
 		{path: []string{"backfill"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"PARTITIONS"}}},
 	}...)
 	for _, tt := range tests {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
@@ -20,9 +22,10 @@ import (
 // statusCommand is `webexpipe status`: a thin layer over workers/admin/status.
 func statusCommand() *cobra.Command {
 	var (
-		tool  app.ToolOptions
-		webex process.WebexOptions
-		wh    app.WebhookOptions
+		tool   app.ToolOptions
+		webex  process.WebexOptions
+		wh     app.WebhookOptions
+		choice app.BotChoice
 	)
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -39,6 +42,16 @@ func statusCommand() *cobra.Command {
 			}
 			defer nc.Close()
 			o := status.Options{Sharding: tool.Sharding(0)}
+			// The registry says which bots --bot may name; the tokens are
+			// not read here (the webhooks listed are WEBEX_TOKEN's).
+			choice.IDsOnly()
+			chosen, err := choice.Bots(bots.SingleSettings{})
+			if err != nil {
+				return err
+			}
+			if len(choice.IDs) > 0 {
+				o.Bots = app.BotIDs(chosen)
+			}
 			if token, err := webex.ResolveToken(); err != nil {
 				return err
 			} else if token != "" {
@@ -72,6 +85,7 @@ func statusCommand() *cobra.Command {
 	fs := cmd.Flags()
 	tool.AddFlags(fs, 30*time.Second)
 	tool.AddShardsFlag(fs)
+	choice.AddFlags(fs)
 	webex.AddFlags(fs)
 	wh.AddPrefixFlag(fs)
 	return cmd
@@ -94,14 +108,14 @@ func printStatus(w io.Writer, r *status.Report) error {
 	// PULL REQUESTS, not workers: JetStream counts the requests waiting on
 	// a consumer, and one worker has several or none (see
 	// status.Consumer).
-	fmt.Fprintln(tw, "\nWORKER\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULL REQUESTS\tLAST DELIVERY")
+	fmt.Fprintln(tw, "\nWORKER\tBOT\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULL REQUESTS\tLAST DELIVERY")
 	for _, c := range r.Consumers {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", c.Name, c.Stream, c.Pending, c.AckPending, c.Redelivered, c.Waiting, stamp(c.LastDelivered))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", c.Name, c.Bot, c.Stream, c.Pending, c.AckPending, c.Redelivered, c.Waiting, stamp(c.LastDelivered))
 	}
-	if r.Events.Shards > 1 {
-		fmt.Fprintln(tw, "\nWORKER TYPE\tCONSUMERS\tPENDING\tACK PENDING\tREDELIVERED")
+	if r.Events.Shards > 1 || slices.ContainsFunc(r.Workers, func(w status.WorkerTotal) bool { return w.Bot != r.Workers[0].Bot }) {
+		fmt.Fprintln(tw, "\nWORKER TYPE\tBOT\tCONSUMERS\tPENDING\tACK PENDING\tREDELIVERED")
 		for _, w := range r.Workers {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", w.Worker, w.Consumers, w.Pending, w.AckPending, w.Redelivered)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", w.Worker, w.Bot, w.Consumers, w.Pending, w.AckPending, w.Redelivered)
 		}
 	}
 	fmt.Fprintln(tw, "\nDEAD LETTERS\tCOUNT")

@@ -121,6 +121,22 @@ func TestToolsPerBot(t *testing.T) {
 			t.Errorf("after redriving beta's: %v, want alpha's letter alone", got)
 		}
 	})
+	t.Run("status", func(t *testing.T) {
+		var r struct {
+			Consumers []struct{ Name, Bot string }
+			Workers   []struct{ Worker, Bot string }
+		}
+		if err := json.Unmarshal([]byte(run(t, "status", "--bot", "beta", "--json")), &r); err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Consumers) != 1 || r.Consumers[0].Name != "echo@beta" || r.Consumers[0].Bot != "beta" ||
+			len(r.Workers) != 1 || r.Workers[0].Worker != "echo" || r.Workers[0].Bot != "beta" {
+			t.Errorf("status --bot beta: %+v, want echo@beta's backlog alone", r)
+		}
+		if out := run(t, "status"); !strings.Contains(out, "echo@alpha") || !strings.Contains(out, "echo@beta") {
+			t.Errorf("status of every bot:\n%s", out)
+		}
+	})
 	t.Run("replay", func(t *testing.T) {
 		run(t, "replay", "--worker", "echo", "--since", "1h", "--bot", "alpha", "-q")
 		s, err := js.Stream(ctx, events.EventsStream)

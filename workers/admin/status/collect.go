@@ -1,6 +1,7 @@
 package status
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,6 +39,9 @@ type Options struct {
 	// Sharding is how the events are split over streams; zero means one
 	// stream. Every shard's stream is reported, with totals.
 	Sharding events.Sharding
+	// Bots keeps the consumers of these bots' events (<worker>@<bot>, the
+	// default bot's <worker>); empty keeps every bot's.
+	Bots []string
 }
 
 // Collect gathers a Report. It returns an error only when ctx ends; every
@@ -65,7 +69,7 @@ func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, e
 	if next := events.ShardStream(sh.Shards); streamExists(ctx, js, next) {
 		note("stream "+next, fmt.Errorf("%w: it exists, so the deployment has more than EVENTS_SHARDS=%d shards", events.ErrShardMismatch, sh.Shards))
 	}
-	r.addTotals(sh)
+	r.addTotals(sh, o.Bots)
 	for _, name := range []string{events.ProcessedBucket, events.RateLimitBucket, events.WebhooksBucket} {
 		if err := r.addBucket(ctx, js, name); err != nil {
 			note("bucket "+name, err)
@@ -103,7 +107,10 @@ func streamExists(ctx context.Context, js jetstream.JetStream, name string) bool
 
 // addTotals sums the event streams, and each worker type's consumers (one
 // per shard, or one per partition in ordered mode).
-func (r *Report) addTotals(sh events.Sharding) {
+func (r *Report) addTotals(sh events.Sharding, bots []string) {
+	if len(bots) > 0 {
+		r.Consumers = slices.DeleteFunc(r.Consumers, func(c Consumer) bool { return !slices.Contains(bots, c.Bot) })
+	}
 	isEvents := map[string]bool{}
 	for _, name := range sh.Streams() {
 		isEvents[name] = true
@@ -117,12 +124,13 @@ func (r *Report) addTotals(sh events.Sharding) {
 	}
 	at := map[string]int{}
 	for _, c := range r.Consumers {
-		w := workerOf(c.Name)
-		i, ok := at[w]
+		w, bot := botOf(workerOf(c.Name))
+		key := w + "@" + bot
+		i, ok := at[key]
 		if !ok {
 			i = len(r.Workers)
-			at[w] = i
-			r.Workers = append(r.Workers, WorkerTotal{Worker: w})
+			at[key] = i
+			r.Workers = append(r.Workers, WorkerTotal{Worker: w, Bot: bot})
 		}
 		t := &r.Workers[i]
 		t.Consumers++
@@ -130,7 +138,19 @@ func (r *Report) addTotals(sh events.Sharding) {
 		t.AckPending += c.AckPending
 		t.Redelivered += c.Redelivered
 	}
-	slices.SortFunc(r.Workers, func(a, b WorkerTotal) int { return strings.Compare(a.Worker, b.Worker) })
+	slices.SortFunc(r.Workers, func(a, b WorkerTotal) int {
+		return cmp.Or(strings.Compare(a.Worker, b.Worker), strings.Compare(a.Bot, b.Bot))
+	})
+}
+
+// botOf splits a consumer's name, less any partition, into the worker type
+// and the bot (events.BotConsumerName: <worker>@<bot>, the default bot's
+// bare).
+func botOf(name string) (worker, bot string) {
+	if w, b, ok := strings.Cut(name, "@"); ok {
+		return w, b
+	}
+	return name, events.DefaultBot
 }
 
 // workerOf is the worker type of a consumer: its name, less the partition
@@ -168,7 +188,8 @@ func (r *Report) addStream(ctx context.Context, js jetstream.JetStream, name str
 		if ci.Config.Durable == "" {
 			continue // a scan's ordered consumer, or another tool's
 		}
-		c := Consumer{Stream: name, Name: ci.Name, Pending: ci.NumPending, AckPending: ci.NumAckPending,
+		_, bot := botOf(workerOf(ci.Name))
+		c := Consumer{Stream: name, Name: ci.Name, Bot: bot, Pending: ci.NumPending, AckPending: ci.NumAckPending,
 			Redelivered: ci.NumRedelivered, Waiting: ci.NumWaiting}
 		if ci.Delivered.Last != nil {
 			c.LastDelivered = *ci.Delivered.Last

@@ -57,7 +57,9 @@ type EventTotals struct {
 
 // WorkerTotal is one worker type's backlog over all its consumers.
 type WorkerTotal struct {
-	Worker      string `json:"worker"`
+	Worker string `json:"worker"`
+	// Bot is the bot whose events the consumers take.
+	Bot         string `json:"bot"`
 	Consumers   int    `json:"consumers"`
 	Pending     uint64 `json:"pending"`
 	AckPending  int    `json:"ack_pending"`
@@ -75,6 +77,8 @@ type Bucket struct {
 type Consumer struct {
 	Stream string `json:"stream"`
 	Name   string `json:"name"`
+	// Bot is the bot whose events it takes.
+	Bot string `json:"bot"`
 	// Pending waits to be delivered; AckPending was delivered and waits
 	// for its ack (being handled, or nak'd with a delay); Redelivered were
 	// delivered more than once. Waiting counts the pull requests open on
