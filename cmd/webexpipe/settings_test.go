@@ -39,8 +39,8 @@ func TestSettings(t *testing.T) {
 				"RETRY_INITIAL_INTERVAL", "RETRY_MULTIPLIER", "RETRY_RANDOMIZATION", "RETRY_MAX_INTERVAL", "RETRY_MAX_ELAPSED",
 				"RETRY_RECHECK_AFTER", "RETRY_NOT_FOUND_GRACE",
 				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL", "CONSOLE_ADDR", "CONSOLE_TOKEN_FILE", "CONSOLE_WRITE"}}},
-		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings}},
-		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings,
+		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings, {"BOTS_FILE"}}},
+		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings, {"BOTS_FILE"},
 			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR", "PARTITIONS", "EVENTS_SHARDS",
 				"WEBHOOK_RECOVERY", "RECOVERY_MAX_WINDOW", "RECOVERY_MAX_ROOMS", "RECOVERY_MAX_MESSAGES", "RECOVERY_LOOKBACK"}}},
 	}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/workers/webex"
+	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+)
+
+// TestWebhooksPerBot: with a registry of two bots the webhooks commands
+// act for each bot with its own token: ensure --bot alpha creates alpha's
+// webhooks alone, at WEBHOOK_TARGET/alpha; ensure for all creates beta's
+// at its target_url with its registration's resources; delete --bot beta
+// leaves alpha's.
+func TestWebhooksPerBot(t *testing.T) {
+	srv, _, _ := localnats.StartProvisioned(t)
+	sim := emulator.NewTest(t, emulator.Options{BotID: "alpha", Bots: []emulator.BotSpec{{ID: "beta"}}})
+	tokens := map[string]string{}
+	for _, b := range sim.Bots() {
+		tokens[b.ID] = b.Token
+	}
+	t.Setenv("ALPHA_TOKEN", tokens["alpha"])
+	t.Setenv("BETA_TOKEN", tokens["beta"])
+	t.Setenv("ALPHA_SECRET", "alpha-secret")
+	t.Setenv("BETA_SECRET", "beta-secret")
+	reg := filepath.Join(t.TempDir(), "bots.yaml")
+	const file = "bots:\n" +
+		"  - id: alpha\n    token_env: ALPHA_TOKEN\n    webhooks:\n      - secret_env: ALPHA_SECRET\n" +
+		"  - id: beta\n    token_env: BETA_TOKEN\n    target_url: https://beta.example.com/hook\n" +
+		"    webhooks:\n      - secret_env: BETA_SECRET\n        resources: [messages]\n"
+	if err := os.WriteFile(reg, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hooksOf := func(id string) []webex.Webhook {
+		t.Helper()
+		c, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: tokens[id], Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, err := c.Webhooks(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hs
+	}
+	run := func(args ...string) (string, error) {
+		t.Helper()
+		out, errOut, err := runCLI(t, append(append([]string{"webhooks"}, args...),
+			"--bots-file", reg, "--nats-url", srv.ClientURL(), "--webex-api-url", sim.URL())...)
+		if err != nil {
+			t.Logf("%v: %s", args, errOut)
+		}
+		return out, err
+	}
+
+	if out, err := run("ensure", "--target", "https://bots.example.com/webhooks/webex", "--bot", "alpha"); err != nil || !strings.Contains(out, "bot alpha:") {
+		t.Fatalf("ensure --bot alpha: %v\n%s", err, out)
+	}
+	alpha := hooksOf("alpha")
+	if len(alpha) != 2 || len(hooksOf("beta")) != 0 {
+		t.Fatalf("after ensure --bot alpha: alpha has %d webhooks, beta %d; want 2 and 0", len(alpha), len(hooksOf("beta")))
+	}
+	for _, h := range alpha {
+		if h.TargetURL != "https://bots.example.com/webhooks/webex/alpha" {
+			t.Errorf("alpha's webhook %s delivers to %s, want WEBHOOK_TARGET/alpha", h.Name, h.TargetURL)
+		}
+	}
+
+	if _, err := run("ensure", "--target", "https://bots.example.com/webhooks/webex"); err != nil {
+		t.Fatal(err)
+	}
+	beta := hooksOf("beta")
+	if len(beta) != 1 || beta[0].Resource != "messages" || beta[0].TargetURL != "https://beta.example.com/hook" || len(hooksOf("alpha")) != 2 {
+		t.Errorf("after ensure for every bot: beta %+v, alpha %d; want beta's messages webhook at its target_url", beta, len(hooksOf("alpha")))
+	}
+
+	out, err := run("list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lists []struct {
+		Bot   string
+		Hooks []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(out), &lists); err != nil || len(lists) != 2 || lists[0].Bot != "alpha" || len(lists[0].Hooks) != 2 || len(lists[1].Hooks) != 1 {
+		t.Errorf("list: %v %+v", err, lists)
+	}
+
+	if _, err := run("delete", alpha[0].ID); err == nil {
+		t.Error("delete by id without --bot, with two bots: want a refusal")
+	}
+	if _, err := run("delete", "--all-managed", "--bot", "beta"); err != nil {
+		t.Fatal(err)
+	}
+	if len(hooksOf("beta")) != 0 || len(hooksOf("alpha")) != 2 {
+		t.Errorf("delete --bot beta: beta has %d, alpha %d; want 0 and 2", len(hooksOf("beta")), len(hooksOf("alpha")))
+	}
+	if _, err := run("list", "--bot", "gamma"); err == nil || !strings.Contains(err.Error(), "alpha, beta") {
+		t.Errorf("list --bot gamma: %v, want a refusal naming alpha, beta", err)
+	}
+}
