@@ -58,7 +58,7 @@ func TestSettings(t *testing.T) {
 		{path: []string{"events", "list"}, groups: [][]string{proctest.NATSSettings, tool, registry}},
 		{path: []string{"events", "show"}, groups: [][]string{proctest.NATSSettings, tool, registry, {"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE"}}},
 		{path: []string{"status"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, registry, {"WEBHOOK_NAME_PREFIX"}}},
-		{path: []string{"backfill"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"PARTITIONS"}}},
+		{path: []string{"backfill"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, registry, {"PARTITIONS"}}},
 	}...)
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.path, " "), func(t *testing.T) {

@@ -106,3 +106,44 @@ func TestWebhooksPerBot(t *testing.T) {
 		t.Errorf("list --bot gamma: %v, want a refusal naming alpha, beta", err)
 	}
 }
+
+// TestBackfillPerBot: with a registry, backfill --bot beta stores beta's
+// lost message alone, with beta's token; without --bot every bot is
+// backfilled, and beta's message is found stored.
+func TestBackfillPerBot(t *testing.T) {
+	srv, _, _ := localnats.StartProvisioned(t)
+	sim := emulator.NewTest(t, emulator.Options{BotID: "alpha", Bots: []emulator.BotSpec{{ID: "beta"}}})
+	for _, b := range sim.Bots() {
+		t.Setenv(strings.ToUpper(b.ID)+"_TOKEN", b.Token)
+		if _, err := sim.PostAsUser(emulator.UserMessage{Bot: b.ID, PersonEmail: "u@example.com", Text: "lost"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := twoBotsRegistry(t)
+	run := func(args ...string) []struct {
+		Bot     string
+		Summary struct{ Stored, Seen int }
+	} {
+		t.Helper()
+		out, errOut, err := runCLI(t, append(append([]string{"backfill", "--since", "1h", "--json"}, args...),
+			"--bots-file", reg, "--nats-url", srv.ClientURL(), "--webex-api-url", sim.URL())...)
+		if err != nil {
+			t.Fatalf("backfill %v: %v\n%s", args, err, errOut)
+		}
+		var res []struct {
+			Bot     string
+			Summary struct{ Stored, Seen int }
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		return res
+	}
+	if got := run("--bot", "beta"); len(got) != 1 || got[0].Bot != "beta" || got[0].Summary.Stored != 1 {
+		t.Errorf("backfill --bot beta: %+v, want beta's message stored", got)
+	}
+	got := run()
+	if len(got) != 2 || got[0].Bot != "alpha" || got[0].Summary.Stored != 1 || got[1].Summary.Stored != 0 || got[1].Summary.Seen != 1 {
+		t.Errorf("backfill of every bot: %+v, want alpha's stored and beta's seen", got)
+	}
+}
