@@ -6,12 +6,18 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/spf13/cobra"
 
 	"github.com/webexpipe/webexpipe/bots"
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
+	"github.com/webexpipe/webexpipe/workers/admin/recovery"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
 )
@@ -282,4 +288,92 @@ func botIDsOf(hs []botHooks) []string {
 		out[i] = h.bot.ID
 	}
 	return out
+}
+
+// watchBots runs a watchdog for each chosen bot, in one process: each with
+// its token and its desired set (with --target or the bot's target_url),
+// its recovery storing onto its subjects, and its metrics labelled with
+// its id (bot, bounded by the registry). It runs until ctx ends or a
+// watchdog fails, which stops the others.
+func (c *webhooksCmd) watchBots(cmd *cobra.Command, unsigned bool, rec *recoveryFlags, metricsAddr string) error {
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
+	hs, conn, err := c.botManagers(ctx, cmd, !unsigned)
+	if err != nil {
+		return err
+	}
+	defer conn.nc.Close()
+	reg := process.NewRegistry()
+	if err := process.RegisterNATSConnected(reg, conn.nc); err != nil {
+		return err
+	}
+	if rec.on {
+		if err := app.CheckShards(ctx, conn.js, events.Sharding{Shards: rec.o.Shards, Partitions: rec.o.Partitions}); err != nil {
+			return err
+		}
+	}
+	// The watchdogs print from their own goroutines.
+	var mu sync.Mutex
+	locked := func(fn func()) { mu.Lock(); defer mu.Unlock(); fn() }
+	opts := make([]webhooks.WatchOptions, len(hs))
+	for i, h := range hs {
+		id := h.bot.ID
+		breg := prometheus.WrapRegistererWith(prometheus.Labels{"bot": id}, reg)
+		wanted, err := c.botWanted(h.bot)
+		if err != nil {
+			return fmt.Errorf("bot %s: %w", id, err)
+		}
+		o := webhooks.WatchOptions{Interval: c.wh.WatchInterval, Want: wanted, Metrics: breg}
+		if c.wh.Target != "" || h.bot.TargetURL != "" {
+			specs, err := c.botSpecs(h.bot, unsigned, false)
+			if err != nil {
+				return err
+			}
+			if len(specs) > 1 {
+				return fmt.Errorf("bot %s: its registrations name resources of their own (%d): watch keeps one set; run `webexpipe webhooks ensure` for it, and watch without a target", id, len(specs))
+			}
+			o.Spec = &specs[0]
+		}
+		if rec.on {
+			ro := rec.options(breg, conn.log.With("component", "recovery", "bot", id))
+			ro.Bot = id
+			ro.OnFinish = func(r recovery.Result) { locked(func() { printRecovery(cmd, id, r) }) }
+			if c.tool.Output.JSON() {
+				ro.OnFinish = func(r recovery.Result) { locked(func() { printRecoveryJSON(cmd, id, r) }) }
+			}
+			if o.Recovery, err = recovery.Open(ctx, conn.js, h.client, ro); err != nil {
+				return fmt.Errorf("bot %s: %w", id, err)
+			}
+		}
+		o.OnRound = func(rep *webhooks.Report, err error) { locked(func() { printWatchRound(cmd, id, rep, err) }) }
+		if c.tool.Output.JSON() {
+			o.OnRound = func(rep *webhooks.Report, err error) { locked(func() { printWatchRoundJSON(cmd, id, rep, err) }) }
+		}
+		opts[i] = o
+	}
+	if metricsAddr != "" {
+		ops, err := process.StartOps(metricsAddr, reg, func() error { return nil }, conn.log)
+		if err != nil {
+			return err
+		}
+		defer ops.Close()
+	}
+	errs := make(chan error, len(hs))
+	for i, h := range hs {
+		go func() {
+			err := h.m.Watch(ctx, opts[i])
+			if err != nil {
+				err = fmt.Errorf("bot %s: %w", h.bot.ID, err)
+			}
+			errs <- err
+			stop()
+		}()
+	}
+	var all []error
+	for range hs {
+		if err := <-errs; err != nil && !errors.Is(err, context.Canceled) {
+			all = append(all, err)
+		}
+	}
+	return errors.Join(all...)
 }

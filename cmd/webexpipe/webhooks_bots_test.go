@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/syncbuf"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 )
@@ -104,6 +107,36 @@ func TestWebhooksPerBot(t *testing.T) {
 	}
 	if _, err := run("list", "--bot", "gamma"); err == nil || !strings.Contains(err.Error(), "alpha, beta") {
 		t.Errorf("list --bot gamma: %v, want a refusal naming alpha, beta", err)
+	}
+
+	// watch: one watchdog per bot, each with its token, recreates beta's
+	// webhook deleted above and leaves alpha's as they are; its lines
+	// name the bot.
+	cmd := rootCommand()
+	var stdout, errOut syncbuf.Buffer
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&errOut)
+	cmd.SetArgs([]string{"webhooks", "watch", "--target", "https://bots.example.com/webhooks/webex", "--interval", "100ms",
+		"--metrics-addr", "", "--recovery=false", "--bots-file", reg, "--nats-url", srv.ClientURL(), "--webex-api-url", sim.URL()})
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	waitfor.Until(t, 20*time.Second, func() (bool, string) {
+		// The line is printed once the round is over, after the webhook
+		// exists.
+		n := len(hooksOf("beta"))
+		return n == 1 && strings.Contains(errOut.String(), " bot beta created"), fmt.Sprintf("beta has %d webhooks; stderr:\n%s", n, errOut.String())
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("watch ended with %v", err)
+	}
+	if h := hooksOf("beta"); h[0].TargetURL != "https://beta.example.com/hook" || len(hooksOf("alpha")) != 2 {
+		t.Errorf("after watch: beta %+v, alpha %d webhooks", h, len(hooksOf("alpha")))
+	}
+	if strings.Contains(errOut.String(), " bot alpha created") {
+		t.Errorf("watch created a webhook of alpha's, which had them all:\n%s", errOut.String())
 	}
 }
 
