@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/internal/syncbuf"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // TestWebhooksPerBot: with a registry of two bots the webhooks commands
@@ -178,5 +180,56 @@ func TestBackfillPerBot(t *testing.T) {
 	got := run()
 	if len(got) != 2 || got[0].Bot != "alpha" || got[0].Summary.Stored != 1 || got[1].Summary.Stored != 0 || got[1].Summary.Seen != 1 {
 		t.Errorf("backfill of every bot: %+v, want alpha's stored and beta's seen", got)
+	}
+}
+
+// TestStatusPerBot: with a registry whose tokens status can read, each
+// rate-limit pause is named by its bot and each bot's webhooks are listed
+// with its token; --bot beta shows beta's pause and webhooks alone.
+func TestStatusPerBot(t *testing.T) {
+	srv, _, js := localnats.StartProvisioned(t)
+	sim := emulator.NewTest(t, emulator.Options{BotID: "alpha", Bots: []emulator.BotSpec{{ID: "beta"}}})
+	kv, err := js.KeyValue(context.Background(), events.RateLimitBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range sim.Bots() {
+		t.Setenv(strings.ToUpper(b.ID)+"_TOKEN", b.Token)
+		c, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: b.Token, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		until := time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
+		if _, err := kv.Put(context.Background(), ratelimit.Key(c.TokenKey()), []byte(`{"until":"`+until+`","status":429,"by":"echo"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := twoBotsRegistry(t)
+	status := func(args ...string) (r struct {
+		Pauses      []struct{ Bot string }
+		BotWebhooks []struct {
+			Bot      string
+			Webhooks []json.RawMessage
+		} `json:"bot_webhooks"`
+	}) {
+		t.Helper()
+		out, errOut, err := runCLI(t, append(append([]string{"status", "--json"}, args...),
+			"--bots-file", reg, "--nats-url", srv.ClientURL(), "--webex-api-url", sim.URL())...)
+		if err != nil {
+			t.Fatalf("status %v: %v\n%s", args, err, errOut)
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	all := status()
+	if len(all.Pauses) != 2 || all.Pauses[0].Bot == "" || all.Pauses[1].Bot == "" || all.Pauses[0].Bot == all.Pauses[1].Bot ||
+		len(all.BotWebhooks) != 2 || all.BotWebhooks[0].Bot != "alpha" || all.BotWebhooks[0].Webhooks == nil {
+		t.Errorf("status of every bot: %+v, want each pause named and each bot's webhooks listed", all)
+	}
+	beta := status("--bot", "beta")
+	if len(beta.Pauses) != 1 || beta.Pauses[0].Bot != "beta" || len(beta.BotWebhooks) != 1 || beta.BotWebhooks[0].Bot != "beta" {
+		t.Errorf("status --bot beta: %+v, want beta's pause and webhooks alone", beta)
 	}
 }

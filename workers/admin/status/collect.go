@@ -40,8 +40,21 @@ type Options struct {
 	// stream. Every shard's stream is reported, with totals.
 	Sharding events.Sharding
 	// Bots keeps the consumers of these bots' events (<worker>@<bot>, the
-	// default bot's <worker>); empty keeps every bot's.
+	// default bot's <worker>), and their pauses; empty keeps every bot's.
 	Bots []string
+	// PauseBots names the bot of each rate-limit pause key it holds
+	// (ratelimit.Key of the bot's token key): a pause key hashes the
+	// token, so only who holds the tokens can tell whose pause it is.
+	PauseBots map[string]string
+	// BotWebhooks, when set, lists each bot's webhooks with its token
+	// (Report.BotWebhooks), for a deployment with a bot registry.
+	BotWebhooks []BotWebhookLister
+}
+
+// BotWebhookLister lists one bot's webhooks.
+type BotWebhookLister struct {
+	Bot    string
+	Lister WebhookLister
 }
 
 // Collect gathers a Report. It returns an error only when ctx ends; every
@@ -78,8 +91,22 @@ func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, e
 	if err := r.addDeadLetters(ctx, js); err != nil {
 		note("dead letters", err)
 	}
-	if err := r.addPauses(ctx, js, o.Now()); err != nil {
+	if err := r.addPauses(ctx, js, o.Now(), o.PauseBots, o.Bots); err != nil {
 		note("rate-limit pauses", err)
+	}
+	for _, b := range o.BotWebhooks {
+		bw := BotWebhooks{Bot: b.Bot}
+		hooks, err := b.Lister.List(ctx)
+		switch {
+		case err != nil:
+			note("webhooks of bot "+b.Bot, err)
+			bw.Error = err.Error()
+		case hooks == nil:
+			bw.Webhooks = []webhooks.Hook{}
+		default:
+			bw.Webhooks = hooks
+		}
+		r.BotWebhooks = append(r.BotWebhooks, bw)
 	}
 	if o.Webhooks != nil {
 		hooks, err := o.Webhooks.List(ctx)
@@ -243,7 +270,7 @@ type storedPause struct {
 	By     string    `json:"by"`
 }
 
-func (r *Report) addPauses(ctx context.Context, js jetstream.JetStream, now time.Time) error {
+func (r *Report) addPauses(ctx context.Context, js jetstream.JetStream, now time.Time, botOf map[string]string, bots []string) error {
 	kv, err := js.KeyValue(ctx, events.RateLimitBucket)
 	if err != nil {
 		return err
@@ -268,7 +295,11 @@ func (r *Report) addPauses(ctx context.Context, js jetstream.JetStream, now time
 		if err := json.Unmarshal(e.Value(), &p); err != nil {
 			return fmt.Errorf("pause %s: %w", k, err)
 		}
-		r.Pauses = append(r.Pauses, Pause{Key: k, Until: p.Until, Status: p.Status, By: p.By, Active: p.Until.After(now)})
+		bot := botOf[k]
+		if len(bots) > 0 && botOf != nil && !slices.Contains(bots, bot) {
+			continue // another bot's, or one no token given names
+		}
+		r.Pauses = append(r.Pauses, Pause{Key: k, Bot: bot, Until: p.Until, Status: p.Status, By: p.By, Active: p.Until.After(now)})
 	}
 	return nil
 }
