@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,10 @@ import (
 	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/process"
 )
+
+// ErrUnknownBot is returned by BotChoice.Bots for a --bot the registry
+// does not hold.
+var ErrUnknownBot = errors.New("no such bot")
 
 // BotChoice is how an operator command says which bots it acts for: the
 // deployment's registry (BOTS_FILE, or the one bot "default" of the
@@ -49,7 +54,7 @@ func (c BotChoice) Bots(single bots.SingleSettings) ([]*bots.Bot, error) {
 		id = strings.TrimSpace(id)
 		b, ok := r.Bot(id)
 		if !ok {
-			return nil, fmt.Errorf("--bot %q: no such bot; the registry has %s", id, strings.Join(r.IDs(), ", "))
+			return nil, fmt.Errorf("--bot %q: %w; the registry has %s", id, ErrUnknownBot, strings.Join(r.IDs(), ", "))
 		}
 		if !slices.Contains(out, b) {
 			out = append(out, b)

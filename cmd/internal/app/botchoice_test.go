@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,14 +39,15 @@ func TestBotChoice(t *testing.T) {
 		{name: "one", c: BotChoice{Registry: registryFile(path), IDs: []string{"beta"}}, want: []string{"beta"}},
 		{name: "twice, out of order", c: BotChoice{Registry: registryFile(path), IDs: []string{"beta", "alpha", "beta"}}, want: []string{"alpha", "beta"}},
 		{name: "unknown", c: BotChoice{Registry: registryFile(path), IDs: []string{"gamma"}}, bad: `"gamma": no such bot; the registry has alpha, beta`},
-		{name: "default with a file", c: BotChoice{Registry: registryFile(path), IDs: []string{"default"}}, bad: "no such bot"},
+		{name: "default with a file", c: BotChoice{Registry: registryFile(path), IDs: []string{"default"}}, bad: `"default": no such bot`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.c.IDsOnly()
 			bs, err := tt.c.Bots(bots.SingleSettings{})
 			if tt.bad != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.bad) {
+				// The message names the ids an operator may give.
+				if !errors.Is(err, ErrUnknownBot) || !strings.Contains(err.Error(), tt.bad) {
 					t.Fatalf("Bots = %v, %v; want an error saying %q", BotIDs(bs), err, tt.bad)
 				}
 				return
