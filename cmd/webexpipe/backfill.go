@@ -8,11 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/backfill"
+	webexapi "github.com/webexpipe/webexpipe/workers/webex"
 )
 
 // backfillCommand is `webexpipe backfill`: a thin layer over
@@ -23,18 +25,20 @@ func backfillCommand() *cobra.Command { return newBackfillCommand(output.IsTermi
 // as a terminal.
 func newBackfillCommand(terminal func(any) bool) *cobra.Command {
 	var (
-		tool  app.ToolOptions
-		webex process.WebexOptions
-		o     backfill.Options
-		since string
-		quiet bool
+		tool   app.ToolOptions
+		webex  process.WebexOptions
+		o      backfill.Options
+		since  string
+		quiet  bool
+		choice app.BotChoice
 	)
 	cmd := &cobra.Command{
 		Use:   "backfill --since WHEN [--room ID]...",
 		Short: "Store the recent messages whose webhooks never arrived, so the workers handle them (safe to run twice)",
 		Long: "Lists the messages of the window in the rooms the bot is in (in group rooms only those that mention the\n" +
 			"bot) and stores a messages/created event, marked as backfilled, for each one the stream has never seen.\n" +
-			"WHEN is an RFC 3339 time or a duration ago (1h). Needs WEBEX_TOKEN (or WEBEX_TOKEN_FILE).",
+			"WHEN is an RFC 3339 time or a duration ago (1h). Needs WEBEX_TOKEN (or WEBEX_TOKEN_FILE); with BOTS_FILE each\n" +
+			"chosen bot (--bot; default every bot) is backfilled with its own token, onto its own subjects.",
 		Example: "  webexpipe backfill --since 1h --dry-run\n  webexpipe backfill --since 2026-05-04T09:00:00Z --room Y2lzY29...",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -45,7 +49,7 @@ func newBackfillCommand(terminal func(any) bool) *cobra.Command {
 			if o.Since, err = app.ParseWhen(since, time.Now()); err != nil {
 				return fmt.Errorf("--since %w", err)
 			}
-			client, err := webex.Client()
+			runs, err := backfillBots(&choice, webex)
 			if err != nil {
 				return err
 			}
@@ -60,34 +64,66 @@ func newBackfillCommand(terminal func(any) bool) *cobra.Command {
 			if err := app.CheckShards(ctx, js, tool.Sharding(o.Partitions)); err != nil {
 				return err
 			}
-			var items []backfill.Item
-			o.OnMessage = func(it backfill.Item) { items = append(items, it) }
-			prog := startProgress(cmd, quiet, terminal)
-			o.Progress = func(s backfill.Summary, rooms int) { prog.Update(backfillStep(s, rooms)) }
-			sum, err := backfill.Run(ctx, js, client, o)
-			prog.Done()
-			if tool.Output.JSON() {
-				if items == nil {
-					items = []backfill.Item{}
+			type botBackfill struct {
+				Bot     string           `json:"bot"`
+				Summary backfill.Summary `json:"summary"`
+				Items   []backfill.Item  `json:"items"`
+				Error   string           `json:"error,omitempty"`
+			}
+			var all []botBackfill
+			var errs []error
+			for _, r := range runs {
+				items := []backfill.Item{}
+				bo := o
+				bo.Bot = r.bot
+				bo.OnMessage = func(it backfill.Item) { items = append(items, it) }
+				prog := startProgress(cmd, quiet, terminal)
+				bo.Progress = func(s backfill.Summary, rooms int) { prog.Update(backfillStep(s, rooms)) }
+				sum, err := backfill.Run(ctx, js, r.client, bo)
+				prog.Done()
+				b := botBackfill{Bot: r.bot, Summary: sum, Items: items}
+				if err != nil {
+					b.Error = err.Error()
+					if choice.Registry.File != "" {
+						err = fmt.Errorf("bot %s: %w", r.bot, err)
+					}
+					errs = append(errs, err)
 				}
-				if perr := output.PrintJSON(cmd.OutOrStdout(), struct {
-					Summary backfill.Summary `json:"summary"`
-					Items   []backfill.Item  `json:"items"`
-				}{sum, items}); perr != nil {
+				all = append(all, b)
+				if tool.Output.JSON() {
+					continue
+				}
+				if choice.Registry.File != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "bot %s:\n", r.bot)
+				}
+				if perr := printBackfill(cmd.OutOrStdout(), sum, items); perr != nil {
 					return perr
 				}
-				return err
 			}
-			if perr := printBackfill(cmd.OutOrStdout(), sum, items); perr != nil {
-				return perr
+			if tool.Output.JSON() {
+				var perr error
+				if choice.Registry.File == "" {
+					// The one bot of the single-bot settings: the output
+					// it always had.
+					perr = output.PrintJSON(cmd.OutOrStdout(), struct {
+						Summary backfill.Summary `json:"summary"`
+						Items   []backfill.Item  `json:"items"`
+					}{all[0].Summary, all[0].Items})
+				} else {
+					perr = output.PrintJSON(cmd.OutOrStdout(), all)
+				}
+				if perr != nil {
+					return perr
+				}
 			}
-			return err
+			return errors.Join(errs...)
 		},
 	}
 	fs := cmd.Flags()
 	tool.AddFlags(fs, 5*time.Minute)
 	tool.AddShardsFlag(fs)
 	webex.AddFlags(fs)
+	choice.AddFlags(fs)
 	fs.IntVar(&o.Partitions, "partitions", events.DefaultPartitions, "partitions per resource/event: the same as ingest's")
 	fs.StringVar(&since, "since", "", "start of the window: an RFC 3339 time or a duration ago")
 	fs.StringSliceVar(&o.Rooms, "room", nil, "only these room ids (repeat, or comma-separated); default every room of the bot")
@@ -139,4 +175,42 @@ func printBackfill(w io.Writer, sum backfill.Summary, items []backfill.Item) err
 			sum.StreamFrom.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// backfillRun is one bot to backfill, and the client that calls as it.
+type backfillRun struct {
+	bot    string
+	client *webexapi.Client
+}
+
+// backfillBots are the bots a backfill covers: with a registry each
+// chosen bot with its token, else the one bot of WEBEX_TOKEN (--bot may
+// name it, default).
+func backfillBots(choice *app.BotChoice, webex process.WebexOptions) ([]backfillRun, error) {
+	if choice.Registry.File == "" {
+		ids := *choice
+		ids.IDsOnly()
+		if _, err := ids.Bots(bots.SingleSettings{}); err != nil {
+			return nil, err
+		}
+		client, err := webex.Client()
+		if err != nil {
+			return nil, err
+		}
+		return []backfillRun{{bot: events.DefaultBot, client: client}}, nil
+	}
+	choice.Registry.SkipSecrets = true
+	chosen, err := choice.Bots(webex.Single())
+	if err != nil {
+		return nil, err
+	}
+	var out []backfillRun
+	for _, b := range chosen {
+		client, err := webex.ClientFor(b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, backfillRun{bot: b.ID, client: client})
+	}
+	return out, nil
 }

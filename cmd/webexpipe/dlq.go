@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/bots"
+	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/events"
@@ -32,6 +35,20 @@ type dlqOptions struct {
 	// terminal reports whether stdin or stderr is a terminal: purge asks
 	// a person only on one, redrive redraws its progress line on one.
 	terminal func(any) bool
+	// choice is BOTS_FILE and --bot: whose dead letters.
+	choice app.BotChoice
+}
+
+// bots are the bots --bot names, checked against the registry; nil
+// without --bot: every bot's dead letters, a bot's the registry no longer
+// holds too.
+func (o *dlqOptions) bots() ([]string, error) {
+	o.choice.IDsOnly()
+	chosen, err := o.choice.Bots(bots.SingleSettings{})
+	if err != nil || len(o.choice.IDs) == 0 {
+		return nil, err
+	}
+	return app.BotIDs(chosen), nil
 }
 
 func dlqCommand() *cobra.Command { return newDLQCommand(output.IsTerminal) }
@@ -53,7 +70,7 @@ func newDLQCommand(terminal func(any) bool) *cobra.Command {
 	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		conn := pflag.NewFlagSet("connection", pflag.ContinueOnError)
 		c.Flags().VisitAll(func(f *pflag.Flag) {
-			if strings.HasPrefix(f.Name, "nats-") || f.Name == "events-shards" {
+			if strings.HasPrefix(f.Name, "nats-") || f.Name == "events-shards" || f.Name == "bots-file" {
 				conn.AddFlag(f)
 			}
 		})
@@ -65,6 +82,9 @@ func newDLQCommand(terminal func(any) bool) *cobra.Command {
 	o.nats.AddConnFlags(fs)
 	process.AddShardsFlag(fs, &o.shards)
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole command"+noEnv)
+	o.choice.Registry.AddFlags(fs)
+	fs.StringSliceVar(&o.choice.IDs, "bot", nil, "only the dead letters of these bots (repeat or comma-separate; default: every bot's)"+noEnv)
+	process.FlagOnly(fs, "bot")
 	o.output.AddFlags(fs)
 	process.DescribeEnv(fs)
 	cmd.AddCommand(dlqListCommand(o), dlqShowCommand(o), dlqRedriveCommand(o), dlqPurgeCommand(o))
@@ -126,7 +146,10 @@ func (s *selection) addFlags(cmd *cobra.Command, verb string) {
 const noEnv = " (env none)"
 
 // entries resolves the selection to dead letters.
-func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []string) ([]*deadletters.Entry, error) {
+//
+// With bots (--bot), only their dead letters: --all selects those, and a
+// sequence naming another bot's is refused.
+func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []string, bots []string) ([]*deadletters.Entry, error) {
 	switch {
 	case s.all && len(args) > 0:
 		return nil, errors.New("give sequences or --all, not both")
@@ -135,7 +158,7 @@ func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []s
 	case !s.all && s.worker != "":
 		return nil, errors.New("--worker selects with --all only")
 	case s.all:
-		return deadletters.List(ctx, js, deadletters.Filter{Worker: s.worker})
+		return deadletters.List(ctx, js, deadletters.Filter{Worker: s.worker, Bots: bots})
 	}
 	seqs, err := parseSeqs(args)
 	if err != nil {
@@ -146,6 +169,9 @@ func (s selection) entries(ctx context.Context, js jetstream.JetStream, args []s
 		e, err := deadletters.Get(ctx, js, seq)
 		if err != nil {
 			return nil, err
+		}
+		if len(bots) > 0 && !slices.Contains(bots, e.Bot) {
+			return nil, fmt.Errorf("dead letter %d is bot %s's, not one of --bot %s", seq, e.Bot, strings.Join(bots, ","))
 		}
 		out = append(out, e)
 	}

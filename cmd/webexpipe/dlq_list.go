@@ -18,6 +18,11 @@ func dlqListCommand(o *dlqOptions) *cobra.Command {
 		Short: "List dead letters with why each was given up on",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			bots, err := o.bots()
+			if err != nil {
+				return err
+			}
+			f.Bots = bots
 			return o.run(cmd, func(ctx context.Context, js jetstream.JetStream) error {
 				entries, err := deadletters.List(ctx, js, f)
 				if err != nil {

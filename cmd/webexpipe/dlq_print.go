@@ -25,9 +25,9 @@ type shownEntry struct {
 
 // printTable writes one line per dead letter.
 func printTable(w io.Writer, entries []*deadletters.Entry) error {
-	t := output.NewTable(w, "SEQ", "TIME", "WORKER", "KIND", "WHAT", "TRACKING ID", "REASON")
+	t := output.NewTable(w, "SEQ", "TIME", "BOT", "WORKER", "KIND", "WHAT", "TRACKING ID", "REASON")
 	for _, e := range entries {
-		t.Row(e.Seq, e.Time.UTC().Format(time.RFC3339), e.Worker, e.Kind, what(e), dash(e.TrackingID), oneLine(e.Reason, 100))
+		t.Row(e.Seq, e.Time.UTC().Format(time.RFC3339), e.Bot, e.Worker, e.Kind, what(e), dash(e.TrackingID), oneLine(e.Reason, 100))
 	}
 	return t.Flush()
 }
@@ -54,6 +54,7 @@ func printEntry(w io.Writer, e *deadletters.Entry) error {
 	field("Sequence", fmt.Sprint(e.Seq))
 	field("Stored", e.Time.UTC().Format(time.RFC3339Nano))
 	field("Kind", string(e.Kind))
+	field("Bot", e.Bot)
 	field("Worker", e.Worker)
 	field("Reason", e.Reason)
 	field("Tracking ID", e.TrackingID)

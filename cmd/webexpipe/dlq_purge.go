@@ -30,7 +30,11 @@ func dlqPurgeCommand(o *dlqOptions) *cobra.Command {
 			"letters listed are deleted, not ones that arrive meanwhile.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, func(ctx context.Context, js jetstream.JetStream) error {
-				entries, err := sel.entries(ctx, js, args)
+				bots, err := o.bots()
+				if err != nil {
+					return err
+				}
+				entries, err := sel.entries(ctx, js, args, bots)
 				if err != nil {
 					return err
 				}

@@ -33,7 +33,11 @@ func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 					return err
 				}
 				opts.Sharding = o.sharding()
-				entries, err := sel.entries(ctx, js, args)
+				bots, err := o.bots()
+				if err != nil {
+					return err
+				}
+				entries, err := sel.entries(ctx, js, args, bots)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
@@ -32,15 +33,25 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 	var (
 		f            inspect.Filter
 		since, until string
+		choice       app.BotChoice
 	)
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List stored events, newest first, from every events shard",
-		Example: "  webexpipe events list --since 1h --resource messages\n  webexpipe events list --room Y2lzY29... --limit 10 -o json",
+		Example: "  webexpipe events list --since 1h --resource messages\n  webexpipe events list --room Y2lzY29... --limit 10 -o json\n  webexpipe events list --bot support",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
-			var err error
+			// Without --bot every stored event is listed, a bot's the
+			// registry no longer holds too.
+			choice.IDsOnly()
+			chosen, err := choice.Bots(bots.SingleSettings{})
+			if err != nil {
+				return err
+			}
+			if len(choice.IDs) > 0 {
+				f.Bots = app.BotIDs(chosen)
+			}
 			if since != "" {
 				if f.Since, err = app.ParseWhen(since, now); err != nil {
 					return fmt.Errorf("--since %w", err)
@@ -83,18 +94,23 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 	fs.StringVar(&f.Event, "event", "", "only this event, e.g. created")
 	fs.StringVar(&f.RoomID, "room", "", "only the events of this room id")
 	fs.BoolVar(&f.Replays, "replays", false, "include replayed copies")
+	choice.AddFlags(fs)
 	fs.IntVar(&f.Limit, "limit", inspect.DefaultLimit, "list at most this many")
 	process.FlagOnly(fs, "since", "until", "resource", "event", "room", "replays", "limit")
 	return cmd
 }
 
 func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
-	var in app.IngestOptions
+	var (
+		in     app.IngestOptions
+		choice app.BotChoice
+	)
 	cmd := &cobra.Command{
 		Use:   "show [STREAM:]SEQ",
 		Short: "Show one stored event: headers, envelope, and its signature checked again when a secret is set",
 		Long: "An event is named by its stream and sequence, as `webexpipe events list` shows them (WEBEX_EVENTS_1:42);\n" +
-			"with one events shard the sequence alone names it in WEBEX_EVENTS.",
+			"with one events shard the sequence alone names it in WEBEX_EVENTS. With BOTS_FILE the signature is\n" +
+			"checked with the secrets of the event's bot.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sh := tool.Sharding(0)
@@ -123,6 +139,9 @@ func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if len(secrets) == 0 && choice.Registry.File != "" {
+				secrets = botSecrets(cmd.ErrOrStderr(), choice, ev.Bot)
+			}
 			verdict := ev.Verify(secrets)
 			if tool.Output.JSON() {
 				return output.PrintJSON(cmd.OutOrStdout(), struct {
@@ -139,13 +158,32 @@ func eventsShowCommand(tool *app.ToolOptions) *cobra.Command {
 	// environment variables).
 	cmd.Flags().StringSliceVar(&in.Secrets, "webex-webhook-secret", nil, "webhook secrets to check the signature with, comma-separated")
 	cmd.Flags().StringVar(&in.SecretFile, "webex-webhook-secret-file", "", "file with webhook secrets, one per line")
+	choice.Registry.AddFlags(cmd.Flags())
 	return cmd
 }
 
+// botSecrets are the webhook secrets of bot in the registry, to check a
+// stored event's signature with; none (the signature is then not checked)
+// when they cannot be read, which is said on w.
+func botSecrets(w io.Writer, choice app.BotChoice, bot string) [][]byte {
+	choice.Registry.SkipTokens = true
+	choice.IDs = []string{bot}
+	bs, err := choice.Bots(bots.SingleSettings{})
+	if err != nil {
+		fmt.Fprintf(w, "signature not checked: %v\n", err)
+		return nil
+	}
+	var out [][]byte
+	for _, s := range bs[0].Secrets() {
+		out = append(out, []byte(s.Reveal()))
+	}
+	return out
+}
+
 func printRecords(w io.Writer, recs []inspect.Record) error {
-	t := output.NewTable(w, "SEQ", "STREAM", "STORED", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE")
+	t := output.NewTable(w, "SEQ", "STREAM", "STORED", "BOT", "RESOURCE/EVENT", "ROOM", "DATA ID", "PERSON", "NOTE")
 	for _, r := range recs {
-		t.Row(r.Seq, r.Stream, r.Time.UTC().Format(time.RFC3339), r.Resource+"/"+r.Event,
+		t.Row(r.Seq, r.Stream, r.Time.UTC().Format(time.RFC3339), r.Bot, r.Resource+"/"+r.Event,
 			orDash(r.RoomID), orDash(r.DataID), orDash(r.PersonEmail), orDash(recordNote(r)))
 	}
 	return t.Flush()
@@ -165,7 +203,7 @@ func recordNote(r inspect.Record) string {
 }
 
 func printStored(w io.Writer, ev *inspect.Stored, verdict inspect.Verdict) error {
-	fmt.Fprintf(w, "event %s:%d, stored %s on %s\n", ev.Stream, ev.Seq, ev.Time.UTC().Format(time.RFC3339Nano), ev.Subject)
+	fmt.Fprintf(w, "event %s:%d, stored %s on %s\nbot: %s\n", ev.Stream, ev.Seq, ev.Time.UTC().Format(time.RFC3339Nano), ev.Subject, ev.Bot)
 	if note := recordNote(ev.Record); note != "" {
 		fmt.Fprintln(w, note)
 	}

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
@@ -23,6 +25,7 @@ func replayCommand() *cobra.Command { return newReplayCommand(output.IsTerminal)
 func newReplayCommand(terminal func(any) bool) *cobra.Command {
 	var (
 		tool         app.ToolOptions
+		choice       app.BotChoice
 		o            replay.Options
 		since, until string
 		fromSeq      string
@@ -32,7 +35,8 @@ func newReplayCommand(terminal func(any) bool) *cobra.Command {
 		Use:   "replay --worker NAME (--since WHEN | --from-seq [STREAM:]N)",
 		Short: "Send stored events through a worker type again (idempotent unless --force)",
 		Long: "Copies the stored events of a window to webex.replay.<worker>.<resource>.<event>.<partition>, which only\n" +
-			"that worker type's consumer takes. Events it handled before are skipped by its idempotency markers\n" +
+			"that worker type's consumer takes (a bot's: webex.replay.<worker>.<bot>.…, taken by <worker>@<bot>); --bot picks\n" +
+			"the bots (default: every bot of the registry); a run resumed with --run-id keeps its bots. Events it handled before are skipped by its idempotency markers\n" +
 			"unless --force. WHEN is an RFC 3339 time or a duration ago (2h). Every events shard is read;\n" +
 			"a sequence is one stream's, so with more than one shard --from-seq names it (WEBEX_EVENTS_1:42).",
 		Example: "  webexpipe replay --worker echo --since 2h --dry-run\n" +
@@ -45,6 +49,12 @@ func newReplayCommand(terminal func(any) bool) *cobra.Command {
 				return errors.New("say where the window starts: --since WHEN or --from-seq [STREAM:]N")
 			}
 			o.Sharding = tool.Sharding(0)
+			choice.IDsOnly()
+			chosen, err := choice.Bots(bots.SingleSettings{})
+			if err != nil {
+				return err
+			}
+			o.Bots = app.BotIDs(chosen)
 			if fromSeq != "" {
 				if o.Stream, o.FromSeq, err = app.ParseStreamSeq(fromSeq, o.Sharding); err != nil {
 					return fmt.Errorf("--from-seq %w", err)
@@ -102,6 +112,7 @@ func newReplayCommand(terminal func(any) bool) *cobra.Command {
 	}
 	tool.AddFlags(cmd.Flags(), 0)
 	tool.AddShardsFlag(cmd.Flags())
+	choice.AddFlags(cmd.Flags())
 	fs := cmd.Flags()
 	fs.StringVar(&o.Worker, "worker", "", "the worker type to replay to (its durable consumer's name, e.g. echo)")
 	fs.StringVar(&since, "since", "", "start of the window: an RFC 3339 time or a duration ago")
@@ -139,7 +150,11 @@ func replayStep(p replay.Progress) output.Step {
 }
 
 func printReplaySummary(w io.Writer, p replay.Progress) {
-	fmt.Fprintf(w, "replay %s to %s: %d events selected", p.Run, p.Worker, p.Selected)
+	fmt.Fprintf(w, "replay %s to %s", p.Run, p.Worker)
+	if len(p.Bots) > 1 || len(p.Bots) == 1 && p.Bots[0] != events.DefaultBot {
+		fmt.Fprintf(w, " for bots %s", strings.Join(p.Bots, ", "))
+	}
+	fmt.Fprintf(w, ": %d events selected", p.Selected)
 	if p.DryRun {
 		fmt.Fprint(w, ", nothing stored (dry run)")
 	} else {
@@ -174,9 +189,9 @@ func printReplayItems(w io.Writer, items []replay.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	t := output.NewTable(w, "SEQ", "STREAM", "STORED", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY")
+	t := output.NewTable(w, "SEQ", "STREAM", "STORED", "BOT", "SUBJECT", "ROOM", "HANDLED", "DEDUP KEY")
 	for _, it := range items {
-		t.Row(it.Seq, it.Stream, it.Time.UTC().Format(time.RFC3339), it.Subject, orDash(it.RoomID), yesNo(it.Handled), it.DedupKey)
+		t.Row(it.Seq, it.Stream, it.Time.UTC().Format(time.RFC3339), it.Bot, it.Subject, orDash(it.RoomID), yesNo(it.Handled), it.DedupKey)
 	}
 	return t.Flush()
 }

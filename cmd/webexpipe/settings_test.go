@@ -39,8 +39,8 @@ func TestSettings(t *testing.T) {
 				"RETRY_INITIAL_INTERVAL", "RETRY_MULTIPLIER", "RETRY_RANDOMIZATION", "RETRY_MAX_INTERVAL", "RETRY_MAX_ELAPSED",
 				"RETRY_RECHECK_AFTER", "RETRY_NOT_FOUND_GRACE",
 				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL", "CONSOLE_ADDR", "CONSOLE_TOKEN_FILE", "CONSOLE_WRITE"}}},
-		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings}},
-		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings,
+		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings, {"BOTS_FILE"}}},
+		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings, {"BOTS_FILE"},
 			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR", "PARTITIONS", "EVENTS_SHARDS",
 				"WEBHOOK_RECOVERY", "RECOVERY_MAX_WINDOW", "RECOVERY_MAX_ROOMS", "RECOVERY_MAX_MESSAGES", "RECOVERY_LOOKBACK"}}},
 	}
@@ -48,15 +48,17 @@ func TestSettings(t *testing.T) {
 	// EVENTS_SHARDS (and backfill, which places events on partitions, its
 	// PARTITIONS), and no stream settings.
 	tool := []string{"EVENTS_SHARDS", "WEBEXPIPE_TIMEOUT"}
+	// The tools that act per bot read the bot registry.
+	registry := []string{"BOTS_FILE"}
 	tests = append(tests, []struct {
 		path   []string
 		groups [][]string
 	}{
-		{path: []string{"replay"}, groups: [][]string{proctest.NATSSettings, tool}},
-		{path: []string{"events", "list"}, groups: [][]string{proctest.NATSSettings, tool}},
-		{path: []string{"events", "show"}, groups: [][]string{proctest.NATSSettings, tool, {"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE"}}},
-		{path: []string{"status"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"WEBHOOK_NAME_PREFIX"}}},
-		{path: []string{"backfill"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, {"PARTITIONS"}}},
+		{path: []string{"replay"}, groups: [][]string{proctest.NATSSettings, tool, registry}},
+		{path: []string{"events", "list"}, groups: [][]string{proctest.NATSSettings, tool, registry}},
+		{path: []string{"events", "show"}, groups: [][]string{proctest.NATSSettings, tool, registry, {"WEBEX_WEBHOOK_SECRET", "WEBEX_WEBHOOK_SECRET_FILE"}}},
+		{path: []string{"status"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, registry, {"WEBHOOK_NAME_PREFIX"}}},
+		{path: []string{"backfill"}, groups: [][]string{proctest.NATSSettings, proctest.WebexSettings, tool, registry, {"PARTITIONS"}}},
 	}...)
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.path, " "), func(t *testing.T) {

@@ -4,25 +4,30 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers/admin/status"
-	"github.com/webexpipe/webexpipe/workers/webex/webhooks"
+	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
 )
 
 // statusCommand is `webexpipe status`: a thin layer over workers/admin/status.
 func statusCommand() *cobra.Command {
 	var (
-		tool  app.ToolOptions
-		webex process.WebexOptions
-		wh    app.WebhookOptions
+		tool   app.ToolOptions
+		webex  process.WebexOptions
+		wh     app.WebhookOptions
+		choice app.BotChoice
 	)
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -39,20 +44,26 @@ func statusCommand() *cobra.Command {
 			}
 			defer nc.Close()
 			o := status.Options{Sharding: tool.Sharding(0)}
-			if token, err := webex.ResolveToken(); err != nil {
+			ids := choice
+			ids.IDsOnly()
+			chosen, err := ids.Bots(bots.SingleSettings{})
+			if err != nil {
+				return err
+			}
+			if len(choice.IDs) > 0 {
+				o.Bots = app.BotIDs(chosen)
+			}
+			if choice.Registry.File != "" {
+				statusPerBot(ctx, cmd, js, &o, choice, webex, wh)
+			} else if token, err := webex.ResolveToken(); err != nil {
 				return err
 			} else if token != "" {
 				client, err := webex.Client()
 				if err != nil {
 					return err
 				}
-				m, err := webhooks.Open(ctx, client, js, wh.ManagerOptions(nil))
-				if err != nil {
-					// Reported with the other sections that could not be read.
-					o.Webhooks = status.WebhookListerFunc(func(context.Context) ([]webhooks.Hook, error) { return nil, err })
-				} else {
-					o.Webhooks = m
-				}
+				o.PauseBots = map[string]string{ratelimit.Key(client.TokenKey()): events.DefaultBot}
+				o.Webhooks = webhookLister(ctx, client, js, wh.ManagerOptions(nil))
 			}
 			r, err := status.Collect(ctx, js, o)
 			if err != nil {
@@ -72,6 +83,7 @@ func statusCommand() *cobra.Command {
 	fs := cmd.Flags()
 	tool.AddFlags(fs, 30*time.Second)
 	tool.AddShardsFlag(fs)
+	choice.AddFlags(fs)
 	webex.AddFlags(fs)
 	wh.AddPrefixFlag(fs)
 	return cmd
@@ -94,14 +106,14 @@ func printStatus(w io.Writer, r *status.Report) error {
 	// PULL REQUESTS, not workers: JetStream counts the requests waiting on
 	// a consumer, and one worker has several or none (see
 	// status.Consumer).
-	fmt.Fprintln(tw, "\nWORKER\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULL REQUESTS\tLAST DELIVERY")
+	fmt.Fprintln(tw, "\nWORKER\tBOT\tSTREAM\tPENDING\tACK PENDING\tREDELIVERED\tPULL REQUESTS\tLAST DELIVERY")
 	for _, c := range r.Consumers {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", c.Name, c.Stream, c.Pending, c.AckPending, c.Redelivered, c.Waiting, stamp(c.LastDelivered))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", c.Name, c.Bot, c.Stream, c.Pending, c.AckPending, c.Redelivered, c.Waiting, stamp(c.LastDelivered))
 	}
-	if r.Events.Shards > 1 {
-		fmt.Fprintln(tw, "\nWORKER TYPE\tCONSUMERS\tPENDING\tACK PENDING\tREDELIVERED")
+	if r.Events.Shards > 1 || slices.ContainsFunc(r.Workers, func(w status.WorkerTotal) bool { return w.Bot != r.Workers[0].Bot }) {
+		fmt.Fprintln(tw, "\nWORKER TYPE\tBOT\tCONSUMERS\tPENDING\tACK PENDING\tREDELIVERED")
 		for _, w := range r.Workers {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", w.Worker, w.Consumers, w.Pending, w.AckPending, w.Redelivered)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", w.Worker, w.Bot, w.Consumers, w.Pending, w.AckPending, w.Redelivered)
 		}
 	}
 	fmt.Fprintln(tw, "\nDEAD LETTERS\tCOUNT")
@@ -111,12 +123,12 @@ func printStatus(w io.Writer, r *status.Report) error {
 	for _, d := range r.DeadLetters {
 		fmt.Fprintf(tw, "%s\t%d\n", d.Worker, d.Count)
 	}
-	fmt.Fprintln(tw, "\nRATE-LIMIT PAUSE\tUNTIL\tSTATUS\tBY\tACTIVE")
+	fmt.Fprintln(tw, "\nRATE-LIMIT PAUSE\tBOT\tUNTIL\tSTATUS\tBY\tACTIVE")
 	if len(r.Pauses) == 0 {
-		fmt.Fprintln(tw, "(none)\t-\t-\t-\tno")
+		fmt.Fprintln(tw, "(none)\t-\t-\t-\t-\tno")
 	}
 	for _, p := range r.Pauses {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Key, stamp(p.Until), p.Status, orDash(p.By), yesNo(p.Active))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.Key, orDash(p.Bot), stamp(p.Until), p.Status, orDash(p.By), yesNo(p.Active))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -132,13 +144,51 @@ func printStatus(w io.Writer, r *status.Report) error {
 		} else if err := printHooks(w, r.Webhooks); err != nil {
 			return err
 		}
+	case r.BotWebhooks != nil:
 	default:
 		fmt.Fprintln(w, "\nwebhooks: not checked (no Webex token set)")
+	}
+	for _, b := range r.BotWebhooks {
+		fmt.Fprintf(w, "\nWEBHOOKS OF BOT %s\n", b.Bot)
+		switch {
+		case b.Error != "":
+			fmt.Fprintln(w, "(unknown: they could not be listed, see below)")
+		case len(b.Webhooks) == 0:
+			fmt.Fprintln(w, "(none: no event of this bot reaches ingest)")
+		default:
+			if err := printHooks(w, b.Webhooks); err != nil {
+				return err
+			}
+		}
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(w, "\nnot read:\n  %s\n", strings.Join(r.Errors, "\n  "))
 	}
 	return nil
+}
+
+// statusPerBot fills in what status shows per bot of a registry: whose
+// each rate-limit pause is and the chosen bots' webhooks, both of which
+// take the bots' tokens. Tokens that cannot be read leave both out, said
+// on stderr; the rest of the status is shown.
+func statusPerBot(ctx context.Context, cmd *cobra.Command, js jetstream.JetStream, o *status.Options, choice app.BotChoice,
+	webex process.WebexOptions, wh app.WebhookOptions) {
+	choice.Registry.SkipSecrets = true
+	chosen, err := choice.Bots(webex.Single())
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "the bots' tokens were not read, so the pauses are not named and the webhooks not listed: %v\n", err)
+		return
+	}
+	o.PauseBots = map[string]string{}
+	for _, b := range chosen {
+		client, err := webex.ClientFor(b)
+		if err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "bot %s: %v\n", b.ID, err)
+			continue
+		}
+		o.PauseBots[ratelimit.Key(client.TokenKey())] = b.ID
+		o.BotWebhooks = append(o.BotWebhooks, status.BotWebhookLister{Bot: b.ID, Lister: webhookLister(ctx, client, js, wh.ManagerOptions(nil))})
+	}
 }
 
 func stamp(t time.Time) string {

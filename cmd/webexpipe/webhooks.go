@@ -27,6 +27,8 @@ type webhooksCmd struct {
 	wh    app.WebhookOptions
 	in    app.IngestOptions // the webhook secrets, under ingest's names
 	logs  process.LogOptions
+	// choice is BOTS_FILE and --bot: whose webhooks (webhooks_bots.go).
+	choice app.BotChoice
 }
 
 // webhookAliases let short names (--target, --resources, ...) stand for
@@ -57,6 +59,7 @@ func webhooksCommand() *cobra.Command {
 	c.tool.AddFlags(pf, time.Minute)
 	c.webex.AddFlags(pf)
 	c.logs.AddFlags(pf)
+	c.choice.AddFlags(pf)
 	// The commands print what they did; the log is for warnings unless
 	// asked for.
 	pf.Lookup("log-level").DefValue = "warn"
@@ -139,6 +142,11 @@ func (c *webhooksCmd) listCommand() *cobra.Command {
 		Short: "List the bot's webhooks and their status on Webex (secrets are never shown)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if per, err := c.perBot(); err != nil {
+				return err
+			} else if per {
+				return c.listBots(cmd)
+			}
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
 			m, closeNATS, err := c.manager(ctx, cmd)
@@ -177,6 +185,11 @@ func (c *webhooksCmd) ensureCommand() *cobra.Command {
 			"  webexpipe webhooks ensure --target https://bot.example.com/webhooks/webex --resources messages,memberships/all --secret-file s",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if per, err := c.perBot(); err != nil {
+				return err
+			} else if per {
+				return c.ensureBots(cmd, unsigned, prune)
+			}
 			spec, err := c.spec(unsigned)
 			if err != nil {
 				return err
@@ -226,6 +239,11 @@ func (c *webhooksCmd) deleteCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if per, err := c.perBot(); err != nil {
+				return err
+			} else if per {
+				return c.deleteBots(cmd, args, all, foreign)
+			}
 			ctx, cancel := c.tool.Context(cmd.Context())
 			defer cancel()
 			m, closeNATS, err := c.manager(ctx, cmd)

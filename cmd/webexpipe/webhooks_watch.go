@@ -38,6 +38,11 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 			if err := rec.validate(); err != nil {
 				return err
 			}
+			if per, err := c.perBot(); err != nil {
+				return err
+			} else if per {
+				return c.watchBots(cmd, unsigned, &rec, metricsAddr)
+			}
 			wanted, err := c.wh.Wanted()
 			if err != nil {
 				return err
@@ -64,9 +69,9 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 			o.Metrics = reg
 			if rec.on {
 				ro := rec.options(reg, log.With("component", "recovery"))
-				ro.OnFinish = func(r recovery.Result) { printRecovery(cmd, r) }
+				ro.OnFinish = func(r recovery.Result) { printRecovery(cmd, "", r) }
 				if c.tool.Output.JSON() {
-					ro.OnFinish = func(r recovery.Result) { printRecoveryJSON(cmd, r) }
+					ro.OnFinish = func(r recovery.Result) { printRecoveryJSON(cmd, "", r) }
 				}
 				// The recovery reads and stores events: on every shard, so
 				// it must know them all.
@@ -77,9 +82,9 @@ func (c *webhooksCmd) watchCommand() *cobra.Command {
 					return err
 				}
 			}
-			o.OnRound = func(rep *webhooks.Report, err error) { printWatchRound(cmd, rep, err) }
+			o.OnRound = func(rep *webhooks.Report, err error) { printWatchRound(cmd, "", rep, err) }
 			if c.tool.Output.JSON() {
-				o.OnRound = func(rep *webhooks.Report, err error) { printWatchRoundJSON(cmd, rep, err) }
+				o.OnRound = func(rep *webhooks.Report, err error) { printWatchRoundJSON(cmd, "", rep, err) }
 			}
 			if metricsAddr != "" {
 				// A watchdog whose metrics cannot be served is one nobody
@@ -154,10 +159,20 @@ func (r *recoveryFlags) options(reg prometheus.Registerer, log *slog.Logger) rec
 	return o
 }
 
-// printRecovery prints a finished recovery.
-func printRecovery(cmd *cobra.Command, r recovery.Result) {
-	w := cmd.ErrOrStderr()
+// watchStamp starts a line of watch: the time, and the bot when the
+// watch serves the bots of a registry (bot is "" otherwise).
+func watchStamp(bot string) string {
 	stamp := time.Now().UTC().Format(time.RFC3339)
+	if bot != "" {
+		stamp += " bot " + bot
+	}
+	return stamp
+}
+
+// printRecovery prints a finished recovery.
+func printRecovery(cmd *cobra.Command, bot string, r recovery.Result) {
+	w := cmd.ErrOrStderr()
+	stamp := watchStamp(bot)
 	g := r.Gap
 	fmt.Fprintf(w, "%s recovered   %s to %s: %d rooms listed (%d done before), %d messages recovered, %d in the stream already\n",
 		stamp, g.From.UTC().Format(time.RFC3339), g.To.UTC().Format(time.RFC3339), r.Rooms, r.Done, r.Stored, r.Seen)
@@ -170,9 +185,9 @@ func printRecovery(cmd *cobra.Command, r recovery.Result) {
 }
 
 // printWatchRound prints a round's changes, and its failure.
-func printWatchRound(cmd *cobra.Command, rep *webhooks.Report, err error) {
+func printWatchRound(cmd *cobra.Command, bot string, rep *webhooks.Report, err error) {
 	w := cmd.ErrOrStderr()
-	stamp := time.Now().UTC().Format(time.RFC3339)
+	stamp := watchStamp(bot)
 	if err != nil {
 		fmt.Fprintf(w, "%s check failed: %v\n", stamp, err)
 		if errors.Is(err, webhooks.ErrLockTimeout) {
@@ -201,12 +216,13 @@ func gapLine(g webhooks.Gap) string {
 
 // printWatchRoundJSON prints every round as one line of JSON: watch runs
 // until stopped, so its output is a stream (see cmd/internal/output).
-func printWatchRoundJSON(cmd *cobra.Command, rep *webhooks.Report, err error) {
+func printWatchRoundJSON(cmd *cobra.Command, bot string, rep *webhooks.Report, err error) {
 	line := struct {
 		At     time.Time        `json:"at"`
+		Bot    string           `json:"bot,omitempty"`
 		Report *webhooks.Report `json:"report,omitempty"`
 		Error  string           `json:"error,omitempty"`
-	}{At: time.Now().UTC(), Report: rep}
+	}{At: time.Now().UTC(), Bot: bot, Report: rep}
 	if err != nil {
 		line.Error = err.Error()
 	}
@@ -214,9 +230,10 @@ func printWatchRoundJSON(cmd *cobra.Command, rep *webhooks.Report, err error) {
 }
 
 // printRecoveryJSON prints a finished recovery as one line of JSON.
-func printRecoveryJSON(cmd *cobra.Command, r recovery.Result) {
+func printRecoveryJSON(cmd *cobra.Command, bot string, r recovery.Result) {
 	_ = output.PrintJSONLine(cmd.OutOrStdout(), struct {
 		At       time.Time       `json:"at"`
+		Bot      string          `json:"bot,omitempty"`
 		Recovery recovery.Result `json:"recovery"`
-	}{time.Now().UTC(), r})
+	}{time.Now().UTC(), bot, r})
 }

@@ -19,7 +19,7 @@ func Run(ctx context.Context, js jetstream.JetStream, api WebexAPI, o Options) (
 	}
 	o = o.withDefaults()
 	sum := Summary{Since: o.Since, DryRun: o.DryRun}
-	s, err := NewSession(ctx, js, api, SessionOptions{Since: o.Since, Partitions: o.Partitions, Shards: o.Shards, Margin: o.Margin, Now: o.Now})
+	s, err := NewSession(ctx, js, api, SessionOptions{Since: o.Since, Bot: o.Bot, Partitions: o.Partitions, Shards: o.Shards, Margin: o.Margin, Now: o.Now})
 	if err != nil {
 		return sum, err
 	}

@@ -41,20 +41,22 @@ type messageData struct {
 	Created         string   `json:"created,omitempty"`
 }
 
-// dedupKey is the key ingest would have stored the message's event under.
-func dedupKey(messageID string) string {
-	return events.DedupKey(&events.Envelope{Resource: "messages", Event: "created", Data: events.Data{ID: messageID}}, nil)
+// dedupKey is the key ingest would have stored bot's event of the message
+// under.
+func dedupKey(bot, messageID string) string {
+	return events.BotDedupKey(bot, &events.Envelope{Resource: "messages", Event: "created", Data: events.Data{ID: messageID}}, nil)
 }
 
 // newEvent builds the backfilled event of m, whose room is of roomType,
-// for a bot, on the partition ingest would have chosen.
-func newEvent(m webex.Message, roomType string, bot *webex.Person, partitions int, now time.Time) (*nats.Msg, error) {
+// for a bot (botID, its Webex person me), on the bot's subject of the
+// partition ingest would have chosen.
+func newEvent(botID string, m webex.Message, roomType string, me *webex.Person, partitions int, now time.Time) (*nats.Msg, error) {
 	if m.RoomType != "" {
 		roomType = m.RoomType
 	}
 	body, err := json.Marshal(envelope{
 		Name: envelopeName, Resource: "messages", Event: "created",
-		OrgID: bot.OrgID, CreatedBy: bot.ID, ActorID: m.PersonID, Backfilled: true,
+		OrgID: me.OrgID, CreatedBy: me.ID, ActorID: m.PersonID, Backfilled: true,
 		Data: messageData{
 			ID: m.ID, RoomID: m.RoomID, RoomType: roomType, PersonID: m.PersonID, PersonEmail: m.PersonEmail,
 			ParentID: m.ParentID, MentionedPeople: m.MentionedPeople, Files: m.Files, Created: m.Created,
@@ -67,8 +69,9 @@ func newEvent(m webex.Message, roomType string, bot *webex.Person, partitions in
 	if err != nil {
 		return nil, err
 	}
-	msg := nats.NewMsg(env.Subject(partitions))
+	msg := nats.NewMsg(events.BotEventSubject(botID, env.Resource, env.Event, events.Partition(env.PartitionKey(), partitions)))
 	msg.Data = body
+	events.SetBot(msg.Header, botID)
 	msg.Header.Set(events.HeaderResource, "messages")
 	msg.Header.Set(events.HeaderEvent, "created")
 	msg.Header.Set(events.HeaderReceivedAt, now.UTC().Format(time.RFC3339Nano))

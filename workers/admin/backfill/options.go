@@ -25,6 +25,11 @@ type WebexAPI interface {
 type Options struct {
 	// Since starts the window: messages created at or after it. Required.
 	Since time.Time
+	// Bot is the bot whose messages are backfilled, with its token (the
+	// WebexAPI's): its events are stored on its subjects under its dedup
+	// keys, and only its stored events count as seen. "" is
+	// events.DefaultBot.
+	Bot string
 	// Rooms limits the backfill to these rooms; empty means every room
 	// the bot is in with activity in the window.
 	Rooms []string
@@ -54,6 +59,8 @@ func (o Options) Validate() error {
 	switch {
 	case o.Since.IsZero():
 		return fmt.Errorf("%w: the window needs a start", ErrInvalidOptions)
+	case o.Bot != "" && !events.ValidBot(o.Bot):
+		return fmt.Errorf("%w: bot %q", ErrInvalidOptions, o.Bot)
 	case o.Partitions < 0:
 		return fmt.Errorf("%w: partitions %d", ErrInvalidOptions, o.Partitions)
 	case o.Margin < 0:

@@ -12,17 +12,17 @@ import (
 	"github.com/webexpipe/webexpipe/workers/admin/scan"
 )
 
-// seenKeys reads the dedup keys of the messages/created events stored since
+// seenKeys reads the dedup keys of bot's messages/created events stored since
 // from in streams (every events shard: an event stored before the shard
 // count changed may be in another shard than its partition's now),
 // headers only. It also says when the oldest stored event is from and
 // whether events older than from may have expired (partial). With a
 // consumer name it reads each stream through a pull consumer of that name
 // (namedScan), otherwise through an ordered consumer (scan.Each).
-func seenKeys(ctx context.Context, js jetstream.JetStream, streams []string, from time.Time, consumer string) (keys map[string]bool, oldest time.Time, partial bool, err error) {
+func seenKeys(ctx context.Context, js jetstream.JetStream, streams []string, bot string, from time.Time, consumer string) (keys map[string]bool, oldest time.Time, partial bool, err error) {
 	keys = map[string]bool{}
 	for _, stream := range streams {
-		first, part, err := seenIn(ctx, js, stream, from, consumer, keys)
+		first, part, err := seenIn(ctx, js, stream, bot, from, consumer, keys)
 		if err != nil {
 			return nil, oldest, partial, err
 		}
@@ -35,7 +35,7 @@ func seenKeys(ctx context.Context, js jetstream.JetStream, streams []string, fro
 }
 
 // seenIn adds the dedup keys of one stream's message events to keys.
-func seenIn(ctx context.Context, js jetstream.JetStream, stream string, from time.Time, consumer string, keys map[string]bool) (oldest time.Time, partial bool, err error) {
+func seenIn(ctx context.Context, js jetstream.JetStream, stream, bot string, from time.Time, consumer string, keys map[string]bool) (oldest time.Time, partial bool, err error) {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("open %s: %w", stream, err)
@@ -52,7 +52,7 @@ func seenIn(ctx context.Context, js jetstream.JetStream, stream string, from tim
 			keys[k] = true
 		}
 	}
-	filter := events.EventFilter("messages", "created")
+	filter := events.BotEventFilter(bot, "messages", "created")
 	if consumer != "" {
 		err = namedScan(ctx, s, consumer, filter, from, info.State.LastSeq, add)
 	} else {

@@ -16,6 +16,8 @@ type SessionOptions struct {
 	// Since is where the stream is read from (the window's start; Margin
 	// earlier).
 	Since time.Time
+	// Bot: see Options.
+	Bot string
 	// Partitions and Shards: see Options.
 	Partitions int
 	Shards     int
@@ -55,15 +57,16 @@ type Session struct {
 // margin) and asks Webex who the bot is.
 func NewSession(ctx context.Context, js jetstream.JetStream, api WebexAPI, o SessionOptions) (*Session, error) {
 	// The same checks and defaults as Run's.
-	ro := Options{Since: o.Since, Partitions: o.Partitions, Shards: o.Shards, Margin: o.Margin, Now: o.Now}
+	ro := Options{Since: o.Since, Bot: o.Bot, Partitions: o.Partitions, Shards: o.Shards, Margin: o.Margin, Now: o.Now}
 	if err := ro.Validate(); err != nil {
 		return nil, err
 	}
 	ro = ro.withDefaults()
 	o.Partitions, o.Shards, o.Margin, o.Now = ro.Partitions, ro.Shards, ro.Margin, ro.Now
+	o.Bot = events.BotOrDefault(o.Bot)
 	s := &Session{js: js, api: api, o: o, sharding: ro.sharding()}
 	var err error
-	if s.seen, s.StreamFrom, s.Partial, err = seenKeys(ctx, js, s.sharding.Streams(), o.Since.Add(-o.Margin), o.ConsumerName); err != nil {
+	if s.seen, s.StreamFrom, s.Partial, err = seenKeys(ctx, js, s.sharding.Streams(), o.Bot, o.Since.Add(-o.Margin), o.ConsumerName); err != nil {
 		return nil, err
 	}
 	if s.bot, err = api.Me(ctx); err != nil {
@@ -94,11 +97,11 @@ func (s *Session) Own(m webex.Message) bool { return m.PersonID == s.bot.ID }
 // a webhook or another backfill is dropped by the duplicate window
 // (Item.Duplicate).
 func (s *Session) Store(ctx context.Context, room webex.Room, m webex.Message, dryRun bool) (Item, error) {
-	msg, err := newEvent(m, room.Type, s.bot, s.o.Partitions, s.o.Now())
+	msg, err := newEvent(s.o.Bot, m, room.Type, s.bot, s.o.Partitions, s.o.Now())
 	if err != nil {
 		return Item{}, fmt.Errorf("message %s: %w", m.ID, err)
 	}
-	key := events.MsgID(dedupKey(m.ID))
+	key := events.MsgID(dedupKey(s.o.Bot, m.ID))
 	stream, _ := s.sharding.StreamOfSubject(msg.Subject)
 	it := Item{MessageID: m.ID, RoomID: m.RoomID, RoomType: room.Type, PersonEmail: m.PersonEmail, Created: m.Created,
 		Seen: s.seen[key], Subject: msg.Subject, Stream: stream}

@@ -31,7 +31,10 @@ type Entry struct {
 	Time time.Time `json:"time"`
 	Kind Kind      `json:"kind"`
 	// Worker is the worker type that gave up.
-	Worker     string `json:"worker"`
+	Worker string `json:"worker"`
+	// Bot is the bot whose event or call it is: its Webex-Bot header, else
+	// the bot its original subject names.
+	Bot        string `json:"bot"`
 	Reason     string `json:"reason"`
 	TrackingID string `json:"tracking_id,omitempty"`
 	// OrigSubject, OrigStream and OrigSeq locate what was given up on: the
@@ -72,6 +75,12 @@ func newEntry(m *jetstream.RawStreamMsg) *Entry {
 		DedupKey:    h.Get(events.HeaderDedupKey),
 		Header:      h,
 		Data:        m.Data,
+	}
+	e.Bot = events.BotOf(h)
+	if h.Get(events.HeaderBot) == "" {
+		if b, ok := events.BotOfSubject(e.OrigSubject); ok {
+			e.Bot = b
+		}
 	}
 	e.OrigSeq, _ = strconv.ParseUint(h.Get(events.HeaderOrigSeq), 10, 64)
 	e.Deliveries, _ = strconv.Atoi(h.Get(events.HeaderDeliveries))

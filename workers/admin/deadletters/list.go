@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -18,6 +19,10 @@ type Filter struct {
 	// Worker keeps the dead letters of one worker type ("retry" for calls);
 	// empty keeps all.
 	Worker string
+	// Bots keeps the dead letters of these bots; empty keeps every bot's.
+	// A dead letter's subject does not name its bot, so the others are
+	// read and left out.
+	Bots []string
 	// Limit stops after that many entries; 0 means no limit.
 	Limit int
 }
@@ -51,7 +56,9 @@ func List(ctx context.Context, js jetstream.JetStream, f Filter) ([]*Entry, erro
 		if err != nil {
 			return out, fmt.Errorf("read %s from sequence %d: %w", events.DLQStream, seq, err)
 		}
-		out = append(out, newEntry(m))
+		if e := newEntry(m); len(f.Bots) == 0 || slices.Contains(f.Bots, e.Bot) {
+			out = append(out, e)
+		}
 		seq = m.Sequence + 1
 	}
 	return out, nil

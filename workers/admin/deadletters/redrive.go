@@ -74,12 +74,15 @@ func Redrive(ctx context.Context, js jetstream.JetStream, e *Entry, o RedriveOpt
 }
 
 func redriveEvent(ctx context.Context, js jetstream.JetStream, e *Entry, o RedriveOptions) (Redriven, error) {
-	resource, event, partition, ok := events.SubjectTokens(e.OrigSubject)
+	a, ok := events.ParseSubject(e.OrigSubject)
 	if !ok || !events.ValidToken(e.Worker) {
 		return Redriven{}, fmt.Errorf("dead letter %d: %w: original subject %q", e.Seq, ErrCannotRedrive, e.OrigSubject)
 	}
-	msg := events.CopyEvent(events.ReplaySubject(e.Worker, resource, event, partition), e.Data, e.Header,
+	// To the bot's replay subject, which only the worker's consumer for
+	// that bot takes.
+	msg := events.CopyEvent(events.BotReplaySubject(e.Worker, a.Bot, a.Resource, a.Event, a.Partition), e.Data, e.Header,
 		events.Provenance{OrigSeq: e.OrigSeq, DedupKey: e.DedupKey})
+	events.SetBot(msg.Header, a.Bot)
 	if o.Force {
 		msg.Header.Set(events.HeaderReplayForce, "true")
 	} else {

@@ -33,6 +33,8 @@ type Filter struct {
 	// Resource, Event and RoomID keep only matching events; empty keeps
 	// all.
 	Resource, Event, RoomID string
+	// Bots keeps only these bots' events; empty keeps every bot's.
+	Bots []string
 	// Replays includes the replayed copies (webex.replay.>).
 	Replays bool
 	// Limit is how many events to return at most; 0 means DefaultLimit.
@@ -55,9 +57,27 @@ func (f Filter) subjects() ([]string, error) {
 	if f.Event != "" {
 		e = f.Event
 	}
-	subjects := []string{events.EventFilter(r, e)}
-	if f.Replays {
-		subjects = append(subjects, events.SubjectRoot+".replay.*."+r+"."+e+".*")
+	for _, b := range f.Bots {
+		if !events.ValidBot(b) {
+			return nil, fmt.Errorf("bot %q: not a bot id", b)
+		}
+	}
+	// A bot's subjects have its id as one more token: the default bot's
+	// filter and the "any other bot" one never match each other's.
+	bots := f.Bots
+	if len(bots) == 0 {
+		bots = []string{events.DefaultBot, "*"}
+	}
+	var subjects []string
+	for _, b := range bots {
+		token := ""
+		if b != events.DefaultBot {
+			token = b + "."
+		}
+		subjects = append(subjects, events.SubjectRoot+".events."+token+r+"."+e+".*")
+		if f.Replays {
+			subjects = append(subjects, events.SubjectRoot+".replay.*."+token+r+"."+e+".*")
+		}
 	}
 	return subjects, nil
 }

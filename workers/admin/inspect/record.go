@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -15,12 +14,14 @@ type Record struct {
 	// Stream is the events shard's stream it is stored in, Seq its
 	// sequence there: together they name it (`webexpipe events show
 	// STREAM:SEQ`).
-	Stream   string    `json:"stream"`
-	Seq      uint64    `json:"seq"`
-	Time     time.Time `json:"time"`
-	Subject  string    `json:"subject"`
-	Resource string    `json:"resource"`
-	Event    string    `json:"event"`
+	Stream  string    `json:"stream"`
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	Subject string    `json:"subject"`
+	// Bot is the bot whose event it is.
+	Bot      string `json:"bot"`
+	Resource string `json:"resource"`
+	Event    string `json:"event"`
 	// DataID, RoomID and PersonEmail come from the envelope's data.
 	DataID      string `json:"data_id,omitempty"`
 	RoomID      string `json:"room_id,omitempty"`
@@ -42,10 +43,10 @@ type Record struct {
 // newRecord reads a stored event.
 func newRecord(stream string, seq uint64, t time.Time, subject string, h nats.Header, body []byte) Record {
 	r := Record{Stream: stream, Seq: seq, Time: t, Subject: subject}
-	r.Resource, r.Event, _, _ = events.SubjectTokens(subject)
-	if events.IsReplaySubject(subject) {
-		// webex.replay.<worker>.<resource>.<event>.<partition>
-		r.Replay, _, _ = strings.Cut(strings.TrimPrefix(subject, events.SubjectRoot+".replay."), ".")
+	if a, ok := events.ParseSubject(subject); ok {
+		r.Bot, r.Resource, r.Event, r.Replay = a.Bot, a.Resource, a.Event, a.Worker
+	} else {
+		r.Bot = events.BotOf(h)
 	}
 	r.OrigSeq, _ = strconv.ParseUint(h.Get(events.HeaderOrigSeq), 10, 64)
 	r.Run = h.Get(events.HeaderReplayRun)

@@ -35,6 +35,11 @@ const (
 
 // Options shape a Recoverer. The zero value is usable.
 type Options struct {
+	// Bot is the bot whose messages are recovered, with its token (the
+	// WebexAPI's): onto its subjects, under its dedup keys, with its own
+	// gaps and room cursors. "" is events.DefaultBot. The recoveries of
+	// all bots share one lock, so one runs at a time.
+	Bot string
 	// MaxWindow, MaxRooms and MaxMessages bound one recovery (see the
 	// package doc).
 	MaxWindow   time.Duration
@@ -70,6 +75,8 @@ type Options struct {
 // ErrInvalidOptions.
 func (o Options) Validate() error {
 	switch {
+	case o.Bot != "" && !events.ValidBot(o.Bot):
+		return fmt.Errorf("%w: bot %q", ErrInvalidOptions, o.Bot)
 	case o.MaxWindow < 0:
 		return fmt.Errorf("%w: max window %s", ErrInvalidOptions, o.MaxWindow)
 	case o.MaxRooms < 0:

@@ -49,7 +49,7 @@ func New(js jetstream.JetStream, kv jetstream.KeyValue, api backfill.WebexAPI, o
 	if err != nil {
 		return nil, err
 	}
-	return &Recoverer{js: js, api: api, st: store{kv: kv}, o: o, met: met, holder: holderID()}, nil
+	return &Recoverer{js: js, api: api, st: store{kv: kv, bot: o.Bot}, o: o, met: met, holder: holderID()}, nil
 }
 
 // Open opens the webhooks bucket on js and returns a Recoverer.
@@ -203,7 +203,7 @@ func (r *Recoverer) recoverGap(ctx context.Context, h *kvlease.Lease, g Gap) (Re
 			"from", g.From, "to", g.To)
 	}
 	sess, err := backfill.NewSession(ctx, r.js, r.api, backfill.SessionOptions{
-		Since: g.From, Partitions: r.o.Partitions, Shards: r.o.Shards, ConsumerName: events.RecoveryConsumer, Now: r.o.Now,
+		Since: g.From, Bot: r.o.Bot, Partitions: r.o.Partitions, Shards: r.o.Shards, ConsumerName: events.RecoveryConsumer, Now: r.o.Now,
 	})
 	if err != nil {
 		return Result{}, err

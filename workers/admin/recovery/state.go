@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -42,7 +43,7 @@ type Gap struct {
 // means recoveries keep failing.
 const maxGaps = 32
 
-// gapList is the value of events.RecoveryGapsKey.
+// gapList is the value of events.RecoveryGapsKey (a bot's: gapsKey).
 type gapList struct {
 	Gaps []Gap `json:"gaps"`
 }
@@ -60,26 +61,46 @@ type cursor struct {
 	Through time.Time `json:"through"`
 }
 
-// cursorKey is a room's key; Webex ids are opaque, hashing keeps the key
-// within what KV keys allow.
-func cursorKey(roomID string) string {
+// cursorKey is a room's key for bot; Webex ids are opaque, hashing keeps
+// the key within what KV keys allow. A room two bots are in has a cursor
+// for each: each recovers the messages it was told of.
+func (s store) cursorKey(roomID string) string {
 	sum := sha256.Sum256([]byte(roomID))
-	return events.RecoveryRoomKeyPrefix + hex.EncodeToString(sum[:16])
+	return events.RecoveryRoomKeyPrefix + s.botToken() + hex.EncodeToString(sum[:16])
 }
 
-// store reads and writes the recovery's keys in the webhooks bucket.
+// gapsKey is the key of bot's waiting gaps.
+func (s store) gapsKey() string {
+	if t := s.botToken(); t != "" {
+		return events.RecoveryGapsKey + "." + strings.TrimSuffix(t, ".")
+	}
+	return events.RecoveryGapsKey
+}
+
+// botToken is the bot's id and a '.', a key token; empty for the default
+// bot, whose keys are those of before there were bots.
+func (s store) botToken() string {
+	if s.bot == "" || s.bot == events.DefaultBot {
+		return ""
+	}
+	return s.bot + "."
+}
+
+// store reads and writes the recovery's keys of one bot in the webhooks
+// bucket.
 type store struct {
-	kv jetstream.KeyValue
+	kv  jetstream.KeyValue
+	bot string
 }
 
 // gaps returns the waiting gaps and the key's revision (0: none).
 func (s store) gaps(ctx context.Context) (gapList, uint64, error) {
-	e, err := s.kv.Get(ctx, events.RecoveryGapsKey)
+	e, err := s.kv.Get(ctx, s.gapsKey())
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return gapList{}, 0, nil
 	}
 	if err != nil {
-		return gapList{}, 0, fmt.Errorf("read %s: %w", events.RecoveryGapsKey, err)
+		return gapList{}, 0, fmt.Errorf("read %s: %w", s.gapsKey(), err)
 	}
 	var l gapList
 	if err := json.Unmarshal(e.Value(), &l); err != nil {
@@ -105,16 +126,16 @@ func (s store) changeGaps(ctx context.Context, change func(*gapList) bool) error
 		if err != nil {
 			return err
 		}
-		err = s.put(ctx, events.RecoveryGapsKey, val, rev)
+		err = s.put(ctx, s.gapsKey(), val, rev)
 		if kvlease.Conflict(err) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("write %s: %w", events.RecoveryGapsKey, err)
+			return fmt.Errorf("write %s: %w", s.gapsKey(), err)
 		}
 		return nil
 	}
-	return fmt.Errorf("write %s: it kept changing", events.RecoveryGapsKey)
+	return fmt.Errorf("write %s: it kept changing", s.gapsKey())
 }
 
 // saveGap writes g's progress over the waiting gap of its id; a gap no
@@ -153,7 +174,7 @@ func deleteGap(gs []Gap, id string) []Gap {
 // through returns up to when a room's messages were recovered; zero when
 // never.
 func (s store) through(ctx context.Context, roomID string) (time.Time, error) {
-	e, err := s.kv.Get(ctx, cursorKey(roomID))
+	e, err := s.kv.Get(ctx, s.cursorKey(roomID))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return time.Time{}, nil
 	}
@@ -170,7 +191,7 @@ func (s store) through(ctx context.Context, roomID string) (time.Time, error) {
 // advance moves a room's cursor to t, never back: a later window
 // recovered first stays recovered.
 func (s store) advance(ctx context.Context, roomID string, t time.Time) error {
-	key := cursorKey(roomID)
+	key := s.cursorKey(roomID)
 	for range 5 {
 		var (
 			rev uint64

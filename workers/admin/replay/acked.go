@@ -10,7 +10,7 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 )
 
-// acked tells from a worker's consumers whether they settled an event:
+// acked tells from a worker's consumers for the event's bot whether they settled an event:
 // an event at or below a consumer's ack floor, stored after the consumer's
 // start, was acknowledged or terminated by that worker type. That outlives
 // the idempotency markers, which live only PROCESSED_TTL: a replay of an
@@ -45,10 +45,11 @@ func newAcked(js jetstream.JetStream, worker string) *acked {
 // consumer of the event's partition, on stream settled the event at seq
 // there, stored at stored on subject.
 func (a *acked) settled(ctx context.Context, stream, subject string, seq uint64, stored time.Time) bool {
-	names := []string{a.worker}
-	if _, _, partition, ok := events.SubjectTokens(subject); ok {
-		names = append(names, events.PartitionConsumerName(a.worker, partition))
+	ad, ok := events.ParseSubject(subject)
+	if !ok {
+		return false
 	}
+	names := []string{events.BotConsumerName(a.worker, ad.Bot), events.BotPartitionConsumerName(a.worker, ad.Bot, ad.Partition)}
 	for _, name := range names {
 		if f := a.floorOf(ctx, stream, name); f != nil && f.covers(seq, stored) {
 			return true

@@ -27,12 +27,13 @@ func copyID(run, stream string, seq uint64) string {
 // the run and, when force is set, with HeaderReplayForce; a force flag the
 // original carried (it may itself be a copy) is not inherited.
 func newCopy(worker, run string, force bool, seq uint64, subject string, h nats.Header, body []byte, key string) (*nats.Msg, error) {
-	resource, event, partition, ok := events.SubjectTokens(subject)
-	if !ok || events.IsReplaySubject(subject) {
+	a, ok := events.ParseSubject(subject)
+	if !ok || a.Worker != "" {
 		return nil, fmt.Errorf("event %d: %q is not an event subject", seq, subject)
 	}
-	msg := events.CopyEvent(events.ReplaySubject(worker, resource, event, partition), body, h,
+	msg := events.CopyEvent(events.BotReplaySubject(worker, a.Bot, a.Resource, a.Event, a.Partition), body, h,
 		events.Provenance{OrigSeq: seq, DedupKey: key})
+	events.SetBot(msg.Header, a.Bot)
 	msg.Header.Set(events.HeaderReplayRun, run)
 	if force {
 		msg.Header.Set(events.HeaderReplayForce, "true")

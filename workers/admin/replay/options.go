@@ -18,6 +18,11 @@ const DefaultProgressEvery = time.Second
 type Options struct {
 	// Worker is the worker type the copies are for; required.
 	Worker string
+	// Bots are the bots whose events are replayed, each through the
+	// worker's consumer for that bot; empty means events.DefaultBot alone.
+	// A run is for one set of bots: resumed, it keeps the set it was
+	// started with.
+	Bots []string
 	// Sharding is how the events are split over streams; zero means one
 	// stream. Every shard is read (shard after shard), and each copy is
 	// stored on the shard of its subject.
@@ -77,6 +82,8 @@ func (o Options) Validate() error {
 		return bad("rate %g: want 0 (no limit) or more", o.Rate)
 	case !o.Until.IsZero() && !o.Since.IsZero() && o.Until.Before(o.Since):
 		return bad("until %s is before since %s", o.Until.Format(time.RFC3339), o.Since.Format(time.RFC3339))
+	case slices.ContainsFunc(o.Bots, func(b string) bool { return !events.ValidBot(b) }):
+		return bad("bots %q: each must be a bot id", o.Bots)
 	case strings.ContainsAny(o.RunID, " \t\r\n:"):
 		return bad("run id %q: no spaces or colons", o.RunID)
 	}
@@ -113,7 +120,18 @@ func (o Options) streams() []string {
 	return o.sharding().Streams()
 }
 
+// bots are the bots o replays, sorted, each once.
+func (o Options) bots() []string {
+	if len(o.Bots) == 0 {
+		return []string{events.DefaultBot}
+	}
+	out := slices.Clone(o.Bots)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func (o Options) withDefaults() Options {
+	o.Bots = o.bots()
 	if o.RunID == "" {
 		o.RunID = NewRunID(time.Now())
 	}

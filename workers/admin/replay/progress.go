@@ -9,6 +9,8 @@ type Item struct {
 	Seq     uint64    `json:"seq"`
 	Time    time.Time `json:"time"`
 	Subject string    `json:"subject"`
+	// Bot is the bot whose event it is.
+	Bot string `json:"bot"`
 	// DedupKey is the original's dedup key, which the copy keeps.
 	DedupKey string `json:"dedup_key"`
 	RoomID   string `json:"room_id,omitempty"`
@@ -34,8 +36,10 @@ type Item struct {
 type Progress struct {
 	Run    string `json:"run"`
 	Worker string `json:"worker"`
-	DryRun bool   `json:"dry_run"`
-	Force  bool   `json:"force"`
+	// Bots are the bots whose events the run replays.
+	Bots   []string `json:"bots"`
+	DryRun bool     `json:"dry_run"`
+	Force  bool     `json:"force"`
 	// Resumed is true when the run id named an earlier run: its stored
 	// window and selection were used, not the options'.
 	Resumed bool `json:"resumed"`

@@ -43,14 +43,14 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Progress, erro
 	if err != nil {
 		return Progress{}, err
 	}
-	filters, err := workerFilters(ctx, js, o.Worker, o.Resource, o.Event)
+	filters, err := workerFilters(ctx, js, o.Worker, o.Bots, o.Resource, o.Event)
 	if err != nil {
 		return Progress{}, err
 	}
 	r := &run{js: js, o: o, sharding: o.sharding(), markers: openMarkers(ctx, js), acked: newAcked(js, o.Worker), pace: newPacer(o.Rate), start: time.Now(),
 		pipe: pipelined.New(js, pipelined.Options{MaxInFlight: copiesInFlight, AckTimeout: publishTimeout})}
 	ends := w.ends()
-	r.p = Progress{Run: o.RunID, Worker: o.Worker, DryRun: o.DryRun, Force: o.Force, Resumed: resumed, ToSeq: w.ToSeq, Ends: ends}
+	r.p = Progress{Run: o.RunID, Worker: o.Worker, Bots: o.Bots, DryRun: o.DryRun, Force: o.Force, Resumed: resumed, ToSeq: w.ToSeq, Ends: ends}
 	r.reported = r.start
 	// Shard after shard: sequences are per stream, and the order that
 	// matters to a worker, a room's, is within one partition, so within
@@ -99,7 +99,7 @@ func resolveWindow(ctx context.Context, js jetstream.JetStream, o Options) (Opti
 			return w.apply(o), w, true, nil
 		}
 	}
-	if _, err := workerFilters(ctx, js, o.Worker, o.Resource, o.Event); err != nil {
+	if _, err := workerFilters(ctx, js, o.Worker, o.Bots, o.Resource, o.Event); err != nil {
 		return o, window{}, false, err
 	}
 	ends, err := lastSeqs(ctx, js, o.streams())
@@ -149,7 +149,8 @@ func (r *run) one(ctx context.Context, m *scan.Msg) error {
 		return err
 	}
 	copyStream, _ := r.sharding.StreamOfSubject(msg.Subject)
-	item := Item{Stream: m.Stream, Seq: m.Seq, Time: m.Time, Subject: m.Subject, DedupKey: key, RoomID: room,
+	bot, _ := events.BotOfSubject(m.Subject)
+	item := Item{Stream: m.Stream, Seq: m.Seq, Time: m.Time, Subject: m.Subject, Bot: bot, DedupKey: key, RoomID: room,
 		CopySubject: msg.Subject, CopyStream: copyStream}
 	item.Handled = r.handled(ctx, key)
 	if !item.Handled && r.acked.settled(ctx, m.Stream, m.Subject, m.Seq, m.Time) {

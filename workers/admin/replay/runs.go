@@ -18,7 +18,10 @@ import (
 // last event stored" must mean the last one when the run first started, or
 // a forced resume would answer again the messages that arrived since.
 type window struct {
-	Worker   string    `json:"worker"`
+	Worker string `json:"worker"`
+	// Bots are the bots the run replays; absent in a run stored before
+	// there were bots, which replays the default bot's events.
+	Bots     []string  `json:"bots,omitempty"`
 	Resource string    `json:"resource,omitempty"`
 	Event    string    `json:"event,omitempty"`
 	RoomID   string    `json:"room_id,omitempty"`
@@ -39,7 +42,7 @@ type window struct {
 }
 
 func windowOf(o Options, ends map[string]uint64, now time.Time) window {
-	return window{Worker: o.Worker, Resource: o.Resource, Event: o.Event, RoomID: o.RoomID, Stream: o.Stream,
+	return window{Worker: o.Worker, Bots: o.Bots, Resource: o.Resource, Event: o.Event, RoomID: o.RoomID, Stream: o.Stream,
 		FromSeq: o.FromSeq, Since: o.Since, Until: o.Until, Ends: ends, ToSeq: ends[events.EventsStream], Force: o.Force, Started: now.UTC()}
 }
 
@@ -47,6 +50,10 @@ func windowOf(o Options, ends map[string]uint64, now time.Time) window {
 func (w window) apply(o Options) Options {
 	o.Resource, o.Event, o.RoomID, o.Stream = w.Resource, w.Event, w.RoomID, w.Stream
 	o.FromSeq, o.Since, o.Until, o.Force = w.FromSeq, w.Since, w.Until, w.Force
+	o.Bots = []string{events.DefaultBot}
+	if len(w.Bots) > 0 {
+		o.Bots = w.Bots
+	}
 	if w.Ends == nil {
 		o.Stream = events.EventsStream // a run from before the shards
 	}

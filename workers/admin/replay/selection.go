@@ -20,18 +20,41 @@ import (
 // partition, are those of all of them. The consumer is looked up on
 // WEBEX_EVENTS, the first shard, which holds partition 0; the filters
 // apply to every shard's stream alike.
-func workerFilters(ctx context.Context, js jetstream.JetStream, worker, resource, event string) ([]string, error) {
-	cons, err := js.Consumer(ctx, events.EventsStream, worker)
+func workerFilters(ctx context.Context, js jetstream.JetStream, worker string, bots []string, resource, event string) ([]string, error) {
+	var out []string
+	for _, bot := range bots {
+		filters, err := botFilters(ctx, js, worker, bot, resource, event)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range filters {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
+
+// botFilters are the event filters of worker's consumer for bot, narrowed
+// to resource and event. A bot's filters hold its id as a token; it is
+// taken out to narrow them as the default bot's and put back after.
+func botFilters(ctx context.Context, js jetstream.JetStream, worker, bot, resource, event string) ([]string, error) {
+	name := events.BotConsumerName(worker, bot)
+	cons, err := js.Consumer(ctx, events.EventsStream, name)
 	partitioned := false
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		cons, err = js.Consumer(ctx, events.EventsStream, events.PartitionConsumerName(worker, 0))
+		cons, err = js.Consumer(ctx, events.EventsStream, events.BotPartitionConsumerName(worker, bot, 0))
 		partitioned = true
 	}
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		if bot != events.DefaultBot {
+			return nil, fmt.Errorf("worker %s has no consumer for bot %s (%s) on %s: %w", worker, bot, name, events.EventsStream, ErrUnknownWorker)
+		}
 		return nil, fmt.Errorf("worker %s has no consumer on %s: %w", worker, events.EventsStream, ErrUnknownWorker)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("look up the consumer of worker %s: %w", worker, err)
+		return nil, fmt.Errorf("look up the consumer %s: %w", name, err)
 	}
 	cfg := cons.CachedInfo().Config
 	filters := slices.Clone(cfg.FilterSubjects)
@@ -45,9 +68,21 @@ func workerFilters(ctx context.Context, js jetstream.JetStream, worker, resource
 			}
 		}
 	}
+	eventsPrefix := events.SubjectRoot + ".events."
+	botPrefix := eventsPrefix
+	if bot != events.DefaultBot {
+		botPrefix += bot + "."
+	}
 	var out []string
 	for _, f := range filters {
-		n, ok := narrow(f, resource, event)
+		rest, ok := strings.CutPrefix(f, botPrefix)
+		if !ok {
+			continue // the worker's replay filter, or another bot's
+		}
+		n, ok := narrow(eventsPrefix+rest, resource, event)
+		if ok {
+			n = botPrefix + strings.TrimPrefix(n, eventsPrefix)
+		}
 		if ok && !slices.Contains(out, n) {
 			out = append(out, n)
 		}

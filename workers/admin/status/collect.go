@@ -1,6 +1,7 @@
 package status
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,6 +39,22 @@ type Options struct {
 	// Sharding is how the events are split over streams; zero means one
 	// stream. Every shard's stream is reported, with totals.
 	Sharding events.Sharding
+	// Bots keeps the consumers of these bots' events (<worker>@<bot>, the
+	// default bot's <worker>), and their pauses; empty keeps every bot's.
+	Bots []string
+	// PauseBots names the bot of each rate-limit pause key it holds
+	// (ratelimit.Key of the bot's token key): a pause key hashes the
+	// token, so only who holds the tokens can tell whose pause it is.
+	PauseBots map[string]string
+	// BotWebhooks, when set, lists each bot's webhooks with its token
+	// (Report.BotWebhooks), for a deployment with a bot registry.
+	BotWebhooks []BotWebhookLister
+}
+
+// BotWebhookLister lists one bot's webhooks.
+type BotWebhookLister struct {
+	Bot    string
+	Lister WebhookLister
 }
 
 // Collect gathers a Report. It returns an error only when ctx ends; every
@@ -65,7 +82,7 @@ func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, e
 	if next := events.ShardStream(sh.Shards); streamExists(ctx, js, next) {
 		note("stream "+next, fmt.Errorf("%w: it exists, so the deployment has more than EVENTS_SHARDS=%d shards", events.ErrShardMismatch, sh.Shards))
 	}
-	r.addTotals(sh)
+	r.addTotals(sh, o.Bots)
 	for _, name := range []string{events.ProcessedBucket, events.RateLimitBucket, events.WebhooksBucket} {
 		if err := r.addBucket(ctx, js, name); err != nil {
 			note("bucket "+name, err)
@@ -74,8 +91,22 @@ func Collect(ctx context.Context, js jetstream.JetStream, o Options) (*Report, e
 	if err := r.addDeadLetters(ctx, js); err != nil {
 		note("dead letters", err)
 	}
-	if err := r.addPauses(ctx, js, o.Now()); err != nil {
+	if err := r.addPauses(ctx, js, o.Now(), o.PauseBots, o.Bots); err != nil {
 		note("rate-limit pauses", err)
+	}
+	for _, b := range o.BotWebhooks {
+		bw := BotWebhooks{Bot: b.Bot}
+		hooks, err := b.Lister.List(ctx)
+		switch {
+		case err != nil:
+			note("webhooks of bot "+b.Bot, err)
+			bw.Error = err.Error()
+		case hooks == nil:
+			bw.Webhooks = []webhooks.Hook{}
+		default:
+			bw.Webhooks = hooks
+		}
+		r.BotWebhooks = append(r.BotWebhooks, bw)
 	}
 	if o.Webhooks != nil {
 		hooks, err := o.Webhooks.List(ctx)
@@ -103,7 +134,10 @@ func streamExists(ctx context.Context, js jetstream.JetStream, name string) bool
 
 // addTotals sums the event streams, and each worker type's consumers (one
 // per shard, or one per partition in ordered mode).
-func (r *Report) addTotals(sh events.Sharding) {
+func (r *Report) addTotals(sh events.Sharding, bots []string) {
+	if len(bots) > 0 {
+		r.Consumers = slices.DeleteFunc(r.Consumers, func(c Consumer) bool { return !slices.Contains(bots, c.Bot) })
+	}
 	isEvents := map[string]bool{}
 	for _, name := range sh.Streams() {
 		isEvents[name] = true
@@ -117,12 +151,13 @@ func (r *Report) addTotals(sh events.Sharding) {
 	}
 	at := map[string]int{}
 	for _, c := range r.Consumers {
-		w := workerOf(c.Name)
-		i, ok := at[w]
+		w, bot := botOf(workerOf(c.Name))
+		key := w + "@" + bot
+		i, ok := at[key]
 		if !ok {
 			i = len(r.Workers)
-			at[w] = i
-			r.Workers = append(r.Workers, WorkerTotal{Worker: w})
+			at[key] = i
+			r.Workers = append(r.Workers, WorkerTotal{Worker: w, Bot: bot})
 		}
 		t := &r.Workers[i]
 		t.Consumers++
@@ -130,7 +165,19 @@ func (r *Report) addTotals(sh events.Sharding) {
 		t.AckPending += c.AckPending
 		t.Redelivered += c.Redelivered
 	}
-	slices.SortFunc(r.Workers, func(a, b WorkerTotal) int { return strings.Compare(a.Worker, b.Worker) })
+	slices.SortFunc(r.Workers, func(a, b WorkerTotal) int {
+		return cmp.Or(strings.Compare(a.Worker, b.Worker), strings.Compare(a.Bot, b.Bot))
+	})
+}
+
+// botOf splits a consumer's name, less any partition, into the worker type
+// and the bot (events.BotConsumerName: <worker>@<bot>, the default bot's
+// bare).
+func botOf(name string) (worker, bot string) {
+	if w, b, ok := strings.Cut(name, "@"); ok {
+		return w, b
+	}
+	return name, events.DefaultBot
 }
 
 // workerOf is the worker type of a consumer: its name, less the partition
@@ -168,7 +215,8 @@ func (r *Report) addStream(ctx context.Context, js jetstream.JetStream, name str
 		if ci.Config.Durable == "" {
 			continue // a scan's ordered consumer, or another tool's
 		}
-		c := Consumer{Stream: name, Name: ci.Name, Pending: ci.NumPending, AckPending: ci.NumAckPending,
+		_, bot := botOf(workerOf(ci.Name))
+		c := Consumer{Stream: name, Name: ci.Name, Bot: bot, Pending: ci.NumPending, AckPending: ci.NumAckPending,
 			Redelivered: ci.NumRedelivered, Waiting: ci.NumWaiting}
 		if ci.Delivered.Last != nil {
 			c.LastDelivered = *ci.Delivered.Last
@@ -222,7 +270,7 @@ type storedPause struct {
 	By     string    `json:"by"`
 }
 
-func (r *Report) addPauses(ctx context.Context, js jetstream.JetStream, now time.Time) error {
+func (r *Report) addPauses(ctx context.Context, js jetstream.JetStream, now time.Time, botOf map[string]string, bots []string) error {
 	kv, err := js.KeyValue(ctx, events.RateLimitBucket)
 	if err != nil {
 		return err
@@ -247,7 +295,11 @@ func (r *Report) addPauses(ctx context.Context, js jetstream.JetStream, now time
 		if err := json.Unmarshal(e.Value(), &p); err != nil {
 			return fmt.Errorf("pause %s: %w", k, err)
 		}
-		r.Pauses = append(r.Pauses, Pause{Key: k, Until: p.Until, Status: p.Status, By: p.By, Active: p.Until.After(now)})
+		bot := botOf[k]
+		if len(bots) > 0 && botOf != nil && !slices.Contains(bots, bot) {
+			continue // another bot's, or one no token given names
+		}
+		r.Pauses = append(r.Pauses, Pause{Key: k, Bot: bot, Until: p.Until, Status: p.Status, By: p.By, Active: p.Until.After(now)})
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ type Report struct {
 	// wrong token, Webex unreachable...); empty when they were listed or
 	// not asked for.
 	WebhooksError string `json:"webhooks_error,omitempty"`
+	// BotWebhooks are each bot's webhooks, listed with its token, when the
+	// deployment has a bot registry (Options.BotWebhooks).
+	BotWebhooks []BotWebhooks `json:"bot_webhooks,omitempty"`
 	// Errors name the sections that could not be read, and why.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -57,7 +60,9 @@ type EventTotals struct {
 
 // WorkerTotal is one worker type's backlog over all its consumers.
 type WorkerTotal struct {
-	Worker      string `json:"worker"`
+	Worker string `json:"worker"`
+	// Bot is the bot whose events the consumers take.
+	Bot         string `json:"bot"`
 	Consumers   int    `json:"consumers"`
 	Pending     uint64 `json:"pending"`
 	AckPending  int    `json:"ack_pending"`
@@ -75,6 +80,8 @@ type Bucket struct {
 type Consumer struct {
 	Stream string `json:"stream"`
 	Name   string `json:"name"`
+	// Bot is the bot whose events it takes.
+	Bot string `json:"bot"`
 	// Pending waits to be delivered; AckPending was delivered and waits
 	// for its ack (being handled, or nak'd with a delay); Redelivered were
 	// delivered more than once. Waiting counts the pull requests open on
@@ -99,10 +106,21 @@ type DeadLetters struct {
 // Pause is a rate-limit pause shared by the workers of one bot token.
 type Pause struct {
 	// Key names the token without revealing it.
-	Key    string    `json:"key"`
+	Key string `json:"key"`
+	// Bot is the bot whose token it is; empty when no token given names
+	// it (Options.PauseBots).
+	Bot    string    `json:"bot,omitempty"`
 	Until  time.Time `json:"until"`
 	Status int       `json:"status,omitempty"`
 	By     string    `json:"by,omitempty"`
 	// Active is true while Until is in the future: workers wait.
 	Active bool `json:"active"`
+}
+
+// BotWebhooks are one bot's webhooks: Webhooks as Report.Webhooks says,
+// or Error when they could not be listed.
+type BotWebhooks struct {
+	Bot      string          `json:"bot"`
+	Webhooks []webhooks.Hook `json:"webhooks,omitzero"`
+	Error    string          `json:"error,omitempty"`
 }
