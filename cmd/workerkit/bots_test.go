@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped/echoworker"
+	"github.com/webexpipe/webexpipe/cmd/internal/shipped/retryworker"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
@@ -24,6 +25,7 @@ import (
 	"github.com/webexpipe/webexpipe/internal/pipelinetest"
 	"github.com/webexpipe/webexpipe/internal/waitfor"
 	"github.com/webexpipe/webexpipe/workers/echo"
+	"github.com/webexpipe/webexpipe/workers/retry"
 	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webex/emulator"
 	"github.com/webexpipe/webexpipe/workers/webexcall/ratelimit"
@@ -384,4 +386,84 @@ func TestEachBotAnswersWithItsOwnToken(t *testing.T) {
 	if ok != 0 {
 		t.Errorf("alpha handled %v events, want none: it must not answer its own message", ok)
 	}
+}
+
+// TestStoredCallsAreRetriedWithTheirBotsToken: a reply that fails
+// retryably is stored under its bot's calls subject, and that bot's retry
+// runner (retry@<bot>) sends it with the bot's token.
+func TestStoredCallsAreRetriedWithTheirBotsToken(t *testing.T) {
+	h := startTwoBots(t)
+	wo := options()
+	wo.Calls.Outbox = true
+	h.run(wo)
+	ro := retryworker.Options{
+		Policy:       retry.Policy{Initial: 100 * time.Millisecond, Multiplier: 2, MaxInterval: time.Second, MaxElapsed: time.Minute},
+		RecheckAfter: 100 * time.Millisecond, NotFoundGrace: time.Second,
+	}
+	var setups []workerkit.BotSetup
+	pool := wo.HandlerPool()
+	for i, id := range botIDs {
+		setups = append(setups, workerkit.BotSetup{ID: id, Client: h.clients[id], Handlers: pool, SkipDeadLetters: i > 0})
+	}
+	runners, err := retryworker.NewBots(testCtx(t), h.js, setups, ro, wo, pipelinetest.Logger(t), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- workerkit.RunRunners(ctx, runners...) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("retry runners: %v", err)
+		}
+	})
+
+	if err := h.sim.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/messages", Status: http.StatusServiceUnavailable, Times: 1, Bot: "beta"}); err != nil {
+		t.Fatal(err)
+	}
+	rooms := h.post("beta", 1)
+	waitfor.True(t, 30*time.Second, "beta's reply, sent by the retry worker", func() bool { return h.answered("beta", rooms) == 1 })
+
+	// The call went through beta's own retry consumer, which takes
+	// beta's calls alone (a sent call's record is gone from the stream).
+	cons, err := h.js.Consumer(testCtx(t), events.CallsStream, events.BotConsumerName(events.RetryWorker, "beta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := cons.Info(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ci.Delivered.Consumer == 0 || len(ci.Config.FilterSubjects) != 1 || ci.Config.FilterSubjects[0] != events.BotCallsFilter("beta") {
+		t.Errorf("%s: delivered %d, filters %v; want beta's call through beta's filter", ci.Name, ci.Delivered.Consumer, ci.Config.FilterSubjects)
+	}
+	alphaCons, err := h.js.Consumer(testCtx(t), events.CallsStream, events.BotConsumerName(events.RetryWorker, "alpha"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ai, err := alphaCons.Info(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ai.Delivered.Consumer != 0 {
+		t.Errorf("alpha's retry consumer delivered %d calls; beta's call is not alpha's", ai.Delivered.Consumer)
+	}
+	if n := h.sim.Calls(); countStatus(n, "beta", http.StatusServiceUnavailable) != 1 {
+		t.Errorf("beta's first attempt was not the one that failed: %d failures", countStatus(n, "beta", http.StatusServiceUnavailable))
+	}
+	if a := h.sent("alpha"); a != 0 {
+		t.Errorf("alpha sent %d messages; beta's call must go out with beta's token", a)
+	}
+}
+
+// countStatus counts bot's POST /messages answered with status.
+func countStatus(calls []emulator.Call, bot string, status int) int {
+	n := 0
+	for _, c := range calls {
+		if c.Bot == bot && c.Method == http.MethodPost && c.Path == "/messages" && c.Status == status {
+			n++
+		}
+	}
+	return n
 }
