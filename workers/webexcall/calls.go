@@ -21,7 +21,7 @@ import (
 func (c *Client) call(ctx context.Context, method, path string, rec *outbox.Call, send func(context.Context) error) error {
 	tmpl := Template(path)
 	if err := c.token.blocked(); err != nil {
-		c.m.calls.WithLabelValues(c.worker, method, tmpl, "token_refused").Inc()
+		c.m.countStatus(method, tmpl, "token_refused")
 		return err
 	}
 	if c.gate != nil {
@@ -34,7 +34,7 @@ func (c *Client) call(ctx context.Context, method, path string, rec *outbox.Call
 	sctx, span := c.startCallSpan(ctx, method, tmpl, rec)
 	err := send(sctx)
 	endCallSpan(span, err)
-	c.m.duration.WithLabelValues(c.worker, method, tmpl).Observe(c.now().Sub(start).Seconds())
+	c.m.took(method, tmpl, c.now().Sub(start))
 	c.m.count(method, tmpl, err)
 	if isUnauthorized(err) {
 		return c.token.refuse(err)

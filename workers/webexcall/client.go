@@ -108,14 +108,14 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if o.RecheckAfter <= 0 {
 		o.RecheckAfter = DefaultRecheckAfter
 	}
-	m, err := newMetrics(o.Metrics, o.Worker)
+	m, err := newMetrics(o.Metrics, o.Worker, o.Bot)
 	if err != nil {
 		return nil, err
 	}
 	if o.TokenRecheck <= 0 {
 		o.TokenRecheck = DefaultTokenRecheck
 	}
-	refused, err := newRefusedGauge(o.Metrics, o.Worker)
+	refused, err := newRefusedGauge(o.Metrics, o.Worker, o.Bot)
 	if err != nil {
 		return nil, err
 	}
