@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped/echoworker"
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped/retryworker"
+	"github.com/webexpipe/webexpipe/cmd/process"
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
@@ -466,4 +469,88 @@ func countStatus(calls []emulator.Call, bot string, status int) int {
 		}
 	}
 	return n
+}
+
+// TestWorkerReadsTheBotsFile: with BOTS_FILE a worker serves each bot of
+// the file with that bot's token and pause clamp, reads no webhook secret,
+// and refuses WEBEX_TOKEN beside the file.
+func TestWorkerReadsTheBotsFile(t *testing.T) {
+	sim := emulator.NewTest(t, emulator.Options{BotID: "alpha", Bots: []emulator.BotSpec{{ID: "beta"}}})
+	dir := t.TempDir()
+	file := dir + "/bots.yaml"
+	// The secrets are named, as the file must, but never read by a worker:
+	// their variables are unset.
+	yaml := `bots:
+  - id: alpha
+    token_env: TEST_ALPHA_TOKEN
+    max_pause: 2m
+    webhooks:
+      - secret_env: TEST_ALPHA_SECRET
+        resources: [messages]
+  - id: beta
+    token_env: TEST_BETA_TOKEN
+    webhooks:
+      - secret_env: TEST_BETA_SECRET
+        resources: [messages]
+`
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range botIDs {
+		info, _ := sim.BotByID(id)
+		t.Setenv("TEST_"+strings.ToUpper(id)+"_TOKEN", info.Token)
+	}
+	run := func(args ...string) ([]workerkit.BotSetup, error) {
+		var setups []workerkit.BotSetup
+		cmd := workerkit.WorkerCommand(workerkit.WorkerBinary{
+			Name: "test-worker", MetricsAddr: ":0", CallsWebex: true,
+			Run: func(_ context.Context, _ *slog.Logger, _ process.NATSOptions, wo workerkit.WorkerOptions) error {
+				registry, err := wo.Registry()
+				if err != nil {
+					return err
+				}
+				setups, err = wo.BotSetups(registry)
+				return err
+			},
+		})
+		cmd.SetArgs(append([]string{"--webex-api-url", sim.URL(), "--webex-max-pause", "5m"}, args...))
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		return setups, cmd.ExecuteContext(testCtx(t))
+	}
+
+	setups, err := run("--bots-file", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(setups) != 2 {
+		t.Fatalf("%d bots, want alpha and beta", len(setups))
+	}
+	ctx := testCtx(t)
+	for _, bs := range setups {
+		me, err := bs.Client.Me(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := sim.BotByID(bs.ID)
+		if me.ID != info.Person.ID {
+			t.Errorf("bot %s calls Webex as %s, want %s", bs.ID, me.ID, info.Person.ID)
+		}
+	}
+	if setups[0].ID != "alpha" || setups[0].MaxPause != 2*time.Minute || setups[1].MaxPause != 0 {
+		t.Errorf("pause clamps: %s %s, %s %s; want alpha's own 2m, beta the deployment's", setups[0].ID, setups[0].MaxPause, setups[1].ID, setups[1].MaxPause)
+	}
+	if setups[0].Handlers == nil || setups[0].Handlers != setups[1].Handlers {
+		t.Error("the bots do not share one handler pool")
+	}
+
+	if _, err := run("--bots-file", file, "--webex-token", "stale"); err == nil || !strings.Contains(err.Error(), "BOTS_FILE") {
+		t.Errorf("BOTS_FILE with WEBEX_TOKEN: %v, want refused", err)
+	}
+	// Without the file: the one bot of WEBEX_TOKEN, as always.
+	info, _ := sim.BotByID("alpha")
+	setups, err = run("--webex-token", info.Token)
+	if err != nil || len(setups) != 1 || setups[0].ID != events.DefaultBot {
+		t.Fatalf("single bot: %+v, %v; want the bot %s", setups, err, events.DefaultBot)
+	}
 }
