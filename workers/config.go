@@ -20,13 +20,26 @@ type Config struct {
 	// Name is the worker type. It names the durable consumer and the DLQ
 	// subject webex.dlq.<Name>, and must pass events.ValidToken.
 	Name string
+	// Bot is the bot whose events the runner takes (see events.ValidBot);
+	// "" or events.DefaultBot is the bot of a single-bot deployment, whose
+	// consumers and subjects are the ones without a bot token. A process
+	// serving several bots runs one runner per bot and worker type.
+	Bot string
 	// Events are the resource/event pairs the worker consumes.
 	Events []events.ResourceEvent
 	// Input, when set, replaces Events: the runner consumes another
 	// stream, whose messages are not webhooks (see Input).
 	Input *Input
-	// Concurrency bounds handlers running at once in this process; default 4.
+	// Concurrency bounds handlers running at once in this runner; default
+	// 16. It also bounds the events one consumer of the runner fetches at
+	// once in the shared mode.
 	Concurrency int
+	// Handlers, when set, is the pool of handler slots the runner shares
+	// with other runners of the process (one per bot): Concurrency then
+	// bounds its consumers' windows, the pool the handlers running at once
+	// across all of them. Nil gives the runner a pool of its own of
+	// Concurrency slots.
+	Handlers *HandlerPool
 	// AckWait is how long JetStream waits for an ack before redelivering;
 	// default 30s. The runner sends InProgress every AckWait/3 while a
 	// handler runs.
@@ -166,6 +179,8 @@ func (c Config) Validate() error {
 	}
 	b := c.Backoff
 	switch {
+	case c.Bot != "" && !events.ValidBot(c.Bot):
+		return fmt.Errorf("worker %s: bot id %q: want a lowercase letter, then up to 31 lowercase letters, digits or '_'", c.Name, c.Bot)
 	case c.Concurrency < 1:
 		return fmt.Errorf("worker %s: concurrency %d: want at least 1", c.Name, c.Concurrency)
 	case c.MaxAckPending < c.Concurrency:

@@ -25,6 +25,7 @@ func deadLetter(worker string, ev *Event, reason string) *nats.Msg {
 	events.DeadLetter{
 		Worker: worker, Reason: reason, OrigSubject: ev.Subject, OrigStream: ev.Stream, OrigSeq: ev.StreamSeq, Deliveries: ev.Delivered,
 	}.Set(msg.Header)
+	events.SetBot(msg.Header, events.BotOrDefault(ev.Bot))
 	return msg
 }
 

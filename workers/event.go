@@ -22,6 +22,10 @@ type Event struct {
 	Raw []byte
 	// Subject is the subject the event was stored under.
 	Subject string
+	// Bot is the bot the event is for: the bot token of its subject, or
+	// for a message of another stream (Input) its events.HeaderBot;
+	// events.DefaultBot when there is none.
+	Bot string
 	// Header holds the stored message's headers.
 	Header nats.Header
 	// Stream, StreamSeq and ConsumerSeq locate the message.
@@ -101,9 +105,13 @@ func newEvent(msg jetstream.Msg, webhook bool) (*Event, error) {
 		Timestamp:   md.Timestamp,
 		msg:         msg,
 	}
+	ev.Bot = events.BotOf(ev.Header)
 	if !webhook {
 		ev.DedupKey = ev.Header.Get(events.HeaderMsgID)
 		return ev, nil
+	}
+	if a, ok := events.ParseSubject(ev.Subject); ok {
+		ev.Bot = a.Bot
 	}
 	ev.Replay = events.IsReplaySubject(ev.Subject)
 	ev.Force = ev.Replay && strings.EqualFold(ev.Header.Get(events.HeaderReplayForce), "true")

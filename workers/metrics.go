@@ -39,21 +39,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_worker_handled_total",
-			Help: "Deliveries settled, by worker type and outcome (ok, ignored, deferred, duplicate, retry, dead_letter, dlq_failed, requeued).",
-		}, []string{"worker", "outcome"}),
+			Help: "Deliveries settled, by worker type, bot and outcome (ok, ignored, deferred, duplicate, retry, dead_letter, dlq_failed, requeued).",
+		}, []string{"worker", "bot", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "webexpipe_worker_handle_duration_seconds",
 			Help:    "Time spent in one Handle call, middleware included.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
-		}, []string{"worker"}),
+		}, []string{"worker", "bot"}),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "webexpipe_worker_in_flight",
 			Help: "Events being handled right now in this process.",
-		}, []string{"worker"}),
+		}, []string{"worker", "bot"}),
 		markerFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webexpipe_worker_marker_write_failures_total",
 			Help: "Idempotency markers that could not be written after a successful handler.",
-		}, []string{"worker"}),
+		}, []string{"worker", "bot"}),
 	}
 	var err error
 	if m.handled, err = register(reg, m.handled); err != nil {
@@ -77,7 +77,9 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 	return promreg.Register(reg, c, "worker metrics")
 }
 
-// workerMetrics are the series of one worker type.
+// workerMetrics are the series of one worker type and bot. The bot label
+// takes the ids of the deployment's bot registry only, so its values are
+// as few as the bots.
 type workerMetrics struct {
 	handled        map[outcome]prometheus.Counter
 	duration       prometheus.Observer
@@ -85,16 +87,16 @@ type workerMetrics struct {
 	markerFailures prometheus.Counter
 }
 
-func (m *metrics) forWorker(name string) *workerMetrics {
+func (m *metrics) forWorker(name, bot string) *workerMetrics {
 	w := &workerMetrics{
 		handled:        make(map[outcome]prometheus.Counter, len(allOutcomes())),
-		duration:       m.duration.WithLabelValues(name),
-		inFlight:       m.inFlight.WithLabelValues(name),
-		markerFailures: m.markerFailures.WithLabelValues(name),
+		duration:       m.duration.WithLabelValues(name, bot),
+		inFlight:       m.inFlight.WithLabelValues(name, bot),
+		markerFailures: m.markerFailures.WithLabelValues(name, bot),
 	}
 	// Every outcome exists from the start, so rates and alerts see a 0.
 	for _, o := range allOutcomes() {
-		w.handled[o] = m.handled.WithLabelValues(name, string(o))
+		w.handled[o] = m.handled.WithLabelValues(name, bot, string(o))
 	}
 	return w
 }

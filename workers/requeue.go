@@ -22,15 +22,17 @@ const requeueTimeout = 5 * time.Second
 // and the original is terminated: the copy starts again at delivery one.
 // When the copy cannot be stored the event is dead-lettered as before.
 func (r *Runner) requeue(ctx context.Context, ev *Event, herr error) outcome {
-	resource, event, partition, ok := events.SubjectTokens(ev.Subject)
+	a, ok := events.ParseSubject(ev.Subject)
 	if !ok {
 		return r.deadLetter(ctx, ev, shortReason("cannot requeue", herr), herr)
 	}
-	subject := events.ReplaySubject(r.cfg.Name, resource, event, partition)
+	partition := a.Partition
+	subject := events.BotReplaySubject(r.cfg.Name, a.Bot, a.Resource, a.Event, partition)
 	// The copy is stored in the stream of its partition's shard.
 	stream := r.cfg.Sharding().StreamOf(partition)
 	msg := events.CopyEvent(subject, ev.Raw, ev.Header,
 		events.Provenance{OrigSeq: events.OrigSeqOr(ev.Header, ev.StreamSeq), DedupKey: ev.DedupKey})
+	events.SetBot(msg.Header, a.Bot)
 	// Retried after a failed ack, the same copy is stored once; the
 	// copies of events of two streams (stored before the shards changed)
 	// may share a stream.

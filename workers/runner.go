@@ -51,11 +51,21 @@ func New(js jetstream.JetStream, cfg Config, h Handler) (*Runner, error) {
 		js:      js,
 		cfg:     cfg,
 		handler: h,
-		log:     cfg.Logger.With("worker", cfg.Name),
-		metrics: m.forWorker(cfg.Name),
+		log:     runnerLogger(cfg),
+		metrics: m.forWorker(cfg.Name, events.BotOrDefault(cfg.Bot)),
 		src:     cfg.source(),
 		ready:   make(chan struct{}),
 	}, nil
+}
+
+// runnerLogger is cfg's logger with the worker type and, for any bot but
+// the default one, the bot.
+func runnerLogger(cfg Config) *slog.Logger {
+	log := cfg.Logger.With("worker", cfg.Name)
+	if bot := events.BotOrDefault(cfg.Bot); bot != events.DefaultBot {
+		log = log.With("bot", bot)
+	}
+	return log
 }
 
 // Ready is closed once Run has created or updated the durable consumer.
@@ -118,6 +128,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer abort()
 	var handlers, loops sync.WaitGroup
 	handlerSlots := newSlots(r.cfg.Concurrency)
+	if r.cfg.Handlers != nil {
+		handlerSlots = r.cfg.Handlers.s
+	}
 	for _, f := range feeds {
 		if f.spec.partition >= 0 {
 			f.rooms = newRooms(r, f, ctx, work, func(item *queued, finished func()) {

@@ -76,3 +76,19 @@ func (s slots) release(n int) {
 		<-s
 	}
 }
+
+// HandlerPool is a number of handler slots shared by several runners of
+// one process (Config.Handlers): the runners of one worker type for each
+// bot. A slot freed goes to the event that has waited longest for one,
+// whichever runner it came from (a channel hands a freed place to its
+// oldest waiting sender), so a bot whose events flood in takes its turn
+// with the others rather than before them: each runner fetches no more
+// than its window, and an event of a quiet bot waits at most behind the
+// events already fetched when it arrived.
+type HandlerPool struct{ s slots }
+
+// NewHandlerPool returns a pool of n handler slots (at least 1).
+func NewHandlerPool(n int) *HandlerPool { return &HandlerPool{s: newSlots(max(n, 1))} }
+
+// Size is the number of handlers the pool lets run at once.
+func (p *HandlerPool) Size() int { return cap(p.s) }

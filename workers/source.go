@@ -56,7 +56,7 @@ type webhookSource struct{}
 
 func (webhookSource) feeds(c Config) []feedSpec {
 	opts := events.ConsumerOptions{
-		Worker: c.Name, Events: c.Events, AckWait: c.AckWait, MaxDeliver: c.MaxDeliver, MaxAckPending: c.MaxAckPending,
+		Worker: c.Name, Bot: c.Bot, Events: c.Events, AckWait: c.AckWait, MaxDeliver: c.MaxDeliver, MaxAckPending: c.MaxAckPending,
 	}
 	sh := c.Sharding()
 	if !c.Ordered {
@@ -65,7 +65,7 @@ func (webhookSource) feeds(c Config) []feedSpec {
 		opts.MaxAckPending = c.shardWindow()
 		specs := make([]feedSpec, 0, sh.Shards)
 		for _, stream := range sh.Streams() {
-			specs = append(specs, feedSpec{name: c.Name, stream: stream, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
+			specs = append(specs, feedSpec{name: events.BotConsumerName(c.Name, c.Bot), stream: stream, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
 				return events.ConsumerConfig(opts)
 			}})
 		}
@@ -74,7 +74,7 @@ func (webhookSource) feeds(c Config) []feedSpec {
 	opts.MaxAckPending = c.partitionWindow()
 	specs := make([]feedSpec, c.Partitions)
 	for n := range specs {
-		specs[n] = feedSpec{name: events.PartitionConsumerName(c.Name, n), stream: sh.StreamOf(n), partition: n, declare: func() (jetstream.ConsumerConfig, error) {
+		specs[n] = feedSpec{name: events.BotPartitionConsumerName(c.Name, c.Bot, n), stream: sh.StreamOf(n), partition: n, declare: func() (jetstream.ConsumerConfig, error) {
 			return events.PartitionConsumerConfig(opts, n, c.PinTimeout)
 		}}
 	}
@@ -94,13 +94,18 @@ func (webhookSource) requeues() bool { return true }
 type streamSource struct{ in *Input }
 
 func (s streamSource) feeds(c Config) []feedSpec {
-	return []feedSpec{{name: c.Name, stream: s.in.Stream, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
+	name := events.BotConsumerName(c.Name, c.Bot)
+	return []feedSpec{{name: name, stream: s.in.Stream, partition: -1, declare: func() (jetstream.ConsumerConfig, error) {
 		if !events.ValidToken(c.Name) {
 			return jetstream.ConsumerConfig{}, fmt.Errorf("worker name %q: %w", c.Name, events.ErrUnsafeToken)
 		}
+		desc := "webexpipe worker " + c.Name
+		if name != c.Name {
+			desc += ", bot " + c.Bot
+		}
 		return jetstream.ConsumerConfig{
-			Durable:        c.Name,
-			Description:    "webexpipe worker " + c.Name,
+			Durable:        name,
+			Description:    desc,
 			FilterSubjects: append([]string(nil), s.in.FilterSubjects...),
 			AckPolicy:      jetstream.AckExplicitPolicy,
 			AckWait:        c.AckWait,

@@ -71,7 +71,7 @@ func TestBinaries(t *testing.T) {
 	metricsAddr := worker.Await(t, regexp.MustCompile(`msg="serving metrics".* addr=(\S+)`))
 	for url, want := range map[string][]string{
 		"http://" + addr + "/metrics":        {"webexpipe_build_info", "webexpipe_nats_connected 1", `webexpipe_ingest_signature_failures_total{webhook="unknown"} 0`},
-		"http://" + metricsAddr + "/metrics": {"webexpipe_build_info", "webexpipe_nats_connected 1", `webexpipe_worker_backlog_pending{worker="echo"} 0`, `webexpipe_worker_dead_letters{worker="echo"}`, `webexpipe_reply_latency_seconds_count{worker="echo"} 1`},
+		"http://" + metricsAddr + "/metrics": {"webexpipe_build_info", "webexpipe_nats_connected 1", `webexpipe_worker_backlog_pending{bot="default",worker="echo"} 0`, `webexpipe_worker_dead_letters{worker="echo"}`, `webexpipe_reply_latency_seconds_count{bot="default",worker="echo"} 1`},
 	} {
 		// The reply is in the room a moment before the worker records
 		// its latency.

@@ -31,14 +31,15 @@ func command() *cobra.Command {
 }
 
 func runWorker(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions) error {
-	log.Info("starting membership worker", "nats_url", process.RedactURL(natsO.URL), "start_at", wo.StartAt.String(),
+	registry, err := wo.Registry()
+	if err != nil {
+		return err
+	}
+	log.Info("starting membership worker", "bots", registry.IDs(), "nats_url", process.RedactURL(natsO.URL), "start_at", wo.StartAt.String(),
 		"concurrency", wo.Concurrency, "max_deliver", wo.MaxDeliver, "ack_wait", wo.AckWait)
 	return workerkit.RunWorker(ctx, "membership-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		h, err := memberships.New(memberships.Config{Logger: log, Metrics: reg})
-		if err != nil {
-			return nil, err
-		}
-		runner, err := workerkit.NewRunner(js, wo.Config(memberships.Name, memberships.Events, log, reg), h)
-		return []*workers.Runner{runner}, err
+		return workerkit.Runners(js, registry, memberships.Name, memberships.Events, wo, log, reg, func(_ string, log *slog.Logger) (workers.Handler, error) {
+			return memberships.New(memberships.Config{Logger: log, Metrics: reg})
+		})
 	})
 }

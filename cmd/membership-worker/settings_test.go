@@ -10,5 +10,5 @@ import (
 // Webex: no token, no Webex call settings.
 func TestSettings(t *testing.T) {
 	proctest.ExpectSettings(t, command(), proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings,
-		proctest.RuntimeSettings, proctest.OpsSettings, proctest.EventSettings, proctest.ShardSettings)
+		proctest.RuntimeSettings, proctest.OpsSettings, proctest.WorkerBotsSettings, proctest.EventSettings, proctest.ShardSettings)
 }

@@ -40,17 +40,21 @@ func command() *cobra.Command {
 }
 
 func run(ctx context.Context, log *slog.Logger, natsO process.NATSOptions, wo workerkit.WorkerOptions, ro retryworker.Options) error {
-	client, err := wo.Webex.Client()
+	registry, err := wo.Registry()
+	if err != nil {
+		return err
+	}
+	setups, err := wo.BotSetups(registry)
 	if err != nil {
 		return err
 	}
 	p := ro.Policy
 	log.Info("starting retry worker", "nats_url", process.RedactURL(natsO.URL), "webex_api_url", wo.Webex.APIURL, "webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile),
+		"bots", registry.IDs(),
 		"initial_interval", p.Initial, "multiplier", p.Multiplier, "randomization", p.Randomization,
 		"max_interval", p.MaxInterval, "max_elapsed", p.MaxElapsed, "recheck_after", ro.RecheckAfter,
 		"not_found_grace", ro.NotFoundGrace, "max_pause", wo.Calls.MaxPause, "concurrency", wo.Concurrency)
 	return workerkit.RunWorker(ctx, "retry-worker", natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-		runner, err := retryworker.New(ctx, js, client, ro, wo, log, reg)
-		return []*workers.Runner{runner}, err
+		return retryworker.NewBots(ctx, js, setups, ro, wo, log, reg)
 	})
 }

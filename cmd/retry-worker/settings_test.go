@@ -11,7 +11,7 @@ import (
 // its own).
 func TestSettings(t *testing.T) {
 	proctest.ExpectSettings(t, command(), proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings,
-		proctest.RuntimeSettings, proctest.OpsSettings, proctest.WebexSettings, proctest.CallerSettings,
+		proctest.RuntimeSettings, proctest.OpsSettings, proctest.WorkerBotsSettings, proctest.WebexSettings, proctest.CallerSettings,
 		[]string{"RETRY_INITIAL_INTERVAL", "RETRY_MULTIPLIER", "RETRY_RANDOMIZATION", "RETRY_MAX_INTERVAL", "RETRY_MAX_ELAPSED",
 			"RETRY_RECHECK_AFTER", "RETRY_NOT_FOUND_GRACE"})
 }

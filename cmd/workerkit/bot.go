@@ -41,7 +41,8 @@ type Bot struct {
 // those of a worker that calls Webex (WEBEX_TOKEN or WEBEX_TOKEN_FILE,
 // WEBEX_API_URL, WEBEX_TIMEOUT, WEBEX_MAX_PAUSE, WEBEX_OUTBOX) and b's own;
 // it warns at start about a missing webhook for b.Events, and runs one
-// runner of b.Worker until SIGTERM and drains. Run it with process.Execute.
+// runner of b.Worker per bot (BOTS_FILE, or the one bot of WEBEX_TOKEN)
+// until SIGTERM and drains. Run it with process.Execute.
 func BotCommand(b Bot) *cobra.Command {
 	return WorkerCommand(WorkerBinary{
 		Name:        b.Binary,
@@ -54,15 +55,18 @@ func BotCommand(b Bot) *cobra.Command {
 			if b.Handler == nil || !events.ValidToken(b.Worker) || len(b.Events) == 0 {
 				return fmt.Errorf("%s: a worker name that is a valid subject token, events and a handler are required", b.Binary)
 			}
-			client, err := wo.Webex.Client()
+			registry, err := wo.Registry()
+			if err != nil {
+				return err
+			}
+			setups, err := wo.BotSetups(registry)
 			if err != nil {
 				return err
 			}
 			log.Info("starting "+b.Binary, "worker", b.Worker, "nats_url", process.RedactURL(natsO.URL), "webex_api_url", wo.Webex.APIURL,
-				"webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile), "concurrency", wo.Concurrency)
+				"webex_token", process.Mask(wo.Webex.Token+wo.Webex.TokenFile), "bots", registry.IDs(), "concurrency", wo.Concurrency)
 			return RunWorker(ctx, b.Binary, natsO, wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-				r, err := WebexRunner(js, client, b.Worker, b.Events, wo, log, reg, b.Handler)
-				return []*workers.Runner{r}, err
+				return WebexRunners(js, setups, b.Worker, b.Events, wo, log, reg, b.Handler)
 			})
 		},
 	})

@@ -21,6 +21,9 @@ import (
 // retry worker.
 type CallOptions struct {
 	MaxPause time.Duration
+	// Bot is the bot whose token the calls are made with; "" means
+	// events.DefaultBot. Set per bot by the process, not a setting.
+	Bot string
 	// Outbox applies to workers of webhook events only: the retry worker
 	// keeps its calls in their records.
 	Outbox bool
@@ -50,13 +53,14 @@ const setupTimeout = 10 * time.Second
 func WebexCaller(ctx context.Context, js jetstream.JetStream, client *webex.Client, worker string, o CallOptions, log *slog.Logger, reg prometheus.Registerer) (*webexcall.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
 	defer cancel()
-	gate, err := ratelimit.Open(ctx, js, client.TokenKey(), ratelimit.Options{Worker: worker, MaxPause: o.MaxPause, Logger: log.With("worker", worker), Metrics: reg})
+	blog := botLogger(log, o.Bot)
+	gate, err := ratelimit.Open(ctx, js, client.TokenKey(), ratelimit.Options{Worker: worker, Bot: o.Bot, MaxPause: o.MaxPause, Logger: blog.With("worker", worker), Metrics: reg})
 	if err != nil {
 		return nil, err
 	}
 	// Events: where a group room cannot be listed, the bot's own stored
 	// messages show whether an ambiguous POST went through (retry worker too).
-	co := webexcall.Options{Worker: worker, Gate: gate, Events: js, Logger: log, Metrics: reg}
+	co := webexcall.Options{Worker: worker, Bot: o.Bot, Gate: gate, Events: js, Logger: log, Metrics: reg}
 	if o.Outbox {
 		co.Outbox = outbox.NewStore(js)
 	}
@@ -68,7 +72,7 @@ func WebexCaller(ctx context.Context, js jetstream.JetStream, client *webex.Clie
 	// A wrong or revoked token makes the worker unready now, not at its
 	// first event; Webex being unreachable is not the token's fault.
 	if err := c.CheckToken(ctx); err != nil && !errors.Is(err, webexcall.ErrTokenRefused) {
-		log.Warn("could not check the bot token at start", "worker", worker, "error", err)
+		blog.Warn("could not check the bot token at start", "worker", worker, "error", err)
 	}
 	return c, nil
 }

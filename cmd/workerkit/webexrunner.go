@@ -1,7 +1,6 @@
 package workerkit
 
 import (
-	"context"
 	"log/slog"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,23 +17,13 @@ import (
 // outbox. Handlers register their own metrics on reg.
 type NewHandler func(api *webexcall.Client, log *slog.Logger, reg prometheus.Registerer) (workers.Handler, error)
 
-// WebexRunner builds the runner of a worker type named name that consumes
+// WebexRunner builds the runner of a worker type named name, for the
+// default bot (see WebexBotRunner for any bot), that consumes
 // evs and calls Webex through client: the handler from build gets a
 // WebexCaller, and the runner fetches nothing while the bot token's shared
 // pause lasts or Webex refuses the token (workers.Config.Hold), and the
 // worker reports unready while the token is refused.
 func WebexRunner(js jetstream.JetStream, client *webex.Client, name string, evs []events.ResourceEvent, wo WorkerOptions,
 	log *slog.Logger, reg prometheus.Registerer, build NewHandler) (*workers.Runner, error) {
-	api, err := WebexCaller(context.Background(), js, client, name, wo.Calls, log, reg)
-	if err != nil {
-		return nil, err
-	}
-	h, err := build(api, log.With("worker", name), reg)
-	if err != nil {
-		return nil, err
-	}
-	cfg := wo.Config(name, evs, log, reg)
-	cfg.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
-	cfg.Unready = api.Unready
-	return NewRunner(js, cfg, h)
+	return WebexBotRunner(js, BotSetup{Client: client}, name, evs, wo, log, reg, build)
 }

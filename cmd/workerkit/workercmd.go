@@ -68,12 +68,18 @@ func WorkerCommand(b WorkerBinary) *cobra.Command {
 				natsO.SkipEventStreams = true
 			}
 			if b.CallsWebex && len(b.Events) > 0 {
-				client, err := worker.Webex.Client()
+				registry, err := worker.Registry()
 				if err != nil {
 					return err
 				}
-				wait := webhooks.WarnAsync(cmd.Context(), client, b.Events, log)
-				defer wait()
+				for _, bot := range registry.Bots() {
+					client, err := worker.Webex.ClientFor(bot)
+					if err != nil {
+						return err
+					}
+					wait := webhooks.WarnAsync(cmd.Context(), client, b.Events, botLogger(log, bot.ID))
+					defer wait()
+				}
 			}
 			return b.Run(cmd.Context(), log, natsO, worker)
 		},

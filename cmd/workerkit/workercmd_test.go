@@ -21,7 +21,7 @@ import (
 // none is hidden.
 func TestWorkerCommandRegistersTheGroupsThatApply(t *testing.T) {
 	messages := []events.ResourceEvent{{Resource: "messages", Event: "created"}}
-	common := [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings, proctest.RuntimeSettings, proctest.OpsSettings,
+	common := [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings, proctest.RuntimeSettings, proctest.OpsSettings, proctest.WorkerBotsSettings,
 		{"OWN_SETTING"}}
 	tests := []struct {
 		name   string
@@ -63,6 +63,6 @@ func TestBotCommandSettings(t *testing.T) {
 		},
 	})
 	proctest.ExpectSettings(t, cmd, proctest.LogSettings, proctest.NATSSettings, proctest.StreamSettings, proctest.RuntimeSettings,
-		proctest.OpsSettings, proctest.EventSettings, proctest.ShardSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings,
+		proctest.OpsSettings, proctest.WorkerBotsSettings, proctest.EventSettings, proctest.ShardSettings, proctest.WebexSettings, proctest.CallerSettings, proctest.OutboxSettings,
 		[]string{"DICE_SIDES"})
 }

@@ -28,6 +28,11 @@ type WorkerOptions struct {
 	Calls CallOptions
 	// OpsOptions: a worker binary's own listeners; dev mode has its own.
 	OpsOptions
+	// Bots is BOTS_FILE, the bots the process serves (see Registry);
+	// every worker binary has it.
+	Bots process.BotsOptions
+
+	callsWebex bool // the binary calls Webex: the registry's tokens are read
 }
 
 // RuntimeOptions are the consumer runtime settings every worker has.
@@ -40,8 +45,8 @@ type RuntimeOptions struct {
 
 // AddFlags registers the runtime settings.
 func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once")
-	fs.IntVar(&o.MaxAckPending, "worker-max-ack-pending", workers.DefaultMaxAckPending, "events of the worker type out at once across all its replicas, "+
+	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once, all its bots together")
+	fs.IntVar(&o.MaxAckPending, "worker-max-ack-pending", workers.DefaultMaxAckPending, "events of the worker type out at once across all its replicas, per bot, "+
 		"at least --worker-concurrency times the replicas; shared out over the events shards, or with --worker-ordered over the partitions")
 	fs.DurationVar(&o.AckWait, "worker-ack-wait", workers.DefaultAckWait, "how long an event may stay unacknowledged before it is redelivered")
 	fs.DurationVar(&o.HandlerTimeout, "worker-handler-timeout", workers.DefaultHandlerTimeout, "bound on handling one event")
@@ -111,6 +116,8 @@ func (o *OpsOptions) AddFlags(fs *pflag.FlagSet, metricsAddr string) {
 func (o *WorkerOptions) addFlags(fs *pflag.FlagSet, b WorkerBinary) {
 	o.RuntimeOptions.AddFlags(fs)
 	o.OpsOptions.AddFlags(fs, b.MetricsAddr)
+	o.Bots.AddFlags(fs)
+	o.callsWebex = b.CallsWebex
 	if len(b.Events) > 0 {
 		o.EventOptions.AddFlags(fs)
 	}

@@ -59,7 +59,7 @@ type Pipeline struct {
 	Sharding events.Sharding
 
 	mu      sync.Mutex         // guards workers and started
-	workers map[string]*worker // running, by worker type
+	workers map[string]*worker // running, by worker type (<worker>@<bot> for a bot's)
 	started []backlog.Consumer // the consumers of every worker type started, in order: they settle
 }
 
@@ -142,7 +142,7 @@ func (p *Pipeline) StartWorker(cfg workers.Config, h workers.Handler) {
 	w := &worker{cancel: cancel, done: make(chan error, 1)}
 	go func() { w.done <- r.Run(ctx) }()
 	p.mu.Lock()
-	p.workers[cfg.Name] = w
+	p.workers[events.BotConsumerName(cfg.Name, cfg.Bot)] = w
 	for _, c := range backlog.SourceOf(cfg).Consumers {
 		if !slices.Contains(p.started, c) {
 			p.started = append(p.started, c)
@@ -158,7 +158,9 @@ func (p *Pipeline) StartWorker(cfg workers.Config, h workers.Handler) {
 	}
 }
 
-// StopWorker stops a running worker and waits for it to drain.
+// StopWorker stops a running worker and waits for it to drain. name is
+// the worker type, or for a bot's runner <worker>@<bot>
+// (events.BotConsumerName).
 func (p *Pipeline) StopWorker(name string) {
 	p.mu.Lock()
 	w := p.workers[name]

@@ -36,15 +36,15 @@ type Options struct {
 
 var (
 	pendingDesc = prometheus.NewDesc("webexpipe_worker_backlog_pending",
-		"Events the worker type's consumers have not delivered yet (all its consumers together, on every events shard).", []string{"worker"}, nil)
+		"Events the worker type's consumers have not delivered yet (all its consumers together, on every events shard), by bot.", []string{"worker", "bot"}, nil)
 	ackPendingDesc = prometheus.NewDesc("webexpipe_worker_backlog_ack_pending",
-		"Events delivered to the worker type and not acknowledged yet: being handled, or waiting for a redelivery.", []string{"worker"}, nil)
+		"Events delivered to the worker type and not acknowledged yet: being handled, or waiting for a redelivery.", []string{"worker", "bot"}, nil)
 	oldestDesc = prometheus.NewDesc("webexpipe_worker_backlog_oldest_age_seconds",
-		"How long ago the oldest event the worker type has not handled yet was stored; 0 when it has handled everything.", []string{"worker"}, nil)
+		"How long ago the oldest event the worker type has not handled yet was stored; 0 when it has handled everything.", []string{"worker", "bot"}, nil)
 	deadLettersDesc = prometheus.NewDesc("webexpipe_worker_dead_letters",
 		"Messages in the dead-letter queue for the worker type (webex.dlq.<worker>).", []string{"worker"}, nil)
 	readErrorsDesc = prometheus.NewDesc("webexpipe_worker_backlog_read_errors_total",
-		"Readings of the backlog or the dead letters that failed; their series are left out until a reading works.", []string{"worker"}, nil)
+		"Readings of the backlog or the dead letters that failed; their series are left out until a reading works.", []string{"worker", "bot"}, nil)
 )
 
 // Collector exports the backlog of one worker type (see the package doc).
@@ -108,18 +108,18 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	r, errs := c.last, c.errors
 	c.mu.Unlock()
 
-	w := c.src.Worker
+	w, b := c.src.Worker, events.BotOrDefault(c.src.Bot)
 	if r.backlogOK {
-		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(r.pending), w)
-		ch <- prometheus.MustNewConstMetric(ackPendingDesc, prometheus.GaugeValue, float64(r.ackPending), w)
+		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(r.pending), w, b)
+		ch <- prometheus.MustNewConstMetric(ackPendingDesc, prometheus.GaugeValue, float64(r.ackPending), w, b)
 	}
 	if r.ageOK {
-		ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, r.oldest.Seconds(), w)
+		ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, r.oldest.Seconds(), w, b)
 	}
-	if r.deadLettersOK {
+	if r.deadLettersOK && !c.src.SkipDeadLetters {
 		ch <- prometheus.MustNewConstMetric(deadLettersDesc, prometheus.GaugeValue, float64(r.deadLetters), w)
 	}
-	ch <- prometheus.MustNewConstMetric(readErrorsDesc, prometheus.CounterValue, float64(errs), w)
+	ch <- prometheus.MustNewConstMetric(readErrorsDesc, prometheus.CounterValue, float64(errs), w, b)
 }
 
 // read takes one reading; c.mu is held.

@@ -10,6 +10,14 @@ type Source struct {
 	// Worker is the worker type, the worker label of every series; its
 	// dead letters are on events.DLQSubject(Worker).
 	Worker string
+	// Bot is the bot whose events the consumers take, the bot label of
+	// the backlog series; "" means events.DefaultBot.
+	Bot string
+	// SkipDeadLetters leaves webexpipe_worker_dead_letters out: the
+	// worker type's dead letters, every bot's, share one subject, so of
+	// the collectors of one worker type (one per bot) only one exports
+	// them.
+	SkipDeadLetters bool
 	// Consumers are its durable consumers, each on its stream: one per
 	// events shard, or in ordered mode one per partition (on the
 	// partition's shard); one on its Input's stream.
@@ -27,19 +35,19 @@ type Consumer struct {
 // shard) or on its Input's stream, or in ordered mode the per-partition
 // consumers <worker>-p<N>, each on its partition's shard.
 func SourceOf(cfg workers.Config) Source {
-	s := Source{Worker: cfg.Name}
+	s := Source{Worker: cfg.Name, Bot: events.BotOrDefault(cfg.Bot)}
 	sh := cfg.Sharding()
 	switch {
 	case cfg.Input != nil:
-		s.Consumers = []Consumer{{Stream: cfg.Input.Stream, Name: cfg.Name}}
+		s.Consumers = []Consumer{{Stream: cfg.Input.Stream, Name: events.BotConsumerName(cfg.Name, cfg.Bot)}}
 	case cfg.Ordered:
 		s.Consumers = make([]Consumer, sh.Partitions)
 		for p := range sh.Partitions {
-			s.Consumers[p] = Consumer{Stream: sh.StreamOf(p), Name: events.PartitionConsumerName(cfg.Name, p)}
+			s.Consumers[p] = Consumer{Stream: sh.StreamOf(p), Name: events.BotPartitionConsumerName(cfg.Name, cfg.Bot, p)}
 		}
 	default:
 		for _, stream := range sh.Streams() {
-			s.Consumers = append(s.Consumers, Consumer{Stream: stream, Name: cfg.Name})
+			s.Consumers = append(s.Consumers, Consumer{Stream: stream, Name: events.BotConsumerName(cfg.Name, cfg.Bot)})
 		}
 	}
 	return s

@@ -1,9 +1,9 @@
 package cards
 
 import (
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webexpipe/webexpipe/internal/promreg"
 )
 
 // metrics count what became of submissions, beside the runtime's outcome
@@ -16,7 +16,7 @@ type metrics struct {
 }
 
 // newMetrics registers the router's counters on reg (one Router per
-// registerer); nil keeps them in a private registry.
+// registerer, or shared by several); nil keeps them in a private registry.
 func newMetrics(reg prometheus.Registerer, routes Routes) (*metrics, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -35,10 +35,17 @@ func newMetrics(reg prometheus.Registerer, routes Routes) (*metrics, error) {
 			Help: "Card submissions ignored because the card's message is not a card this bot sent.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.answered, m.unknown, m.foreign} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register cards metrics: %w", err)
-		}
+	// The handlers of several bots share one registerer, and so these
+	// counters.
+	var err error
+	if m.answered, err = promreg.Register(reg, m.answered, "cards metrics"); err != nil {
+		return nil, err
+	}
+	if m.unknown, err = promreg.Register(reg, m.unknown, "cards metrics"); err != nil {
+		return nil, err
+	}
+	if m.foreign, err = promreg.Register(reg, m.foreign, "cards metrics"); err != nil {
+		return nil, err
 	}
 	// Every registered action exists from the start, so rates see a 0.
 	for name := range routes {

@@ -53,6 +53,10 @@ func (h *Handler) Handle(ctx context.Context, ev *workers.Event) error {
 	if err != nil {
 		return workers.Permanent(fmt.Errorf("unusable call record: %w", err))
 	}
+	if bot := events.BotOrDefault(rec.Bot); bot != h.api.Bot() {
+		// Never make one bot's call with another bot's token.
+		return workers.Permanent(fmt.Errorf("call %s is bot %s's, not %s's", rec.ID, bot, h.api.Bot()))
+	}
 	webexcall.LinkCall(ctx, rec)
 	if !rec.Scheduled && rec.Attempts > 0 {
 		// Stored by a worker: only Webex's own lower bound is in it yet.

@@ -3,6 +3,8 @@ package retry
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/webexpipe/webexpipe/internal/promreg"
+
 	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
@@ -37,10 +39,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Deliveries of stored calls put back until they are due or a rate-limit pause ends.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.attempts, m.finished, m.waits} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	// The retry runners of several bots share one registerer, and so
+	// these counters.
+	var err error
+	if m.attempts, err = promreg.Register(reg, m.attempts, "retry metrics"); err != nil {
+		return nil, err
+	}
+	if m.finished, err = promreg.Register(reg, m.finished, "retry metrics"); err != nil {
+		return nil, err
+	}
+	if m.waits, err = promreg.Register(reg, m.waits, "retry metrics"); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -23,8 +23,9 @@ const maxDeliver = 1000
 const maxWaiting = 20000
 
 // RunnerConfig adapts base (the runtime settings shared with the other
-// workers: concurrency, ack wait, handler timeout, logger, metrics) to the
-// retry worker: the "retry" consumer on WEBEX_CALLS, every call from the
+// workers: concurrency, ack wait, handler timeout, logger, metrics, the
+// bot) to the retry worker: the "retry" consumer on WEBEX_CALLS (retry@<bot>
+// for any bot but the default one) taking base.Bot's stored calls, every call from the
 // start, dead letters built by DeadLetter, no idempotency markers (the
 // record is the state), and a redelivery backoff long enough not to cut
 // short a wait for a due time or a pause.
@@ -33,8 +34,10 @@ func RunnerConfig(base workers.Config, cfg Config) workers.Config {
 	c.Name = events.RetryWorker
 	c.Events = nil
 	c.Input = &workers.Input{
-		Stream:         events.CallsStream,
-		FilterSubjects: []string{events.CallsFilter},
+		Stream: events.CallsStream,
+		// Each bot's calls have a consumer of their own (retry@<bot>),
+		// made with that bot's token under that bot's pause.
+		FilterSubjects: []string{events.BotCallsFilter(base.Bot)},
 		DeadLetter:     DeadLetter,
 	}
 	c.Idempotent = false

@@ -21,7 +21,7 @@ import (
 func (c *Client) call(ctx context.Context, method, path string, rec *outbox.Call, send func(context.Context) error) error {
 	tmpl := Template(path)
 	if err := c.token.blocked(); err != nil {
-		c.m.calls.WithLabelValues(c.worker, method, tmpl, "token_refused").Inc()
+		c.m.countStatus(method, tmpl, "token_refused")
 		return err
 	}
 	if c.gate != nil {
@@ -34,7 +34,7 @@ func (c *Client) call(ctx context.Context, method, path string, rec *outbox.Call
 	sctx, span := c.startCallSpan(ctx, method, tmpl, rec)
 	err := send(sctx)
 	endCallSpan(span, err)
-	c.m.duration.WithLabelValues(c.worker, method, tmpl).Observe(c.now().Sub(start).Seconds())
+	c.m.took(method, tmpl, c.now().Sub(start))
 	c.m.count(method, tmpl, err)
 	if isUnauthorized(err) {
 		return c.token.refuse(err)
@@ -76,11 +76,12 @@ func (c *Client) write(ctx context.Context, method, path string, body json.RawMe
 	rec := outbox.New(c.worker, method, path, body, &outbox.EventRef{
 		Stream: ev.Stream, Seq: ev.StreamSeq, Subject: ev.Subject, DedupKey: ev.DedupKey,
 	})
+	rec.ForBot(c.bot)
 	if ev.Retried() {
 		// The event is back: an earlier delivery may have stored this call
 		// and lost its ack. Sending now could duplicate what the retry
 		// worker is about to send.
-		if pending, err := c.store.Pending(ctx, c.worker, rec.ID); err != nil {
+		if pending, err := c.store.PendingCall(ctx, rec); err != nil {
 			c.log.Warn("could not look for a stored copy of the call; sending", "call", rec.ID, "error", err)
 		} else if pending {
 			return workers.Deferred(fmt.Errorf("%s %s: %w (call %s)", method, Template(path), ErrAlreadyStored, rec.ID))

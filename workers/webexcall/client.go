@@ -28,6 +28,11 @@ type Options struct {
 	// Worker is the worker type making the calls; it names the subject
 	// stored calls go to and labels metrics. Required.
 	Worker string
+	// Bot is the bot whose token the client calls with (see
+	// events.ValidBot); "" or events.DefaultBot is the bot of a single-bot
+	// deployment. The calls it stores and the stored messages it looks
+	// for are that bot's.
+	Bot string
 	// Gate is the bot token's shared pause; nil calls Webex without one.
 	Gate *ratelimit.Gate
 	// Outbox stores failed writes for the retry worker; nil returns them to
@@ -69,6 +74,7 @@ const DefaultRecheckAfter = 10 * time.Second
 type Client struct {
 	api          *webex.Client
 	worker       string
+	bot          string
 	gate         *ratelimit.Gate
 	store        *outbox.Store
 	witness      Witness // nil: none
@@ -89,6 +95,10 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if !events.ValidToken(o.Worker) {
 		return nil, fmt.Errorf("webexcall: worker name %q: %w", o.Worker, events.ErrUnsafeToken)
 	}
+	if o.Bot != "" && !events.ValidBot(o.Bot) {
+		return nil, fmt.Errorf("webexcall: bot id %q: %w", o.Bot, events.ErrUnsafeToken)
+	}
+	o.Bot = events.BotOrDefault(o.Bot)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -98,14 +108,14 @@ func New(api *webex.Client, o Options) (*Client, error) {
 	if o.RecheckAfter <= 0 {
 		o.RecheckAfter = DefaultRecheckAfter
 	}
-	m, err := newMetrics(o.Metrics, o.Worker)
+	m, err := newMetrics(o.Metrics, o.Worker, o.Bot)
 	if err != nil {
 		return nil, err
 	}
 	if o.TokenRecheck <= 0 {
 		o.TokenRecheck = DefaultTokenRecheck
 	}
-	refused, err := newRefusedGauge(o.Metrics, o.Worker)
+	refused, err := newRefusedGauge(o.Metrics, o.Worker, o.Bot)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +126,11 @@ func New(api *webex.Client, o Options) (*Client, error) {
 		o.TracerProvider = otel.GetTracerProvider()
 	}
 	log := o.Logger.With("worker", o.Worker)
+	if o.Bot != events.DefaultBot {
+		log = log.With("bot", o.Bot)
+	}
 	c := &Client{
-		api: api, worker: o.Worker, gate: o.Gate, store: o.Outbox,
+		api: api, worker: o.Worker, bot: o.Bot, gate: o.Gate, store: o.Outbox,
 		log: log, m: m, now: o.Now, recheckAfter: o.RecheckAfter, id: o.Identity,
 		token:  &tokenState{api: api, every: o.TokenRecheck, now: o.Now, log: log, gauge: refused},
 		tracer: o.TracerProvider.Tracer(tracerName),
@@ -126,7 +139,7 @@ func New(api *webex.Client, o Options) (*Client, error) {
 		c.id = NewIdentity(c)
 	}
 	if o.Events != nil {
-		c.witness = NewStoredEvents(o.Events)
+		c.witness = NewBotStoredEvents(o.Events, o.Bot)
 	}
 	return c, nil
 }
@@ -151,6 +164,9 @@ func (c *Client) ReplyLatency(d time.Duration) { c.m.replyLatency.Observe(d.Seco
 
 // String names the API and the worker, never the token.
 func (c *Client) String() string { return "webexcall.Client(" + c.worker + ", " + c.api.String() + ")" }
+
+// Bot is the id of the bot the client calls as (Options.Bot).
+func (c *Client) Bot() string { return c.bot }
 
 // Identity is the bot as this client learns it (Options.Identity).
 func (c *Client) Identity() *Identity { return c.id }

@@ -190,18 +190,19 @@ func waitForToken(err error) error {
 	return workers.Wait(err, max(te.Wait, time.Second))
 }
 
-// newRefusedGauge is webexpipe_webex_token_refused for worker, registered
-// on reg (nil: a private registry), shared with other clients of reg.
-func newRefusedGauge(reg prometheus.Registerer, worker string) (prometheus.Gauge, error) {
+// newRefusedGauge is webexpipe_webex_token_refused for worker and bot,
+// registered on reg (nil: a private registry), shared with other clients
+// of reg: each bot's token has its own series.
+func newRefusedGauge(reg prometheus.Registerer, worker, bot string) (prometheus.Gauge, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
 	g, err := register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "webexpipe_webex_token_refused",
 		Help: "1 while Webex refuses the bot token (401) and the worker holds its fetch, else 0.",
-	}, []string{"worker"}))
+	}, []string{"worker", "bot"}))
 	if err != nil {
 		return nil, err
 	}
-	return g.WithLabelValues(worker), nil
+	return g.WithLabelValues(worker, bot), nil
 }

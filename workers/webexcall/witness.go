@@ -26,11 +26,21 @@ type Witness interface {
 // StoredEvents is a Witness reading the messages/created events stored by
 // ingest.
 type StoredEvents struct {
-	js jetstream.JetStream
+	js  jetstream.JetStream
+	bot string
 }
 
-// NewStoredEvents returns a Witness reading the stored events through js.
-func NewStoredEvents(js jetstream.JetStream) *StoredEvents { return &StoredEvents{js: js} }
+// NewStoredEvents returns a Witness reading the default bot's stored
+// events through js.
+func NewStoredEvents(js jetstream.JetStream) *StoredEvents {
+	return NewBotStoredEvents(js, events.DefaultBot)
+}
+
+// NewBotStoredEvents returns a Witness reading bot's stored events
+// through js: each bot's events are stored under subjects of its own.
+func NewBotStoredEvents(js jetstream.JetStream, bot string) *StoredEvents {
+	return &StoredEvents{js: js, bot: events.BotOrDefault(bot)}
+}
 
 // BotMessages implements Witness. It reads the messages/created events
 // stored since since (less clockSkew: ingest stamps them with its own
@@ -41,10 +51,10 @@ func NewStoredEvents(js jetstream.JetStream) *StoredEvents { return &StoredEvent
 // sets). Otherwise it reads every partition of WEBEX_EVENTS, which with
 // several events shards holds only shard 0's rooms.
 func (s *StoredEvents) BotMessages(ctx context.Context, botID, roomID string, since time.Time) ([]string, error) {
-	r := scan.Range{Filters: []string{events.EventFilter("messages", "created")}}
+	r := scan.Range{Filters: []string{events.BotEventFilter(s.bot, "messages", "created")}}
 	if stream, subject, ok := storedEventOf(ctx, roomID); ok {
-		if _, _, p, ok := events.SubjectTokens(subject); ok {
-			r = scan.Range{Stream: stream, Filters: []string{events.EventSubject("messages", "created", p)}}
+		if a, ok := events.ParseSubject(subject); ok && a.Bot == s.bot {
+			r = scan.Range{Stream: stream, Filters: []string{events.BotEventSubject(s.bot, "messages", "created", a.Partition)}}
 		}
 	}
 	if !since.IsZero() {

@@ -76,3 +76,41 @@ func TestWitnessReadsTheRoomsShard(t *testing.T) {
 		}
 	}
 }
+
+// TestWitnessReadsItsBotsEvents: each bot's messages are looked for among
+// its own stored events; the same message stored for another bot (told
+// of it too) is not that bot's proof.
+func TestWitnessReadsItsBotsEvents(t *testing.T) {
+	t.Parallel()
+	_, _, js := localnats.StartProvisioned(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	room := "group-room"
+	p := events.Partition(room, events.DefaultPartitions)
+	store := func(bot, personID, id string) {
+		data, _ := json.Marshal(events.Data{ID: id, RoomID: room, RoomType: "group", PersonID: personID})
+		body, _ := json.Marshal(events.Envelope{Resource: "messages", Event: "created", RawData: data})
+		if _, err := js.Publish(ctx, events.BotEventSubject(bot, "messages", "created", p), body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store("alpha", "alpha-person", "msg-alpha")
+	store("beta", "beta-person", "msg-beta-seen-by-beta")
+	store("alpha", "beta-person", "msg-beta-seen-by-alpha")
+	for _, tc := range []struct{ bot, person, want string }{
+		{"alpha", "alpha-person", "msg-alpha"},
+		{"beta", "beta-person", "msg-beta-seen-by-beta"},
+	} {
+		ids, err := webexcall.NewBotStoredEvents(js, tc.bot).BotMessages(ctx, tc.person, room, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids, []string{tc.want}) {
+			t.Errorf("bot %s found %v, want [%s]", tc.bot, ids, tc.want)
+		}
+	}
+	// The default bot's witness reads the subjects without a bot token.
+	if ids, err := webexcall.NewStoredEvents(js).BotMessages(ctx, "alpha-person", room, time.Time{}); err != nil || len(ids) != 0 {
+		t.Errorf("default bot found %v, %v; want nothing of alpha's", ids, err)
+	}
+}

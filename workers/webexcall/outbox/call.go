@@ -33,6 +33,9 @@ type Call struct {
 	ID string `json:"id"`
 	// Worker is the worker type whose call it is.
 	Worker string `json:"worker"`
+	// Bot is the bot whose token makes the call; empty for the default
+	// bot (events.DefaultBot), whose records predate bots.
+	Bot string `json:"bot,omitempty"`
 	// Method, Path and Body are the request: Path relative to the API root
 	// and escaped (as webex.Client.Do takes it), Body JSON or empty.
 	Method string          `json:"method"`
@@ -137,7 +140,15 @@ func randomID() string {
 }
 
 // Subject is where the record is stored.
-func (c *Call) Subject() string { return events.CallSubject(c.Worker, c.ID) }
+func (c *Call) Subject() string { return events.BotCallSubject(c.Worker, c.Bot, c.ID) }
+
+// ForBot sets the bot whose call it is (empty for the default bot).
+func (c *Call) ForBot(bot string) {
+	if bot == events.DefaultBot {
+		bot = ""
+	}
+	c.Bot = bot
+}
 
 // MsgID is the record's Nats-Msg-Id: one per state of the call, so that a
 // record stored twice (a retried publish, an event delivered twice) is kept

@@ -37,6 +37,7 @@ func (s *Store) Put(ctx context.Context, c *Call) (dup bool, err error) {
 	msg := nats.NewMsg(c.Subject())
 	msg.Data = b
 	msg.Header.Set(events.HeaderCallID, c.ID)
+	events.SetBot(msg.Header, events.BotOrDefault(c.Bot))
 	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithMsgID(c.MsgID()), jetstream.WithExpectStream(events.CallsStream))
 	if err != nil {
 		return false, fmt.Errorf("store call %s on %s: %w", c.ID, msg.Subject, err)
@@ -44,14 +45,24 @@ func (s *Store) Put(ctx context.Context, c *Call) (dup bool, err error) {
 	return ack.Duplicate, nil
 }
 
-// Pending reports whether a record of the call worker/id waits on
-// WEBEX_CALLS.
+// Pending reports whether a record of the default bot's call worker/id
+// waits on WEBEX_CALLS.
 func (s *Store) Pending(ctx context.Context, worker, id string) (bool, error) {
+	return s.pending(ctx, events.CallSubject(worker, id), id)
+}
+
+// PendingCall reports whether a record of c (its worker, bot and id)
+// waits on WEBEX_CALLS.
+func (s *Store) PendingCall(ctx context.Context, c *Call) (bool, error) {
+	return s.pending(ctx, c.Subject(), c.ID)
+}
+
+func (s *Store) pending(ctx context.Context, subject, id string) (bool, error) {
 	stream, err := s.js.Stream(ctx, events.CallsStream)
 	if err != nil {
 		return false, fmt.Errorf("look up call %s: %w", id, err)
 	}
-	_, err = stream.GetLastMsgForSubject(ctx, events.CallSubject(worker, id))
+	_, err = stream.GetLastMsgForSubject(ctx, subject)
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		return false, nil

@@ -36,6 +36,9 @@ type Options struct {
 	// Worker is the worker type using the gate; it labels metrics and is
 	// recorded with the pauses it writes.
 	Worker string
+	// Bot is the bot whose token the gate pauses; it labels metrics. ""
+	// means events.DefaultBot.
+	Bot string
 	// MaxPause caps a pause, the ones this gate writes and the ones it
 	// reads: a stored pause is obeyed for at most MaxPause after the server
 	// stored it, whatever end it names. Zero means DefaultMaxPause, at most
@@ -98,7 +101,7 @@ func Open(ctx context.Context, js jetstream.JetStream, tokenKey string, o Option
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	m, err := newMetrics(o.Metrics, o.Worker)
+	m, err := newMetrics(o.Metrics, o.Worker, events.BotOrDefault(o.Bot))
 	if err != nil {
 		return nil, err
 	}

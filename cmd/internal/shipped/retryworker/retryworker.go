@@ -2,6 +2,7 @@ package retryworker
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -42,27 +43,57 @@ func (o Options) Config(log *slog.Logger, reg prometheus.Registerer) retry.Confi
 	return retry.Config{Policy: o.Policy, RecheckAfter: o.RecheckAfter, NotFoundGrace: o.NotFoundGrace, Logger: log, Metrics: reg}
 }
 
-// New builds the retry worker's runner: the "retry" consumer on
-// WEBEX_CALLS, making the calls other workers stored through the bot token's
-// shared pause (wo.Calls.MaxPause; wo.Calls.Outbox does not apply: the
-// retry worker keeps its calls in their records). Runtime settings
-// (concurrency, ack wait, handler timeout) come from wo; its delivery limit
-// and redelivery backoff are the retry package's. ctx bounds the setup.
+// New builds the retry worker's runner for the default bot: the "retry"
+// consumer on WEBEX_CALLS, making the calls other workers stored through
+// the bot token's shared pause (wo.Calls.MaxPause; wo.Calls.Outbox does
+// not apply: the retry worker keeps its calls in their records). Runtime
+// settings (concurrency, ack wait, handler timeout) come from wo; its
+// delivery limit and redelivery backoff are the retry package's. ctx
+// bounds the setup.
 func New(ctx context.Context, js jetstream.JetStream, client *webex.Client, ro Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
+	return NewBot(ctx, js, workerkit.BotSetup{Client: client}, ro, wo, log, reg)
+}
+
+// NewBot is New for the bot of bs: the consumer retry@<bot> (retry for the
+// default bot) takes the calls stored for that bot, and makes them with
+// its token under its pause; nothing of the bot's is fetched while that
+// pause lasts, so the other bots' calls go on.
+func NewBot(ctx context.Context, js jetstream.JetStream, bs workerkit.BotSetup, ro Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
 	calls := wo.Calls
 	calls.Outbox = false
-	api, err := workerkit.WebexCaller(ctx, js, client, events.RetryWorker, calls, log, reg)
+	calls.Bot = events.BotOrDefault(bs.ID)
+	if bs.MaxPause > 0 {
+		calls.MaxPause = bs.MaxPause
+	}
+	api, err := workerkit.WebexCaller(ctx, js, bs.Client, events.RetryWorker, calls, log, reg)
 	if err != nil {
 		return nil, err
 	}
 	rlog := log.With("worker", events.RetryWorker)
+	if calls.Bot != events.DefaultBot {
+		rlog = rlog.With("bot", calls.Bot)
+	}
 	cfg := ro.Config(rlog, reg)
 	h, err := retry.NewHandler(api, outbox.NewStore(js), cfg)
 	if err != nil {
 		return nil, err
 	}
 	base := wo.Config(events.RetryWorker, nil, log, reg)
-	base.Hold = api.HoldUntil // fetch nothing during the shared pause or while Webex refuses the token
+	base.Hold = api.HoldUntil // fetch nothing during the bot's pause or while Webex refuses its token
 	base.Unready = api.Unready
-	return workerkit.NewRunner(js, retry.RunnerConfig(base, cfg), h)
+	base.Bot = calls.Bot // RunnerConfig filters the bot's calls
+	return workerkit.NewBotRunner(js, bs, retry.RunnerConfig(base, cfg), h)
+}
+
+// NewBots builds one retry runner per bot of setups (see NewBot).
+func NewBots(ctx context.Context, js jetstream.JetStream, setups []workerkit.BotSetup, ro Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) ([]*workers.Runner, error) {
+	runners := make([]*workers.Runner, 0, len(setups))
+	for _, bs := range setups {
+		r, err := NewBot(ctx, js, bs, ro, wo, log, reg)
+		if err != nil {
+			return nil, fmt.Errorf("bot %s: %w", events.BotOrDefault(bs.ID), err)
+		}
+		runners = append(runners, r)
+	}
+	return runners, nil
 }
