@@ -31,8 +31,12 @@ type botRoutes struct {
 	// byWebhook holds the registrations that name their webhook id; empty
 	// in a single-bot deployment, whose settings never name one.
 	byWebhook map[string]webhookRoute
-	// only is the bot of a one-bot deployment, nil with several.
-	only *botRoute
+	// bare is the bot of a delivery to the bare webhook path whose webhook
+	// id no registration names: the only bot of a one-bot deployment,
+	// else the bot events.DefaultBot when the registry has it (a
+	// single-bot deployment that added bots keeps its first bot's webhooks
+	// as they are), else nil: refused.
+	bare *botRoute
 }
 
 // newBotRoutes builds the routes of cfg (with defaults): the bots of
@@ -50,7 +54,7 @@ func newBotRoutes(cfg Config, m *metrics) *botRoutes {
 		return b
 	}
 	if cfg.Bots == nil {
-		rs.only = add(events.DefaultBot, cfg.Secrets)
+		rs.bare = add(events.DefaultBot, cfg.Secrets)
 		return rs
 	}
 	for _, bot := range cfg.Bots.Bots() {
@@ -62,7 +66,9 @@ func newBotRoutes(cfg Config, m *metrics) *botRoutes {
 		}
 	}
 	if cfg.Bots.Len() == 1 {
-		rs.only = rs.byID[cfg.Bots.IDs()[0]]
+		rs.bare = rs.byID[cfg.Bots.IDs()[0]]
+	} else {
+		rs.bare = rs.byID[events.DefaultBot] // nil without it
 	}
 	return rs
 }
@@ -99,7 +105,7 @@ func (rs *botRoutes) choose(pathBot *botRoute, body []byte) (choice, *rejection)
 		// single-bot case reads nothing before the signature is checked.
 		b := pathBot
 		if b == nil {
-			b = rs.only
+			b = rs.bare
 		}
 		if b == nil {
 			return choice{}, unknownWebhook()
@@ -115,8 +121,8 @@ func (rs *botRoutes) choose(pathBot *botRoute, body []byte) (choice, *rejection)
 		return choice{bot: w.bot, verifier: w.verifier, claimed: id, byID: true}, nil
 	case pathBot != nil:
 		return choice{bot: pathBot, verifier: pathBot.verifier, claimed: id, byID: true}, nil
-	case rs.only != nil:
-		return choice{bot: rs.only, verifier: rs.only.verifier, claimed: id, byID: true}, nil
+	case rs.bare != nil:
+		return choice{bot: rs.bare, verifier: rs.bare.verifier, claimed: id, byID: true}, nil
 	}
 	return choice{}, unknownWebhook()
 }

@@ -342,3 +342,37 @@ func (e *testEnv) botContents(t *testing.T, stream string) []string {
 	}
 	return out
 }
+
+// TestBarePathIsTheDefaultBots: a single-bot deployment that adds a bot
+// keeps its first bot as default, whose webhooks still post to the bare
+// path with ids the registry does not list. Those deliveries are the
+// default bot's, checked with its secrets only.
+func TestBarePathIsTheDefaultBots(t *testing.T) {
+	const doc = `
+bots:
+  - id: default
+    token_env: T1
+    webhooks: [{secret_env: S1}]
+  - id: beta
+    token_env: T2
+    webhooks: [{secret_env: S2}]
+`
+	env := map[string]string{"S1": string(secretAlpha), "S2": string(secretBeta)}
+	r, err := bots.Parse([]byte(doc), bots.Options{SkipTokens: true, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *ingest.Config) { c.Secrets, c.Bots = nil, r })
+	path := e.url + ingest.DefaultPath
+	body := hookBody(hookOther, "bare-1", "r1")
+	if got := do(t, http.MethodPost, path, bytes.NewReader(body), signedWith(secretBeta, body)); got.status != http.StatusUnauthorized {
+		t.Fatalf("beta's secret on the bare path: %d, want 401", got.status)
+	}
+	if got := do(t, http.MethodPost, path, bytes.NewReader(body), signedWith(secretAlpha, body)); got.status != http.StatusOK {
+		t.Fatalf("default's delivery on the bare path: %d %v", got.status, got.body)
+	}
+	m := e.lastEvent(t, events.EventFilter("*", "*"))
+	if m == nil || m.Header.Get(events.HeaderBot) != "" {
+		t.Fatalf("not stored as the default bot's event: %v", m)
+	}
+}

@@ -39,7 +39,9 @@
 // Many bots: Config.Bots names the bots the service stores deliveries for.
 // A delivery to Path/<bot id> is that bot's; one to Path is the bot whose
 // registration names the envelope's webhook id, else the only bot, else
-// refused (404). Before the signature is checked the body's id is only
+// the bot events.DefaultBot if the registry has it (so a deployment that
+// adds bots keeps its first bot's webhooks as they are), else refused
+// (404). Before the signature is checked the body's id is only
 // used to choose the secrets: a registered id's registration's, else all
 // of the bot's; an id another bot registered, on a bot's path, is refused
 // (403), and so is a bot the registry does not have (404). The verified

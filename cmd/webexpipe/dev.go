@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped"
 	"github.com/webexpipe/webexpipe/cmd/internal/shipped/cardsworker"
@@ -52,6 +53,9 @@ type devOptions struct {
 	natsPort  int
 	simAddr   string
 	publicURL string
+	// bots are the emulator's bots beside its first, each ID or ID:TOKEN
+	// (as sim serve --bot takes them): dev mode serves them all.
+	bots []string
 }
 
 func devCommand() *cobra.Command {
@@ -96,6 +100,8 @@ func (o *devOptions) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (-1: any free port)")
 	fs.StringVar(&o.simAddr, "sim-addr", defaultSimAddr, "address of the Webex emulator (used when no Webex token is set)")
 	fs.StringVar(&o.publicURL, "public-url", "", "with a real Webex token: the public URL Webex reaches ingest at; the webhooks are registered there")
+	fs.StringSliceVar(&o.bots, "bot", nil, "more emulator bots to serve beside the first (bot default), each ID or ID:TOKEN (repeat, or comma-separated); each gets its own webhooks at <ingest>/<ID> and its own secret")
+	process.SetEnvNames(fs, "bot", "SIM_BOTS")
 	// A different default, not a value: fs.Set would mark the flag as
 	// given, and LISTEN_ADDR (read only for flags not given) would be
 	// ignored.
@@ -108,7 +114,7 @@ func runDev(ctx context.Context, o devOptions, log *slog.Logger, out io.Writer) 
 	d := &devMode{o: o, log: log}
 	defer d.closers.close()
 	steps := []func(context.Context) error{
-		d.resolveToken, d.startDebug, d.startNATS, d.startWebex, d.startIngest, d.startWorkers, d.ensureWebhooks,
+		d.resolveToken, d.startDebug, d.startNATS, d.startWebex, d.registerBots, d.startIngest, d.startWorkers, d.ensureWebhooks,
 		d.startConsole,
 	}
 	for _, step := range steps {
@@ -136,9 +142,9 @@ type devMode struct {
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	sim      *emulator.Server // nil with a real token
-	client   *webex.Client
+	client   *webex.Client    // the bot default's
+	bots     *bots.Registry   // the bots served: default, and --bot's
 	reg      *prometheus.Registry
-	icfg     ingest.Config
 	ingest   string // ingest's webhook URL
 	console  string // the operations view's URL; "" when off
 }
@@ -146,6 +152,9 @@ type devMode struct {
 func (d *devMode) resolveToken(context.Context) error {
 	token, err := d.o.worker.Webex.ResolveToken()
 	d.token, d.emulated = token, token == ""
+	if err == nil && !d.emulated && len(d.o.bots) > 0 {
+		err = errors.New("--bot adds bots to the Webex emulator: unset WEBEX_TOKEN to use it (a deployment of real bots takes BOTS_FILE)")
+	}
 	return err
 }
 
@@ -203,7 +212,15 @@ func (o devOptions) sharding() (events.Sharding, error) {
 // restart together (and removing the data dir resets both).
 func (d *devMode) startWebex(context.Context) error {
 	if d.emulated {
-		sim, err := emulator.Load(filepath.Join(d.o.dataDir, emulatorStateFile), emulator.Options{Logger: d.log.With("component", "emulator")})
+		opts := emulator.Options{Logger: d.log.With("component", "emulator")}
+		for _, v := range d.o.bots {
+			spec, err := parseBotSpec(v)
+			if err != nil {
+				return err
+			}
+			opts.Bots = append(opts.Bots, spec)
+		}
+		sim, err := emulator.Load(filepath.Join(d.o.dataDir, emulatorStateFile), opts)
 		if err != nil {
 			return err
 		}
@@ -224,6 +241,54 @@ func (d *devMode) startWebex(context.Context) error {
 	return err
 }
 
+// registerBots makes the registry of the bots dev mode serves. With a real
+// token it is the one bot of the single-bot settings. With the emulator it
+// is each of the emulator's bots, with its token; the first, default, is
+// checked with the webhook secrets given, if any, and every other bot with
+// a fresh random secret of its own (none with INSECURE_SKIP_SIGNATURE).
+func (d *devMode) registerBots(context.Context) error {
+	in := d.o.ingest
+	if !d.emulated {
+		r, err := bots.Single(bots.SingleSettings{Token: d.token, Secrets: in.Secrets, SecretFile: in.SecretFile})
+		d.bots = r
+		return err
+	}
+	given, err := in.ResolveSecrets()
+	if err != nil {
+		return err
+	}
+	vars := map[string]string{}
+	var doc strings.Builder
+	doc.WriteString("bots:\n")
+	for i, b := range d.sim.Bots() {
+		var secrets []string
+		switch {
+		case b.ID == bots.DefaultBotID && len(given) > 0:
+			for _, g := range given {
+				secrets = append(secrets, string(g))
+			}
+		case !in.Insecure:
+			secrets = []string{randomSecret()}
+		}
+		token, secret := fmt.Sprintf("DEV_TOKEN_%d", i), fmt.Sprintf("DEV_SECRET_%d", i)
+		vars[token] = b.Token
+		fmt.Fprintf(&doc, "  - id: %s\n    token_env: %s\n    webhooks:\n      - resources: [messages/created, attachmentActions/created]\n", b.ID, token)
+		if len(secrets) > 0 {
+			vars[secret] = strings.Join(secrets, ",")
+			fmt.Fprintf(&doc, "        secret_env: %s\n", secret)
+		}
+	}
+	r, err := bots.Parse([]byte(doc.String()), bots.Options{Unsigned: in.Insecure, LookupEnv: func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}})
+	if err != nil {
+		return fmt.Errorf("the emulator's bots: %w", err)
+	}
+	d.bots = r
+	return nil
+}
+
 // startIngest serves ingest. With the emulator, a fresh random secret
 // signs the webhooks unless one is given.
 func (d *devMode) startIngest(context.Context) error {
@@ -232,9 +297,7 @@ func (d *devMode) startIngest(context.Context) error {
 		return err
 	}
 	in := d.o.ingest
-	if d.emulated && len(in.Secrets) == 0 && in.SecretFile == "" && !in.Insecure {
-		in.Secrets = []string{randomSecret()}
-	}
+	in.Registry, in.Secrets, in.SecretFile = d.bots, nil, ""
 	if in.SpoolDir == "" {
 		in.SpoolDir = filepath.Join(d.o.dataDir, "spool")
 	}
@@ -251,7 +314,6 @@ func (d *devMode) startIngest(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("ingest on %s: %w", in.Addr, err)
 	}
-	d.icfg = icfg
 	d.ingest = "http://" + loopbackAddr(ln.Addr()) + icfg.Path
 	d.services.start(context.Background(), "ingest", func(ctx context.Context) error {
 		return svc.Serve(ctx, ln, ingest.ServerConfig{})
@@ -263,19 +325,30 @@ func (d *devMode) startIngest(context.Context) error {
 // their consumers exist: each starts at new events, so none may arrive
 // before.
 func (d *devMode) startWorkers(ctx context.Context) error {
-	echoRunner, err := echoworker.New(d.js, d.client, d.o.echo, d.o.worker, d.log, d.reg)
-	if err != nil {
-		return err
+	// Each worker type gets one runner per bot, the bots of a type sharing
+	// its WORKER_CONCURRENCY handlers, as in the worker binaries.
+	var runners []*workers.Runner
+	for _, build := range []func([]workerkit.BotSetup) ([]*workers.Runner, error){
+		func(setups []workerkit.BotSetup) ([]*workers.Runner, error) {
+			return echoworker.NewBots(d.js, setups, d.o.echo, d.o.worker, d.log, d.reg)
+		},
+		func(setups []workerkit.BotSetup) ([]*workers.Runner, error) {
+			return cardsworker.NewBots(d.js, setups, d.o.cards, d.o.worker, d.log, d.reg)
+		},
+		func(setups []workerkit.BotSetup) ([]*workers.Runner, error) {
+			return retryworker.NewBots(ctx, d.js, setups, d.o.retry, d.o.worker, d.log, d.reg)
+		},
+	} {
+		setups, err := d.o.worker.BotSetups(d.bots)
+		if err != nil {
+			return err
+		}
+		rs, err := build(setups)
+		if err != nil {
+			return err
+		}
+		runners = append(runners, rs...)
 	}
-	cardsRunner, err := cardsworker.New(d.js, d.client, d.o.cards, d.o.worker, d.log, d.reg)
-	if err != nil {
-		return err
-	}
-	retryRunner, err := retryworker.New(ctx, d.js, d.client, d.o.retry, d.o.worker, d.log, d.reg)
-	if err != nil {
-		return err
-	}
-	runners := []*workers.Runner{echoRunner, cardsRunner, retryRunner}
 	ended := make(chan struct{})
 	d.services.start(context.Background(), "workers", func(ctx context.Context) error {
 		defer close(ended)
@@ -301,28 +374,55 @@ func (d *devMode) ensureWebhooks(ctx context.Context) error {
 	if !d.emulated {
 		target = d.o.publicURL
 	}
-	if target != "" {
-		secret := ""
-		if len(d.icfg.Secrets) > 0 {
-			secret = string(d.icfg.Secrets[0])
-		}
-		ectx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		rep, err := webhooks.Ensure(ectx, d.client, d.js, webhooks.Spec{
-			TargetURL: target, Secret: secret, Unsigned: secret == "", Events: shipped.Events(),
-		}, webhooks.Options{NamePrefix: devWebhookPrefix, Logger: d.log})
+	for _, b := range d.bots.Bots() {
+		client, err := d.o.worker.Webex.ClientFor(b)
 		if err != nil {
-			return fmt.Errorf("register the webhooks: %w", err)
+			return err
 		}
-		for _, a := range rep.Actions {
-			if a.Kind == webhooks.KindWaiting {
-				d.log.Warn("a webhook is disabled on Webex and may be re-activated only later (the five-minute rule)",
-					"webhook", a.Name, "from", a.At)
+		if target != "" {
+			if err := d.ensureBotWebhooks(ctx, client, b, target); err != nil {
+				return err
 			}
 		}
+		webhooks.Warn(ctx, client, shipped.Events(), botLog(d.log, b.ID))
 	}
-	webhooks.Warn(ctx, d.client, shipped.Events(), d.log)
 	return nil
+}
+
+// ensureBotWebhooks registers b's webhooks: the bot default's at target,
+// any other bot's at target/<id>, where ingest takes that bot's
+// deliveries, each signed with the bot's first secret.
+func (d *devMode) ensureBotWebhooks(ctx context.Context, client *webex.Client, b *bots.Bot, target string) error {
+	if b.ID != bots.DefaultBotID {
+		target = strings.TrimSuffix(target, "/") + "/" + b.ID
+	}
+	secret := ""
+	if s := b.Secrets(); len(s) > 0 {
+		secret = s[0].Reveal()
+	}
+	ectx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	rep, err := webhooks.Ensure(ectx, client, d.js, webhooks.Spec{
+		TargetURL: target, Secret: secret, Unsigned: secret == "", Events: shipped.Events(),
+	}, webhooks.Options{NamePrefix: devWebhookPrefix, Logger: botLog(d.log, b.ID)})
+	if err != nil {
+		return fmt.Errorf("register the webhooks of bot %s: %w", b.ID, err)
+	}
+	for _, a := range rep.Actions {
+		if a.Kind == webhooks.KindWaiting {
+			d.log.Warn("a webhook is disabled on Webex and may be re-activated only later (the five-minute rule)",
+				"bot", b.ID, "webhook", a.Name, "from", a.At)
+		}
+	}
+	return nil
+}
+
+// botLog is log with the bot, for any bot but the default one.
+func botLog(log *slog.Logger, bot string) *slog.Logger {
+	if bot == bots.DefaultBotID {
+		return log
+	}
+	return log.With("bot", bot)
 }
 
 // startConsole serves the operations view when --console-addr is given.
@@ -382,6 +482,10 @@ func printNextSteps(out io.Writer, ingestURL string, o devOptions, simURL, natsU
 		fmt.Fprintf(out, "  %s sim send \"hello\"     # a user writes to the bot; the echo reply is printed\n", run)
 		fmt.Fprintf(out, "  %s sim send card       # the bot answers with a demo card; its message id is printed\n", run)
 		fmt.Fprintf(out, "  %s sim click <id> action=demo name=Ana   # submit the card; the threaded answer is printed\n", run)
+		for _, b := range o.bots {
+			id, _, _ := strings.Cut(b, ":")
+			fmt.Fprintf(out, "  %s sim send --bot %s \"hello\"   # the same, to bot %s (its webhooks post to %s/%s)\n", run, id, id, ingestURL, id)
+		}
 	} else {
 		fmt.Fprintf(out, "  Webex      %s\n", o.worker.Webex.APIURL)
 		if o.publicURL == "" {

@@ -18,6 +18,8 @@ import (
 
 // TestDevAndSimSend runs what a new user runs: the real webexpipe binary in
 // dev mode, then `webexpipe sim send hello`, which must print the echo reply.
+// Dev mode serves a second bot (--bot sales) too, which answers its own
+// user through its own webhook and token.
 func TestDevAndSimSend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -33,6 +35,7 @@ func TestDevAndSimSend(t *testing.T) {
 		"--sim-addr", "127.0.0.1:0",
 		"--listen-addr", "127.0.0.1:0",
 		"--webex-webhook-secret", devSecret,
+		"--bot", "sales",
 	)
 	dev.Env = cleanEnv()
 	stdout, err := dev.StdoutPipe()
@@ -67,6 +70,18 @@ func TestDevAndSimSend(t *testing.T) {
 	t.Logf("sim send hello: reply after %s (including process start)", took)
 	if !strings.Contains(string(out), "hello") || !strings.Contains(string(out), `"resource": "messages"`) {
 		t.Fatalf("sim send printed no echo reply:\n%s", out)
+	}
+
+	// The second bot answers its user itself: sim send --bot waits for a
+	// reply from that bot only.
+	toSales := exec.CommandContext(ctx, bin, "sim", "send", "--sim-url", simURL, "--timeout", "10s", "--bot", "sales", "hello sales")
+	toSales.Env = cleanEnv()
+	out, err = toSales.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sim send --bot sales: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "hello sales") {
+		t.Fatalf("sim send --bot sales printed no echo reply:\n%s", out)
 	}
 
 	// A card, and a submission of it, answered in the card's thread.
@@ -129,7 +144,8 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch {
-		case strings.HasPrefix(name, "WEBEX_"), strings.HasPrefix(name, "NATS_"), name == "LISTEN_ADDR", name == "SIM_ADDR", name == "DATA_DIR":
+		case strings.HasPrefix(name, "WEBEX_"), strings.HasPrefix(name, "NATS_"), name == "LISTEN_ADDR", name == "SIM_ADDR", name == "DATA_DIR",
+			name == "BOTS_FILE", name == "SIM_BOTS", name == "SIM_BOT":
 			continue
 		}
 		env = append(env, kv)

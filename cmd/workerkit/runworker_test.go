@@ -71,8 +71,7 @@ func TestRefusedTokenMakesTheWorkerUnready(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- workerkit.RunWorker(ctx, "echo-worker", natsFor(t), wo, log, func(js jetstream.JetStream, reg *prometheus.Registry) ([]*workers.Runner, error) {
-			r, err := echoworker.New(js, client, echoworker.Options{Mode: "both", RecheckAfter: time.Second}, wo, log, reg)
-			return []*workers.Runner{r}, err
+			return echoworker.NewBots(js, []workerkit.BotSetup{{Client: client}}, echoworker.Options{Mode: "both", RecheckAfter: time.Second}, wo, log, reg)
 		})
 	}()
 	defer func() {

@@ -11,7 +11,6 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/cards"
-	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
@@ -51,10 +50,10 @@ func (o *Options) Bot() workerkit.Bot {
 	}
 }
 
-// New builds the cards worker's runner (dev mode runs it beside the
-// others). Its Webex calls go through workerkit.WebexCaller (the shared
-// pause and, per wo.Calls, the retry worker), and its metrics go to reg
-// beside the runtime's.
-func New(js jetstream.JetStream, client *webex.Client, co Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	return workerkit.WebexRunner(js, client, cards.Name, cards.Events, wo, log, reg, co.Handler)
+// NewBots builds the cards worker's runners, one per bot of setups (dev
+// mode runs them beside the others). Each bot's Webex calls go through its
+// own workerkit.WebexCaller (its token's pause and, per wo.Calls, the retry
+// worker), and the metrics go to reg beside the runtime's.
+func NewBots(js jetstream.JetStream, setups []workerkit.BotSetup, co Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) ([]*workers.Runner, error) {
+	return workerkit.WebexRunners(js, setups, cards.Name, cards.Events, wo, log, reg, co.Handler)
 }

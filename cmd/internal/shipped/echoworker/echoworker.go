@@ -11,7 +11,6 @@ import (
 	"github.com/webexpipe/webexpipe/cmd/workerkit"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/echo"
-	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webexcall"
 )
 
@@ -46,9 +45,10 @@ func (o *Options) Bot() workerkit.Bot {
 	}
 }
 
-// New builds the echo worker's runner (dev mode runs it beside the
-// others). Its Webex calls go through workerkit.WebexCaller: the shared
-// pause and, per wo.Calls, the retry worker.
-func New(js jetstream.JetStream, client *webex.Client, eo Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	return workerkit.WebexRunner(js, client, echo.Name, echo.Events, wo, log, reg, eo.Handler)
+// NewBots builds the echo worker's runners, one per bot of setups (dev
+// mode runs them beside the others). Each bot's Webex calls go through its
+// own workerkit.WebexCaller: its token's pause and, per wo.Calls, the
+// retry worker.
+func NewBots(js jetstream.JetStream, setups []workerkit.BotSetup, eo Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) ([]*workers.Runner, error) {
+	return workerkit.WebexRunners(js, setups, echo.Name, echo.Events, wo, log, reg, eo.Handler)
 }
