@@ -65,7 +65,7 @@ func Roles(s Sharding, bots ...string) []Role {
 		{User: "cards", Doc: "cards-worker", Permissions: workerPermissions("cards", s, bots)},
 		{User: "memberships", Doc: "membership-worker", Permissions: workerPermissions("memberships", s, bots)},
 		{User: RetryWorker, Doc: "retry-worker (re-runs the stored calls of every worker)", Permissions: retryPermissions(bots)},
-		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch (with its recovery of lost messages)", Permissions: webhooksPermissions(s)},
+		{User: WebhooksUser, Doc: "webexpipe webhooks ensure and watch (with its recovery of lost messages)", Permissions: webhooksPermissions(s, bots)},
 	}
 }
 
@@ -232,27 +232,32 @@ func retryPermissions(bots []string) Permissions {
 
 // recoveryUse is the watchdog's recovery of lost messages: reading which
 // message events the streams hold through one consumer on each shard's
-// stream (RecoveryConsumer, filtered to messages/created, replaced and
-// removed by the client), and storing the missing ones as ingest would.
-// Its state is in the webhooks bucket. It may also check the shards
-// (CheckShards).
-func recoveryUse(s Sharding) []string {
-	filter := EventFilter("messages", "created")
+// stream (RecoveryConsumer, filtered to one bot's messages/created,
+// replaced and removed by the client), and storing the missing ones as
+// ingest would, on each bot's subjects. Its state is in the webhooks
+// bucket. It may also check the shards (CheckShards).
+func recoveryUse(s Sharding, bots []string) []string {
 	var out []string
-	for _, stream := range s.Streams() {
-		out = append(out,
-			jsAPI("STREAM.INFO."+stream),
-			jsAPI("CONSUMER.CREATE."+stream+"."+RecoveryConsumer+"."+filter),
-			jsAPI("CONSUMER.INFO."+stream+"."+RecoveryConsumer),
-			jsAPI("CONSUMER.MSG.NEXT."+stream+"."+RecoveryConsumer),
-			jsAPI("CONSUMER.DELETE."+stream+"."+RecoveryConsumer),
-		)
+	for _, bot := range bots {
+		filter := BotEventFilter(bot, "messages", "created")
+		for _, stream := range s.Streams() {
+			out = append(out,
+				jsAPI("CONSUMER.CREATE."+stream+"."+RecoveryConsumer+"."+filter),
+				jsAPI("CONSUMER.INFO."+stream+"."+RecoveryConsumer),
+				jsAPI("CONSUMER.MSG.NEXT."+stream+"."+RecoveryConsumer),
+				jsAPI("CONSUMER.DELETE."+stream+"."+RecoveryConsumer),
+			)
+		}
+		out = append(out, filter)
 	}
-	return append(out, jsAPI("STREAM.INFO."+ShardStream(s.Shards)), filter)
+	for _, stream := range s.Streams() {
+		out = append(out, jsAPI("STREAM.INFO."+stream))
+	}
+	return append(out, jsAPI("STREAM.INFO."+ShardStream(s.Shards)))
 }
 
-func webhooksPermissions(s Sharding) Permissions {
+func webhooksPermissions(s Sharding, bots []string) Permissions {
 	pub := append([]string{jsAPI("INFO")}, webhooksState()...)
-	pub = append(pub, recoveryUse(s)...)
+	pub = append(pub, recoveryUse(s, bots)...)
 	return Permissions{Publish: pub, Subscribe: subscribeOwnInbox(WebhooksUser)}
 }

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -121,6 +122,37 @@ func TestShardedRoles(t *testing.T) {
 	for k := range 3 {
 		if !webhooks["$JS.API.CONSUMER.MSG.NEXT."+ShardStream(k)+"."+RecoveryConsumer] {
 			t.Errorf("webhooks may not read %s through %s", ShardStream(k), RecoveryConsumer)
+		}
+	}
+}
+
+// With bots, each worker user may use each bot's consumers and the
+// watchdog's user may recover each bot's messages; without, nothing of a
+// bot is allowed.
+func TestRolesWithBots(t *testing.T) {
+	has := func(roles []Role, user, subject string) bool {
+		for _, r := range roles {
+			if r.User == user {
+				return slices.Contains(r.Publish, subject)
+			}
+		}
+		return false
+	}
+	s := DefaultSharding()
+	withBots := Roles(s, DefaultBot, "support")
+	for _, want := range []struct{ user, subject string }{
+		{"echo", "$JS.API.CONSUMER.MSG.NEXT.WEBEX_EVENTS.echo"},
+		{"echo", "$JS.API.CONSUMER.MSG.NEXT.WEBEX_EVENTS.echo@support"},
+		{"echo", "$JS.API.CONSUMER.MSG.NEXT.WEBEX_EVENTS.echo@support-p3"},
+		{RetryWorker, "$JS.API.CONSUMER.MSG.NEXT.WEBEX_CALLS.retry@support"},
+		{WebhooksUser, "$JS.API.CONSUMER.CREATE.WEBEX_EVENTS.webexpipe-recovery.webex.events.support.messages.created.*"},
+		{WebhooksUser, "webex.events.support.messages.created.*"},
+	} {
+		if !has(withBots, want.user, want.subject) {
+			t.Errorf("with bots, %s may not publish %s", want.user, want.subject)
+		}
+		if strings.Contains(want.subject, "support") && has(Roles(s), want.user, want.subject) {
+			t.Errorf("without bots, %s may publish %s", want.user, want.subject)
 		}
 	}
 }
