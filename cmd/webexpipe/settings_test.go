@@ -38,7 +38,7 @@ func TestSettings(t *testing.T) {
 				"ECHO_MODE", "ECHO_RECHECK_AFTER", "CARDS_RECHECK_AFTER",
 				"RETRY_INITIAL_INTERVAL", "RETRY_MULTIPLIER", "RETRY_RANDOMIZATION", "RETRY_MAX_INTERVAL", "RETRY_MAX_ELAPSED",
 				"RETRY_RECHECK_AFTER", "RETRY_NOT_FOUND_GRACE",
-				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "PUBLIC_URL", "CONSOLE_ADDR", "CONSOLE_TOKEN_FILE", "CONSOLE_WRITE"}}},
+				"DATA_DIR", "NATS_PORT", "SIM_ADDR", "SIM_BOTS", "PUBLIC_URL", "CONSOLE_ADDR", "CONSOLE_TOKEN_FILE", "CONSOLE_WRITE"}}},
 		{path: []string{"webhooks", "ensure"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings, {"BOTS_FILE"}}},
 		{path: []string{"webhooks", "watch"}, groups: [][]string{proctest.LogSettings, proctest.NATSSettings, proctest.WebexSettings, webhookSettings, {"BOTS_FILE"},
 			{"WEBHOOK_WATCH_INTERVAL", "WEBHOOK_UNSIGNED", "METRICS_ADDR", "PARTITIONS", "EVENTS_SHARDS",

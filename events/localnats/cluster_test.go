@@ -9,6 +9,7 @@ import (
 
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
+	"github.com/webexpipe/webexpipe/internal/waitfor"
 )
 
 // TestClusterSurvivesLeaderLoss: the streams are replicated on three
@@ -39,12 +40,26 @@ func TestClusterSurvivesLeaderLoss(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Logf("node %d stopped; new leader node %d after %s", leader, c.StreamLeader(events.EventsStream), time.Since(stopped).Round(time.Millisecond))
-	s, err := js.Stream(ctx, events.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, err := s.GetMsg(ctx, 1); err != nil || string(m.Data) != "before" {
-		t.Fatalf("message 1 after the leader change: %v, %v", m, err)
+	t.Logf("node %d stopped; a leader seen on node %d after %s", leader, c.StreamLeader(events.EventsStream), time.Since(stopped).Round(time.Millisecond))
+	// The client reconnects to another node, and the meta and stream
+	// leaders may both move: on a loaded machine that takes a while, so
+	// each try has its own timeout and the whole a generous deadline.
+	var got string
+	waitfor.Until(t, 90*time.Second, func() (bool, string) {
+		try, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := js.Stream(try, events.EventsStream)
+		if err != nil {
+			return false, "stream lookup: " + err.Error()
+		}
+		m, err := s.GetMsg(try, 1)
+		if err != nil {
+			return false, "message 1: " + err.Error()
+		}
+		got = string(m.Data)
+		return true, ""
+	})
+	if got != "before" {
+		t.Fatalf("message 1 after the leader change is %q, want %q", got, "before")
 	}
 }

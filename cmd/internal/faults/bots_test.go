@@ -15,7 +15,7 @@ import (
 
 // TestOneBotRateLimited runs two bots through one ingest, one echo worker
 // and one retry worker. After a first round of messages to both, Webex
-// answers every call of the second bot, beta, with 429 for a while (30 s;
+// answers every call of the second bot, beta, with 429 for a while (15 s;
 // a minute with FAULTS_LONG), and a second round is sent. Beta's token is
 // paused, and its events wait in its own consumers; alpha's must all be
 // answered while beta still waits, and beta's once its pause is over,
@@ -25,7 +25,7 @@ func TestOneBotRateLimited(t *testing.T) {
 	r := newRig(t, rigOptions{bots: []string{"alpha", "beta"}})
 	r.startAll()
 	n, rate := size()
-	pause := 30 * time.Second
+	pause := 15 * time.Second
 	if long() {
 		pause = time.Minute
 	}
