@@ -144,7 +144,7 @@ func (p *Process) Output() string {
 
 // WithoutConfig drops webexpipe settings a developer's shell may carry.
 func WithoutConfig(env []string) []string {
-	configPrefixes := []string{"WEBEX_", "NATS_", "LISTEN_", "METRICS_", "ECHO_", "CARDS_", "RETRY_", "WORKER_", "LOG_", "EXPECT_"}
+	configPrefixes := []string{"WEBEX_", "NATS_", "LISTEN_", "METRICS_", "ECHO_", "CARDS_", "RETRY_", "WORKER_", "LOG_", "EXPECT_", "BOTS_"}
 	var out []string
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
