@@ -404,7 +404,7 @@ func (d *devMode) ensureBotWebhooks(ctx context.Context, client *webex.Client, b
 	defer cancel()
 	rep, err := webhooks.Ensure(ectx, client, d.js, webhooks.Spec{
 		TargetURL: target, Secret: secret, Unsigned: secret == "", Events: shipped.Events(),
-	}, webhooks.Options{NamePrefix: devWebhookPrefix, Logger: botLog(d.log, b.ID)})
+	}, webhooks.Options{NamePrefix: devWebhookPrefix, Bot: b.ID, Logger: botLog(d.log, b.ID)})
 	if err != nil {
 		return fmt.Errorf("register the webhooks of bot %s: %w", b.ID, err)
 	}

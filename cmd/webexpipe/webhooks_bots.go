@@ -73,7 +73,9 @@ func (c *webhooksCmd) botManagers(ctx context.Context, cmd *cobra.Command, secre
 			nc.Close()
 			return nil, nil, err
 		}
-		m, err := webhooks.Open(ctx, client, js, c.wh.ManagerOptions(log.With("bot", b.ID)))
+		mo := c.wh.ManagerOptions(log.With("bot", b.ID))
+		mo.Bot = b.ID
+		m, err := webhooks.Open(ctx, client, js, mo)
 		if err != nil {
 			nc.Close()
 			return nil, nil, fmt.Errorf("bot %s: %w", b.ID, err)

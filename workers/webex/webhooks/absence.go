@@ -2,8 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,16 +26,16 @@ type heartbeat struct {
 	At time.Time `json:"at"`
 }
 
-// heartbeatKey is the heartbeat of the watchdogs of one name prefix.
-func heartbeatKey(prefix string) string {
-	sum := sha256.Sum256([]byte(prefix))
-	return "watch." + hex.EncodeToString(sum[:8])
+// heartbeatKey is the heartbeat of the watchdogs of one name prefix and
+// bot.
+func heartbeatKey(prefix, bot string) string {
+	return "watch." + scopeHash(prefix, bot)
 }
 
 // lastWatched returns the time of the last good round of a watchdog with
 // a recovery; zero when none ever ran (or its mark expired).
 func (m *Manager) lastWatched(ctx context.Context) (time.Time, error) {
-	e, err := m.kv.Get(ctx, heartbeatKey(m.o.NamePrefix))
+	e, err := m.kv.Get(ctx, heartbeatKey(m.o.NamePrefix, m.o.Bot))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return time.Time{}, nil
 	}
@@ -57,7 +55,7 @@ func (m *Manager) watched(ctx context.Context, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	if _, err := m.kv.Put(ctx, heartbeatKey(m.o.NamePrefix), val); err != nil {
+	if _, err := m.kv.Put(ctx, heartbeatKey(m.o.NamePrefix, m.o.Bot), val); err != nil {
 		return fmt.Errorf("write the watchdog's heartbeat: %w", err)
 	}
 	return nil

@@ -8,14 +8,27 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/internal/kvlease"
 )
 
-// lockKey is the lock of one name prefix: deployments with different
-// prefixes manage different webhooks and need not wait for each other.
-func lockKey(prefix string) string {
-	sum := sha256.Sum256([]byte(prefix))
-	return "lock." + hex.EncodeToString(sum[:8])
+// lockKey is the lock of one name prefix and bot: deployments with
+// different prefixes, and different bots (tokens), manage different
+// webhooks and need not wait for each other.
+func lockKey(prefix, bot string) string {
+	return "lock." + scopeHash(prefix, bot)
+}
+
+// scopeHash names the webhooks of one name prefix and bot in a key: the
+// hash of the prefix alone for the default bot (the keys of a single-bot
+// deployment stay as they were), of the prefix and the bot for another.
+func scopeHash(prefix, bot string) string {
+	scope := prefix
+	if bot != "" && bot != events.DefaultBot {
+		scope += "\x00" + bot
+	}
+	sum := sha256.Sum256([]byte(scope))
+	return hex.EncodeToString(sum[:8])
 }
 
 // lock takes the ensure lock, waiting up to LockWait, and returns the
@@ -23,7 +36,7 @@ func lockKey(prefix string) string {
 // over with a compare-and-set on its revision, so exactly one waiter gets
 // it.
 func (m *Manager) lock(ctx context.Context) (func(), error) {
-	key := lockKey(m.o.NamePrefix)
+	key := lockKey(m.o.NamePrefix, m.o.Bot)
 	deadline := time.Now().Add(m.o.LockWait)
 	for {
 		l, ok, err := kvlease.TryTake(ctx, m.kv, key, m.holder, m.o.LockTTL)

@@ -37,7 +37,7 @@ func TestLockLease(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			key := lockKey(m.o.NamePrefix)
+			key := lockKey(m.o.NamePrefix, m.o.Bot)
 			if tt.held != nil {
 				b, _ := json.Marshal(tt.held)
 				if _, err := kv.Put(ctx, key, b); err != nil {
@@ -94,4 +94,51 @@ func TestWait(t *testing.T) {
 type leaseValue struct {
 	Holder  string    `json:"holder"`
 	Expires time.Time `json:"expires"`
+}
+
+// Each bot's lock and heartbeat are its own, and the bot default keeps
+// the keys of a single-bot deployment: one bot's watchdog neither waits
+// for another's lock nor stands in for its absence.
+func TestBotsHaveTheirOwnLockAndHeartbeat(t *testing.T) {
+	_, _, js := localnats.StartProvisioned(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, events.WebhooksBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lockKey("p", "") != lockKey("p", events.DefaultBot) || heartbeatKey("p", events.DefaultBot) != heartbeatKey("p", "") {
+		t.Error("the bot default's keys differ from a single-bot deployment's")
+	}
+	if lockKey("p", "alpha") == lockKey("p", "beta") || heartbeatKey("p", "alpha") == heartbeatKey("p", "") {
+		t.Error("two bots share a key")
+	}
+	manager := func(bot string) *Manager {
+		m, err := New(noAPI{}, kv, Options{NamePrefix: "bots", Bot: bot, LockWait: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	alpha, beta := manager("alpha"), manager("beta")
+	unlock, err := alpha.lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	unlockBeta, err := beta.lock(ctx)
+	if err != nil {
+		t.Fatalf("beta waited for alpha's lock: %v", err)
+	}
+	unlockBeta()
+	at := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	if err := alpha.watched(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := beta.lastWatched(ctx); err != nil || !got.IsZero() {
+		t.Errorf("beta's last watch %v (%v), want none: alpha's watchdog is not beta's", got, err)
+	}
+	if got, err := alpha.lastWatched(ctx); err != nil || !got.Equal(at) {
+		t.Errorf("alpha's last watch %v (%v), want %v", got, err, at)
+	}
 }

@@ -35,6 +35,12 @@ const (
 type Options struct {
 	// NamePrefix recognises managed webhooks; default DefaultNamePrefix.
 	NamePrefix string
+	// Bot is the bot whose token the manager uses, in a deployment of
+	// several bots; "" or events.DefaultBot for the bot of a single-bot
+	// deployment. Each bot's ensure lock and watchdog heartbeat are its
+	// own, so that watchdogs of different bots in different processes
+	// neither wait for each other nor hide each other's absence.
+	Bot string
 	// MinDisabled and MaxBackoff bound the wait before re-activating a
 	// disabled webhook (see the package doc).
 	MinDisabled time.Duration
