@@ -66,29 +66,90 @@ func TestOneBotRateLimited(t *testing.T) {
 		pct(base, 50), pct(base, 99), len(base), pct(during, 50), pct(during, 99), len(during), limited)
 }
 
+// TestOneBotFloods: beta's users send a burst of messages all at once,
+// and each of beta's replies takes Webex 500 ms, so beta has a backlog of
+// many seconds of work; meanwhile alpha's users write at a steady pace.
+// Alpha's messages must all be answered while beta's backlog is still
+// being worked off, and the test logs alpha's message-to-reply latency
+// before and during the flood, and beta's.
+func TestOneBotFloods(t *testing.T) {
+	r := newRig(t, rigOptions{bots: []string{"alpha", "beta"}})
+	r.startAll()
+	flood, steady, rate := 300, 30, 10
+	if long() {
+		flood, steady = 3000, 300
+	}
+	first := r.postRound(steady, rate)
+	r.waitReplied(first, "the first round answered")
+	base := r.latencies(r.ofBot(first, "alpha"))
+
+	r.sim.InjectFault(emulator.Fault{Bot: "beta", Method: http.MethodPost, Path: "/messages", Delay: 500 * time.Millisecond})
+	burst := r.postTo("beta", flood, 0)
+	alpha := r.postTo("alpha", steady, rate)
+	r.waitReplied(alpha, "alpha answered during beta's flood")
+	if waiting := len(burst) - r.repliedCount(burst); waiting == 0 {
+		t.Errorf("beta's whole flood was answered before alpha's messages: nothing tested")
+	} else {
+		t.Logf("when alpha's messages were answered, %d of beta's %d were still waiting", waiting, len(burst))
+	}
+	r.waitReplied(burst, "beta's flood answered")
+	r.sim.ClearFaults()
+	o := r.settle(90 * time.Second)
+	if o.accepted != o.posted {
+		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
+	}
+	during, betas := r.latencies(alpha), r.latencies(burst)
+	t.Logf("alpha message-to-reply: before beta's flood p50 %s p99 %s (%d messages); during it p50 %s p99 %s (%d messages); beta's flood of %d: p50 %s p99 %s",
+		pct(base, 50), pct(base, 99), len(base), pct(during, 50), pct(during, 99), len(during), len(burst), pct(betas, 50), pct(betas, 99))
+}
+
+// postTo posts n messages to bot, as four users, at rate per second (0: as
+// fast as the emulator takes them); it returns their indexes in posted.
+func (r *rig) postTo(bot string, n, rate int) []int {
+	r.t.Helper()
+	var tick <-chan time.Time
+	if rate > 0 {
+		tk := time.NewTicker(time.Second / time.Duration(rate))
+		defer tk.Stop()
+		tick = tk.C
+	}
+	out := make([]int, 0, n)
+	for i := range n {
+		if tick != nil {
+			<-tick
+		}
+		out = append(out, r.post(bot, i%4))
+	}
+	return out
+}
+
 // postRound posts n messages at rate per second, alternately to each of
 // the rig's bots, as four users each; it returns their indexes in posted.
 func (r *rig) postRound(n, rate int) []int {
 	r.t.Helper()
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
-	var out []int
+	out := make([]int, 0, n)
 	for i := range n {
 		<-tick.C
-		bot := r.opts.bots[i%len(r.opts.bots)]
-		r.mu.Lock()
-		idx := len(r.posted)
-		m, err := r.sim.PostAsUser(emulator.UserMessage{Bot: bot, PersonEmail: fmt.Sprintf("user%d@example.com", i%4), Text: marker(idx) + " hello " + bot})
-		if err == nil {
-			r.posted = append(r.posted, m)
-		}
-		r.mu.Unlock()
-		if err != nil {
-			r.t.Fatalf("post %d to %s: %v", idx, bot, err)
-		}
-		out = append(out, idx)
+		out = append(out, r.post(r.opts.bots[i%len(r.opts.bots)], i%4))
 	}
 	return out
+}
+
+// post writes one message to bot as user number user, marked with its
+// index in posted, and returns that index.
+func (r *rig) post(bot string, user int) int {
+	r.t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	idx := len(r.posted)
+	m, err := r.sim.PostAsUser(emulator.UserMessage{Bot: bot, PersonEmail: fmt.Sprintf("user%d@example.com", user), Text: marker(idx) + " hello " + bot})
+	if err != nil {
+		r.t.Fatalf("post %d to %s: %v", idx, bot, err)
+	}
+	r.posted = append(r.posted, m)
+	return idx
 }
 
 // ofBot keeps the messages of idx that were sent to bot.
