@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -100,4 +101,82 @@ func TestRunnerServesOneBot(t *testing.T) {
 // and outcome.
 func metricValue(t *testing.T, reg *prometheus.Registry, bot string, o outcome) float64 {
 	return metricstest.Value(t, reg, "webexpipe_worker_handled_total", map[string]string{"worker": "botty", "bot": bot, "outcome": string(o)})
+}
+
+// TestBotShareOfAPool: two bots' runners share a pool of 4 handlers, and
+// beta's runner may hold 3 of them (its Concurrency). Beta's events are on
+// three shards, so its consumers' windows together take 9: with beta's
+// handlers all stuck, beta still never runs more than 3 at once, and
+// alpha's event is handled meanwhile in the handler beta may not take.
+func TestBotShareOfAPool(t *testing.T) {
+	t.Parallel()
+	env := newShardedEnv(t)
+	pool := NewHandlerPool(4)
+	release := make(chan struct{})
+	var (
+		mu            sync.Mutex
+		running, most int
+		alphaDone     = make(chan struct{})
+	)
+	beta := HandlerFunc(func(ctx context.Context, ev *Event) error {
+		mu.Lock()
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			running--
+			mu.Unlock()
+		}()
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	})
+	var once sync.Once
+	alpha := HandlerFunc(func(context.Context, *Event) error {
+		once.Do(func() { close(alphaDone) })
+		return nil
+	})
+	publish := func(bot, id, room string) {
+		body := roomBody(id, room)
+		env2, err := events.Decode(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := nats.NewMsg(events.BotEventSubject(bot, "messages", "created", events.Partition(room, testSharding.Partitions)))
+		msg.Data = body
+		msg.Header.Set(events.HeaderMsgID, events.MsgID(events.BotDedupKey(bot, env2, body)))
+		events.SetBot(msg.Header, bot)
+		env.publish(t, msg)
+	}
+	for i, room := range roomsOnEveryShard(t, 4) {
+		for j := range 3 {
+			publish("beta", fmt.Sprintf("flood-%d-%d", i, j), room)
+		}
+	}
+	betaCfg := shardedConfig(t, "shared")
+	betaCfg.Bot, betaCfg.Handlers, betaCfg.Concurrency = "beta", pool, 3
+	alphaCfg := shardedConfig(t, "shared")
+	alphaCfg.Bot, alphaCfg.Handlers, alphaCfg.Concurrency = "alpha", pool, 3
+	startRunner(t, env.js, betaCfg, beta)
+	eventually(t, 10*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return running == 3
+	}, "beta's handlers did not start")
+	startRunner(t, env.js, alphaCfg, alpha)
+	publish("alpha", "quiet", roomsOnEveryShard(t, 1)[0])
+	select {
+	case <-alphaDone:
+	case <-time.After(20 * time.Second):
+		t.Fatal("alpha's event waited behind beta's stuck handlers")
+	}
+	mu.Lock()
+	if most > 3 {
+		t.Errorf("beta ran %d handlers at once, want at most its 3", most)
+	}
+	mu.Unlock()
+	close(release)
 }

@@ -36,9 +36,9 @@ type Config struct {
 	Concurrency int
 	// Handlers, when set, is the pool of handler slots the runner shares
 	// with other runners of the process (one per bot): Concurrency then
-	// bounds its consumers' windows, the pool the handlers running at once
-	// across all of them. Nil gives the runner a pool of its own of
-	// Concurrency slots.
+	// bounds the runner's own handlers and its consumers' windows, and the
+	// pool the handlers running at once across all of them. Nil gives the
+	// runner Concurrency handlers of its own.
 	Handlers *HandlerPool
 	// AckWait is how long JetStream waits for an ack before redelivering;
 	// default 30s. The runner sends InProgress every AckWait/3 while a

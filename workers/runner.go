@@ -127,9 +127,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	work, abort := context.WithCancel(context.WithoutCancel(ctx))
 	defer abort()
 	var handlers, loops sync.WaitGroup
-	handlerSlots := newSlots(r.cfg.Concurrency)
+	handlerSlots := handlerGate{own: newSlots(r.cfg.Concurrency)}
 	if r.cfg.Handlers != nil {
-		handlerSlots = r.cfg.Handlers.s
+		handlerSlots.pool = r.cfg.Handlers.s
 	}
 	for _, f := range feeds {
 		if f.spec.partition >= 0 {
@@ -144,7 +144,7 @@ func (r *Runner) Run(ctx context.Context) error {
 						r.giveBack(item.ev.msg)
 						return
 					}
-					defer handlerSlots.release(1)
+					defer handlerSlots.release()
 					r.processEvent(ctx, work, h, item.ev)
 				})
 			})
@@ -167,7 +167,7 @@ func (r *Runner) Run(ctx context.Context) error {
 						r.giveBack(msg)
 						return
 					}
-					defer handlerSlots.release(1)
+					defer handlerSlots.release()
 					r.processEvent(ctx, work, h, ev)
 				})
 			})
@@ -190,7 +190,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // together may be larger, so an event that finds every handler busy waits
 // for one, kept alive with InProgress as a queued event of ordered mode
 // is. It reports false when the run stops first.
-func (r *Runner) awaitHandler(stop, work context.Context, handlerSlots slots, ev *Event) bool {
+func (r *Runner) awaitHandler(stop, work context.Context, handlerSlots handlerGate, ev *Event) bool {
 	if handlerSlots.tryTake() {
 		return true
 	}

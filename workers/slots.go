@@ -92,3 +92,49 @@ func NewHandlerPool(n int) *HandlerPool { return &HandlerPool{s: newSlots(max(n,
 
 // Size is the number of handlers the pool lets run at once.
 func (p *HandlerPool) Size() int { return cap(p.s) }
+
+// handlerGate is what an event passes to run its handler: one of its
+// runner's own Concurrency slots and, when the runner shares a
+// HandlerPool with the runners of other bots, one of the pool's. The
+// runner's own slots bound one bot's share of the pool: with a bound below
+// the pool's size, a bot whose events flood in leaves the rest of the pool
+// to the others.
+type handlerGate struct {
+	own  slots
+	pool slots // nil: the runner's own slots are all there is
+}
+
+// tryTake takes a slot of each without waiting, or none.
+func (g handlerGate) tryTake() bool {
+	if !g.own.tryTake() {
+		return false
+	}
+	if g.pool == nil || g.pool.tryTake() {
+		return true
+	}
+	g.own.release(1)
+	return false
+}
+
+// take waits for a slot of each, the runner's own first.
+func (g handlerGate) take(ctx context.Context) error {
+	if err := g.own.take(ctx); err != nil {
+		return err
+	}
+	if g.pool == nil {
+		return nil
+	}
+	if err := g.pool.take(ctx); err != nil {
+		g.own.release(1)
+		return err
+	}
+	return nil
+}
+
+// release frees the slots tryTake or take took.
+func (g handlerGate) release() {
+	if g.pool != nil {
+		g.pool.release(1)
+	}
+	g.own.release(1)
+}

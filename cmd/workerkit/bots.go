@@ -48,6 +48,9 @@ type BotSetup struct {
 	// Handlers is the pool the runner shares with the other bots' runners;
 	// nil gives it WORKER_CONCURRENCY handlers of its own.
 	Handlers *workers.HandlerPool
+	// Concurrency is the most of the pool's handlers the bot may hold
+	// (WORKER_BOT_CONCURRENCY); 0: all of them.
+	Concurrency int
 	// SkipDeadLetters leaves the worker type's dead-letter count out of
 	// the runner's backlog metrics: the dead letters are the worker
 	// type's, not one bot's, and one runner per worker type exports them.
@@ -65,7 +68,8 @@ func (o WorkerOptions) BotSetups(registry *bots.Registry) ([]BotSetup, error) {
 		if err != nil {
 			return nil, err
 		}
-		setups = append(setups, BotSetup{ID: b.ID, Client: client, MaxPause: b.MaxPause, Handlers: pool, SkipDeadLetters: i > 0})
+		setups = append(setups, BotSetup{ID: b.ID, Client: client, MaxPause: b.MaxPause, Handlers: pool, SkipDeadLetters: i > 0,
+			Concurrency: o.botShare(registry.Len())})
 	}
 	return setups, nil
 }
@@ -138,6 +142,7 @@ func Runners(js jetstream.JetStream, registry *bots.Registry, name string, evs [
 		cfg := wo.Config(name, evs, log, reg)
 		cfg.Bot = id
 		cfg.Handlers = pool
+		cfg.Concurrency = wo.botShare(registry.Len())
 		r, err := newRunner(js, cfg, h, i > 0)
 		if err != nil {
 			return nil, fmt.Errorf("bot %s: %w", id, err)

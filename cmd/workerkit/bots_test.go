@@ -543,6 +543,12 @@ func TestWorkerReadsTheBotsFile(t *testing.T) {
 	if setups[0].Handlers == nil || setups[0].Handlers != setups[1].Handlers {
 		t.Error("the bots do not share one handler pool")
 	}
+	if size := setups[0].Handlers.Size(); size != 16 || setups[0].Concurrency != 12 || setups[1].Concurrency != 12 {
+		t.Errorf("pool %d, bot shares %d and %d; want 16, each bot three quarters", size, setups[0].Concurrency, setups[1].Concurrency)
+	}
+	if setups, err := run("--bots-file", file, "--worker-bot-concurrency", "5"); err != nil || setups[0].Concurrency != 5 {
+		t.Errorf("WORKER_BOT_CONCURRENCY=5: %v, share %d", err, setups[0].Concurrency)
+	}
 
 	if _, err := run("--bots-file", file, "--webex-token", "stale"); err == nil || !strings.Contains(err.Error(), "BOTS_FILE") {
 		t.Errorf("BOTS_FILE with WEBEX_TOKEN: %v, want refused", err)
@@ -552,5 +558,8 @@ func TestWorkerReadsTheBotsFile(t *testing.T) {
 	setups, err = run("--webex-token", info.Token)
 	if err != nil || len(setups) != 1 || setups[0].ID != events.DefaultBot {
 		t.Fatalf("single bot: %+v, %v; want the bot %s", setups, err, events.DefaultBot)
+	}
+	if setups[0].Concurrency != 16 {
+		t.Errorf("a single bot may hold %d handlers, want all 16", setups[0].Concurrency)
 	}
 }

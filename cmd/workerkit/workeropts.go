@@ -37,7 +37,10 @@ type WorkerOptions struct {
 
 // RuntimeOptions are the consumer runtime settings every worker has.
 type RuntimeOptions struct {
-	Concurrency    int
+	Concurrency int
+	// BotConcurrency is the most of the Concurrency handlers one bot may
+	// hold when the process serves several (0: three quarters of them).
+	BotConcurrency int
 	MaxAckPending  int
 	AckWait        time.Duration
 	HandlerTimeout time.Duration
@@ -46,6 +49,7 @@ type RuntimeOptions struct {
 // AddFlags registers the runtime settings.
 func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Concurrency, "worker-concurrency", workers.DefaultConcurrency, "events a worker process handles at once, all its bots together")
+	fs.IntVar(&o.BotConcurrency, "worker-bot-concurrency", 0, "with several bots, the most of --worker-concurrency's handlers one bot may hold, so that a bot flooded with events leaves the rest to the others (0: three quarters, at least 1)")
 	fs.IntVar(&o.MaxAckPending, "worker-max-ack-pending", workers.DefaultMaxAckPending, "events of the worker type out at once across all its replicas, per bot, "+
 		"at least --worker-concurrency times the replicas; shared out over the events shards, or with --worker-ordered over the partitions")
 	fs.DurationVar(&o.AckWait, "worker-ack-wait", workers.DefaultAckWait, "how long an event may stay unacknowledged before it is redelivered")
@@ -147,4 +151,18 @@ func (o WorkerOptions) Config(name string, evs []events.ResourceEvent, log *slog
 	cfg.Logger = log
 	cfg.Metrics = reg
 	return cfg
+}
+
+// botShare is the most handlers one of bots bots may hold: all of them
+// with one bot, else BotConcurrency (at most Concurrency), by default
+// three quarters of Concurrency and at least 1.
+func (o RuntimeOptions) botShare(bots int) int {
+	all := cmp.Or(o.Concurrency, workers.DefaultConcurrency)
+	switch {
+	case bots <= 1:
+		return all
+	case o.BotConcurrency > 0:
+		return min(o.BotConcurrency, all)
+	}
+	return max(all*3/4, 1)
 }

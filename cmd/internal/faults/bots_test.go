@@ -92,9 +92,11 @@ func TestOneBotFloods(t *testing.T) {
 	} else {
 		t.Logf("when alpha's messages were answered, %d of beta's %d were still waiting", waiting, len(burst))
 	}
-	r.waitReplied(burst, "beta's flood answered")
+	// Beta's backlog takes flood × 500 ms over the worker's 16 handlers:
+	// about 10 s, or a minute and a half with FAULTS_LONG; the deadline
+	// allows for half the handlers and a minute more.
+	o := r.settle(time.Duration(flood)*500*time.Millisecond/8 + time.Minute)
 	r.sim.ClearFaults()
-	o := r.settle(90 * time.Second)
 	if o.accepted != o.posted {
 		t.Errorf("%d of %d deliveries refused; ingest was never down", o.posted-o.accepted, o.posted)
 	}

@@ -74,7 +74,7 @@ var (
 	// StreamSettings: binaries that may provision the streams.
 	StreamSettings = []string{"PROVISION", "STREAM_REPLICAS", "STREAM_STORAGE", "EVENTS_MAX_AGE", "EVENTS_MAX_BYTES", "EVENTS_COMPRESSION", "DUPLICATE_WINDOW", "DLQ_MAX_AGE", "PROCESSED_TTL"}
 	// RuntimeSettings: every worker.
-	RuntimeSettings = []string{"WORKER_CONCURRENCY", "WORKER_MAX_ACK_PENDING", "WORKER_ACK_WAIT", "WORKER_HANDLER_TIMEOUT"}
+	RuntimeSettings = []string{"WORKER_CONCURRENCY", "WORKER_BOT_CONCURRENCY", "WORKER_MAX_ACK_PENDING", "WORKER_ACK_WAIT", "WORKER_HANDLER_TIMEOUT"}
 	// OpsSettings: every worker binary.
 	OpsSettings = []string{"METRICS_ADDR", "DEBUG_ADDR"}
 	// EventSettings: workers of webhook events (not the retry worker).
