@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,10 +41,11 @@ func TestOneBotRateLimited(t *testing.T) {
 	r.waitReplied(alpha, "alpha's second round answered while beta is rate-limited")
 	// Beta must still be waiting now: its pause outlasts the round, and
 	// alpha's answers did not wait for it.
-	if waiting := len(r.ofBot(second, "beta")) - r.repliedCount(r.ofBot(second, "beta")); waiting == 0 {
+	beta := r.ofBot(second, "beta")
+	if waiting := len(beta) - r.repliedCount(beta); waiting == 0 {
 		t.Errorf("every beta message was answered before alpha's: the rate limit held nothing back")
 	} else {
-		t.Logf("when alpha's round was answered, %d of beta's %d messages were waiting for its pause", waiting, len(r.ofBot(second, "beta")))
+		t.Logf("when alpha's round was answered, %d of beta's %d messages were waiting for its pause", waiting, len(beta))
 	}
 	limited := 0
 	for _, c := range r.sim.Calls() {
@@ -160,7 +162,7 @@ func (r *rig) ofBot(idx []int, bot string) []int {
 	defer r.mu.Unlock()
 	var out []int
 	for _, i := range idx {
-		if regexp.MustCompile(` hello ` + bot + `$`).MatchString(r.posted[i].Text) {
+		if strings.HasSuffix(r.posted[i].Text, " hello "+bot) {
 			out = append(out, i)
 		}
 	}
