@@ -3,7 +3,6 @@ package faults
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,34 +193,26 @@ func (r *rig) waitReplied(idx []int, what string) {
 // reply to it, as Webex (the emulator) stamped both.
 func (r *rig) latencies(idx []int) []time.Duration {
 	r.mu.Lock()
-	posted := append([]webex.Message(nil), r.posted...)
+	msgs := make([]webex.Message, len(idx))
+	for k, i := range idx {
+		msgs[k] = r.posted[i]
+	}
 	r.mu.Unlock()
-	re := regexp.MustCompile(`m-(\d+)\.`)
-	first := map[int]time.Time{}
-	for _, b := range r.sim.Bots() {
-		rooms := map[string]bool{}
-		for _, i := range idx {
-			rooms[posted[i].RoomID] = true
+	replies := r.repliesTo(msgs)
+	var out []time.Duration
+	for k, i := range idx {
+		sent, err := time.Parse(time.RFC3339Nano, msgs[k].Created)
+		if err != nil {
+			continue
 		}
-		for room := range rooms {
-			for _, m := range r.sim.MessagesOf(b.ID, room) {
-				g := re.FindStringSubmatch(m.Markdown + " " + m.Text)
-				at, err := time.Parse(time.RFC3339Nano, m.Created)
-				if g == nil || err != nil {
-					continue
-				}
-				i, _ := strconv.Atoi(g[1])
-				if t, ok := first[i]; !ok || at.Before(t) {
-					first[i] = at
-				}
+		var first time.Time
+		for _, m := range replies[i] {
+			if at, err := time.Parse(time.RFC3339Nano, m.Created); err == nil && (first.IsZero() || at.Before(first)) {
+				first = at
 			}
 		}
-	}
-	var out []time.Duration
-	for _, i := range idx {
-		sent, err := time.Parse(time.RFC3339Nano, posted[i].Created)
-		if at, ok := first[i]; ok && err == nil {
-			out = append(out, at.Sub(sent))
+		if !first.IsZero() {
+			out = append(out, first.Sub(sent))
 		}
 	}
 	slices.Sort(out)

@@ -430,20 +430,30 @@ func (r *rig) accepted() map[string]bool {
 	return out
 }
 
-// replies counts the bot's replies per message index.
+// replies counts the bots' replies per message index.
 func (r *rig) replies(posted []webex.Message) map[int]int {
+	out := map[int]int{}
+	for i, ms := range r.repliesTo(posted) {
+		out[i] = len(ms)
+	}
+	return out
+}
+
+// repliesTo returns the bots' replies in the rooms of posted, by the index
+// (its marker) of the message each answers, oldest first.
+func (r *rig) repliesTo(posted []webex.Message) map[int][]webex.Message {
 	rooms := map[string]bool{}
 	for _, m := range posted {
 		rooms[m.RoomID] = true
 	}
 	re := regexp.MustCompile(`m-(\d+)\.`)
-	out := map[int]int{}
+	out := map[int][]webex.Message{}
 	for room := range rooms {
 		for _, b := range r.sim.Bots() {
 			for _, m := range r.sim.MessagesOf(b.ID, room) {
 				if g := re.FindStringSubmatch(m.Markdown + " " + m.Text); g != nil {
 					i, _ := strconv.Atoi(g[1])
-					out[i]++
+					out[i] = append(out[i], m)
 				}
 			}
 		}
