@@ -327,19 +327,20 @@ func (d *devMode) startIngest(context.Context) error {
 func (d *devMode) startWorkers(ctx context.Context) error {
 	// Each worker type gets one runner per bot, the bots of a type sharing
 	// its WORKER_CONCURRENCY handlers, as in the worker binaries.
+	builds := []func([]workerkit.BotSetup) ([]*workers.Runner, error){
+		func(s []workerkit.BotSetup) ([]*workers.Runner, error) {
+			return echoworker.NewBots(d.js, s, d.o.echo, d.o.worker, d.log, d.reg)
+		},
+		func(s []workerkit.BotSetup) ([]*workers.Runner, error) {
+			return cardsworker.NewBots(d.js, s, d.o.cards, d.o.worker, d.log, d.reg)
+		},
+		func(s []workerkit.BotSetup) ([]*workers.Runner, error) {
+			return retryworker.NewBots(ctx, d.js, s, d.o.retry, d.o.worker, d.log, d.reg)
+		},
+	}
 	var runners []*workers.Runner
-	for _, build := range []func([]workerkit.BotSetup) ([]*workers.Runner, error){
-		func(setups []workerkit.BotSetup) ([]*workers.Runner, error) {
-			return echoworker.NewBots(d.js, setups, d.o.echo, d.o.worker, d.log, d.reg)
-		},
-		func(setups []workerkit.BotSetup) ([]*workers.Runner, error) {
-			return cardsworker.NewBots(d.js, setups, d.o.cards, d.o.worker, d.log, d.reg)
-		},
-		func(setups []workerkit.BotSetup) ([]*workers.Runner, error) {
-			return retryworker.NewBots(ctx, d.js, setups, d.o.retry, d.o.worker, d.log, d.reg)
-		},
-	} {
-		setups, err := d.o.worker.BotSetups(d.bots)
+	for _, build := range builds {
+		setups, err := d.o.worker.BotSetups(d.bots) // a handler pool per worker type
 		if err != nil {
 			return err
 		}
