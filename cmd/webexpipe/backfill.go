@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
@@ -188,9 +187,7 @@ type backfillRun struct {
 // name it, default).
 func backfillBots(choice *app.BotChoice, webex process.WebexOptions) ([]backfillRun, error) {
 	if choice.Registry.File == "" {
-		ids := *choice
-		ids.IDsOnly()
-		if _, err := ids.Bots(bots.SingleSettings{}); err != nil {
+		if _, err := choice.Named(); err != nil {
 			return nil, err
 		}
 		client, err := webex.Client()

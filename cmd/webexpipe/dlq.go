@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
@@ -37,18 +36,6 @@ type dlqOptions struct {
 	terminal func(any) bool
 	// choice is BOTS_FILE and --bot: whose dead letters.
 	choice app.BotChoice
-}
-
-// bots are the bots --bot names, checked against the registry; nil
-// without --bot: every bot's dead letters, a bot's the registry no longer
-// holds too.
-func (o *dlqOptions) bots() ([]string, error) {
-	o.choice.IDsOnly()
-	chosen, err := o.choice.Bots(bots.SingleSettings{})
-	if err != nil || len(o.choice.IDs) == 0 {
-		return nil, err
-	}
-	return app.BotIDs(chosen), nil
 }
 
 func dlqCommand() *cobra.Command { return newDLQCommand(output.IsTerminal) }

@@ -18,7 +18,7 @@ func dlqListCommand(o *dlqOptions) *cobra.Command {
 		Short: "List dead letters with why each was given up on",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			bots, err := o.bots()
+			bots, err := o.choice.Named()
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ func dlqPurgeCommand(o *dlqOptions) *cobra.Command {
 			"letters listed are deleted, not ones that arrive meanwhile.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, func(ctx context.Context, js jetstream.JetStream) error {
-				bots, err := o.bots()
+				bots, err := o.choice.Named()
 				if err != nil {
 					return err
 				}

@@ -33,7 +33,7 @@ func dlqRedriveCommand(o *dlqOptions) *cobra.Command {
 					return err
 				}
 				opts.Sharding = o.sharding()
-				bots, err := o.bots()
+				bots, err := o.choice.Named()
 				if err != nil {
 					return err
 				}

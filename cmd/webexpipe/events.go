@@ -42,15 +42,9 @@ func eventsListCommand(tool *app.ToolOptions) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
-			// Without --bot every stored event is listed, a bot's the
-			// registry no longer holds too.
-			choice.IDsOnly()
-			chosen, err := choice.Bots(bots.SingleSettings{})
-			if err != nil {
+			var err error
+			if f.Bots, err = choice.Named(); err != nil {
 				return err
-			}
-			if len(choice.IDs) > 0 {
-				f.Bots = app.BotIDs(chosen)
 			}
 			if since != "" {
 				if f.Since, err = app.ParseWhen(since, now); err != nil {

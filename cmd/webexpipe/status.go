@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
-	"github.com/webexpipe/webexpipe/bots"
 	"github.com/webexpipe/webexpipe/cmd/internal/app"
 	"github.com/webexpipe/webexpipe/cmd/internal/output"
 	"github.com/webexpipe/webexpipe/cmd/process"
@@ -44,14 +43,8 @@ func statusCommand() *cobra.Command {
 			}
 			defer nc.Close()
 			o := status.Options{Sharding: tool.Sharding(0)}
-			ids := choice
-			ids.IDsOnly()
-			chosen, err := ids.Bots(bots.SingleSettings{})
-			if err != nil {
+			if o.Bots, err = choice.Named(); err != nil {
 				return err
-			}
-			if len(choice.IDs) > 0 {
-				o.Bots = app.BotIDs(chosen)
 			}
 			if choice.Registry.File != "" {
 				statusPerBot(ctx, cmd, js, &o, choice, webex, wh)

@@ -33,9 +33,7 @@ func (c *webhooksCmd) perBot() (bool, error) {
 	if c.choice.Registry.File != "" {
 		return true, nil
 	}
-	ids := c.choice
-	ids.IDsOnly()
-	_, err := ids.Bots(bots.SingleSettings{})
+	_, err := c.choice.Named()
 	return false, err
 }
 

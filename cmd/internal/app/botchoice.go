@@ -64,6 +64,18 @@ func (c BotChoice) Bots(single bots.SingleSettings) ([]*bots.Bot, error) {
 	return out, nil
 }
 
+// Named are the ids --bot gives, checked against the registry (read
+// without tokens or secrets); nil without --bot, which a command reads as
+// every bot, those the registry no longer holds too.
+func (c BotChoice) Named() ([]string, error) {
+	c.IDsOnly()
+	chosen, err := c.Bots(bots.SingleSettings{})
+	if err != nil || len(c.IDs) == 0 {
+		return nil, err
+	}
+	return BotIDs(chosen), nil
+}
+
 // BotIDs are the ids of bs.
 func BotIDs(bs []*bots.Bot) []string {
 	out := make([]string, len(bs))

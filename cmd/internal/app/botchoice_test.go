@@ -63,3 +63,21 @@ func registryFile(path string) (o process.BotsOptions) {
 	o.File = path
 	return o
 }
+
+// Named gives the --bot ids only, nil without --bot, and reads no token:
+// the registry's token variables are unset here.
+func TestBotChoiceNamed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bots.yaml")
+	if err := os.WriteFile(path, []byte(twoBotsFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := (BotChoice{Registry: registryFile(path)}).Named(); err != nil || ids != nil {
+		t.Errorf("without --bot: %v, %v; want nil", ids, err)
+	}
+	if ids, err := (BotChoice{Registry: registryFile(path), IDs: []string{"beta"}}).Named(); err != nil || !slices.Equal(ids, []string{"beta"}) {
+		t.Errorf("--bot beta: %v, %v; want [beta]", ids, err)
+	}
+	if _, err := (BotChoice{Registry: registryFile(path), IDs: []string{"gamma"}}).Named(); !errors.Is(err, ErrUnknownBot) {
+		t.Errorf("--bot gamma: %v; want ErrUnknownBot", err)
+	}
+}
