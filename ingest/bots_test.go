@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/webexpipe/webexpipe/bots"
@@ -73,6 +74,7 @@ func hookBody(hook, dataID, room string) []byte {
 		[]byte(`"id":"Y2lzY29zcGFyazovL3VzL1dFQkhPT0svMQ"`), []byte(`"id":"`+hook+`"`), 1)
 }
 
+// signedWith are the headers of body signed with secret.
 func signedWith(secret, body []byte) http.Header {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
@@ -314,33 +316,9 @@ func TestSpoolForwardsBotEvents(t *testing.T) {
 // of every event stream holds, in stream order.
 func (e *testEnv) botContents(t *testing.T, stream string) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := e.js.Stream(ctx, stream)
-	if err != nil {
-		t.Fatalf("stream %s: %v", stream, err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatalf("%s message %d: %v", stream, seq, err)
-		}
-		a, ok := events.ParseSubject(m.Subject)
-		if !ok {
-			t.Fatalf("%s holds %s, not an event subject", stream, m.Subject)
-		}
-		env, err := events.Decode(m.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprintf("%s/%s:%d:%s", a.Bot, events.BotOf(m.Header), a.Partition, env.Data.ID))
-	}
-	return out
+	return e.eventLines(t, stream, func(a events.Address, h nats.Header, env *events.Envelope) string {
+		return fmt.Sprintf("%s/%s:%d:%s", a.Bot, events.BotOf(h), a.Partition, env.Data.ID)
+	})
 }
 
 // TestBarePathIsTheDefaultBots: a single-bot deployment that adds a bot

@@ -13,9 +13,9 @@
 // A delivery is checked in this order, the first failure deciding the
 // answer: the bot of a bot's path (404), method (405), Content-Type and
 // Content-Encoding (415), size (413), the bot and secrets of the webhook id
-// (403, 404; see Many bots below), X-Spark-Signature over the raw bytes (401), envelope (400), age of the
-// event (403, Config.MaxEventAge), headers JetStream can store (400), store
-// (503). Other paths get 404. What net/http refuses before any handler runs
+// (403, 404; see Many bots below), X-Spark-Signature over the raw bytes
+// (401), envelope (400), age of the event (403, Config.MaxEventAge),
+// headers JetStream can store (400), store (503). Other paths get 404. What net/http refuses before any handler runs
 // (431, 501, 505, 417, 400) is logged and counted too when the service runs
 // its own server (Serve, ListenAndServe).
 //

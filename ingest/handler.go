@@ -6,7 +6,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/webexpipe/webexpipe/events"
@@ -20,7 +19,7 @@ func (s *Service) serveWebhook(w http.ResponseWriter, r *http.Request, pathBot *
 	receivedAt := s.cfg.Now()
 	bot, route := noBot, s.cfg.Path
 	if pathBot != nil {
-		bot, route = pathBot.id, strings.TrimSuffix(s.cfg.Path, "/")+"/{bot}"
+		bot, route = pathBot.id, s.botSpanRoute
 	}
 	r, span := s.startSpan(r, route)
 	defer span.End()

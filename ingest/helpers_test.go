@@ -116,12 +116,7 @@ func webhook(resource, event, dataID, roomID string) []byte {
 }
 
 // signedHeaders are the headers of a valid delivery of body.
-func signedHeaders(body []byte) http.Header {
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set(events.SignatureHeader, events.Sign(secretA, body))
-	return h
-}
+func signedHeaders(body []byte) http.Header { return signedWith(secretA, body) }
 
 // reply is an answer of the service.
 type reply struct {

@@ -18,17 +18,15 @@ import (
 // is an unknown path too: nothing legitimate sends one, and Webex would
 // not follow the redirect of a POST.
 type router struct {
-	s         *Service
-	webhook   string
-	botPrefix string                  // webhook + "/"
-	gets      map[string]http.Handler // GET and HEAD
+	s       *Service
+	webhook string
+	gets    map[string]http.Handler // GET and HEAD
 }
 
 func (s *Service) routes() http.Handler {
 	return &router{
-		s:         s,
-		webhook:   s.cfg.Path,
-		botPrefix: strings.TrimSuffix(s.cfg.Path, "/") + "/",
+		s:       s,
+		webhook: s.cfg.Path,
 		gets: map[string]http.Handler{
 			healthzPath: http.HandlerFunc(s.serveHealthz),
 			readyzPath:  http.HandlerFunc(s.serveReadyz),
@@ -44,7 +42,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h, ok := rt.gets[r.URL.Path]
 	if !ok {
-		if id, found := strings.CutPrefix(r.URL.Path, rt.botPrefix); found && id != "" && !strings.Contains(id, "/") {
+		if id, found := strings.CutPrefix(r.URL.Path, rt.s.botPrefix); found && id != "" && !strings.Contains(id, "/") {
 			rt.serveBot(w, r, id)
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,15 +18,18 @@ import (
 // concurrent use. It does not own the NATS connection: the caller closes it
 // after Serve returned.
 type Service struct {
-	cfg     Config
-	log     *slog.Logger
-	bots    *botRoutes
-	pub     *publisher
-	spool   *spooler // nil without Config.SpoolDir
-	ready   *readiness
-	metrics *metrics
-	tracer  trace.Tracer
-	handler http.Handler
+	cfg  Config
+	log  *slog.Logger
+	bots *botRoutes
+	// botPrefix starts a bot's webhook path (botPrefix + its id);
+	// botSpanRoute is that path as a span's http.route.
+	botPrefix, botSpanRoute string
+	pub                     *publisher
+	spool                   *spooler // nil without Config.SpoolDir
+	ready                   *readiness
+	metrics                 *metrics
+	tracer                  trace.Tracer
+	handler                 http.Handler
 }
 
 // New checks cfg, fills in defaults and registers the service's metrics in
@@ -44,14 +48,16 @@ func New(cfg Config, nc *nats.Conn, js jetstream.JetStream) (*Service, error) {
 	}
 	pub := newPublisher(js, cfg.Sharding(), cfg.PublishTimeout)
 	s := &Service{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		bots:    newBotRoutes(cfg, m),
-		pub:     pub,
-		ready:   &readiness{nc: nc, js: js, streams: cfg.Sharding().Streams(), now: cfg.Now, log: cfg.Logger},
-		metrics: m,
-		tracer:  cfg.TracerProvider.Tracer(tracerName),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		bots:      newBotRoutes(cfg, m),
+		botPrefix: strings.TrimSuffix(cfg.Path, "/") + "/",
+		pub:       pub,
+		ready:     &readiness{nc: nc, js: js, streams: cfg.Sharding().Streams(), now: cfg.Now, log: cfg.Logger},
+		metrics:   m,
+		tracer:    cfg.TracerProvider.Tracer(tracerName),
 	}
+	s.botSpanRoute = s.botPrefix + "{bot}"
 	if cfg.SpoolDir != "" {
 		if s.spool, err = openSpooler(cfg, pub, cfg.Metrics); err != nil {
 			return nil, err

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/events/localnats"
 	"github.com/webexpipe/webexpipe/ingest"
@@ -60,6 +62,14 @@ func roomPerPartition(t *testing.T, n int) []string {
 // in stream order.
 func (e *testEnv) shardContents(t *testing.T, stream string) []string {
 	t.Helper()
+	return e.eventLines(t, stream, func(a events.Address, _ nats.Header, env *events.Envelope) string {
+		return fmt.Sprintf("%d:%s", a.Partition, env.Data.ID)
+	})
+}
+
+// eventLines lists line of every event stream holds, in stream order.
+func (e *testEnv) eventLines(t *testing.T, stream string, line func(events.Address, nats.Header, *events.Envelope) string) []string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s, err := e.js.Stream(ctx, stream)
@@ -76,7 +86,7 @@ func (e *testEnv) shardContents(t *testing.T, stream string) []string {
 		if err != nil {
 			t.Fatalf("%s message %d: %v", stream, seq, err)
 		}
-		_, _, p, ok := events.SubjectTokens(m.Subject)
+		a, ok := events.ParseSubject(m.Subject)
 		if !ok {
 			t.Fatalf("%s holds %s, not an event subject", stream, m.Subject)
 		}
@@ -84,7 +94,7 @@ func (e *testEnv) shardContents(t *testing.T, stream string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, fmt.Sprintf("%d:%s", p, env.Data.ID))
+		out = append(out, line(a, m.Header, env))
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -115,6 +116,28 @@ func TestRefusedDeliverySpan(t *testing.T) {
 	}
 	if _, ok := a["webex.resource"]; ok {
 		t.Error("an unverified body's resource was recorded")
+	}
+}
+
+// A delivery to a bot's path has the route of every bot's path, never
+// the id it names.
+func TestBotPathSpanRoute(t *testing.T) {
+	e, rec := tracedEnv(t)
+	body := webhook("messages", "created", "msg-bot-path", "room-1")
+	r := do(t, http.MethodPost, e.url+ingest.DefaultPath+"/"+events.DefaultBot, bytes.NewReader(body), signedHeaders(body))
+	if r.status != http.StatusOK {
+		t.Fatalf("answer %d %v", r.status, r.body)
+	}
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans ended, want 1", len(spans))
+	}
+	a := attrs(spans[0])
+	if got, want := a["http.route"].AsString(), ingest.DefaultPath+"/{bot}"; got != want {
+		t.Errorf("http.route = %q, want %q", got, want)
+	}
+	if got := a["webexpipe.bot"].AsString(); got != events.DefaultBot {
+		t.Errorf("webexpipe.bot = %q, want %q", got, events.DefaultBot)
 	}
 }
 

@@ -51,6 +51,12 @@ func command() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if in.Bots.File != "" && (webexO.Token != "" || webexO.TokenFile != "") {
+				// Ingest's webhook check and watchdog call Webex as the one
+				// bot of WEBEX_TOKEN: with a registry, which bot that is
+				// would be a guess.
+				return errors.New("BOTS_FILE is set: leave WEBEX_TOKEN(_FILE) unset for ingest; its webhook check and watchdog serve a single-bot deployment only")
+			}
 			reg := process.NewRegistry()
 			cfg, err := in.Config(log, reg)
 			if err != nil {
@@ -61,12 +67,6 @@ func command() *cobra.Command {
 			log.Info("starting ingest", "listen_addr", in.Addr, "path", cfg.Path, "secrets", len(cfg.Secrets), "bots_file", in.Bots.File,
 				"insecure", cfg.Insecure, "partitions", sharding.Partitions, "events_shards", sharding.Shards,
 				"publish_timeout", cfg.PublishTimeout, "nats_url", process.RedactURL(nats.URL))
-			if in.Bots.File != "" && (webexO.Token != "" || webexO.TokenFile != "") {
-				// Ingest's webhook check and watchdog call Webex as the one
-				// bot of WEBEX_TOKEN: with a registry, which bot that is
-				// would be a guess.
-				return errors.New("BOTS_FILE is set: leave WEBEX_TOKEN(_FILE) unset for ingest; its webhook check and watchdog serve a single-bot deployment only")
-			}
 			// The bot's webhooks as Webex lists them at start, and those
 			// of signed deliveries, name ingest's signature failures.
 			cfg.KnownWebhooks = ingest.NewWebhookIDs()

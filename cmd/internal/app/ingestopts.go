@@ -104,8 +104,9 @@ func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (inges
 		secrets  [][]byte
 		registry *bots.Registry
 		err      error
+		single   = o.Registry == nil && o.Bots.File == ""
 	)
-	if o.Registry == nil && o.Bots.File == "" {
+	if single {
 		secrets, err = o.ResolveSecrets()
 	} else {
 		registry, err = o.BotRegistry()
@@ -132,7 +133,7 @@ func (o IngestOptions) Config(log *slog.Logger, reg *prometheus.Registry) (inges
 		cfg.MaxEventAge = -1 // the flag's 0 is "no limit"; Config's is the default
 	}
 	err = cfg.Validate()
-	if errors.Is(err, ingest.ErrNoSecret) && o.Registry == nil && o.Bots.File == "" {
+	if single && errors.Is(err, ingest.ErrNoSecret) {
 		return cfg, errors.New("no webhook secret: set WEBEX_WEBHOOK_SECRET or WEBEX_WEBHOOK_SECRET_FILE " +
 			"(or INSECURE_SKIP_SIGNATURE=true, for local development only)")
 	}
