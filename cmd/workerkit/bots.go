@@ -74,14 +74,18 @@ func (o WorkerOptions) BotSetups(registry *bots.Registry) ([]BotSetup, error) {
 	return setups, nil
 }
 
-// callsFor is o with the bot's own pause clamp and id.
-func (o CallOptions) callsFor(bs BotSetup) CallOptions {
+// Calls is o for the bot's calls: its id, and its own pause clamp when
+// it has one.
+func (bs BotSetup) Calls(o CallOptions) CallOptions {
 	o.Bot = events.BotOrDefault(bs.ID)
 	if bs.MaxPause > 0 {
 		o.MaxPause = bs.MaxPause
 	}
 	return o
 }
+
+// Logger is log with the bot, for any bot but the default one.
+func (bs BotSetup) Logger(log *slog.Logger) *slog.Logger { return botLogger(log, bs.ID) }
 
 // botLogger is log with the bot, for any bot but the default one.
 func botLogger(log *slog.Logger, bot string) *slog.Logger {
@@ -98,11 +102,11 @@ func botLogger(log *slog.Logger, bot string) *slog.Logger {
 // (<name>@<bot>), and the handler pool it shares with the other bots.
 func WebexBotRunner(js jetstream.JetStream, bs BotSetup, name string, evs []events.ResourceEvent, wo WorkerOptions,
 	log *slog.Logger, reg prometheus.Registerer, build NewHandler) (*workers.Runner, error) {
-	api, err := WebexCaller(context.Background(), js, bs.Client, name, wo.Calls.callsFor(bs), log, reg)
+	api, err := WebexCaller(context.Background(), js, bs.Client, name, bs.Calls(wo.Calls), log, reg)
 	if err != nil {
 		return nil, err
 	}
-	h, err := build(api, botLogger(log, bs.ID).With("worker", name), reg)
+	h, err := build(api, bs.Logger(log).With("worker", name), reg)
 	if err != nil {
 		return nil, err
 	}
