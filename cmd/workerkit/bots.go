@@ -61,17 +61,25 @@ type BotSetup struct {
 // handler pool. The first bot's runner exports the worker type's dead
 // letters.
 func (o WorkerOptions) BotSetups(registry *bots.Registry) ([]BotSetup, error) {
-	pool := o.HandlerPool()
-	var setups []BotSetup
+	setups := o.botSetups(registry)
 	for i, b := range registry.Bots() {
 		client, err := o.Webex.ClientFor(b)
 		if err != nil {
 			return nil, err
 		}
-		setups = append(setups, BotSetup{ID: b.ID, Client: client, MaxPause: b.MaxPause, Handlers: pool, SkipDeadLetters: i > 0,
-			Concurrency: o.botShare(registry.Len())})
+		setups[i].Client = client
 	}
 	return setups, nil
+}
+
+// botSetups is BotSetups without the Webex clients.
+func (o WorkerOptions) botSetups(registry *bots.Registry) []BotSetup {
+	pool, share := o.HandlerPool(), o.botShare(registry.Len())
+	setups := make([]BotSetup, 0, registry.Len())
+	for i, b := range registry.Bots() {
+		setups = append(setups, BotSetup{ID: b.ID, MaxPause: b.MaxPause, Handlers: pool, Concurrency: share, SkipDeadLetters: i > 0})
+	}
+	return setups
 }
 
 // Calls is o for the bot's calls: its id, and its own pause clamp when
@@ -136,20 +144,16 @@ func WebexRunners(js jetstream.JetStream, setups []BotSetup, name string, evs []
 // build, all sharing one handler pool.
 func Runners(js jetstream.JetStream, registry *bots.Registry, name string, evs []events.ResourceEvent, wo WorkerOptions,
 	log *slog.Logger, reg prometheus.Registerer, build func(bot string, log *slog.Logger) (workers.Handler, error)) ([]*workers.Runner, error) {
-	pool := wo.HandlerPool()
-	var runners []*workers.Runner
-	for i, id := range registry.IDs() {
-		h, err := build(id, botLogger(log, id))
+	setups := wo.botSetups(registry)
+	runners := make([]*workers.Runner, 0, len(setups))
+	for _, bs := range setups {
+		h, err := build(bs.ID, bs.Logger(log))
 		if err != nil {
-			return nil, fmt.Errorf("bot %s: %w", id, err)
+			return nil, fmt.Errorf("bot %s: %w", bs.ID, err)
 		}
-		cfg := wo.Config(name, evs, log, reg)
-		cfg.Bot = id
-		cfg.Handlers = pool
-		cfg.Concurrency = wo.botShare(registry.Len())
-		r, err := newRunner(js, cfg, h, i > 0)
+		r, err := NewBotRunner(js, bs, wo.Config(name, evs, log, reg), h)
 		if err != nil {
-			return nil, fmt.Errorf("bot %s: %w", id, err)
+			return nil, fmt.Errorf("bot %s: %w", bs.ID, err)
 		}
 		runners = append(runners, r)
 	}
