@@ -61,27 +61,39 @@ type BotSetup struct {
 // handler pool. The first bot's runner exports the worker type's dead
 // letters.
 func (o WorkerOptions) BotSetups(registry *bots.Registry) ([]BotSetup, error) {
-	pool := o.HandlerPool()
-	var setups []BotSetup
+	setups := o.botSetups(registry)
 	for i, b := range registry.Bots() {
 		client, err := o.Webex.ClientFor(b)
 		if err != nil {
 			return nil, err
 		}
-		setups = append(setups, BotSetup{ID: b.ID, Client: client, MaxPause: b.MaxPause, Handlers: pool, SkipDeadLetters: i > 0,
-			Concurrency: o.botShare(registry.Len())})
+		setups[i].Client = client
 	}
 	return setups, nil
 }
 
-// callsFor is o with the bot's own pause clamp and id.
-func (o CallOptions) callsFor(bs BotSetup) CallOptions {
+// botSetups is BotSetups without the Webex clients.
+func (o WorkerOptions) botSetups(registry *bots.Registry) []BotSetup {
+	pool, share := o.HandlerPool(), o.botShare(registry.Len())
+	setups := make([]BotSetup, 0, registry.Len())
+	for i, b := range registry.Bots() {
+		setups = append(setups, BotSetup{ID: b.ID, MaxPause: b.MaxPause, Handlers: pool, Concurrency: share, SkipDeadLetters: i > 0})
+	}
+	return setups
+}
+
+// Calls is o for the bot's calls: its id, and its own pause clamp when
+// it has one.
+func (bs BotSetup) Calls(o CallOptions) CallOptions {
 	o.Bot = events.BotOrDefault(bs.ID)
 	if bs.MaxPause > 0 {
 		o.MaxPause = bs.MaxPause
 	}
 	return o
 }
+
+// Logger is log with the bot, for any bot but the default one.
+func (bs BotSetup) Logger(log *slog.Logger) *slog.Logger { return botLogger(log, bs.ID) }
 
 // botLogger is log with the bot, for any bot but the default one.
 func botLogger(log *slog.Logger, bot string) *slog.Logger {
@@ -98,11 +110,11 @@ func botLogger(log *slog.Logger, bot string) *slog.Logger {
 // (<name>@<bot>), and the handler pool it shares with the other bots.
 func WebexBotRunner(js jetstream.JetStream, bs BotSetup, name string, evs []events.ResourceEvent, wo WorkerOptions,
 	log *slog.Logger, reg prometheus.Registerer, build NewHandler) (*workers.Runner, error) {
-	api, err := WebexCaller(context.Background(), js, bs.Client, name, wo.Calls.callsFor(bs), log, reg)
+	api, err := WebexCaller(context.Background(), js, bs.Client, name, bs.Calls(wo.Calls), log, reg)
 	if err != nil {
 		return nil, err
 	}
-	h, err := build(api, botLogger(log, bs.ID).With("worker", name), reg)
+	h, err := build(api, bs.Logger(log).With("worker", name), reg)
 	if err != nil {
 		return nil, err
 	}
@@ -132,20 +144,16 @@ func WebexRunners(js jetstream.JetStream, setups []BotSetup, name string, evs []
 // build, all sharing one handler pool.
 func Runners(js jetstream.JetStream, registry *bots.Registry, name string, evs []events.ResourceEvent, wo WorkerOptions,
 	log *slog.Logger, reg prometheus.Registerer, build func(bot string, log *slog.Logger) (workers.Handler, error)) ([]*workers.Runner, error) {
-	pool := wo.HandlerPool()
-	var runners []*workers.Runner
-	for i, id := range registry.IDs() {
-		h, err := build(id, botLogger(log, id))
+	setups := wo.botSetups(registry)
+	runners := make([]*workers.Runner, 0, len(setups))
+	for _, bs := range setups {
+		h, err := build(bs.ID, bs.Logger(log))
 		if err != nil {
-			return nil, fmt.Errorf("bot %s: %w", id, err)
+			return nil, fmt.Errorf("bot %s: %w", bs.ID, err)
 		}
-		cfg := wo.Config(name, evs, log, reg)
-		cfg.Bot = id
-		cfg.Handlers = pool
-		cfg.Concurrency = wo.botShare(registry.Len())
-		r, err := newRunner(js, cfg, h, i > 0)
+		r, err := NewBotRunner(js, bs, wo.Config(name, evs, log, reg), h)
 		if err != nil {
-			return nil, fmt.Errorf("bot %s: %w", id, err)
+			return nil, fmt.Errorf("bot %s: %w", bs.ID, err)
 		}
 		runners = append(runners, r)
 	}

@@ -37,8 +37,8 @@ func newRunner(js jetstream.JetStream, cfg workers.Config, h workers.Handler, sk
 }
 
 // NewBotRunner is NewRunner for the bot of bs: cfg's Bot, Handlers and
-// (when set) Concurrency are bs's, and the worker type's dead letters are exported by the runner of
-// the bot without bs.SkipDeadLetters alone.
+// (when set) Concurrency are bs's, and the worker type's dead letters are
+// exported by the runner of the bot without bs.SkipDeadLetters alone.
 func NewBotRunner(js jetstream.JetStream, bs BotSetup, cfg workers.Config, h workers.Handler) (*workers.Runner, error) {
 	cfg.Bot = events.BotOrDefault(bs.ID)
 	cfg.Handlers = bs.Handlers

@@ -116,7 +116,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if r.ageOK {
 		ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, r.oldest.Seconds(), w, b)
 	}
-	if r.deadLettersOK && !c.src.SkipDeadLetters {
+	if r.deadLettersOK {
 		ch <- prometheus.MustNewConstMetric(deadLettersDesc, prometheus.GaugeValue, float64(r.deadLetters), w)
 	}
 	ch <- prometheus.MustNewConstMetric(readErrorsDesc, prometheus.CounterValue, float64(errs), w, b)
@@ -125,9 +125,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 // read takes one reading; c.mu is held.
 func (c *Collector) read(ctx context.Context) reading {
 	var r reading
-	backlogErr := c.readBacklog(ctx, &r)
-	dlqErr := c.readDeadLetters(ctx, &r)
-	err := errors.Join(backlogErr, dlqErr)
+	err := c.readBacklog(ctx, &r)
+	if !c.src.SkipDeadLetters {
+		// Another collector of the worker type reads them.
+		err = errors.Join(err, c.readDeadLetters(ctx, &r))
+	}
 	switch {
 	case err != nil:
 		c.errors++

@@ -292,3 +292,39 @@ func TestBacklogOverShards(t *testing.T) {
 		t.Errorf("consumers of ordered echo over 3 shards: %v", ord.Consumers)
 	}
 }
+
+// TestBotsOfOneWorkerType: the collectors of one worker type's bots share
+// a registry; each has its own backlog series, and the worker type's dead
+// letters are exported, and read, by one of them only.
+func TestBotsOfOneWorkerType(t *testing.T) {
+	js := connect(t, true)
+	publish(t, js, events.DLQSubject("echo"))
+	reg := prometheus.NewRegistry()
+	for _, bot := range []string{events.DefaultBot, "beta"} {
+		src := backlog.SourceOf(workers.Config{Name: "echo", Bot: bot})
+		src.SkipDeadLetters = bot != events.DefaultBot
+		reg.MustRegister(backlog.NewCollector(js, src, backlog.Options{MaxAge: time.Nanosecond}))
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	series := map[string]int{}
+	for _, f := range families {
+		series[f.GetName()] = len(f.GetMetric())
+	}
+	if series["webexpipe_worker_dead_letters"] != 1 || series["webexpipe_worker_backlog_pending"] != 2 {
+		t.Errorf("series %v: want one dead-letter count, a backlog per bot", series)
+	}
+	if got := metricstest.Value(t, reg, "webexpipe_worker_dead_letters", map[string]string{"worker": "echo"}); got != 1 {
+		t.Errorf("dead letters = %v, want 1", got)
+	}
+	// Without the DLQ, only the collector that reads it fails.
+	if err := js.DeleteStream(context.Background(), events.DLQStream); err != nil {
+		t.Fatal(err)
+	}
+	errs := metricstest.ByLabel(t, reg, "webexpipe_worker_backlog_read_errors_total", "bot")
+	if errs[events.DefaultBot] != 1 || errs["beta"] != 0 {
+		t.Errorf("read errors by bot %v: want 1 for %s, which reads the dead letters, 0 for beta", errs, events.DefaultBot)
+	}
+}

@@ -13,10 +13,9 @@ type Source struct {
 	// Bot is the bot whose events the consumers take, the bot label of
 	// the backlog series; "" means events.DefaultBot.
 	Bot string
-	// SkipDeadLetters leaves webexpipe_worker_dead_letters out: the
-	// worker type's dead letters, every bot's, share one subject, so of
-	// the collectors of one worker type (one per bot) only one exports
-	// them.
+	// SkipDeadLetters neither reads nor exports webexpipe_worker_dead_letters:
+	// the worker type's dead letters, every bot's, share one subject, so of
+	// the collectors of one worker type (one per bot) only one reads them.
 	SkipDeadLetters bool
 	// Consumers are its durable consumers, each on its stream: one per
 	// events shard, or in ordered mode one per partition (on the

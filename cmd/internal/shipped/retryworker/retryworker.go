@@ -14,7 +14,6 @@ import (
 	"github.com/webexpipe/webexpipe/events"
 	"github.com/webexpipe/webexpipe/workers"
 	"github.com/webexpipe/webexpipe/workers/retry"
-	"github.com/webexpipe/webexpipe/workers/webex"
 	"github.com/webexpipe/webexpipe/workers/webexcall/outbox"
 )
 
@@ -43,37 +42,23 @@ func (o Options) Config(log *slog.Logger, reg prometheus.Registerer) retry.Confi
 	return retry.Config{Policy: o.Policy, RecheckAfter: o.RecheckAfter, NotFoundGrace: o.NotFoundGrace, Logger: log, Metrics: reg}
 }
 
-// New builds the retry worker's runner for the default bot: the "retry"
-// consumer on WEBEX_CALLS, making the calls other workers stored through
-// the bot token's shared pause (wo.Calls.MaxPause; wo.Calls.Outbox does
-// not apply: the retry worker keeps its calls in their records). Runtime
-// settings (concurrency, ack wait, handler timeout) come from wo; its
-// delivery limit and redelivery backoff are the retry package's. ctx
-// bounds the setup.
-func New(ctx context.Context, js jetstream.JetStream, client *webex.Client, ro Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	return NewBot(ctx, js, workerkit.BotSetup{Client: client}, ro, wo, log, reg)
-}
-
-// NewBot is New for the bot of bs: the consumer retry@<bot> (retry for the
-// default bot) takes the calls stored for that bot, and makes them with
-// its token under its pause; nothing of the bot's is fetched while that
-// pause lasts, so the other bots' calls go on.
+// NewBot builds the retry worker's runner for the bot of bs: the consumer
+// retry@<bot> (retry for the default bot) on WEBEX_CALLS takes the calls
+// other workers stored for that bot, and makes them with its token under
+// its pause (wo.Calls.MaxPause or the bot's own; wo.Calls.Outbox does not
+// apply: the retry worker keeps its calls in their records). Nothing of
+// the bot's is fetched while that pause lasts, so the other bots' calls go
+// on. Runtime settings (concurrency, ack wait, handler timeout) come from
+// wo; its delivery limit and redelivery backoff are the retry package's.
+// ctx bounds the setup.
 func NewBot(ctx context.Context, js jetstream.JetStream, bs workerkit.BotSetup, ro Options, wo workerkit.WorkerOptions, log *slog.Logger, reg prometheus.Registerer) (*workers.Runner, error) {
-	calls := wo.Calls
+	calls := bs.Calls(wo.Calls)
 	calls.Outbox = false
-	calls.Bot = events.BotOrDefault(bs.ID)
-	if bs.MaxPause > 0 {
-		calls.MaxPause = bs.MaxPause
-	}
 	api, err := workerkit.WebexCaller(ctx, js, bs.Client, events.RetryWorker, calls, log, reg)
 	if err != nil {
 		return nil, err
 	}
-	rlog := log.With("worker", events.RetryWorker)
-	if calls.Bot != events.DefaultBot {
-		rlog = rlog.With("bot", calls.Bot)
-	}
-	cfg := ro.Config(rlog, reg)
+	cfg := ro.Config(bs.Logger(log).With("worker", events.RetryWorker), reg)
 	h, err := retry.NewHandler(api, outbox.NewStore(js), cfg)
 	if err != nil {
 		return nil, err
