@@ -185,18 +185,6 @@ func BotOfSubject(subject string) (string, bool) {
 	if a, ok := ParseSubject(subject); ok {
 		return a.Bot, true
 	}
-	rest, found := strings.CutPrefix(subject, callsPrefix)
-	if !found {
-		return "", false
-	}
-	switch parts := strings.Split(rest, "."); len(parts) {
-	case 2:
-		return DefaultBot, true
-	case 3:
-		if parts[1] == DefaultBot || !ValidBot(parts[1]) {
-			return "", false
-		}
-		return parts[1], true
-	}
-	return "", false
+	_, bot, _, ok := CallSubjectTokens(subject)
+	return bot, ok
 }

@@ -237,19 +237,22 @@ func retryPermissions(bots []string) Permissions {
 // ingest would, on each bot's subjects. Its state is in the webhooks
 // bucket. It may also check the shards (CheckShards).
 func recoveryUse(s Sharding, bots []string) []string {
-	var out []string
-	for _, bot := range bots {
-		filter := BotEventFilter(bot, "messages", "created")
-		for _, stream := range s.Streams() {
-			out = append(out,
-				jsAPI("CONSUMER.CREATE."+stream+"."+RecoveryConsumer+"."+filter),
-				jsAPI("CONSUMER.INFO."+stream+"."+RecoveryConsumer),
-				jsAPI("CONSUMER.MSG.NEXT."+stream+"."+RecoveryConsumer),
-				jsAPI("CONSUMER.DELETE."+stream+"."+RecoveryConsumer),
-			)
-		}
-		out = append(out, filter)
+	filters := make([]string, len(bots))
+	for i, bot := range bots {
+		filters[i] = BotEventFilter(bot, "messages", "created")
 	}
+	var out []string
+	for _, stream := range s.Streams() {
+		for _, filter := range filters {
+			out = append(out, jsAPI("CONSUMER.CREATE."+stream+"."+RecoveryConsumer+"."+filter))
+		}
+		out = append(out,
+			jsAPI("CONSUMER.INFO."+stream+"."+RecoveryConsumer),
+			jsAPI("CONSUMER.MSG.NEXT."+stream+"."+RecoveryConsumer),
+			jsAPI("CONSUMER.DELETE."+stream+"."+RecoveryConsumer),
+		)
+	}
+	out = append(out, filters...)
 	for _, stream := range s.Streams() {
 		out = append(out, jsAPI("STREAM.INFO."+stream))
 	}

@@ -155,4 +155,14 @@ func TestRolesWithBots(t *testing.T) {
 			t.Errorf("without bots, %s may publish %s", want.user, want.subject)
 		}
 	}
+	// What every bot shares is listed once, not once a bot.
+	for _, r := range Roles(Sharding{Shards: 2, Partitions: 4}, DefaultBot, "support", "alerts") {
+		seen := map[string]bool{}
+		for _, p := range r.Publish {
+			if seen[p] {
+				t.Errorf("%s: %s listed twice", r.User, p)
+			}
+			seen[p] = true
+		}
+	}
 }

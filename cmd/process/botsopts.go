@@ -60,9 +60,9 @@ func (o WebexOptions) Single() bots.SingleSettings {
 func (o WebexOptions) ClientFor(b *bots.Bot) (*webex.Client, error) {
 	if b.Token.IsZero() {
 		if b.ID == bots.DefaultBotID {
-			return nil, errors.New("no Webex token: set WEBEX_TOKEN or WEBEX_TOKEN_FILE")
+			return nil, errNoToken
 		}
 		return nil, fmt.Errorf("bot %s: no Webex token", b.ID)
 	}
-	return webex.New(webex.Config{BaseURL: o.APIURL, Token: b.Token.Reveal(), Timeout: o.Timeout, UserAgent: "webexpipe"})
+	return o.clientWith(b.Token.Reveal())
 }

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -46,7 +47,14 @@ func (o WebexOptions) Client() (*webex.Client, error) {
 		return nil, err
 	}
 	if token == "" {
-		return nil, fmt.Errorf("no Webex token: set WEBEX_TOKEN or WEBEX_TOKEN_FILE")
+		return nil, errNoToken
 	}
+	return o.clientWith(token)
+}
+
+var errNoToken = errors.New("no Webex token: set WEBEX_TOKEN or WEBEX_TOKEN_FILE")
+
+// clientWith builds the Webex client that calls with token.
+func (o WebexOptions) clientWith(token string) (*webex.Client, error) {
 	return webex.New(webex.Config{BaseURL: o.APIURL, Token: token, Timeout: o.Timeout, UserAgent: "webexpipe"})
 }

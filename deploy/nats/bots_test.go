@@ -2,9 +2,7 @@ package natsconf_test
 
 import (
 	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,12 +25,7 @@ func TestBotUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binaries")
 	}
-	bins := t.TempDir()
-	build := exec.Command("go", "build", "-o", bins+"/", "./cmd/ingest", "./cmd/echo-worker", "./cmd/retry-worker")
-	build.Dir = "../.."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bins := buildBinaries(t, "./cmd/ingest", "./cmd/echo-worker", "./cmd/retry-worker")
 
 	sim := emulator.NewTest(t, emulator.Options{Bots: []emulator.BotSpec{{ID: "support"}}})
 	dir := t.TempDir()
@@ -70,16 +63,8 @@ func TestBotUsers(t *testing.T) {
 	retryMetrics := freeAddr(t)
 	startBinary(t, filepath.Join(bins, "retry-worker"), append(nats(events.RetryWorker),
 		"WEBEX_API_URL="+sim.URL(), "METRICS_ADDR="+retryMetrics))
-	for what, addr := range map[string]string{"ingest": ingestAddr, "retry-worker": retryMetrics} {
-		waitfor.True(t, 30*time.Second, what+" ready", func() bool {
-			resp, err := http.Get("http://" + addr + "/readyz")
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		})
-	}
+	waitReady(t, "ingest ready", ingestAddr)
+	waitReady(t, "retry-worker ready", retryMetrics)
 
 	for _, b := range sim.Bots() {
 		api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: b.Token})

@@ -30,12 +30,7 @@ func TestShardedUsers(t *testing.T) {
 		t.Skip("builds the ingest and echo-worker binaries")
 	}
 	sharding := events.Sharding{Shards: 3, Partitions: events.DefaultPartitions}
-	bins := t.TempDir()
-	build := exec.Command("go", "build", "-o", bins+"/", "./cmd/ingest", "./cmd/echo-worker")
-	build.Dir = "../.."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bins := buildBinaries(t, "./cmd/ingest", "./cmd/echo-worker")
 
 	u := newUsers(t)
 	url := startSingleFrom(t, shardedConfig(t, sharding))
@@ -58,14 +53,7 @@ func TestShardedUsers(t *testing.T) {
 	startBinary(t, filepath.Join(bins, "echo-worker"), append(nats("echo"),
 		"WEBEX_TOKEN="+sim.Token(), "WEBEX_API_URL="+sim.URL(), "METRICS_ADDR="+freeAddr(t), "START_AT=all",
 		"WORKER_PARTITIONS="+strconv.Itoa(sharding.Partitions)))
-	waitfor.True(t, 30*time.Second, "ingest ready with every shard", func() bool {
-		resp, err := http.Get("http://" + ingestAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	waitReady(t, "ingest ready with every shard", ingestAddr)
 
 	api, err := webex.New(webex.Config{BaseURL: sim.URL(), Token: sim.Token()})
 	if err != nil {
@@ -134,6 +122,33 @@ func configFor(t *testing.T, roles []events.Role) string {
 		}
 	}
 	return filepath.Join(dir, "single.conf")
+}
+
+// buildBinaries builds the commands pkgs (paths from the repository's
+// root) into a directory of the test's, and returns it.
+func buildBinaries(t *testing.T, pkgs ...string) string {
+	t.Helper()
+	bins := t.TempDir()
+	build := exec.Command("go", append([]string{"build", "-o", bins + "/"}, pkgs...)...)
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bins
+}
+
+// waitReady waits until the binary listening on addr answers /readyz with
+// 200.
+func waitReady(t *testing.T, what, addr string) {
+	t.Helper()
+	waitfor.True(t, 30*time.Second, what, func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 // freeAddr is a loopback address with a free port.
